@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Developer bootstrap for the portal, using only the Python standard library.
+
+Runs on a fresh machine that has nothing but Python 3.11+:
+
+    python3 dev.py               same as `serve`
+    python3 dev.py serve         set up .venv, migrate, seed demo data, run the dev server
+    python3 dev.py test [ARGS]   set up .venv with test extras, ensure Chromium, run pytest ARGS
+    python3 dev.py bench [ARGS]  set up .venv with test extras, run bench/pages.py ARGS
+    python3 dev.py --help        show this help
+
+The virtual environment lives in `.venv` next to this file.  `pip install` only
+re-runs when pyproject.toml changed since the last successful install; a hash of
+it is kept in `.venv/.installed-<extra>` (one stamp per set of extras).
+
+Environment:
+    PORT    port for `serve` (default 5000)
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV_DIR = ROOT / ".venv"
+PYPROJECT = ROOT / "pyproject.toml"
+
+USAGE = """\
+usage: python3 dev.py [serve | test [PYTEST ARGS...] | bench [ARGS...] | --help]
+
+commands:
+  serve   (default) create .venv, install the project, run migrations,
+          seed demo data and start the dev server on 127.0.0.1:$PORT (default 5000)
+  test    create .venv, install the project with test extras, make sure Chromium
+          is installed (Debian apt-get), then run pytest with the given arguments
+  bench   same setup as `test`, then run bench/pages.py with the given arguments
+"""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def say(message: str) -> None:
+    """Print a short progress line, flushed so it interleaves with child output."""
+    print(f"[dev] {message}", flush=True)
+
+
+def warn(message: str) -> None:
+    print(f"[dev] WARNING: {message}", file=sys.stderr, flush=True)
+
+
+def die(message: str, code: int = 1) -> None:
+    print(f"[dev] ERROR: {message}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def run(cmd: list[str], **kwargs) -> None:
+    """Run a command, echoing it first; abort the script if it fails."""
+    say("$ " + " ".join(cmd))
+    try:
+        subprocess.run(cmd, check=True, **kwargs)
+    except subprocess.CalledProcessError as exc:
+        die(f"command failed with exit code {exc.returncode}: {' '.join(cmd)}", exc.returncode or 1)
+    except FileNotFoundError:
+        die(f"command not found: {cmd[0]}")
+
+
+def venv_python() -> Path:
+    """Path of the interpreter inside .venv (POSIX and Windows layouts)."""
+    if os.name == "nt":
+        return VENV_DIR / "Scripts" / "python.exe"
+    return VENV_DIR / "bin" / "python"
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def ensure_venv() -> Path:
+    """Create .venv with pip if it does not exist yet; return its python."""
+    python = venv_python()
+    if python.exists():
+        return python
+    say(f"creating virtual environment in {VENV_DIR.relative_to(ROOT)}/")
+    try:
+        venv.EnvBuilder(with_pip=True, upgrade_deps=False).create(VENV_DIR)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        # Debian/Ubuntu ship `venv` without ensurepip unless python3-venv is installed.
+        die(
+            f"could not create the virtual environment ({exc}).\n"
+            "        On Debian/Ubuntu install the venv module first: apt-get install python3-venv\n"
+            f"        then remove the half-created {VENV_DIR} and try again."
+        )
+    if not python.exists():
+        die(f"virtual environment was created but {python} is missing")
+    return python
+
+
+def pyproject_hash() -> str:
+    return hashlib.sha256(PYPROJECT.read_bytes()).hexdigest()
+
+
+def ensure_installed(extra: str | None) -> Path:
+    """`pip install -e .[extra]` into .venv unless the stamp says it is current.
+
+    The stamp `.venv/.installed-<extra>` ("base" when no extra) holds the sha256
+    of pyproject.toml at the time of the last successful install.
+    """
+    python = ensure_venv()
+    if not PYPROJECT.exists():
+        die(f"{PYPROJECT} not found")
+
+    stamp = VENV_DIR / f".installed-{extra or 'base'}"
+    wanted = pyproject_hash()
+    if stamp.exists() and stamp.read_text().strip() == wanted:
+        say(f"dependencies up to date ({stamp.name})")
+        return python
+
+    target = f".[{extra}]" if extra else "."
+    say(f"installing project{f' with [{extra}] extras' if extra else ''} (pyproject.toml changed or first run)")
+    run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-e", target], cwd=ROOT)
+    stamp.write_text(wanted + "\n")
+    return python
+
+
+def _apt_get(args: list[str], prefix: list[str]) -> bool:
+    """Run `apt-get ARGS` non-interactively; return True on success."""
+    cmd = prefix + ["apt-get", *args]
+    say("$ " + " ".join(cmd))
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    try:
+        return subprocess.run(cmd, env=env).returncode == 0
+    except OSError as exc:
+        warn(f"could not run apt-get: {exc}")
+        return False
+
+
+def ensure_chromium() -> None:
+    """Install Debian's chromium for the browser tests if it is not on PATH.
+
+    Failure is not fatal: the browser tests skip themselves without Chromium.
+    """
+    if shutil.which("chromium"):
+        return
+    if not shutil.which("apt-get"):
+        warn("chromium not found and apt-get is unavailable; browser tests will be skipped")
+        return
+
+    prefix: list[str] = []
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        if shutil.which("sudo"):
+            prefix = ["sudo"]
+        else:
+            warn("chromium not found and not root (no sudo); browser tests will be skipped")
+            return
+
+    say("chromium not found; installing it with apt-get")
+    ok = _apt_get(["install", "-y", "chromium"], prefix)
+    if not ok:
+        # Usually a stale or empty package index on a fresh machine.
+        say("apt-get install failed; refreshing the package index and retrying once")
+        _apt_get(["update"], prefix)
+        ok = _apt_get(["install", "-y", "chromium"], prefix)
+    if not ok or not shutil.which("chromium"):
+        warn("could not install chromium; browser tests will be skipped")
+    else:
+        say("chromium installed")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_serve(args: list[str]) -> None:
+    if args:
+        die(f"`serve` takes no arguments (got: {' '.join(args)})", 2)
+    python = str(ensure_installed(None))
+    port = os.environ.get("PORT", "5000")
+    if not port.isdigit():
+        die(f"PORT must be a number, got {port!r}", 2)
+
+    flask = [python, "-m", "flask", "--app", "app"]
+    say("applying database migrations")
+    run(flask + ["db", "upgrade"], cwd=ROOT)
+    say("seeding demo data")
+    run(flask + ["seed", "--demo"], cwd=ROOT)
+
+    say(f"starting dev server on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+    os.chdir(ROOT)
+    # Replace this process so Ctrl+C and exit codes go straight to Flask.
+    os.execv(python, flask + ["run", "--host", "127.0.0.1", "--port", port])
+
+
+def _run_child(cmd: list[str]) -> int:
+    """Run a long-lived child (pytest, bench) and return its exit code."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    say("$ " + " ".join(cmd))
+    try:
+        return subprocess.run(cmd, cwd=ROOT, env=env).returncode
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_test(args: list[str]) -> None:
+    python = str(ensure_installed("test"))
+    ensure_chromium()
+    sys.exit(_run_child([python, "-m", "pytest", *args]))
+
+
+def cmd_bench(args: list[str]) -> None:
+    python = str(ensure_installed("test"))
+    ensure_chromium()
+    script = ROOT / "bench" / "pages.py"
+    if not script.exists():
+        die(f"{script.relative_to(ROOT)} does not exist yet")
+    sys.exit(_run_child([python, str(script.relative_to(ROOT)), *args]))
+
+
+COMMANDS = {"serve": cmd_serve, "test": cmd_test, "bench": cmd_bench}
+
+
+def main(argv: list[str]) -> None:
+    if sys.version_info < (3, 11):
+        die(f"Python 3.11+ is required (this is {sys.version.split()[0]})")
+
+    if argv and argv[0] in ("-h", "--help", "help"):
+        print(USAGE, end="")
+        return
+    command, args = (argv[0], argv[1:]) if argv else ("serve", [])
+    handler = COMMANDS.get(command)
+    if handler is None:
+        print(USAGE, end="", file=sys.stderr)
+        die(f"unknown command {command!r}", 2)
+    handler(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,175 @@
+"""The open-house admissions portal for Wonen met begeleiding."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_babel import format_date, format_datetime
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None) -> Flask:
+    """Build the portal. ``config``: a config class, a dict of overrides, or None (environment)."""
+    import config as config_module
+
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder="static",
+        instance_path=str(config_module.INSTANCE_DIR),
+    )
+    overrides = {}
+    if config is None:
+        config_cls = config_module.config_from_env()
+    elif isinstance(config, dict):
+        config_cls = config_module.CONFIGS[config.get("PORTAL_ENV", "development")]
+        overrides = config
+    else:
+        config_cls = config
+    app.config.from_object(config_cls)
+    app.config.update(overrides)
+    settings = dict(app.config)
+    config_cls.finalise(settings)
+    app.config.update(settings)
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(
+            parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_template_helpers(app)
+    _register_errors(app)
+    _security_headers(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _init_extensions(app: Flask) -> None:
+    from .accounts.models import User
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    babel.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Log in om verder te gaan."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+    # Import every model so metadata (and Alembic autogenerate) sees them.
+    from . import models  # noqa: F401
+    from .notifications import delivery
+
+    delivery.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .applications.views import bp as applications_bp
+    from .assessment.views import bp as assessment_bp
+    from .notifications.views import bp as notifications_bp
+    from .procedure.views import bp as procedure_bp
+
+    for bp in (procedure_bp, accounts_bp, applications_bp, assessment_bp, notifications_bp):
+        app.register_blueprint(bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from .accounts.cli import users_cli
+    from .notifications.cli import outbox_cli
+    from .procedure.cli import seed_command
+
+    app.cli.add_command(seed_command)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(outbox_cli)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from .timeutil import to_local
+
+    @app.template_filter("datum")
+    def _datum(value):
+        return format_date(value, "d MMMM y") if value else ""
+
+    @app.template_filter("datumtijd")
+    def _datumtijd(value):
+        return format_datetime(value, "d MMMM y, HH:mm") if value else ""
+
+    @app.template_filter("euro")
+    def _euro(value):
+        return "€ " + f"{value:,}".replace(",", ".") if value is not None else ""
+
+    from .urls import portal_url
+
+    app.jinja_env.globals["to_local"] = to_local
+    app.jinja_env.globals["portal_url"] = portal_url
+
+
+def _register_errors(app: Flask) -> None:
+    def page(code, title, message):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(403)
+    def forbidden(_e):
+        return page(403, "Geen toegang", "U heeft geen toegang tot deze pagina.")
+
+    @app.errorhandler(404)
+    def not_found(_e):
+        return page(404, "Niet gevonden", "Deze pagina bestaat niet, of u heeft er geen toegang toe.")
+
+    @app.errorhandler(413)
+    def too_large(_e):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return page(413, "Bestand te groot",
+                    f"Wat u verstuurde is groter dan {limit} MB in totaal. Ga terug, kies kleinere "
+                    "bestanden en verstuur het opnieuw.")
+
+    @app.errorhandler(429)
+    def too_many(_e):
+        return page(429, "Te veel pogingen", "U heeft dit te vaak geprobeerd. Wacht even en probeer "
+                    "het dan opnieuw.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e):
+        return page(400, "Formulier verlopen", "Het formulier is verlopen of ongeldig. Ga terug, "
+                    "laad de pagina opnieuw en probeer het nog eens.")
+
+
+def _security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-src 'self'; form-action 'self'; frame-ancestors 'self'",
+        )
+        return response

@@ -1,0 +1,2 @@
+"""Accounts: users, organisations, roles, registration and login."""
+

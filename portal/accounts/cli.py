@@ -1,0 +1,30 @@
+import click
+from flask.cli import AppGroup
+
+from ..errors import DomainError
+from ..extensions import db
+from .models import Role
+from .workflow import create_staff_user
+
+users_cli = AppGroup("users", help="Staff accounts (assessors and administrators).")
+
+
+@users_cli.command("create")
+@click.option("--role", type=click.Choice(["assessor", "admin"]), required=True)
+@click.option("--email", required=True)
+@click.option("--name", "full_name", default=None, help="Full name; defaults to the email.")
+@click.password_option(
+    "--password", prompt="Wachtwoord", help="At least 12 characters; prompted when omitted."
+)
+def create_command(role, email, full_name, password):
+    """Create an assessor or administrator account."""
+    if len(password) < 12:
+        raise click.BadParameter("at least 12 characters", param_hint="--password")
+    try:
+        user = create_staff_user(
+            email=email, full_name=full_name or email, role=Role(role), password=password
+        )
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"created {user.role.value} {user.email} (id {user.id})")

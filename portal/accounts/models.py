@@ -1,0 +1,112 @@
+"""Users, organisations and roles."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class Role(str, enum.Enum):
+    PROVIDER = "provider"  # aanbieder (user of an organisation)
+    ASSESSOR = "assessor"  # beoordelaar
+    ADMIN = "admin"  # contractbeheerder
+
+    @property
+    def label(self) -> str:
+        return {"provider": "aanbieder", "assessor": "beoordelaar", "admin": "contractbeheerder"}[
+            self.value
+        ]
+
+
+class OrgRole(str, enum.Enum):
+    BEHEERDER = "beheerder"
+    MEDEWERKER = "medewerker"
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint("length(kvk_number) = 8", name="kvk_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kvk_number: Mapped[str] = mapped_column(String(8), unique=True)
+    agb_code: Mapped[str | None] = mapped_column(String(8))
+    street: Mapped[str] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(7))
+    city: Mapped[str] = mapped_column(String(100))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    website: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.kvk_number} {self.name}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "(role = 'PROVIDER' AND organisation_id IS NOT NULL AND org_role IS NOT NULL)"
+            " OR (role <> 'PROVIDER' AND organisation_id IS NULL)",
+            name="provider_has_organisation",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(Enum(Role, name="user_role"))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    org_role: Mapped[OrgRole | None] = mapped_column(Enum(OrgRole, name="org_role"))
+    email_confirmed_at: Mapped[datetime | None]
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+
+    # Flask-Login
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.is_active_account
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def is_provider(self) -> bool:
+        return self.role == Role.PROVIDER
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.ASSESSOR, Role.ADMIN)
+
+    @property
+    def is_assessor(self) -> bool:
+        # Administrators may assess too (small regions); assessors cannot administer.
+        return self.role in (Role.ASSESSOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_org_beheerder(self) -> bool:
+        return self.role == Role.PROVIDER and self.org_role == OrgRole.BEHEERDER
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"

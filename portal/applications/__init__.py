@@ -1,0 +1,2 @@
+"""The provider's application: answers, evidence, workflow."""
+

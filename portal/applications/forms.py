@@ -1,0 +1,179 @@
+"""Forms of the provider's application; the answer form is built per application."""
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..procedure.models import Identifier, Requirement
+from ..timeutil import today_local
+from ..validators import AgbCode, KvkNumber, normalise_digits
+from .models import Application
+from .workflow import field_id
+
+NUMBER = "Vul een heel getal in, zonder punten of letters."
+DATE = "Vul een geldige datum in (dag-maand-jaar)."
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class NewApplicationForm(FlaskForm):
+    categories = MultiCheckboxField(
+        "Voor welke categorieën meldt u zich aan?",
+        coerce=int,
+        validators=[DataRequired("Kies minstens één categorie.")],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that change state."""
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        "Reden (niet verplicht)",
+        validators=[Length(max=2000, message="Maximaal 2000 tekens.")],
+    )
+
+
+def _amount_filter(value):
+    if isinstance(value, str):
+        value = re.sub(r"[€\s.]|,-$|,00$", "", value)
+    return value or None
+
+
+class AmountField(StringField):
+    """Whole euros; accepts '2.500.000', '€ 2500000' and '2.500.000,-'."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = _amount_filter(self.data)
+
+    def pre_validate(self, form):
+        if self.data is not None and not re.fullmatch(r"\d{1,12}", str(self.data)):
+            raise ValidationError("Vul een bedrag in hele euro's in, bijvoorbeeld 2.500.000.")
+
+
+def _not_in_past(form, field):
+    if field.data and field.data < today_local():
+        raise ValidationError("Deze datum ligt in het verleden: het bewijsstuk is dan verlopen.")
+
+
+class AnswerFormBase(FlaskForm):
+    """Fields are added per requirement by build_answer_form()."""
+
+    requirements: list[Requirement] = []
+
+    def parts(self, requirement: Requirement) -> dict:
+        """The bound fields of one requirement, by part name."""
+        out = {}
+        for part in ("declared", "identifier", "number", "amount", "text", "file", "valid_until"):
+            name = field_id(requirement, part)
+            if name in self._fields:
+                out[part] = self._fields[name]
+        return out
+
+    def values_without_errors(self) -> dict[int, dict]:
+        """Per requirement, the values of fields that validated (these get saved)."""
+        result: dict[int, dict] = {}
+        for req in self.requirements:
+            values = {}
+            for part, field in self.parts(req).items():
+                if part == "file" or field.errors:
+                    continue
+                data = field.data
+                if part == "identifier":
+                    data = normalise_digits(data) or None
+                elif part == "amount":
+                    data = int(data) if data is not None else None
+                elif part == "text":
+                    data = (data or "").strip() or None
+                values[part] = data
+            result[req.id] = values
+        return result
+
+
+def build_answer_form(application: Application, answers=None, **kwargs) -> AnswerFormBase:
+    requirements = application.applicable_requirements()
+
+    class AnswerForm(AnswerFormBase):
+        pass
+
+    for req in requirements:
+        if req.asks_declaration:
+            setattr(AnswerForm, field_id(req, "declared"), BooleanField(req.declaration_text))
+        if req.identifier == Identifier.KVK:
+            setattr(AnswerForm, field_id(req, "identifier"),
+                    StringField("KvK-nummer (8 cijfers)", validators=[Optional(), KvkNumber()]))
+        elif req.identifier == Identifier.AGB:
+            setattr(AnswerForm, field_id(req, "identifier"),
+                    StringField("AGB-code (8 cijfers)", validators=[Optional(), AgbCode()]))
+        if req.asks_number:
+            validators = [Optional()]
+            if req.number_min is not None or req.number_max is not None:
+                lo, hi = req.number_min, req.number_max
+                if lo is not None and hi is not None:
+                    msg = f"Vul een getal van {lo} tot en met {hi} in."
+                elif lo is not None:
+                    msg = f"Vul een getal van minstens {lo} in."
+                else:
+                    msg = f"Vul een getal van hoogstens {hi} in."
+                validators.append(NumberRange(min=lo, max=hi, message=msg))
+            field = IntegerField(req.number_label, validators=validators)
+            setattr(AnswerForm, field_id(req, "number"), field)
+        if req.asks_amount:
+            setattr(AnswerForm, field_id(req, "amount"), AmountField(req.amount_label))
+        if req.asks_text:
+            setattr(AnswerForm, field_id(req, "text"), TextAreaField(
+                req.text_label,
+                validators=[Optional(), Length(max=5000, message="Maximaal 5000 tekens.")],
+            ))
+        if req.asks_evidence:
+            setattr(AnswerForm, field_id(req, "file"), FileField(req.evidence_label or "Bewijsstuk"))
+            if req.evidence_expires:
+                setattr(AnswerForm, field_id(req, "valid_until"), DateField(
+                    "Geldig tot", validators=[Optional(), _not_in_past],
+                ))
+
+    AnswerForm.requirements = requirements
+    form = AnswerForm(**kwargs)
+    # IntegerField's own parse error message, in Dutch.
+    for req in requirements:
+        name = field_id(req, "number")
+        if name in form._fields and form._fields[name].process_errors:
+            form._fields[name].process_errors = [NUMBER]
+    return form
+
+
+def fill_from_answers(form: AnswerFormBase, answers: dict) -> None:
+    """Show the saved answers in a fresh (GET) form."""
+    for req in form.requirements:
+        ans = answers.get(req.id)
+        if ans is None:
+            continue
+        parts = form.parts(req)
+        mapping = {
+            "declared": ans.declared,
+            "identifier": ans.identifier_value,
+            "number": ans.number_value,
+            "amount": f"{ans.amount_value:,}".replace(",", ".") if ans.amount_value is not None else None,
+            "text": ans.text_value,
+            "valid_until": ans.evidence_valid_until,
+        }
+        for part, value in mapping.items():
+            if part in parts:
+                parts[part].data = value

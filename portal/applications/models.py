@@ -1,0 +1,146 @@
+"""The provider's application (aanmelding): categories, answers, evidence."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import Organisation, User
+from ..extensions import db
+from ..procedure.models import CatalogueVersion, Category, Procedure, Requirement
+from ..timeutil import utcnow
+
+
+class Status(str, enum.Enum):
+    CONCEPT = "concept"
+    INGEDIEND = "ingediend"
+    IN_BEHANDELING = "in_behandeling"
+    AANVULLING_GEVRAAGD = "aanvulling_gevraagd"
+    BESLUIT_VOORGESTELD = "besluit_voorgesteld"
+    BESLOTEN = "besloten"
+    INGETROKKEN = "ingetrokken"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+application_categories = Table(
+    "application_categories",
+    db.metadata,
+    Column(
+        "application_id", ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("category_id", ForeignKey("categories.id"), primary_key=True, index=True),
+)
+
+
+class Application(db.Model):
+    __tablename__ = "applications"
+    __table_args__ = (
+        Index("ix_applications_status_submitted", "status", "submitted_at"),
+        Index("ix_applications_org_created", "organisation_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    catalogue_version_id: Mapped[int] = mapped_column(ForeignKey("catalogue_versions.id"))
+    status: Mapped[Status] = mapped_column(
+        Enum(Status, name="application_status"), default=Status.CONCEPT
+    )
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None]
+    decision_due: Mapped[date | None]
+    decided_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship()
+    procedure: Mapped[Procedure] = relationship()
+    catalogue_version: Mapped[CatalogueVersion] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])
+    categories: Mapped[list[Category]] = relationship(
+        secondary=application_categories, order_by="Category.position"
+    )
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="application", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == Status.CONCEPT
+
+    @property
+    def category_ids(self) -> set[int]:
+        return {c.id for c in self.categories}
+
+    def applicable_requirements(self) -> list[Requirement]:
+        ids = self.category_ids
+        return [r for r in self.catalogue_version.requirements if r.applies_to(ids)]
+
+    def answers_by_requirement(self) -> dict[int, Answer]:
+        return {a.requirement_id: a for a in self.answers}
+
+
+class Document(db.Model):
+    """An uploaded file in an organisation's document library."""
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_org_uploaded", "organisation_id", "uploaded_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    doc_type: Mapped[str | None] = mapped_column(String(80))
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(80))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    valid_until: Mapped[date | None]
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    uploaded_by: Mapped[User] = relationship()
+
+
+class Answer(db.Model):
+    """The provider's answer to one requirement in one application."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("application_id", "requirement_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE")
+    )
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("requirements.id"), index=True)
+    declared: Mapped[bool | None]
+    identifier_value: Mapped[str | None] = mapped_column(String(8))
+    number_value: Mapped[int | None]
+    amount_value: Mapped[int | None] = mapped_column(BigInteger)
+    text_value: Mapped[str | None] = mapped_column(Text)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    evidence_valid_until: Mapped[date | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    application: Mapped[Application] = relationship(back_populates="answers")
+    requirement: Mapped[Requirement] = relationship()
+    document: Mapped[Document | None] = relationship()

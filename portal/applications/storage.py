@@ -1,0 +1,104 @@
+"""Uploaded evidence: checked by content and size, stored outside static folders."""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+
+from .. import audit
+from ..errors import DomainError
+from ..extensions import db
+from .models import Document
+
+PDF = ("application/pdf", ".pdf")
+SIGNATURES = {
+    b"%PDF-": PDF,
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+}
+CHUNK = 64 * 1024
+
+
+class UploadError(DomainError):
+    pass
+
+
+def human_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.0f} MB"
+    return f"{max(1, n // 1024)} kB"
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    for magic, kind in SIGNATURES.items():
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+def upload_root() -> Path:
+    root = Path(current_app.config["UPLOAD_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def path_for(document: Document) -> Path:
+    return upload_root() / document.stored_name
+
+
+def store_upload(file_storage, *, organisation, by, allow_images: bool = False,
+                 valid_until: date | None = None, doc_type: str | None = None) -> Document:
+    """Check and store one uploaded file; returns the new Document (flushed, not committed)."""
+    max_bytes = current_app.config["UPLOAD_MAX_BYTES"]
+    stream = file_storage.stream
+    head = stream.read(16)
+    kind = sniff(head)
+    allowed = "PDF, JPEG of PNG" if allow_images else "PDF"
+    if kind is None or (kind != PDF and not allow_images):
+        raise UploadError(
+            f"Het bestand '{file_storage.filename}' is geen {allowed}-bestand. "
+            f"Upload een {allowed}-bestand."
+        )
+    name = secrets.token_hex(16)
+    relative = f"{name[:2]}/{name}"
+    target = upload_root() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(head)
+    size = len(head)
+    tmp = target.with_suffix(".part")
+    try:
+        with open(tmp, "wb") as out:
+            out.write(head)
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UploadError(
+                        f"Het bestand '{file_storage.filename}' is groter dan "
+                        f"{human_size(max_bytes)}. Verklein het bestand en upload het opnieuw."
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    original = os.path.basename(file_storage.filename or "bestand")[:255] or "bestand"
+    document = Document(
+        organisation_id=organisation.id,
+        doc_type=doc_type,
+        original_name=original,
+        stored_name=relative,
+        content_type=kind[0],
+        size_bytes=size,
+        sha256=digest.hexdigest(),
+        valid_until=valid_until,
+        uploaded_by_id=by.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    audit.record("uploaded", document, actor=by, detail=f"sha256={document.sha256}")
+    return document

@@ -1,0 +1,234 @@
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..auth import provider_required
+from ..errors import DomainError
+from ..extensions import db
+from ..pagination import paginate
+from ..partners.models import LIVE_ADMISSION, Admission
+from ..procedure.models import CatalogueVersion, Category, Requirement
+from ..procedure.seed import current_procedure
+from . import storage, workflow
+from .forms import NewApplicationForm, WithdrawForm, build_answer_form, fill_from_answers
+from .models import Answer, Application, Document, Status
+from .workflow import field_id
+
+bp = Blueprint("applications", __name__)
+
+
+def load_application_for(user, application_id: int, *, full: bool = True) -> Application:
+    """The application if the user may see it (own organisation, or staff); else 404."""
+    query = select(Application).where(Application.id == application_id)
+    if not user.is_staff:
+        query = query.where(Application.organisation_id == user.organisation_id)
+    options = [joinedload(Application.organisation), selectinload(Application.categories),
+               joinedload(Application.created_by), joinedload(Application.procedure)]
+    if full:
+        options += [
+            selectinload(Application.answers).joinedload(Answer.document),
+            joinedload(Application.catalogue_version)
+            .selectinload(CatalogueVersion.requirements)
+            .selectinload(Requirement.categories),
+        ]
+    application = db.session.scalar(query.options(*options))
+    if application is None:
+        abort(404)
+    return application
+
+
+@bp.route("/aanbieder")
+@provider_required
+def dashboard():
+    org = current_user.organisation
+    page = paginate(
+        select(Application)
+        .where(Application.organisation_id == org.id)
+        .options(selectinload(Application.categories))
+        .order_by(Application.created_at.desc(), Application.id.desc())
+    )
+    admissions = db.session.scalars(
+        select(Admission)
+        .where(Admission.organisation_id == org.id, Admission.status.in_(LIVE_ADMISSION))
+        .options(joinedload(Admission.category))
+        .order_by(Admission.admitted_at)
+    ).all()
+    return render_template("applications/dashboard.html", org=org, page=page, admissions=admissions)
+
+
+@bp.route("/aanmeldingen/nieuw", methods=["GET", "POST"])
+@provider_required
+def new():
+    procedure = current_procedure()
+    if procedure is None:
+        abort(404)
+    categories = db.session.scalars(
+        select(Category).where(Category.procedure_id == procedure.id).order_by(Category.position)
+    ).all()
+    blocked = workflow.blocked_categories(current_user.organisation)
+    form = NewApplicationForm()
+    form.categories.choices = [(c.id, c.name) for c in categories if c.id not in blocked]
+    if form.validate_on_submit():
+        chosen = [c for c in categories if c.id in set(form.categories.data)]
+        try:
+            application = workflow.create_application(procedure, chosen, by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash("Uw aanmelding is aangemaakt als concept. Vul de eisen in; u kunt tussendoor opslaan.",
+                  "success")
+            return redirect(url_for("applications.edit", application_id=application.id))
+    return render_template("applications/new.html", form=form, categories=categories,
+                           blocked=blocked, procedure=procedure)
+
+
+@bp.route("/aanmeldingen/<int:application_id>", methods=["GET", "POST"])
+@provider_required
+def edit(application_id):
+    application = load_application_for(current_user, application_id)
+    if not application.is_editable:
+        if request.method == "POST":
+            flash(f"Deze aanmelding heeft de status '{application.status.label}' en kan niet meer "
+                  "worden gewijzigd.", "error")
+            return redirect(url_for("applications.edit", application_id=application.id))
+        return _show(application)
+
+    answers = application.answers_by_requirement()
+    form = build_answer_form(application)
+    missing = []
+    if request.method == "GET":
+        fill_from_answers(form, answers)
+        return _render_edit(application, form, answers, missing)
+
+    if not form.validate() and form.csrf_token.errors:
+        form.form_errors.append("Het formulier is verlopen. Uw invoer is niet opgeslagen; "
+                                "probeer het opnieuw.")
+        return _render_edit(application, form, answers, missing), 400
+
+    documents, field_errors = {}, bool(form.errors)
+    for req in form.requirements:
+        file_field = form.parts(req).get("file")
+        upload = file_field.data if file_field is not None else None
+        if not upload or not getattr(upload, "filename", ""):
+            continue
+        valid_until = form.parts(req).get("valid_until")
+        try:
+            documents[req.id] = storage.store_upload(
+                upload, organisation=application.organisation, by=current_user,
+                allow_images=req.evidence_allows_images,
+                valid_until=valid_until.data if valid_until is not None and not valid_until.errors else None,
+                doc_type=req.code,
+            )
+        except storage.UploadError as exc:
+            file_field.errors = [*file_field.errors, exc.message]
+            field_errors = True
+    try:
+        workflow.save_answers(application, form.values_without_errors(), documents, by=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("applications.edit", application_id=application.id))
+    db.session.commit()
+
+    wants_submit = "indienen" in request.form
+    if field_errors:
+        return _render_edit(application, form, application.answers_by_requirement(), missing,
+                            saved_with_errors=True), 422
+    if wants_submit:
+        missing = workflow.missing_items(application)
+        if not missing:
+            try:
+                workflow.submit(application, by=current_user)
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+                return redirect(url_for("applications.edit", application_id=application.id))
+            db.session.commit()
+            flash(f"Uw aanmelding {application.reference} is ingediend. U ontvangt een "
+                  "ontvangstbevestiging per e-mail.", "success")
+            return redirect(url_for("applications.edit", application_id=application.id))
+        fresh = build_answer_form(application, formdata=None)
+        fill_from_answers(fresh, application.answers_by_requirement())
+        return _render_edit(application, fresh, application.answers_by_requirement(), missing), 422
+    flash("Uw antwoorden zijn opgeslagen.", "success")
+    return redirect(url_for("applications.edit", application_id=application.id))
+
+
+def _render_edit(application, form, answers, missing, saved_with_errors=False):
+    groups = _group(application, form.requirements)
+    open_count = len(workflow.missing_items(application))
+    return render_template(
+        "applications/edit.html", application=application, form=form, answers=answers,
+        groups=groups, missing=missing, open_count=open_count, field_id=field_id,
+        saved_with_errors=saved_with_errors,
+        max_upload=storage.human_size(current_app.config["UPLOAD_MAX_BYTES"]),
+    )
+
+
+def _group(application, requirements):
+    """Requirements grouped: general first, then per chosen category."""
+    groups = [("Algemene eisen", [r for r in requirements if r.is_general])]
+    for cat in application.categories:
+        reqs = [r for r in requirements if not r.is_general and cat in r.categories]
+        if reqs:
+            groups.append((f"Eisen voor {cat.name}", reqs))
+    return groups
+
+
+def _show(application):
+    from ..assessment.models import CategoryDecision
+
+    decisions = []
+    if application.status == Status.BESLOTEN:
+        decisions = db.session.scalars(
+            select(CategoryDecision)
+            .where(CategoryDecision.application_id == application.id)
+            .options(joinedload(CategoryDecision.category),
+                     selectinload(CategoryDecision.failed_requirements))
+        ).all()
+    return render_template(
+        "applications/show.html", application=application,
+        answers=application.answers_by_requirement(),
+        groups=_group(application, application.applicable_requirements()),
+        decisions=decisions, withdraw_form=WithdrawForm(),
+        can_withdraw=Status.INGETROKKEN in workflow.ALLOWED_TRANSITIONS[application.status],
+    )
+
+
+@bp.route("/aanmeldingen/<int:application_id>/intrekken", methods=["GET", "POST"])
+@provider_required
+def withdraw(application_id):
+    application = load_application_for(current_user, application_id, full=False)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            workflow.withdraw(application, by=current_user, reason=form.reason.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash("Uw aanmelding is ingetrokken. U kunt op elk moment opnieuw een aanmelding starten.",
+                  "success")
+        return redirect(url_for("applications.edit", application_id=application.id))
+    return render_template("applications/withdraw.html", application=application, form=form)
+
+
+@bp.route("/documenten/<int:document_id>")
+def download(document_id):
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.full_path))
+    document = db.session.get(Document, document_id)
+    if document is None or not (
+        current_user.is_staff
+        or (current_user.is_provider and current_user.organisation_id == document.organisation_id)
+    ):
+        abort(404)
+    path = storage.path_for(document)
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype=document.content_type, as_attachment=True,
+                     download_name=document.original_name, max_age=0)

@@ -1,0 +1,290 @@
+"""Every state change of an application, checked against one transition table.
+
+Functions here never touch the request and never render pages; they write the
+audit event and queue the mails in the caller's transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from .. import audit, notifications
+from ..accounts.models import Organisation, User
+from ..errors import DomainError, NotPermitted, TransitionNotAllowed
+from ..extensions import db
+from ..procedure.models import Category, Identifier, Procedure
+from ..procedure.seed import published_version
+from ..timeutil import today_local, utcnow
+from ..validators import is_valid_kvk, normalise_digits
+from .models import Answer, Application, Status
+
+S = Status
+
+ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    S.CONCEPT: frozenset({S.INGEDIEND, S.INGETROKKEN}),
+    S.INGEDIEND: frozenset({S.IN_BEHANDELING, S.INGETROKKEN}),
+    S.IN_BEHANDELING: frozenset({S.AANVULLING_GEVRAAGD, S.BESLUIT_VOORGESTELD, S.INGETROKKEN}),
+    S.AANVULLING_GEVRAAGD: frozenset({S.IN_BEHANDELING, S.INGETROKKEN}),
+    S.BESLUIT_VOORGESTELD: frozenset({S.BESLOTEN, S.IN_BEHANDELING, S.INGETROKKEN}),
+    S.BESLOTEN: frozenset(),
+    S.INGETROKKEN: frozenset(),
+}
+
+# States in which the application still runs (counts against applying twice).
+OPEN_STATES = frozenset(
+    {S.CONCEPT, S.INGEDIEND, S.IN_BEHANDELING, S.AANVULLING_GEVRAAGD, S.BESLUIT_VOORGESTELD}
+)
+
+
+def change_status(application: Application, new: Status, *, by: User | None, action: str,
+                  detail: str = "") -> None:
+    """The only place an application's status changes."""
+    old = application.status
+    if new not in ALLOWED_TRANSITIONS[old]:
+        raise TransitionNotAllowed(
+            f"Deze aanmelding heeft de status '{old.label}' en kan niet naar "
+            f"'{new.label}' gaan."
+        )
+    application.status = new
+    audit.record(action, application, actor=by, from_state=old, to_state=new, detail=detail)
+
+
+def _require_member(application: Application, user: User) -> None:
+    if not (user.is_provider and user.organisation_id == application.organisation_id):
+        raise NotPermitted("Alleen gebruikers van de eigen organisatie mogen dit doen.")
+
+
+def blocked_categories(organisation: Organisation) -> dict[int, str]:
+    """Categories the organisation cannot apply for now, with the reason."""
+    from ..partners.models import LIVE_ADMISSION, Admission
+    from .models import application_categories
+
+    blocked: dict[int, str] = {}
+    for (cat_id,) in db.session.execute(
+        select(Admission.category_id).where(
+            Admission.organisation_id == organisation.id,
+            Admission.status.in_(LIVE_ADMISSION),
+        )
+    ):
+        blocked[cat_id] = "u bent al toegelaten"
+    for (cat_id,) in db.session.execute(
+        select(application_categories.c.category_id)
+        .join(Application, Application.id == application_categories.c.application_id)
+        .where(
+            Application.organisation_id == organisation.id,
+            Application.status.in_(OPEN_STATES),
+        )
+    ):
+        blocked.setdefault(cat_id, "er loopt al een aanmelding")
+    return blocked
+
+
+def create_application(procedure: Procedure, categories: list[Category], *, by: User) -> Application:
+    if not by.is_provider or by.organisation is None:
+        raise NotPermitted("Alleen aanbieders kunnen zich aanmelden.")
+    if not procedure.is_open:
+        raise DomainError("De procedure is op dit moment gesloten voor nieuwe aanmeldingen.")
+    if not categories:
+        raise DomainError("Kies minstens één categorie.")
+    if any(c.procedure_id != procedure.id for c in categories):
+        raise DomainError("Een gekozen categorie hoort niet bij deze procedure.")
+    blocked = blocked_categories(by.organisation)
+    clashes = [f"{c.name} ({blocked[c.id]})" for c in categories if c.id in blocked]
+    if clashes:
+        raise DomainError("U kunt zich nu niet aanmelden voor: " + "; ".join(clashes) + ".")
+    version = published_version(procedure)
+    if version is None:
+        raise DomainError("Er is nog geen gepubliceerde lijst met eisen; aanmelden kan nog niet.")
+    application = Application(
+        organisation=by.organisation,
+        procedure=procedure,
+        catalogue_version=version,
+        created_by=by,
+        status=S.CONCEPT,
+        categories=list(categories),
+    )
+    db.session.add(application)
+    db.session.flush()
+    # Answers known from the organisation's own details are filled in already.
+    for req in application.applicable_requirements():
+        if req.identifier == Identifier.KVK:
+            application.answers.append(Answer(requirement=req, identifier_value=by.organisation.kvk_number))
+        elif req.identifier == Identifier.AGB and by.organisation.agb_code:
+            application.answers.append(Answer(requirement=req, identifier_value=by.organisation.agb_code))
+    audit.record("created", application, actor=by, to_state=S.CONCEPT,
+                 detail="categories=" + ",".join(c.code for c in categories))
+    return application
+
+
+@dataclass(frozen=True)
+class Missing:
+    """One thing that keeps an application from being complete."""
+
+    field: str  # the form field's id, for a link to it
+    message: str
+
+
+def field_id(requirement, part: str) -> str:
+    return f"r{requirement.id}_{part}"
+
+
+def missing_items(application: Application, today: date | None = None) -> list[Missing]:
+    """Exactly what is missing or wrong before the application can be submitted."""
+    today = today or today_local()
+    if not application.categories:
+        return [Missing("categories", "Kies minstens één categorie.")]
+    answers = application.answers_by_requirement()
+    missing: list[Missing] = []
+    for req in application.applicable_requirements():
+        ans = answers.get(req.id)
+        label = f"{req.code} {req.title}"
+
+        def add(part, message):
+            missing.append(Missing(field_id(req, part), f"{label}: {message}"))
+
+        if req.asks_declaration and not (ans and ans.declared):
+            add("declared", "bevestig de verklaring.")
+        if req.identifier == Identifier.KVK:
+            value = ans.identifier_value if ans else None
+            if not value:
+                add("identifier", "vul het KvK-nummer in.")
+            elif not is_valid_kvk(value):
+                add("identifier", "een KvK-nummer bestaat uit 8 cijfers.")
+            elif value != application.organisation.kvk_number:
+                add("identifier", "dit KvK-nummer is niet dat van uw organisatie "
+                    f"({application.organisation.kvk_number}).")
+        elif req.identifier == Identifier.AGB:
+            value = ans.identifier_value if ans else None
+            if not value:
+                add("identifier", "vul de AGB-code in.")
+            elif len(normalise_digits(value)) != 8:
+                add("identifier", "een AGB-code bestaat uit 8 cijfers.")
+        if req.asks_number:
+            value = ans.number_value if ans else None
+            if value is None:
+                add("number", f"vul in: {req.number_label.lower()}.")
+            elif (req.number_min is not None and value < req.number_min) or (
+                req.number_max is not None and value > req.number_max
+            ):
+                add("number", _range_message(req.number_min, req.number_max))
+        if req.asks_amount:
+            value = ans.amount_value if ans else None
+            if value is None:
+                add("amount", f"vul in: {req.amount_label.lower()}.")
+            elif req.amount_min is not None and value < req.amount_min:
+                add("amount", f"het bedrag moet minstens € {req.amount_min:,}".replace(",", ".")
+                    + " zijn.")
+        if req.asks_text and not (ans and (ans.text_value or "").strip()):
+            add("text", f"beantwoord de vraag '{req.text_label}'.")
+        if req.evidence.value == "required" and not (ans and ans.document_id):
+            add("file", f"voeg het bewijsstuk toe ({req.evidence_label}).")
+        if req.asks_evidence and req.evidence_expires and ans and ans.document_id:
+            if ans.evidence_valid_until is None:
+                add("valid_until", "vul in tot wanneer het bewijsstuk geldig is.")
+            elif ans.evidence_valid_until < today:
+                add("valid_until", "het bewijsstuk is verlopen; voeg een geldig bewijsstuk toe.")
+    return missing
+
+
+def _range_message(lo, hi) -> str:
+    if lo is not None and hi is not None:
+        return f"vul een getal van {lo} tot en met {hi} in."
+    if lo is not None:
+        return f"vul een getal van minstens {lo} in."
+    return f"vul een getal van hoogstens {hi} in."
+
+
+def _reference(application: Application) -> str:
+    """A stable, readable reference: WMB-<year of submission>-<id>."""
+    return f"WMB-{utcnow().year}-{application.id:06d}"
+
+
+def submit(application: Application, *, by: User) -> None:
+    _require_member(application, by)
+    if application.status != S.CONCEPT:
+        raise TransitionNotAllowed(
+            "Deze aanmelding is al ingediend." if application.status != S.INGETROKKEN
+            else "Deze aanmelding is ingetrokken en kan niet meer worden ingediend."
+        )
+    missing = missing_items(application)
+    if missing:
+        raise DomainError(f"De aanmelding is nog niet compleet: er ontbreken {len(missing)} onderdelen.")
+    change_status(application, S.INGEDIEND, by=by, action="submitted")
+    application.submitted_at = utcnow()
+    application.reference = application.reference or _reference(application)
+    weeks = application.procedure.decision_period_weeks
+    application.decision_due = today_local() + timedelta(weeks=weeks)
+    for recipient in provider_recipients(application, by):
+        notifications.queue(
+            "receipt",
+            recipient,
+            subject=f"Ontvangstbevestiging aanmelding {application.reference}",
+            organisation=application.organisation,
+            application=application,
+            weeks=weeks,
+        )
+
+
+def withdraw(application: Application, *, by: User, reason: str = "") -> None:
+    _require_member(application, by)
+    change_status(application, S.INGETROKKEN, by=by, action="withdrawn", detail=reason)
+    application.withdrawn_at = utcnow()
+
+
+def provider_recipients(application: Application, by: User | None) -> list[str]:
+    """The acting user and the organisation's contact address, without duplicates."""
+    out = []
+    for address in (getattr(by, "email", None) if by and by.is_provider else None,
+                    application.created_by.email, application.organisation.contact_email):
+        if address and address not in out:
+            out.append(address)
+    return out
+
+
+
+ANSWER_COLUMNS = {
+    "declared": "declared",
+    "identifier": "identifier_value",
+    "number": "number_value",
+    "amount": "amount_value",
+    "text": "text_value",
+    "valid_until": "evidence_valid_until",
+}
+
+
+def save_answers(application: Application, values: dict[int, dict], documents: dict, *,
+                 by: User) -> int:
+    """Store a draft's answers. ``values``: requirement id -> part -> value;
+    ``documents``: requirement id -> newly stored Document. Returns answers changed."""
+    _require_member(application, by)
+    if not application.is_editable:
+        raise TransitionNotAllowed(
+            f"Deze aanmelding heeft de status '{application.status.label}'; de antwoorden "
+            "kunnen niet meer worden gewijzigd."
+        )
+    answers = application.answers_by_requirement()
+    applicable = {r.id: r for r in application.applicable_requirements()}
+    changed = 0
+    for req_id, parts in values.items():
+        if req_id not in applicable:
+            continue
+        ans = answers.get(req_id)
+        if ans is None:
+            ans = Answer(requirement_id=req_id)
+            application.answers.append(ans)
+        before = {col: getattr(ans, col) for col in ANSWER_COLUMNS.values()}
+        for part, value in parts.items():
+            setattr(ans, ANSWER_COLUMNS[part], value)
+        document = documents.get(req_id)
+        if document is not None:
+            ans.document = document
+            if document.valid_until is None:
+                document.valid_until = ans.evidence_valid_until
+        if document is not None or before != {c: getattr(ans, c) for c in ANSWER_COLUMNS.values()}:
+            ans.updated_by_id = by.id
+            changed += 1
+    if changed:
+        application.updated_at = utcnow()
+    return changed

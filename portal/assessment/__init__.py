@@ -1,0 +1,2 @@
+"""The assessor's side: queue, verdicts, decision."""
+

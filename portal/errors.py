@@ -1,0 +1,26 @@
+"""Domain errors raised by workflow functions; views turn them into messages."""
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the change. The message is Dutch, for users."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class TransitionNotAllowed(DomainError):
+    """The transition table does not allow this state change."""
+
+
+class NotPermitted(DomainError):
+    """The actor may not do this."""
+
+
+class ValidationFailed(DomainError):
+    """Several rules failed; ``errors`` lists (field id, Dutch message) pairs."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__(f"Er {'is' if len(errors) == 1 else 'zijn'} {len(errors)} "
+                         f"{'fout' if len(errors) == 1 else 'fouten'} gevonden.")
+        self.errors = errors

@@ -1,0 +1,15 @@
+"""Every model of the portal, for Alembic and for tests that need them all."""
+from .accounts.models import Organisation, OrgRole, Role, User  # noqa: F401
+from .applications.models import Answer, Application, Document, Status  # noqa: F401
+from .assessment.models import CategoryDecision, Outcome, Verdict, VerdictOutcome  # noqa: F401
+from .audit.models import AuditEvent  # noqa: F401
+from .notifications.models import MailStatus, OutboxMail  # noqa: F401
+from .partners.models import Admission, AdmissionStatus  # noqa: F401
+from .procedure.models import (  # noqa: F401
+    CatalogueVersion,
+    Category,
+    Procedure,
+    Product,
+    Region,
+    Requirement,
+)

@@ -1,0 +1,30 @@
+"""Mail: queue() renders a mail into the outbox; delivery sends it after commit."""
+from flask import g, render_template
+
+from ..extensions import db
+from .models import MailStatus, OutboxMail
+
+__all__ = ["queue", "MailStatus", "OutboxMail"]
+
+
+def queue(kind, to, *, subject, organisation=None, user=None, **context):
+    """Add a mail to the outbox in the current transaction (the caller commits).
+
+    ``kind`` names the templates ``mail/<kind>.txt`` and ``mail/<kind>.html``.
+    """
+    context["subject"] = subject
+    mail = OutboxMail(
+        kind=kind,
+        to_address=to,
+        subject=subject,
+        body_text=render_template(f"mail/{kind}.txt", **context),
+        body_html=render_template(f"mail/{kind}.html", **context),
+        organisation_id=getattr(organisation, "id", None),
+        user_id=getattr(user, "id", None),
+    )
+    db.session.add(mail)
+    try:
+        g.outbox_pending = True
+    except RuntimeError:  # outside an app context g is unavailable; the CLI sends later
+        pass
+    return mail

@@ -1,0 +1,14 @@
+import click
+from flask.cli import AppGroup
+
+from .delivery import send_queued
+
+outbox_cli = AppGroup("outbox", help="The mail outbox.")
+
+
+@outbox_cli.command("send")
+@click.option("--limit", default=500, show_default=True, help="Most mails to send in this run.")
+def send_command(limit):
+    """Send queued mail (run from cron or a worker loop)."""
+    counts = send_queued(limit=limit)
+    click.echo(f"sent {counts['sent']}, failed {counts['failed']}, skipped {counts['skipped']}")

@@ -1,0 +1,45 @@
+from flask import Blueprint, abort, render_template, request
+from sqlalchemy import func, select
+
+from ..auth import admin_required
+from ..extensions import db
+from ..pagination import paginate
+from .models import MailStatus, OutboxMail
+
+bp = Blueprint("notifications", __name__, url_prefix="/beheer/mails")
+
+
+@bp.route("/")
+@admin_required
+def index():
+    status = request.args.get("status")
+    query = select(OutboxMail)
+    count = select(func.count()).select_from(OutboxMail)
+    if status in {s.value for s in MailStatus}:
+        query = query.where(OutboxMail.status == MailStatus(status))
+        count = count.where(OutboxMail.status == MailStatus(status))
+    page = paginate(query.order_by(OutboxMail.id.desc()), count_query=count)
+    return render_template("notifications/index.html", page=page, status=status,
+                           statuses=list(MailStatus))
+
+
+@bp.route("/<int:mail_id>")
+@admin_required
+def show(mail_id):
+    mail = db.session.get(OutboxMail, mail_id)
+    if mail is None:
+        abort(404)
+    return render_template("notifications/show.html", mail=mail)
+
+
+@bp.route("/<int:mail_id>/html")
+@admin_required
+def html(mail_id):
+    mail = db.session.get(OutboxMail, mail_id)
+    if mail is None:
+        abort(404)
+    # Shown inside a sandboxed iframe; the mail's HTML is our own rendering.
+    return mail.body_html, 200, {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    }

@@ -1,0 +1,2 @@
+"""Admitted partners over the term."""
+

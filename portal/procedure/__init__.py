@@ -1,0 +1,2 @@
+"""The open house itself: procedure, categories, requirements, public pages."""
+

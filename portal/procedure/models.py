@@ -1,0 +1,198 @@
+"""The open house itself: region, procedure, categories, products, requirements."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+
+
+class Region(db.Model):
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    municipalities: Mapped[str] = mapped_column(Text, default="")
+
+    procedures: Mapped[list[Procedure]] = relationship(back_populates="region")
+
+
+class Procedure(db.Model):
+    __tablename__ = "procedures"
+    __table_args__ = (
+        CheckConstraint("term_end > term_start", name="term_order"),
+        CheckConstraint("extension_options >= 0", name="extension_options_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    term_start: Mapped[date]
+    term_end: Mapped[date]
+    extension_options: Mapped[int] = mapped_column(default=2)
+    extension_months: Mapped[int] = mapped_column(default=12)
+    decision_period_weeks: Mapped[int] = mapped_column(default=8)
+    is_open: Mapped[bool] = mapped_column(default=True)
+
+    region: Mapped[Region] = relationship(back_populates="procedures")
+    categories: Mapped[list[Category]] = relationship(
+        back_populates="procedure", order_by="Category.position"
+    )
+    catalogue_versions: Mapped[list[CatalogueVersion]] = relationship(
+        back_populates="procedure", order_by="CatalogueVersion.number"
+    )
+
+    @property
+    def latest_possible_end(self) -> date:
+        years = self.extension_options * self.extension_months // 12
+        return self.term_end.replace(year=self.term_end.year + years)
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("procedure_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    procedure: Mapped[Procedure] = relationship(back_populates="categories")
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("procedure_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    code: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40), default="etmaal")
+    tariff: Mapped[float | None] = mapped_column(Numeric(10, 2))
+
+
+class CatalogueVersion(db.Model):
+    """A published, immutable version of the requirement catalogue."""
+
+    __tablename__ = "catalogue_versions"
+    __table_args__ = (UniqueConstraint("procedure_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    number: Mapped[int]
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+
+    procedure: Mapped[Procedure] = relationship(back_populates="catalogue_versions")
+    requirements: Mapped[list[Requirement]] = relationship(
+        back_populates="version", order_by="Requirement.position"
+    )
+
+
+requirement_categories = Table(
+    "requirement_categories",
+    db.metadata,
+    Column("requirement_id", ForeignKey("requirements.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Evidence(str, enum.Enum):
+    NONE = "none"
+    OPTIONAL = "optional"  # "PDF where applicable"
+    REQUIRED = "required"
+
+
+class Identifier(str, enum.Enum):
+    NONE = "none"
+    KVK = "kvk"
+    AGB = "agb"
+
+
+class Requirement(db.Model):
+    """One minimum requirement (eis); general when it has no categories."""
+
+    __tablename__ = "requirements"
+    __table_args__ = (
+        UniqueConstraint("version_id", "code"),
+        CheckConstraint(
+            "number_min IS NULL OR number_max IS NULL OR number_min <= number_max",
+            name="number_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("catalogue_versions.id"), index=True)
+    code: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(300))
+    help_text: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    knockout: Mapped[bool] = mapped_column(default=True)
+    is_general: Mapped[bool] = mapped_column(default=True)
+
+    # How the requirement is answered; any combination.
+    declaration_text: Mapped[str | None] = mapped_column(Text)  # None: no declaration
+    identifier: Mapped[Identifier] = mapped_column(
+        Enum(Identifier, name="requirement_identifier"), default=Identifier.NONE
+    )
+    number_label: Mapped[str | None] = mapped_column(String(200))  # None: no number
+    number_min: Mapped[int | None]
+    number_max: Mapped[int | None]
+    text_label: Mapped[str | None] = mapped_column(String(200))  # None: no text
+    evidence: Mapped[Evidence] = mapped_column(
+        Enum(Evidence, name="requirement_evidence"), default=Evidence.NONE
+    )
+    evidence_label: Mapped[str | None] = mapped_column(String(200))
+    evidence_expires: Mapped[bool] = mapped_column(default=False)
+    evidence_allows_images: Mapped[bool] = mapped_column(default=False)
+    amount_label: Mapped[str | None] = mapped_column(String(200))  # e.g. insured sum
+    amount_min: Mapped[int | None]
+
+    version: Mapped[CatalogueVersion] = relationship(back_populates="requirements")
+    categories: Mapped[list[Category]] = relationship(
+        secondary=requirement_categories, order_by="Category.position"
+    )
+
+    @property
+    def asks_declaration(self) -> bool:
+        return bool(self.declaration_text)
+
+    @property
+    def asks_number(self) -> bool:
+        return bool(self.number_label)
+
+    @property
+    def asks_text(self) -> bool:
+        return bool(self.text_label)
+
+    @property
+    def asks_amount(self) -> bool:
+        return bool(self.amount_label)
+
+    @property
+    def asks_evidence(self) -> bool:
+        return self.evidence != Evidence.NONE
+
+    def applies_to(self, category_ids: set[int]) -> bool:
+        return self.is_general or any(c.id in category_ids for c in self.categories)

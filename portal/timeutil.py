@@ -1,0 +1,20 @@
+"""Times are stored in UTC and shown in Europe/Amsterdam."""
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def utcnow() -> datetime:
+    """Naive UTC now, the form every timestamp column stores."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def today_local() -> date:
+    return datetime.now(AMSTERDAM).date()
+
+
+def to_local(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(AMSTERDAM)

@@ -1,0 +1,134 @@
+"""Fixtures: a real SQLite database built by the migrations, a real SMTP server on
+loopback, real files on disk. Each test gets its own copy of a migrated, seeded database."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from config import TestConfig
+from portal import create_app
+from portal.extensions import db
+from tests.infra.smtp import SmtpCatcher
+
+DEMO_PASSWORD = "demo-wachtwoord-2027"
+PROVIDER = "aanbieder@demo.nl"
+ASSESSOR_1 = "beoordelaar1@demo.nl"
+ASSESSOR_2 = "beoordelaar2@demo.nl"
+ADMIN = "beheer@demo.nl"
+
+
+def make_app(db_url: str, upload_dir, smtp: SmtpCatcher | None = None, **overrides):
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "UPLOAD_DIR": str(upload_dir),
+        "MAIL_SERVER": smtp.host if smtp else "",
+        "MAIL_PORT": smtp.port if smtp else 25,
+    }
+    settings.update(overrides)
+
+    class _Config(TestConfig):
+        pass
+
+    for key, value in settings.items():
+        setattr(_Config, key, value)
+    return create_app(_Config)
+
+
+def build_database(db_url: str, tmp_dir) -> None:
+    """Upgrade an empty database with the migrations and load reference + demo data."""
+    from flask_migrate import upgrade
+
+    from portal.procedure.seed import seed_demo, seed_reference
+
+    app = make_app(db_url, tmp_dir / "uploads")
+    with app.app_context():
+        upgrade()
+        seed_reference()
+        seed_demo()
+        db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "portal.sqlite"
+    build_database(f"sqlite:///{path}", path.parent)
+    return path
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    catcher = SmtpCatcher()
+    catcher.start()
+    yield catcher
+    catcher.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    smtp_server.clear()
+    return smtp_server
+
+
+@pytest.fixture
+def app(template_db, tmp_path, smtp):
+    path = tmp_path / "portal.sqlite"
+    shutil.copy(template_db, path)
+    application = make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)
+    # No app context is held here: requests must each get their own (and their own
+    # flask.g and session). Tests that touch the database use `ctx` or
+    # `with app.app_context():`.
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, url: str = "/inloggen") -> str:
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def post(client, url: str, data: dict | None = None, *, token_from: str | None = None, **kwargs):
+    """POST a form with a valid CSRF token taken from a page of the same session."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client, token_from or url))
+    return client.post(url, data=data, **kwargs)
+
+
+def login(client, email: str, password: str = DEMO_PASSWORD):
+    response = post(client, "/inloggen", {"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
+@pytest.fixture
+def provider_client(client):
+    login(client, PROVIDER)
+    return client
+
+
+def user(email):
+    from sqlalchemy import select
+
+    from portal.models import User
+
+    return db.session.scalar(select(User).where(User.email == email))

@@ -1,0 +1,82 @@
+"""Shared test data: valid files and complete answers, built through the real code."""
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Category, Requirement
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def categories(*codes):
+    return db.session.scalars(select(Category).where(Category.code.in_(codes))
+                              .order_by(Category.position)).all()
+
+
+def valid_until():
+    return date.today() + timedelta(days=365)
+
+
+def complete_form_data(application, *, kvk: str | None = None) -> dict:
+    """Form data answering every applicable requirement correctly (files included)."""
+    data = {}
+    for req in application.applicable_requirements():
+        prefix = f"r{req.id}_"
+        if req.asks_declaration:
+            data[prefix + "declared"] = "y"
+        if req.identifier.value == "kvk":
+            data[prefix + "identifier"] = kvk or application.organisation.kvk_number
+        elif req.identifier.value == "agb":
+            data[prefix + "identifier"] = "73730123"
+        if req.asks_number:
+            data[prefix + "number"] = str(req.number_max or max(req.number_min or 0, 4))
+        if req.asks_amount:
+            data[prefix + "amount"] = "2.500.000"
+        if req.asks_text:
+            data[prefix + "text"] = "Jongeren denken mee in onze cliëntenraad; ervaringsdeskundigen werken in elk team."
+        if req.asks_evidence:
+            data[prefix + "file"] = (io.BytesIO(PDF_BYTES), f"{req.code}.pdf")
+            if req.evidence_expires:
+                data[prefix + "valid_until"] = valid_until().isoformat()
+    return data
+
+
+def fill_completely(application, by):
+    """Answer every requirement through the workflow and real file storage."""
+    from werkzeug.datastructures import FileStorage
+
+    from portal.applications import storage, workflow
+
+    values, documents = {}, {}
+    for req in application.applicable_requirements():
+        parts = {}
+        if req.asks_declaration:
+            parts["declared"] = True
+        if req.identifier.value == "kvk":
+            parts["identifier"] = application.organisation.kvk_number
+        elif req.identifier.value == "agb":
+            parts["identifier"] = "73730123"
+        if req.asks_number:
+            parts["number"] = req.number_max or max(req.number_min or 0, 4)
+        if req.asks_amount:
+            parts["amount"] = 2_500_000
+        if req.asks_text:
+            parts["text"] = "Jeugdparticipatie via de cliëntenraad."
+        if req.asks_evidence and req.evidence.value == "required":
+            documents[req.id] = storage.store_upload(
+                FileStorage(io.BytesIO(PDF_BYTES), filename=f"{req.code}.pdf"),
+                organisation=application.organisation, by=by,
+            )
+            if req.evidence_expires:
+                parts["valid_until"] = valid_until()
+        values[req.id] = parts
+    workflow.save_answers(application, values, documents, by=by)
+
+
+def requirement(code):
+    return db.session.scalar(select(Requirement).where(Requirement.code == code))

@@ -1,0 +1,1 @@
+"""Test infrastructure helpers (SMTP catcher, throwaway PostgreSQL, browser/live server)."""
