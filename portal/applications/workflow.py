@@ -178,9 +178,9 @@ def missing_items(application: Application, today: date | None = None) -> list[M
                     + " zijn.")
         if req.asks_text and not (ans and (ans.text_value or "").strip()):
             add("text", f"beantwoord de vraag '{req.text_label}'.")
-        if req.evidence.value == "required" and not (ans and ans.document_id):
+        if req.evidence.value == "required" and not (ans and ans.document is not None):
             add("file", f"voeg het bewijsstuk toe ({req.evidence_label}).")
-        if req.asks_evidence and req.evidence_expires and ans and ans.document_id:
+        if req.asks_evidence and req.evidence_expires and ans and ans.document is not None:
             if ans.evidence_valid_until is None:
                 add("valid_until", "vul in tot wanneer het bewijsstuk geldig is.")
             elif ans.evidence_valid_until < today:

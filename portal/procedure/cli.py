@@ -1,15 +1,16 @@
 import click
+from flask import current_app
+from flask.cli import with_appcontext
 
 from ..extensions import db
 from .seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo, seed_reference
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--demo", is_flag=True, help="Also add demo accounts (never in production).")
 def seed_command(demo):
     """Load the reference data (idempotent); with --demo, the demo accounts too."""
-    from flask import current_app
-
     seed_reference()
     if demo:
         if current_app.config["ENV_NAME"] == "production":

@@ -1,0 +1,158 @@
+"""Configuration from the environment; the schema only through migrations; seed data."""
+import importlib
+import shutil
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import (
+    CatalogueVersion,
+    Category,
+    Procedure,
+    Product,
+    Region,
+    Requirement,
+    Role,
+    User,
+)
+from tests.conftest import build_database, make_app
+
+
+def _reload_config(monkeypatch, **env):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    import config
+
+    return importlib.reload(config)
+
+
+def test_every_setting_comes_from_the_environment(monkeypatch, tmp_path):
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite",
+        "SECRET_KEY": "from-env",
+        "MAIL_SERVER": "smtp.example.org",
+        "MAIL_PORT": "2525",
+        "MAIL_USERNAME": "user",
+        "MAIL_PASSWORD": "pw",
+        "MAIL_USE_TLS": "true",
+        "MAIL_DEFAULT_SENDER": "portal@example.org",
+        "UPLOAD_DIR": str(tmp_path / "files"),
+        "MAX_CONTENT_LENGTH": "1234567",
+        "PORTAL_BASE_URL": "https://toelating.example.org",
+    }
+    config = _reload_config(monkeypatch, **env)
+    try:
+        app = create_app(config.DevelopmentConfig)
+        assert app.config["SQLALCHEMY_DATABASE_URI"] == env["DATABASE_URL"]
+        assert app.config["SECRET_KEY"] == "from-env"
+        assert app.config["MAIL_SERVER"] == "smtp.example.org"
+        assert app.config["MAIL_PORT"] == 2525
+        assert (app.config["MAIL_USERNAME"], app.config["MAIL_PASSWORD"]) == ("user", "pw")
+        assert app.config["MAIL_USE_TLS"] is True
+        assert app.config["MAIL_DEFAULT_SENDER"] == "portal@example.org"
+        assert app.config["UPLOAD_DIR"] == str(tmp_path / "files")
+        assert app.config["MAX_CONTENT_LENGTH"] == 1234567
+        assert app.config["PORTAL_BASE_URL"] == "https://toelating.example.org"
+    finally:
+        for key in env:
+            monkeypatch.delenv(key)
+        importlib.reload(config)
+
+
+def test_embedded_defaults_and_generated_secret_key(monkeypatch, tmp_path):
+    for key in ("DATABASE_URL", "SECRET_KEY", "UPLOAD_DIR"):
+        monkeypatch.delenv(key, raising=False)
+    config = _reload_config(monkeypatch, PORTAL_INSTANCE_DIR=str(tmp_path / "instance"))
+    try:
+        app = create_app(config.DevelopmentConfig)
+        assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/instance/portal.sqlite"
+        assert app.config["UPLOAD_DIR"] == str(tmp_path / "instance" / "uploads")
+        key = (tmp_path / "instance" / "secret_key").read_text()
+        assert app.config["SECRET_KEY"] == key and len(key) > 40
+        # generated once, then kept
+        assert create_app(config.DevelopmentConfig).config["SECRET_KEY"] == key
+    finally:
+        monkeypatch.delenv("PORTAL_INSTANCE_DIR")
+        importlib.reload(config)
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    config = _reload_config(monkeypatch)
+    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
+        create_app(config.ProductionConfig)
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    config = importlib.reload(config)
+    try:
+        app = create_app(config.ProductionConfig)
+        assert app.config["SESSION_COOKIE_SECURE"] is True
+        assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    finally:
+        monkeypatch.delenv("SECRET_KEY")
+        importlib.reload(config)
+
+
+def test_migrations_build_the_schema_and_match_the_models(tmp_path):
+    url = f"sqlite:///{tmp_path}/empty.sqlite"
+    build_database(url, tmp_path)
+    app = make_app(url, tmp_path / "uploads")
+    with app.app_context():
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                             "render_as_batch": True})
+            diff = compare_metadata(context, db.metadata)
+        assert diff == [], diff
+
+
+def test_seed_is_idempotent_and_holds_the_reference_data(template_db, tmp_path):
+    path = tmp_path / "p.sqlite"
+    shutil.copy(template_db, path)
+    app = make_app(f"sqlite:///{path}", tmp_path / "uploads")
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["seed", "--demo"])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
+        assert count(Region) == 1 and count(Procedure) == 1
+        assert count(Category) == 5 and count(Product) == 3 and count(CatalogueVersion) == 1
+        assert count(Requirement) == 24
+        procedure = db.session.scalar(select(Procedure))
+        assert str(procedure.term_start) == "2027-01-01" and str(procedure.term_end) == "2031-12-31"
+        assert procedure.extension_options == 2 and procedure.extension_months == 12
+        assert str(procedure.latest_possible_end) == "2033-12-31"
+        assert procedure.region.name == "Regio West-Brabant Oost Jeugd"
+        assert [c.name for c in procedure.categories] == [
+            "Pleegzorg", "Gezinshuiszorg", "Zelfstandigheidstraining / kamertraining",
+            "Kleinschalige woonvormen", "Leefgroepen"]
+        assert sorted(db.session.scalars(select(Product.code))) == ["44A06", "44A07", "44A08"]
+        version = db.session.scalar(select(CatalogueVersion))
+        assert version.number == 1 and version.published_at is not None
+        codes = [r.code for r in version.requirements]
+        assert codes[:14] == [f"A{i}" for i in range(1, 15)]
+        assert set(codes[14:]) == {"P1", "P2", "H1", "H2", "H3", "Z1", "Z2", "K1", "K2", "L1"}
+        h2 = next(r for r in version.requirements if r.code == "H2")
+        assert [c.code for c in h2.categories] == ["gezinshuiszorg"] and h2.number_max == 6
+        roles = sorted(r.value for r in db.session.scalars(select(User.role)))
+        assert roles == ["admin", "assessor", "assessor", "provider"]
+
+
+def test_users_create_command(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "--role", "assessor", "--email",
+                                 "Nieuw@Regio.example", "--password", "een-goed-wachtwoord"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        created = db.session.scalar(select(User).where(User.email == "nieuw@regio.example"))
+        assert created.role == Role.ASSESSOR and created.is_confirmed
+        assert created.password_hash.startswith("$argon2id$")
+    result = runner.invoke(args=["users", "create", "--role", "admin", "--email",
+                                 "nieuw@regio.example", "--password", "een-goed-wachtwoord"])
+    assert result.exit_code != 0 and "bestaat al" in result.output
+    result = runner.invoke(args=["users", "create", "--role", "admin", "--email", "a@b.example",
+                                 "--password", "kort"])
+    assert result.exit_code != 0

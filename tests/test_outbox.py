@@ -1,0 +1,116 @@
+"""Mail goes through the outbox: queued with the change, sent after commit, once."""
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import MailStatus, OutboxMail
+from portal.notifications import queue
+from portal.notifications.delivery import send_queued
+from tests.conftest import make_app, post
+from tests.infra.smtp import SmtpCatcher, free_port
+
+
+def _register(client, email="nieuw@org.example", kvk="11223344"):
+    return post(client, "/registreren", {
+        "org_name": "Stichting Test", "kvk_number": kvk, "street": "Straat 1",
+        "postal_code": "4811AB", "city": "Breda", "contact_email": "info@org.example",
+        "full_name": "Tess Test", "email": email, "password": "wachtwoord-van-12",
+        "password_repeat": "wachtwoord-van-12", "accept_terms": "y",
+    })
+
+
+def test_smtp_down_change_commits_mail_waits_and_is_sent_once_later(template_db, tmp_path):
+    import shutil
+
+    path = tmp_path / "p.sqlite"
+    shutil.copy(template_db, path)
+    port = free_port()  # nothing listens here yet: the SMTP server is down
+    app = make_app(f"sqlite:///{path}", tmp_path / "up", None, MAIL_SERVER="127.0.0.1",
+                   MAIL_PORT=port)
+    client = app.test_client()
+    response = _register(client)
+    assert response.status_code == 200  # the registration itself succeeded
+
+    with app.app_context():
+        mail = db.session.scalar(select(OutboxMail))
+        assert mail.status == MailStatus.QUEUED
+        assert mail.attempts == 1 and "Connection" in mail.last_error
+
+    catcher = SmtpCatcher(port=port).start()
+    try:
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["outbox", "send"])
+        assert result.exit_code == 0, result.output
+        assert "sent 1" in result.output
+        [message] = catcher.wait_for(1)
+        assert message["To"] == "nieuw@org.example"
+        # a second run sends nothing again
+        result = runner.invoke(args=["outbox", "send"])
+        assert "sent 0" in result.output
+        assert len(catcher.messages) == 1
+        with app.app_context():
+            mail = db.session.scalar(select(OutboxMail))
+            assert mail.status == MailStatus.SENT and mail.attempts == 2 and mail.last_error is None
+    finally:
+        catcher.stop()
+
+
+def test_mail_is_not_queued_when_the_change_rolls_back(ctx):
+    queue("confirm_email", "x@y.example", subject="Test", link="http://l", hours=1, name="X")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(OutboxMail)) == 0
+
+
+def test_every_mail_has_dutch_text_and_html_parts(ctx, smtp):
+    queue("confirm_email", "x@y.example", subject="Bevestig uw e-mailadres", link="http://l/abc",
+          hours=72, name="Xander")
+    db.session.commit()
+    assert send_queued()["sent"] == 1
+    [message] = smtp.wait_for(1)
+    assert message.is_multipart()
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Beste Xander" in text and "http://l/abc" in text
+    assert '<html lang="nl">' in html and 'href="http://l/abc"' in html
+
+
+def test_gives_up_after_max_attempts(template_db, tmp_path):
+    import shutil
+
+    path = tmp_path / "p.sqlite"
+    shutil.copy(template_db, path)
+    app = make_app(f"sqlite:///{path}", tmp_path / "up", None, MAIL_SERVER="127.0.0.1",
+                   MAIL_PORT=free_port(), OUTBOX_MAX_ATTEMPTS=2)
+    with app.app_context():
+        queue("confirm_email", "x@y.example", subject="S", link="l", hours=1, name="X")
+        db.session.commit()
+        assert send_queued()["failed"] == 1
+        assert send_queued()["failed"] == 1
+        assert send_queued() == {"sent": 0, "failed": 0, "skipped": 0}
+        assert db.session.scalar(select(OutboxMail.status)) == MailStatus.FAILED
+
+
+def test_development_default_prints_mail_and_admin_can_read_it(template_db, tmp_path, capsys):
+    import shutil
+
+    from tests.conftest import ADMIN, login
+
+    path = tmp_path / "p.sqlite"
+    shutil.copy(template_db, path)
+    app = make_app(f"sqlite:///{path}", tmp_path / "up", None)  # no MAIL_SERVER
+    client = app.test_client()
+    _register(client)
+    out = capsys.readouterr().out
+    assert "to nieuw@org.example: Bevestig uw e-mailadres" in out
+    admin = app.test_client()
+    login(admin, ADMIN)
+    listing = admin.get("/beheer/mails/").get_data(as_text=True)
+    assert "nieuw@org.example" in listing
+    with app.app_context():
+        mail_id = db.session.scalar(select(OutboxMail.id))
+    page = admin.get(f"/beheer/mails/{mail_id}").get_data(as_text=True)
+    assert "Bevestig uw e-mailadres" in page and "/bevestigen/" in page
+    # providers and assessors cannot read the outbox
+    from tests.conftest import ASSESSOR_1
+    other = app.test_client()
+    login(other, ASSESSOR_1)
+    assert other.get("/beheer/mails/").status_code == 403
