@@ -1,0 +1,194 @@
+"""Bad input gets a clear Dutch answer and loses nothing already entered."""
+import io
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Answer, Application, Document, Procedure, Status
+from tests.conftest import ASSESSOR_1, PROVIDER, login, post, user
+from tests.helpers import PDF_BYTES, PNG_BYTES, categories, fill_completely, requirement
+
+
+@pytest.fixture
+def draft(app):
+    """A draft application of the demo provider for Pleegzorg; returns its id."""
+    from portal.applications import workflow
+
+    with app.app_context():
+        application = workflow.create_application(
+            db.session.scalar(select(Procedure)), categories("pleegzorg"), by=user(PROVIDER))
+        db.session.commit()
+        return application.id
+
+
+def _ids(app, *codes):
+    with app.app_context():
+        return {c: requirement(c).id for c in codes}
+
+
+def _answer(app, application_id, code):
+    with app.app_context():
+        return db.session.scalar(select(Answer).where(
+            Answer.application_id == application_id,
+            Answer.requirement_id == requirement(code).id))
+
+
+def test_non_pdf_upload_is_refused_and_other_answers_are_kept(app, provider_client, draft):
+    ids = _ids(app, "A1", "A7", "A14")
+    url = f"/aanmeldingen/{draft}"
+    response = post(provider_client, url, {
+        f"r{ids['A1']}_declared": "y",
+        f"r{ids['A1']}_file": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "verklaring.pdf"),
+        f"r{ids['A7']}_number": "12",
+        f"r{ids['A14']}_text": "Onze jongerenraad denkt mee.",
+        "opslaan": "1",
+    }, content_type="multipart/form-data")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "is geen PDF-bestand" in html
+    assert f'href="#r{ids["A1"]}_file"' in html  # linked from the error summary
+    # the rest of the form was saved...
+    assert _answer(app, draft, "A7").number_value == 12
+    assert _answer(app, draft, "A14").text_value == "Onze jongerenraad denkt mee."
+    assert _answer(app, draft, "A1").declared is True
+    assert _answer(app, draft, "A1").document_id is None
+    # ... and is shown again
+    assert 'value="12"' in html and "Onze jongerenraad denkt mee." in html
+
+
+def test_png_is_refused_where_only_pdf_is_allowed(app, provider_client, draft):
+    ids = _ids(app, "A5")
+    response = post(provider_client, f"/aanmeldingen/{draft}", {
+        f"r{ids['A5']}_file": (io.BytesIO(PNG_BYTES), "certificaat.png"), "opslaan": "1",
+    }, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "is geen PDF-bestand" in response.get_data(as_text=True)
+
+
+def test_oversized_upload_is_refused_with_the_limit_and_nothing_is_stored(app, provider_client,
+                                                                        draft, tmp_path):
+    app.config["UPLOAD_MAX_BYTES"] = 2048
+    ids = _ids(app, "A5", "A7")
+    big = PDF_BYTES + b"0" * 5000
+    response = post(provider_client, f"/aanmeldingen/{draft}", {
+        f"r{ids['A5']}_file": (io.BytesIO(big), "groot.pdf"),
+        f"r{ids['A7']}_number": "3",
+        "opslaan": "1",
+    }, content_type="multipart/form-data")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "is groter dan 2 kB" in html
+    assert "maximaal 2 kB" in html  # the limit is shown before upload too
+    assert _answer(app, draft, "A7").number_value == 3
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Document)) == 0
+    stored = [p for p in (tmp_path / "uploads").rglob("*") if p.is_file()]
+    assert stored == []
+
+
+def test_valid_upload_is_stored_outside_static_with_checksum_and_served_as_attachment(
+        app, provider_client, draft, tmp_path):
+    import hashlib
+
+    ids = _ids(app, "A5")
+    response = post(provider_client, f"/aanmeldingen/{draft}", {
+        f"r{ids['A5']}_file": (io.BytesIO(PDF_BYTES), "../../certificaat HKZ.pdf"),
+        f"r{ids['A5']}_valid_until": "2030-01-31",
+        "opslaan": "1",
+    }, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        doc = db.session.scalar(select(Document))
+        assert doc.original_name == "certificaat HKZ.pdf"
+        assert doc.sha256 == hashlib.sha256(PDF_BYTES).hexdigest()
+        assert doc.content_type == "application/pdf" and doc.size_bytes == len(PDF_BYTES)
+        assert str(doc.valid_until) == "2030-01-31"
+        path = tmp_path / "uploads" / doc.stored_name
+        assert path.read_bytes() == PDF_BYTES and "certificaat" not in doc.stored_name
+        doc_id = doc.id
+    download = provider_client.get(f"/documenten/{doc_id}")
+    assert download.status_code == 200 and download.data == PDF_BYTES
+    assert download.headers["Content-Disposition"].startswith("attachment")
+
+    # Another organisation's user gets a 404; anonymous users must log in.
+    other = _other_provider(app)
+    assert other.get(f"/documenten/{doc_id}").status_code == 404
+    assert app.test_client().get(f"/documenten/{doc_id}").status_code == 302
+
+
+def _other_provider(app):
+    from portal.accounts.workflow import register_provider
+    from portal.timeutil import utcnow
+
+    with app.app_context():
+        u = register_provider(org_name="Ander", kvk_number="99887766", street="s 1",
+                              postal_code="1234AB", city="X", contact_email="a@ander.example",
+                              website=None, full_name="Ander", email="ander@ander.example",
+                              password="wachtwoord-van-12")
+        u.email_confirmed_at = utcnow()
+        db.session.commit()
+    client = app.test_client()
+    login(client, "ander@ander.example", "wachtwoord-van-12")
+    return client
+
+
+def test_other_organisations_application_is_404_and_unknown_id_is_404(app, draft):
+    other = _other_provider(app)
+    assert other.get(f"/aanmeldingen/{draft}").status_code == 404
+    response = post(other, f"/aanmeldingen/{draft}", {"opslaan": "1"}, token_from="/aanbieder")
+    assert response.status_code == 404
+    assert other.get("/aanmeldingen/999999").status_code == 404
+    page = other.get("/aanmeldingen/999999").get_data(as_text=True)
+    assert "Niet gevonden" in page
+
+
+def test_malformed_numbers_dates_and_kvk_get_dutch_messages(app, provider_client, draft):
+    ids = _ids(app, "A2", "A5", "A7", "A8")
+    response = post(provider_client, f"/aanmeldingen/{draft}", {
+        f"r{ids['A2']}_identifier": "1234abcd",
+        f"r{ids['A5']}_valid_until": "gisteren",
+        f"r{ids['A7']}_number": "twaalf",
+        f"r{ids['A8']}_amount": "veel",
+        "opslaan": "1",
+    })
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Een KvK-nummer bestaat uit precies 8 cijfers" in html
+    assert "Vul een heel getal in" in html
+    assert "Vul een bedrag in hele euro" in html
+    assert "Not a valid" not in html
+    assert "1234abcd" in html and "twaalf" in html  # the input is kept for correction
+    # the saved KvK answer was not overwritten by the bad value
+    assert _answer(app, draft, "A2").identifier_value == "12345678"
+
+
+def test_missing_declaration_blocks_submit_with_a_link(app, provider_client, draft):
+    with app.app_context():
+        application = db.session.get(Application, draft)
+        fill_completely(application, user(PROVIDER))
+        db.session.commit()
+        from tests.helpers import complete_form_data
+        data = {k: v for k, v in complete_form_data(application).items() if not k.endswith("_file")}
+        a9 = requirement("A9").id
+    data.pop(f"r{a9}_declared")
+    response = post(provider_client, f"/aanmeldingen/{draft}", {**data, "indienen": "1"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'<a href="#r{a9}_declared">A9 Meldcode' in html
+    with app.app_context():
+        assert db.session.get(Application, draft).status == Status.CONCEPT
+
+
+def test_form_without_csrf_token_is_refused(app, provider_client, draft):
+    response = provider_client.post(f"/aanmeldingen/{draft}", data={"opslaan": "1"})
+    assert response.status_code == 400
+    assert "Formulier verlopen" in response.get_data(as_text=True)
+
+
+def test_assessor_cannot_see_drafts_and_provider_cannot_assess(app, provider_client, draft):
+    assessor = app.test_client()
+    login(assessor, ASSESSOR_1)
+    assert assessor.get(f"/beoordeling/{draft}").status_code == 404
+    assert provider_client.get("/beoordeling/").status_code == 403
+    assert provider_client.get(f"/beoordeling/{draft}").status_code == 403
