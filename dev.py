@@ -204,10 +204,29 @@ def _run_child(cmd: list[str]) -> int:
         return 130
 
 
+def postgres_available() -> bool:
+    """PostgreSQL's server binaries (initdb, pg_ctl, postgres) are on this machine."""
+    from glob import glob
+
+    names = ("initdb", "pg_ctl", "postgres")
+    if all(shutil.which(n) for n in names):
+        return True
+    return any(all(Path(d, n).exists() for n in names) for d in glob("/usr/lib/postgresql/*/bin"))
+
+
 def cmd_test(args: list[str]) -> None:
+    """The whole suite on SQLite, then the database-backed tests again on PostgreSQL."""
     python = str(ensure_installed("test"))
     ensure_chromium()
-    sys.exit(_run_child([python, "-m", "pytest", *args]))
+    code = _run_child([python, "-m", "pytest", *args])
+    if args or code != 0:
+        sys.exit(code)
+    if not postgres_available():
+        warn("PostgreSQL binaries not found; the PostgreSQL pass is skipped")
+        sys.exit(code)
+    say("second pass: the database tests on a throwaway PostgreSQL server")
+    sys.exit(_run_child([python, "-m", "pytest", "--db=postgres", "-m", "not browser",
+                         "-p", "no:cacheprovider"]))
 
 
 def cmd_bench(args: list[str]) -> None:

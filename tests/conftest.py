@@ -51,11 +51,55 @@ def build_database(db_url: str, tmp_dir) -> None:
         db.engine.dispose()
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db", choices=["sqlite", "postgres"], default="sqlite",
+        help="database for the `app` fixture: SQLite files, or a throwaway PostgreSQL server",
+    )
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory):
+    """A migrated, seeded SQLite file that tests copy."""
     path = tmp_path_factory.mktemp("template") / "portal.sqlite"
     build_database(f"sqlite:///{path}", path.parent)
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres(request, tmp_path_factory):
+    """A PostgreSQL server with a migrated, seeded template database (only with --db=postgres)."""
+    from tests.infra.postgres import TempPostgres
+
+    if request.config.getoption("--db") != "postgres":
+        yield None
+        return
+    if not TempPostgres.available():
+        pytest.fail("--db=postgres was asked for, but PostgreSQL binaries are not available")
+    server = TempPostgres().start()
+    url = server.create_database("portal_template")
+    build_database(url, tmp_path_factory.mktemp("pg-template"))
+    yield server
+    server.stop()
+
+
+_pg_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def database_url(request, template_db, tmp_path):
+    """A fresh copy of the template database for one test."""
+    server = request.getfixturevalue("postgres")
+    if server is None:
+        path = tmp_path / "portal.sqlite"
+        shutil.copy(template_db, path)
+        yield f"sqlite:///{path}"
+        return
+    name = f"t{next(_pg_counter)}"
+    with server.connect() as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE portal_template')
+    yield server.url(name)
+    server.drop_database(name)
 
 
 @pytest.fixture(scope="session")
@@ -73,10 +117,8 @@ def smtp(smtp_server):
 
 
 @pytest.fixture
-def app(template_db, tmp_path, smtp):
-    path = tmp_path / "portal.sqlite"
-    shutil.copy(template_db, path)
-    application = make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)
+def app(database_url, tmp_path, smtp):
+    application = make_app(database_url, tmp_path / "uploads", smtp)
     # No app context is held here: requests must each get their own (and their own
     # flask.g and session). Tests that touch the database use `ctx` or
     # `with app.app_context():`.

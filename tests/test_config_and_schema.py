@@ -156,3 +156,13 @@ def test_users_create_command(app):
     result = runner.invoke(args=["users", "create", "--role", "admin", "--email", "a@b.example",
                                  "--password", "kort"])
     assert result.exit_code != 0
+
+
+def test_models_match_migrations_on_the_suites_database(app):
+    """Runs on SQLite, and on PostgreSQL in the --db=postgres pass."""
+    with app.app_context():
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            diff = compare_metadata(context, db.metadata)
+        assert diff == [], diff
+        assert db.engine.dialect.name in ("sqlite", "postgresql")

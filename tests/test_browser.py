@@ -1,0 +1,128 @@
+"""The spine in a real browser: Debian's Chromium driven by Playwright against a live server."""
+import shutil
+
+import pytest
+
+from tests.conftest import ASSESSOR_1, ASSESSOR_2, DEMO_PASSWORD, PROVIDER, make_app
+from tests.helpers import PDF_BYTES, valid_until
+from tests.infra.browser import LiveServer, chromium_available, launch_chromium
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture
+def live(template_db, tmp_path, smtp):
+    path = tmp_path / "live.sqlite"
+    shutil.copy(template_db, path)
+    app = make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+def _login(browser, base, email):
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.goto(base + "/inloggen")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    return page
+
+
+def _serious_a11y_violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [(v["id"], v["help"]) for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def test_provider_applies_assessors_decide_provider_sees_decision(live, browser, smtp, tmp_path):
+    evidence = tmp_path / "bewijs.pdf"
+    evidence.write_bytes(PDF_BYTES)
+    base = live.url
+
+    # Provider: new application for Pleegzorg.
+    page = _login(browser, base, PROVIDER)
+    page.get_by_role("link", name="Nieuwe aanmelding").first.click()
+    page.get_by_label("Pleegzorg").check()
+    page.get_by_role("button", name="Volgende").click()
+    assert page.get_by_role("heading", name="Algemene eisen").is_visible()
+    assert _serious_a11y_violations(page) == []
+
+    # Submitting too early shows the missing items, each linking to its field.
+    page.get_by_role("button", name="Indienen").click()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible()
+    summary.get_by_role("link", name="A13").first.click()
+    assert page.url.endswith("_declared")
+
+    # Fill in every requirement.
+    for box in page.locator("input[type=checkbox][name$=_declared]").all():
+        box.check()
+    for field in page.locator("input[name$=_identifier]").all():
+        if not field.input_value():
+            field.fill("73730123")
+    for field in page.locator("input[name$=_number]").all():
+        field.fill("5")
+    page.locator("input[name$=_amount]").fill("2.500.000")
+    page.locator("textarea[name$=_text]").fill("Jongeren praten mee in onze jongerenraad.")
+    for upload in page.locator("input[type=file]").all():
+        upload.set_input_files(str(evidence))
+    for date_field in page.locator("input[type=date]").all():
+        date_field.fill(valid_until().isoformat())
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("Uw antwoorden zijn opgeslagen.").is_visible()
+    assert page.get_by_text("Alle eisen zijn ingevuld").is_visible()
+    page.get_by_role("button", name="Indienen").click()
+    assert page.get_by_text("is ingediend").is_visible()
+    reference = page.locator("h1").inner_text().split()[-1]
+    assert reference.startswith("WMB-")
+    assert smtp.find(subject_contains=f"Ontvangstbevestiging aanmelding {reference}")
+
+    # Assessor 1: queue, take it, verdicts, propose admission.
+    assessor = _login(browser, base, ASSESSOR_1)
+    assert assessor.get_by_role("heading", name="Aanmeldingen beoordelen").is_visible()
+    assessor.get_by_role("link", name=reference).click()
+    assessor.get_by_role("button", name="In behandeling nemen").click()
+    for radio in assessor.locator("input[type=radio][value=voldoet]").all():
+        radio.check()
+    assessor.get_by_role("button", name="Oordelen opslaan").click()
+    assert assessor.get_by_text("De oordelen zijn opgeslagen.").is_visible()
+    assessor.get_by_label("Toegelaten").check()
+    assessor.get_by_label("Motivering Pleegzorg").fill("Voldoet aan alle minimumeisen voor pleegzorg.")
+    assessor.get_by_role("button", name="Besluit voorstellen").click()
+    assert assessor.get_by_text("Een tweede beoordelaar moet het goedkeuren").is_visible()
+    assert _serious_a11y_violations(assessor) == []
+
+    # Assessor 2 approves.
+    second = _login(browser, base, ASSESSOR_2)
+    second.goto(base + "/beoordeling/?status=besluit_voorgesteld")
+    second.get_by_role("link", name=reference).click()
+    second.get_by_role("button", name="Goedkeuren").click()
+    assert second.get_by_text("Het besluit is goedgekeurd").is_visible()
+    assert smtp.find(subject_contains=f"Besluit over uw aanmelding {reference}")
+
+    # Provider sees the decision and the admission; the public register lists them.
+    page.goto(base + "/aanbieder")
+    assert page.get_by_role("heading", name="Toegelaten categorieën").is_visible()
+    assert page.locator("li", has_text="Pleegzorg").first.is_visible()
+    page.get_by_role("link", name=reference).click()
+    assert page.get_by_text("Voldoet aan alle minimumeisen voor pleegzorg.").is_visible()
+    page.goto(base + "/register?categorie=pleegzorg")
+    assert page.get_by_role("cell", name="Stichting Gezinshuis De Linde (demo)").is_visible()
+    assert _serious_a11y_violations(page) == []
