@@ -1,0 +1,1 @@
+"""Benchmarks and the bulk data they (and the scale tests) use."""
