@@ -59,6 +59,8 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA cache_size=-32000")  # 32 MB page cache
+        cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL
         cursor.close()
 
 

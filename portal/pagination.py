@@ -1,4 +1,10 @@
-"""Pagination counted and sliced in the database."""
+"""Pagination with counting and slicing in the database, at a cost that stays flat.
+
+Two habits keep big lists fast:
+- the page is chosen on ids alone (an index-only query, ordered and limited), and only
+  those rows are then loaded with their relations ("deferred join");
+- counts stop at a cap: beyond it the page says "more than N" instead of scanning all.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,13 +14,16 @@ from sqlalchemy import func, select
 
 from .extensions import db
 
+COUNT_CAP = 10_000
+
 
 @dataclass
 class Page:
     items: list
     page: int
     per_page: int
-    total: int
+    total: int  # capped: see `more`
+    more: bool = False  # there are more than `total` rows
 
     @property
     def pages(self) -> int:
@@ -31,19 +40,25 @@ class Page:
 
 def requested_page() -> int:
     try:
-        return max(1, int(request.args.get("pagina", 1)))
+        return min(max(1, int(request.args.get("pagina", 1))), 100_000)
     except ValueError:
         return 1
 
 
-def paginate(query, *, per_page: int | None = None, count_query=None) -> Page:
-    """``query`` is a select() with its ordering; counting uses ``count_query`` when given."""
+def capped_count(query, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """Count the rows of ``query`` up to ``cap``; returns (count, more_than_cap)."""
+    limited = query.order_by(None).limit(cap + 1).subquery()
+    n = db.session.scalar(select(func.count()).select_from(limited)) or 0
+    return min(n, cap), n > cap
+
+
+def paginate(ids_query, load, *, per_page: int | None = None) -> Page:
+    """``ids_query``: a select() of one id column, filtered and ordered.
+    ``load(ids)``: returns the objects for those ids (with their relations)."""
     per_page = per_page or current_app.config["PAGE_SIZE"]
     page = requested_page()
-    if count_query is None:
-        count_query = select(func.count()).select_from(
-            query.order_by(None).options().subquery()
-        )
-    total = db.session.scalar(count_query) or 0
-    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
-    return Page(items=list(items), page=page, per_page=per_page, total=total)
+    total, more = capped_count(ids_query)
+    ids = list(db.session.scalars(ids_query.limit(per_page).offset((page - 1) * per_page)))
+    by_id = {obj.id: obj for obj in load(ids)} if ids else {}
+    return Page(items=[by_id[i] for i in ids if i in by_id], page=page, per_page=per_page,
+                total=total, more=more)

@@ -36,7 +36,7 @@ class Organisation(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), index=True)
     kvk_number: Mapped[str] = mapped_column(String(8), unique=True)
     agb_code: Mapped[str | None] = mapped_column(String(8))
     street: Mapped[str] = mapped_column(String(200))

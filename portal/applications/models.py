@@ -51,6 +51,7 @@ class Application(db.Model):
     __tablename__ = "applications"
     __table_args__ = (
         Index("ix_applications_status_submitted", "status", "submitted_at"),
+        Index("ix_applications_status_decided", "status", "decided_at"),
         Index("ix_applications_org_created", "organisation_id", "created_at"),
     )
 

@@ -43,10 +43,12 @@ def load_application_for(user, application_id: int, *, full: bool = True) -> App
 def dashboard():
     org = current_user.organisation
     page = paginate(
-        select(Application)
+        select(Application.id)
         .where(Application.organisation_id == org.id)
-        .options(selectinload(Application.categories))
-        .order_by(Application.created_at.desc(), Application.id.desc())
+        .order_by(Application.created_at.desc(), Application.id.desc()),
+        lambda ids: db.session.scalars(
+            select(Application).where(Application.id.in_(ids))
+            .options(selectinload(Application.categories))),
     )
     admissions = db.session.scalars(
         select(Admission)

@@ -16,6 +16,7 @@ from .models import CategoryDecision, VerdictOutcome
 
 bp = Blueprint("assessment", __name__, url_prefix="/beoordeling")
 
+TAB_COUNT_CAP = 999
 QUEUE_FILTERS = {
     "open": (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
              Status.BESLUIT_VOORGESTELD),
@@ -35,22 +36,26 @@ def queue():
     if key not in QUEUE_FILTERS:
         key = "open"
     statuses = QUEUE_FILTERS[key]
-    order = (Application.decided_at.desc() if key == "besloten"
-             else Application.submitted_at.asc())
+    if key == "besloten":
+        order = (Application.decided_at.desc(), Application.id.desc())
+    else:
+        order = (Application.submitted_at.asc(), Application.id.asc())
     page = paginate(
-        select(Application)
-        .where(Application.status.in_(statuses))
-        .options(joinedload(Application.organisation), joinedload(Application.assessor),
-                 selectinload(Application.categories))
-        .order_by(order, Application.id),
-        count_query=select(func.count()).select_from(Application)
-        .where(Application.status.in_(statuses)),
+        select(Application.id).where(Application.status.in_(statuses)).order_by(*order),
+        lambda ids: db.session.scalars(
+            select(Application).where(Application.id.in_(ids))
+            .options(joinedload(Application.organisation), joinedload(Application.assessor),
+                     selectinload(Application.categories))).unique(),
     )
-    counts = dict(db.session.execute(
-        select(Application.status, func.count()).where(Application.status != Status.CONCEPT)
-        .group_by(Application.status)).all())
-    tabs = [(k, sum(counts.get(s, 0) for s in v)) for k, v in QUEUE_FILTERS.items()]
-    return render_template("assessment/queue.html", page=page, key=key, tabs=tabs)
+    # One statement for every tab's count, each stopping at TAB_COUNT_CAP.
+    counts = db.session.execute(select(*(
+        select(func.count()).select_from(
+            select(Application.id).where(Application.status.in_(v)).limit(TAB_COUNT_CAP + 1)
+            .subquery()).scalar_subquery().label(k)
+        for k, v in QUEUE_FILTERS.items()))).one()._asdict()
+    tabs = [(k, counts[k]) for k in QUEUE_FILTERS]
+    return render_template("assessment/queue.html", page=page, key=key, tabs=tabs,
+                           cap=TAB_COUNT_CAP)
 
 
 def _load(application_id):
@@ -60,6 +65,11 @@ def _load(application_id):
     return application
 
 
+def _per_category(application):
+    requirements = application.applicable_requirements()
+    return {c.id: [r for r in requirements if r.applies_to({c.id})] for c in application.categories}
+
+
 def _page(application, verdict_form=None, decision_form=None, errors=(), status=200):
     requirements = application.applicable_requirements()
     verdicts = workflow.verdicts_by_requirement(application)
@@ -67,8 +77,7 @@ def _page(application, verdict_form=None, decision_form=None, errors=(), status=
         select(CategoryDecision).where(CategoryDecision.application_id == application.id)
         .options(selectinload(CategoryDecision.failed_requirements),
                  joinedload(CategoryDecision.proposed_by), joinedload(CategoryDecision.approved_by)))}
-    per_category = {c.id: [r for r in requirements if r.applies_to({c.id})]
-                    for c in application.categories}
+    per_category = _per_category(application)
     if verdict_form is None:
         verdict_form = build_verdict_form(requirements, verdicts, formdata=None)
     if decision_form is None:
@@ -112,54 +121,41 @@ def start(application_id):
                 "U heeft de aanmelding in behandeling genomen.")
 
 
-@bp.route("/<int:application_id>/oordelen", methods=["POST"])
-@assessor_required
-def verdicts(application_id):
-    application = _load(application_id)
-    requirements = application.applicable_requirements()
-    form = build_verdict_form(requirements)
+def _save_form(application, form, form_kwarg, operation, success, anchor=""):
+    """Validate a verdict or decision form, run the operation, and answer."""
     if not form.validate():
-        return _page(application, verdict_form=form,
-                     errors=[(name, msg) for name, msgs in form.errors.items() for msg in msgs],
-                     status=422)
+        errors = [(name, msg) for name, msgs in form.errors.items() for msg in msgs]
+        return _page(application, errors=errors, status=422, **{form_kwarg: form})
     try:
-        workflow.record_verdicts(application, form.values(), by=current_user)
+        operation(application, form.values(), by=current_user)
     except ValidationFailed as exc:
         db.session.rollback()
-        return _page(application, verdict_form=form, errors=exc.errors, status=422)
+        return _page(application, errors=exc.errors, status=422, **{form_kwarg: form})
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("assessment.detail", application_id=application.id))
     db.session.commit()
-    flash("De oordelen zijn opgeslagen.", "success")
-    return redirect(url_for("assessment.detail", application_id=application.id) + "#besluit")
+    flash(success, "success")
+    return redirect(url_for("assessment.detail", application_id=application.id) + anchor)
+
+
+@bp.route("/<int:application_id>/oordelen", methods=["POST"])
+@assessor_required
+def verdicts(application_id):
+    application = _load(application_id)
+    form = build_verdict_form(application.applicable_requirements())
+    return _save_form(application, form, "verdict_form", workflow.record_verdicts,
+                      "De oordelen zijn opgeslagen.", "#besluit")
 
 
 @bp.route("/<int:application_id>/besluit", methods=["POST"])
 @assessor_required
 def propose(application_id):
     application = _load(application_id)
-    requirements = application.applicable_requirements()
-    per_category = {c.id: [r for r in requirements if r.applies_to({c.id})]
-                    for c in application.categories}
-    form = build_decision_form(application.categories, per_category)
-    if not form.validate():
-        return _page(application, decision_form=form,
-                     errors=[(name, msg) for name, msgs in form.errors.items() for msg in msgs],
-                     status=422)
-    try:
-        workflow.propose_decision(application, form.values(), by=current_user)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _page(application, decision_form=form, errors=exc.errors, status=422)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("assessment.detail", application_id=application.id))
-    db.session.commit()
-    flash("Het besluit is voorgesteld. Een tweede beoordelaar moet het goedkeuren.", "success")
-    return redirect(url_for("assessment.detail", application_id=application.id))
+    form = build_decision_form(application.categories, _per_category(application))
+    return _save_form(application, form, "decision_form", workflow.propose_decision,
+                      "Het besluit is voorgesteld. Een tweede beoordelaar moet het goedkeuren.")
 
 
 @bp.route("/<int:application_id>/goedkeuren", methods=["POST"])

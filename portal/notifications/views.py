@@ -1,5 +1,5 @@
 from flask import Blueprint, abort, render_template, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..auth import admin_required
 from ..extensions import db
@@ -13,12 +13,14 @@ bp = Blueprint("notifications", __name__, url_prefix="/beheer/mails")
 @admin_required
 def index():
     status = request.args.get("status")
-    query = select(OutboxMail)
-    count = select(func.count()).select_from(OutboxMail)
+    ids = select(OutboxMail.id)
     if status in {s.value for s in MailStatus}:
-        query = query.where(OutboxMail.status == MailStatus(status))
-        count = count.where(OutboxMail.status == MailStatus(status))
-    page = paginate(query.order_by(OutboxMail.id.desc()), count_query=count)
+        ids = ids.where(OutboxMail.status == MailStatus(status))
+    else:
+        status = None
+    page = paginate(ids.order_by(OutboxMail.id.desc()),
+                    lambda page_ids: db.session.scalars(
+                        select(OutboxMail).where(OutboxMail.id.in_(page_ids))))
     return render_template("notifications/index.html", page=page, status=status,
                            statuses=list(MailStatus))
 
