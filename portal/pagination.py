@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from .extensions import db
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.page < self.pages or (self.more and len(self.items) == self.per_page)
 
 
 def requested_page() -> int:
