@@ -1,7 +1,16 @@
 """Every model of the portal, for Alembic and for tests that need them all."""
 from .accounts.models import Organisation, OrgRole, Role, User  # noqa: F401
 from .applications.models import Answer, Application, Document, Status  # noqa: F401
-from .assessment.models import CategoryDecision, Outcome, Verdict, VerdictOutcome  # noqa: F401
+from .assessment.models import (  # noqa: F401
+    CategoryDecision,
+    CompletionItem,
+    CompletionRequest,
+    ConflictDeclaration,
+    DecisionLetter,
+    Outcome,
+    Verdict,
+    VerdictOutcome,
+)
 from .audit.models import AuditEvent  # noqa: F401
 from .notifications.models import MailStatus, OutboxMail  # noqa: F401
 from .partners.models import Admission, AdmissionStatus  # noqa: F401

@@ -71,6 +71,12 @@ class Application(db.Model):
     decision_due: Mapped[date | None]
     decided_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
+    # Optimistic locking: every UPDATE checks and bumps it (SQLAlchemy version_id_col);
+    # workflows also compare it with the version the user's form was built on.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    overdue_reminder_sent_at: Mapped[datetime | None]
+
+    __mapper_args__ = {"version_id_col": version}
 
     organisation: Mapped[Organisation] = relationship()
     procedure: Mapped[Procedure] = relationship()

@@ -50,6 +50,32 @@ def path_for(document: Document) -> Path:
     return upload_root() / document.stored_name
 
 
+def _new_location() -> tuple[str, Path]:
+    """A random name, two-level fanned out, under the upload root."""
+    name = secrets.token_hex(16)
+    relative = f"{name[:2]}/{name}"
+    target = upload_root() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return relative, target
+
+
+def store_bytes(data: bytes, *, organisation, by, original_name: str, content_type: str,
+                doc_type: str | None = None) -> Document:
+    """Store a file the portal made itself (a decision letter, say)."""
+    relative, target = _new_location()
+    tmp = target.with_suffix(".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+    document = Document(
+        organisation_id=organisation.id, doc_type=doc_type, original_name=original_name,
+        stored_name=relative, content_type=content_type, size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=by.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
 def store_upload(file_storage, *, organisation, by, allow_images: bool = False,
                  valid_until: date | None = None, doc_type: str | None = None) -> Document:
     """Check and store one uploaded file; returns the new Document (flushed, not committed)."""
@@ -63,10 +89,7 @@ def store_upload(file_storage, *, organisation, by, allow_images: bool = False,
             f"Het bestand '{file_storage.filename}' is geen {allowed}-bestand. "
             f"Upload een {allowed}-bestand."
         )
-    name = secrets.token_hex(16)
-    relative = f"{name[:2]}/{name}"
-    target = upload_root() / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
+    relative, target = _new_location()
     digest = hashlib.sha256(head)
     size = len(head)
     tmp = target.with_suffix(".part")

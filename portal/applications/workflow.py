@@ -18,6 +18,7 @@ from ..procedure.models import Category, Identifier, Procedure
 from ..procedure.seed import published_version
 from ..timeutil import today_local, utcnow
 from ..validators import is_valid_kvk, normalise_digits
+from ..assessment.models import CompletionRequest
 from .models import Answer, Application, Status
 
 S = Status
@@ -51,7 +52,7 @@ def change_status(application: Application, new: Status, *, by: User | None, act
     audit.record(action, application, actor=by, from_state=old, to_state=new, detail=detail)
 
 
-def _require_member(application: Application, user: User) -> None:
+def require_member(application: Application, user: User) -> None:
     if not (user.is_provider and user.organisation_id == application.organisation_id):
         raise NotPermitted("Alleen gebruikers van de eigen organisatie mogen dit doen.")
 
@@ -202,7 +203,7 @@ def _reference(application: Application) -> str:
 
 
 def submit(application: Application, *, by: User) -> None:
-    _require_member(application, by)
+    require_member(application, by)
     if application.status != S.CONCEPT:
         raise TransitionNotAllowed(
             "Deze aanmelding is al ingediend." if application.status != S.INGETROKKEN
@@ -228,7 +229,7 @@ def submit(application: Application, *, by: User) -> None:
 
 
 def withdraw(application: Application, *, by: User, reason: str = "") -> None:
-    _require_member(application, by)
+    require_member(application, by)
     change_status(application, S.INGETROKKEN, by=by, action="withdrawn", detail=reason)
     application.withdrawn_at = utcnow()
 
@@ -254,18 +255,39 @@ ANSWER_COLUMNS = {
 }
 
 
+def open_completion(application: Application) -> CompletionRequest | None:
+    """The open request to complete (aanvulling gevraagd), if any."""
+    return db.session.scalar(select(CompletionRequest).where(
+        CompletionRequest.application_id == application.id,
+        CompletionRequest.closed_at.is_(None)))
+
+
+def editable_requirement_ids(application: Application, today: date | None = None) -> set[int] | None:
+    """None: every answer may change (a draft). A set: only these (an open request to
+    complete, before its deadline). An empty set: nothing may change."""
+    if application.status == S.CONCEPT:
+        return None
+    request = open_completion(application) if application.status == S.AANVULLING_GEVRAAGD else None
+    if request is None or (today or today_local()) > request.deadline:
+        return set()
+    return {item.requirement_id for item in request.items}
+
+
 def save_answers(application: Application, values: dict[int, dict], documents: dict, *,
-                 by: User) -> int:
-    """Store a draft's answers. ``values``: requirement id -> part -> value;
-    ``documents``: requirement id -> newly stored Document. Returns answers changed."""
-    _require_member(application, by)
-    if not application.is_editable:
+                 by: User, today: date | None = None) -> int:
+    """Store answers: all of a draft's, or those an open request to complete asks about.
+    ``values``: requirement id -> part -> value; ``documents``: requirement id -> newly
+    stored Document. Returns the number of answers changed."""
+    require_member(application, by)
+    editable = editable_requirement_ids(application, today)
+    if editable is not None and not editable:
         raise TransitionNotAllowed(
             f"Deze aanmelding heeft de status '{application.status.label}'; de antwoorden "
             "kunnen niet meer worden gewijzigd."
         )
     answers = application.answers_by_requirement()
-    applicable = {r.id: r for r in application.applicable_requirements()}
+    applicable = {r.id: r for r in application.applicable_requirements()
+                  if editable is None or r.id in editable}
     changed = 0
     for req_id, parts in values.items():
         if req_id not in applicable:

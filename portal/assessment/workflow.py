@@ -1,17 +1,59 @@
-"""The assessor's operations: review, verdicts, proposed decision, approval (four eyes)."""
+"""The assessor's operations: assignment, verdicts, requests to complete, the proposed
+decision and its approval by a second assessor (four eyes), corrections.
+
+Every function checks who may act and the version of the application the actor saw
+(optimistic locking), changes state only through the application's transition table,
+writes audit events and queues mail; none touches the request or renders pages.
+"""
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from .. import audit, notifications
-from ..accounts.models import User
+from ..accounts.models import Role, User
 from ..applications.models import Application, Status
-from ..applications.workflow import change_status, provider_recipients
-from ..errors import NotPermitted, TransitionNotAllowed, ValidationFailed
+from ..applications.workflow import (
+    change_status,
+    editable_requirement_ids,  # noqa: F401  (part of this module's API for views)
+    open_completion,
+    provider_recipients,
+)
+from ..clock import add_working_days, days_stopped
+from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
-from ..partners.models import Admission
-from ..timeutil import utcnow
-from .models import CategoryDecision, Outcome, Verdict, VerdictOutcome
+from ..partners.models import Admission, AdmissionStatus, LIVE_ADMISSION
+from ..timeutil import today_local, utcnow
+from .models import (
+    CategoryDecision,
+    CompletionItem,
+    CompletionRequest,
+    ConflictDeclaration,
+    Outcome,
+    Verdict,
+    VerdictOutcome,
+)
+
+CONFLICT_STATEMENT = (
+    "Ik verklaar dat ik geen belangen heb bij deze organisatie en er geen persoonlijke of "
+    "zakelijke band mee heb die mijn oordeel kan beïnvloeden."
+)
+
+
+REQUIRE_CONFLICT_DECLARATION = False  # switched on together with its page
+
+
+class StaleState(DomainError):
+    """The application changed after the actor loaded it."""
+
+
+def check_version(application: Application, expected: int | None) -> None:
+    if expected is not None and expected != application.version:
+        raise StaleState(
+            "Iemand anders heeft deze aanmelding intussen gewijzigd. U ziet nu de actuele "
+            "stand; controleer die en probeer het zo nodig opnieuw."
+        )
 
 
 def _require_assessor(user: User) -> None:
@@ -19,11 +61,59 @@ def _require_assessor(user: User) -> None:
         raise NotPermitted("Alleen beoordelaars mogen dit doen.")
 
 
-def start_review(application: Application, *, by: User) -> None:
-    """In behandeling nemen."""
+def _require_assigned(application: Application, user: User) -> None:
+    _require_assessor(user)
+    if application.assessor_id != user.id:
+        raise NotPermitted(
+            "Alleen de toegewezen beoordelaar mag dit doen. Neem de aanmelding eerst in "
+            "behandeling of vraag de contractbeheerder haar aan u toe te wijzen."
+        )
+
+
+def start_review(application: Application, *, by: User, expected_version: int | None = None) -> None:
+    """In behandeling nemen: the assessor takes the application."""
     _require_assessor(by)
+    check_version(application, expected_version)
     change_status(application, Status.IN_BEHANDELING, by=by, action="review_started")
     application.assessor = by
+
+
+def assign(application: Application, assessor: User, *, by: User,
+           expected_version: int | None = None) -> None:
+    """An administrator assigns (or reassigns) the application to an assessor."""
+    if not by.is_admin:
+        raise NotPermitted("Alleen een contractbeheerder kan een aanmelding toewijzen.")
+    if not assessor.is_assessor or not assessor.is_active:
+        raise DomainError("Kies een actieve beoordelaar.")
+    check_version(application, expected_version)
+    if application.status in (Status.BESLOTEN, Status.INGETROKKEN, Status.CONCEPT):
+        raise TransitionNotAllowed(
+            f"Een aanmelding met de status '{application.status.label}' kan niet worden toegewezen.")
+    previous = application.assessor
+    if application.status == Status.INGEDIEND:
+        change_status(application, Status.IN_BEHANDELING, by=by, action="review_started",
+                      detail=f"toegewezen aan {assessor.email}")
+    application.assessor = assessor
+    application.updated_at = utcnow()
+    audit.record("assigned", application, actor=by,
+                 detail=f"{getattr(previous, 'email', '-')} -> {assessor.email}")
+
+
+def has_declared(application: Application, user: User) -> bool:
+    return db.session.scalar(select(ConflictDeclaration.id).where(
+        ConflictDeclaration.application_id == application.id,
+        ConflictDeclaration.assessor_id == user.id)) is not None
+
+
+def declare_no_conflict(application: Application, *, by: User) -> ConflictDeclaration:
+    _require_assigned(application, by)
+    if has_declared(application, by):
+        raise DomainError("U heeft voor deze aanmelding al verklaard dat u geen belangenconflict heeft.")
+    declaration = ConflictDeclaration(application_id=application.id, assessor_id=by.id,
+                                      statement=CONFLICT_STATEMENT)
+    db.session.add(declaration)
+    audit.record("conflict_declared", application, actor=by, detail=CONFLICT_STATEMENT)
+    return declaration
 
 
 def verdicts_by_requirement(application: Application) -> dict[int, Verdict]:
@@ -34,13 +124,16 @@ def verdicts_by_requirement(application: Application) -> dict[int, Verdict]:
 
 
 def record_verdicts(application: Application, verdicts: dict[int, tuple[VerdictOutcome | None, str]],
-                    *, by: User) -> int:
+                    *, by: User, expected_version: int | None = None) -> int:
     """Store verdicts per requirement: requirement id -> (outcome or None, reason)."""
-    _require_assessor(by)
+    _require_assigned(application, by)
     if application.status != Status.IN_BEHANDELING:
         raise TransitionNotAllowed(
             "Oordelen kunnen alleen worden vastgelegd als de aanmelding in behandeling is."
         )
+    check_version(application, expected_version)
+    if REQUIRE_CONFLICT_DECLARATION and not has_declared(application, by):
+        raise DomainError("Verklaar eerst dat u geen belangenconflict heeft met deze organisatie.")
     applicable = {r.id: r for r in application.applicable_requirements()}
     errors = []
     for req_id, (outcome, reason) in verdicts.items():
@@ -67,19 +160,147 @@ def record_verdicts(application: Application, verdicts: dict[int, tuple[VerdictO
             verdict.outcome, verdict.reason, verdict.assessor_id = outcome, reason, by.id
             changed += 1
     if changed:
+        application.updated_at = utcnow()  # bumps the version: forms built before are stale
         audit.record("verdicts_recorded", application, actor=by, detail=f"changed={changed}")
     return changed
 
 
+# --- request to complete (aanvulling vragen) -------------------------------------------
+
+def completion_rounds(application: Application) -> list[CompletionRequest]:
+    return list(db.session.scalars(select(CompletionRequest)
+                                   .where(CompletionRequest.application_id == application.id)
+                                   .order_by(CompletionRequest.round)))
+
+
+def request_completion(application: Application, questions: dict[int, str], *, by: User,
+                       deadline: date | None = None, expected_version: int | None = None,
+                       today: date | None = None) -> CompletionRequest:
+    """Aanvulling vragen: questions per requirement, a deadline; the decision clock stops."""
+    _require_assigned(application, by)
+    check_version(application, expected_version)
+    today = today or today_local()
+    applicable = {r.id: r for r in application.applicable_requirements()}
+    errors = []
+    chosen = {rid: (q or "").strip() for rid, q in questions.items() if rid in applicable}
+    if not chosen:
+        errors.append(("completion_requirements", "Kies minstens één eis waarover u een vraag stelt."))
+    for rid, question in chosen.items():
+        if not question:
+            errors.append((f"q{rid}_question", f"{applicable[rid].code}: schrijf de vraag aan de aanbieder."))
+    if deadline is None:
+        deadline = add_working_days(today, application.procedure.completion_working_days)
+    elif deadline <= today:
+        errors.append(("completion_deadline", "De uiterste datum moet na vandaag liggen."))
+    if errors:
+        raise ValidationFailed(errors)
+    change_status(application, Status.AANVULLING_GEVRAAGD, by=by, action="completion_requested")
+    number = len(completion_rounds(application)) + 1
+    request = CompletionRequest(application_id=application.id, round=number, requested_by_id=by.id,
+                                deadline=deadline)
+    for rid, question in chosen.items():
+        request.items.append(CompletionItem(requirement_id=rid, question=question))
+    db.session.add(request)
+    db.session.flush()
+    for recipient in provider_recipients(application, None):
+        notifications.queue(
+            "completion_requested", recipient,
+            subject=f"Aanvulling gevraagd op uw aanmelding {application.reference}",
+            organisation=application.organisation, application=application,
+            request=request, items=[(applicable[i.requirement_id], i.question) for i in request.items],
+        )
+    return request
+
+
+def _resume_clock(application: Application, request: CompletionRequest, resumed: date,
+                  by_deadline: bool, by: User | None, note: str = "") -> None:
+    stopped = days_stopped(request.requested_at.date(), resumed)
+    request.closed_at = utcnow()
+    request.closed_by_deadline = by_deadline
+    request.clock_days_stopped = stopped
+    request.provider_note = note or None
+    if application.decision_due is not None:
+        application.decision_due = application.decision_due + timedelta(days=stopped)
+    change_status(application, Status.IN_BEHANDELING, by=by,
+                  action="completion_expired" if by_deadline else "completion_returned",
+                  detail=f"round={request.round}; clock stopped {stopped} days")
+    if application.assessor is not None:
+        notifications.queue(
+            "completion_back", application.assessor.email,
+            subject=f"Aanmelding {application.reference} is terug in behandeling",
+            application=application, request=request, by_deadline=by_deadline,
+        )
+
+
+def return_completion(application: Application, *, by: User, note: str = "",
+                      today: date | None = None) -> None:
+    """The provider sends the completion back; the clock runs again."""
+    from ..applications.workflow import require_member
+
+    require_member(application, by)
+    if not by.is_org_beheerder:
+        raise NotPermitted("Alleen een beheerder van de organisatie kan de aanvulling versturen.")
+    today = today or today_local()
+    request = open_completion(application)
+    if application.status != Status.AANVULLING_GEVRAAGD or request is None:
+        raise TransitionNotAllowed("Er staat geen vraag om aanvulling open voor deze aanmelding.")
+    if today > request.deadline:
+        expire_completions(today)
+        raise DomainError("De termijn voor de aanvulling is verstreken. De aanmelding wordt "
+                          "beoordeeld zoals zij nu is.")
+    _resume_clock(application, request, today, False, by, note)
+
+
+def expire_completions(today: date | None = None) -> int:
+    """Requests past their deadline go back to the assessor as they stand."""
+    today = today or today_local()
+    expired = db.session.scalars(
+        select(CompletionRequest).where(CompletionRequest.closed_at.is_(None),
+                                        CompletionRequest.deadline < today)).all()
+    for request in expired:
+        application = db.session.get(Application, request.application_id)
+        _resume_clock(application, request, request.deadline, True, None)
+    return len(expired)
+
+
+# --- the decision (four eyes) ------------------------------------------------------------
+
 def propose_decision(application: Application, decisions: dict[int, tuple[Outcome | None, str, list[int]]],
-                     *, by: User) -> None:
+                     *, by: User, expected_version: int | None = None) -> None:
     """Besluit voorstellen: category id -> (outcome, motivation, failed requirement ids)."""
-    _require_assessor(by)
+    _require_assigned(application, by)
     if application.status != Status.IN_BEHANDELING:
         raise TransitionNotAllowed("Een besluit kan alleen worden voorgesteld als de aanmelding "
                                    "in behandeling is.")
+    check_version(application, expected_version)
     requirements = application.applicable_requirements()
     verdicts = verdicts_by_requirement(application)
+    errors = _decision_errors(application, requirements, verdicts, decisions)
+    if errors:
+        raise ValidationFailed(errors)
+
+    existing = {d.category_id: d for d in current_decisions(application)}
+    all_reqs = {r.id: r for r in requirements}
+    for cat in application.categories:
+        outcome, motivation, failed_ids = decisions[cat.id]
+        decision = existing.get(cat.id) or CategoryDecision(application_id=application.id,
+                                                            category_id=cat.id, round=0)
+        decision.outcome = outcome
+        decision.motivation = motivation.strip()
+        decision.proposed_by_id = by.id
+        decision.proposed_at = utcnow()
+        decision.approved_by_id = None
+        decision.approved_at = None
+        decision.return_remark = None
+        decision.failed_requirements = (
+            [all_reqs[r] for r in failed_ids] if outcome == Outcome.AFGEWEZEN else []
+        )
+        db.session.add(decision)
+    change_status(application, Status.BESLUIT_VOORGESTELD, by=by, action="decision_proposed",
+                  detail="; ".join(f"{c.code}={decisions[c.id][0].value}" for c in application.categories))
+
+
+def _decision_errors(application, requirements, verdicts, decisions):
     errors = []
     for req in requirements:
         if req.id not in verdicts:
@@ -110,42 +331,28 @@ def propose_decision(application: Application, decisions: dict[int, tuple[Outcom
                     errors.append((f"{prefix}_failed", f"{cat.name}: een genoemde eis hoort niet bij "
                                                        "deze categorie."))
                 elif rid in verdicts and verdicts[rid].outcome != VerdictOutcome.VOLDOET_NIET:
-                    errors.append((f"{prefix}_failed", f"{cat.name}: eis {cat_reqs[rid].code} is als "
-                                                       "'voldoet' beoordeeld en kan geen afwijzingsgrond zijn."))
-    if errors:
-        raise ValidationFailed(errors)
-
-    existing = {d.category_id: d for d in db.session.scalars(
-        select(CategoryDecision).where(CategoryDecision.application_id == application.id))}
-    all_reqs = {r.id: r for r in requirements}
-    for cat in application.categories:
-        outcome, motivation, failed_ids = decisions[cat.id]
-        decision = existing.get(cat.id) or CategoryDecision(application_id=application.id,
-                                                            category_id=cat.id)
-        decision.outcome = outcome
-        decision.motivation = motivation.strip()
-        decision.proposed_by_id = by.id
-        decision.proposed_at = utcnow()
-        decision.approved_by_id = None
-        decision.approved_at = None
-        decision.failed_requirements = (
-            [all_reqs[r] for r in failed_ids] if outcome == Outcome.AFGEWEZEN else []
-        )
-        db.session.add(decision)
-    change_status(application, Status.BESLUIT_VOORGESTELD, by=by, action="decision_proposed",
-                  detail="; ".join(f"{c.code}={decisions[c.id][0].value}" for c in application.categories))
+                    errors.append((f"{prefix}_failed", f"{cat.name}: eis {cat_reqs[rid].code} is niet als "
+                                                       "'voldoet niet' beoordeeld en kan geen afwijzingsgrond zijn."))
+    return errors
 
 
-def _decisions(application):
-    return db.session.scalars(
+def current_decisions(application: Application, round: int | None = None) -> list[CategoryDecision]:
+    """The decisions of the latest round (the decision, or the latest herstelbesluit)."""
+    rows = db.session.scalars(
         select(CategoryDecision).where(CategoryDecision.application_id == application.id)
-    ).all()
+        .order_by(CategoryDecision.round)).all()
+    if not rows:
+        return []
+    latest = max(d.round for d in rows) if round is None else round
+    return [d for d in rows if d.round == latest]
 
 
-def approve_decision(application: Application, *, by: User) -> list[CategoryDecision]:
-    """Goedkeuren by a second assessor: the decision becomes final and is sent."""
+def approve_decision(application: Application, *, by: User,
+                     expected_version: int | None = None) -> list[CategoryDecision]:
+    """Goedkeuren by a second assessor: the decision becomes final, is sent, and admits."""
     _require_assessor(by)
-    decisions = _decisions(application)
+    check_version(application, expected_version)
+    decisions = current_decisions(application)
     if application.status == Status.BESLUIT_VOORGESTELD and any(
         d.proposed_by_id == by.id for d in decisions
     ):
@@ -160,21 +367,145 @@ def approve_decision(application: Application, *, by: User) -> list[CategoryDeci
         if d.outcome == Outcome.TOEGELATEN:
             db.session.add(Admission(organisation_id=application.organisation_id,
                                      category_id=d.category_id, application_id=application.id))
+    _finalise(application, decisions, round=0, by=by)
+    return decisions
+
+
+def _finalise(application, decisions, *, round: int, by: User) -> None:
+    """Make the decision letter and queue the decision mail with it."""
+    from .letters import make_decision_letter
+
     order = {c.id: i for i, c in enumerate(application.categories)}
     decisions = sorted(decisions, key=lambda d: order.get(d.category_id, 0))
+    letter = make_decision_letter(application, decisions, round=round, by=by)
+    corrected = round > 0
     for recipient in provider_recipients(application, None):
         notifications.queue(
             "decision",
             recipient,
-            subject=f"Besluit over uw aanmelding {application.reference}",
+            subject=(f"Herstelbesluit over uw aanmelding {application.reference}" if corrected
+                     else f"Besluit over uw aanmelding {application.reference}"),
             organisation=application.organisation,
             application=application,
             decisions=decisions,
+            corrected=corrected,
+            attachment=letter.document,
         )
-    return decisions
 
 
-def send_back(application: Application, *, by: User, note: str = "") -> None:
-    """Terugsturen: the proposal goes back to the assessor for another look."""
+def send_back(application: Application, *, by: User, note: str = "",
+              expected_version: int | None = None) -> None:
+    """Terugsturen: the second assessor returns the proposal with a remark."""
     _require_assessor(by)
-    change_status(application, Status.IN_BEHANDELING, by=by, action="decision_sent_back", detail=note)
+    check_version(application, expected_version)
+    if not (note or "").strip():
+        raise ValidationFailed([("return_remark", "Schrijf bij het terugsturen een opmerking voor "
+                                                  "de beoordelaar.")])
+    decisions = current_decisions(application)
+    if any(d.proposed_by_id == by.id for d in decisions):
+        raise NotPermitted("Het voorstel wordt beoordeeld door een tweede beoordelaar; u kunt uw "
+                           "eigen voorstel niet terugsturen.")
+    change_status(application, Status.IN_BEHANDELING, by=by, action="decision_sent_back",
+                  detail=note.strip())
+    for d in decisions:
+        d.return_remark = note.strip()
+    if application.assessor is not None:
+        notifications.queue(
+            "proposal_returned", application.assessor.email,
+            subject=f"Besluitvoorstel {application.reference} teruggestuurd",
+            application=application, remark=note.strip(), by=by,
+        )
+
+
+# --- deadlines ----------------------------------------------------------------------------
+
+def send_overdue_reminders(today: date | None = None) -> int:
+    """Mail the assessor and the administrators a week before an application is overdue."""
+    today = today or today_local()
+    open_states = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
+                   Status.BESLUIT_VOORGESTELD)
+    due_soon = db.session.scalars(
+        select(Application).where(
+            Application.status.in_(open_states),
+            Application.decision_due <= today + timedelta(days=7),
+            Application.overdue_reminder_sent_at.is_(None),
+        ).order_by(Application.decision_due).limit(1000)).all()
+    admins = db.session.scalars(select(User.email).where(User.role == Role.ADMIN,
+                                                         User.is_active_account.is_(True))).all()
+    for application in due_soon:
+        recipients = list(dict.fromkeys(
+            ([application.assessor.email] if application.assessor else []) + list(admins)))
+        for recipient in recipients:
+            notifications.queue(
+                "deadline_reminder", recipient,
+                subject=f"Beslistermijn aanmelding {application.reference} verloopt op "
+                        f"{application.decision_due:%d-%m-%Y}",
+                application=application, days_left=(application.decision_due - today).days,
+            )
+        application.overdue_reminder_sent_at = utcnow()
+    return len(due_soon)
+
+
+# --- herstelbesluit -------------------------------------------------------------------------
+
+def propose_correction(application: Application, decisions: dict[int, tuple[Outcome | None, str, list[int]]],
+                       *, by: User, reason: str, expected_version: int | None = None) -> list[CategoryDecision]:
+    """A final decision never changes; a mistake is repaired by a new decision (herstelbesluit)
+    that references the old one. It is proposed here and approved by a second assessor."""
+    _require_assessor(by)
+    check_version(application, expected_version)
+    if application.status != Status.BESLOTEN:
+        raise TransitionNotAllowed("Een herstelbesluit kan alleen op een genomen besluit volgen.")
+    previous = current_decisions(application)
+    if any(d.approved_at is None for d in previous):
+        raise DomainError("Er staat al een herstelbesluit klaar om goed te keuren.")
+    errors = _decision_errors(application, application.applicable_requirements(),
+                              verdicts_by_requirement(application), decisions)
+    if not (reason or "").strip():
+        errors.append(("correction_reason", "Leg uit welke fout dit herstelbesluit herstelt."))
+    if errors:
+        raise ValidationFailed(errors)
+    round_ = previous[0].round + 1
+    reqs = {r.id: r for r in application.applicable_requirements()}
+    new = []
+    for old in previous:
+        outcome, motivation, failed_ids = decisions[old.category_id]
+        decision = CategoryDecision(
+            application_id=application.id, category_id=old.category_id, round=round_,
+            corrects_id=old.id, outcome=outcome, motivation=motivation.strip(),
+            proposed_by_id=by.id, proposed_at=utcnow(),
+            failed_requirements=[reqs[r] for r in failed_ids] if outcome == Outcome.AFGEWEZEN else [],
+        )
+        db.session.add(decision)
+        new.append(decision)
+    application.updated_at = utcnow()
+    audit.record("correction_proposed", application, actor=by, detail=reason.strip())
+    return new
+
+
+def approve_correction(application: Application, *, by: User,
+                       expected_version: int | None = None) -> list[CategoryDecision]:
+    _require_assessor(by)
+    check_version(application, expected_version)
+    pending = current_decisions(application)
+    if not pending or pending[0].round == 0 or any(d.approved_at for d in pending):
+        raise DomainError("Er is geen herstelbesluit om goed te keuren.")
+    if any(d.proposed_by_id == by.id for d in pending):
+        raise NotPermitted("Een herstelbesluit moet worden goedgekeurd door een tweede beoordelaar.")
+    now = utcnow()
+    for d in pending:
+        d.approved_by_id, d.approved_at = by.id, now
+        live = db.session.scalar(select(Admission).where(
+            Admission.organisation_id == application.organisation_id,
+            Admission.category_id == d.category_id, Admission.status.in_(LIVE_ADMISSION)))
+        if d.outcome == Outcome.TOEGELATEN and live is None:
+            db.session.add(Admission(organisation_id=application.organisation_id,
+                                     category_id=d.category_id, application_id=application.id))
+        elif d.outcome == Outcome.AFGEWEZEN and live is not None and live.application_id == application.id:
+            live.status = AdmissionStatus.BEEINDIGD
+            audit.record("admission_ended", live, actor=by, from_state="TOEGELATEN",
+                         to_state="BEEINDIGD", detail="herstelbesluit")
+    application.updated_at = now
+    audit.record("correction_approved", application, actor=by, detail=f"round={pending[0].round}")
+    _finalise(application, pending, round=pending[0].round, by=by)
+    return pending

@@ -10,9 +10,13 @@ __all__ = ["queue", "MailStatus", "OutboxMail"]
 def queue(kind, to, *, subject, organisation=None, user=None, **context):
     """Add a mail to the outbox in the current transaction (the caller commits).
 
-    ``kind`` names the templates ``mail/<kind>.txt`` and ``mail/<kind>.html``.
+    ``kind`` names the templates ``mail/<kind>.txt`` and ``mail/<kind>.html``. An
+    ``application`` in the context links the mail to it (its history shows the mail); an
+    ``attachment`` (a Document) is attached when the mail is sent.
     """
     context["subject"] = subject
+    application = context.get("application")
+    attachment = context.get("attachment")
     mail = OutboxMail(
         kind=kind,
         to_address=to,
@@ -21,6 +25,8 @@ def queue(kind, to, *, subject, organisation=None, user=None, **context):
         body_html=render_template(f"mail/{kind}.html", **context),
         organisation_id=getattr(organisation, "id", None),
         user_id=getattr(user, "id", None),
+        application_id=getattr(application, "id", None),
+        attachment_document_id=getattr(attachment, "id", None),
     )
     db.session.add(mail)
     try:

@@ -55,6 +55,13 @@ def _transmit(item: OutboxMail) -> None:
         sender=config["MAIL_DEFAULT_SENDER"],
         extra_headers={"X-Portal-Mail-Id": str(item.id), "Auto-Submitted": "auto-generated"},
     )
+    if item.attachment_document_id:
+        from ..applications.models import Document
+        from ..applications.storage import path_for
+
+        document = db.session.get(Document, item.attachment_document_id)
+        message.attach(document.original_name, document.content_type,
+                       path_for(document).read_bytes())
     mail.send(message)
 
 

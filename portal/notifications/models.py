@@ -33,6 +33,8 @@ class OutboxMail(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    attachment_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     status: Mapped[MailStatus] = mapped_column(
         Enum(MailStatus, name="mail_status"), default=MailStatus.QUEUED
     )

@@ -49,6 +49,7 @@ class Procedure(db.Model):
     extension_options: Mapped[int] = mapped_column(default=2)
     extension_months: Mapped[int] = mapped_column(default=12)
     decision_period_weeks: Mapped[int] = mapped_column(default=8)
+    completion_working_days: Mapped[int] = mapped_column(default=10, server_default="10")
     is_open: Mapped[bool] = mapped_column(default=True)
 
     region: Mapped[Region] = relationship(back_populates="procedures")
