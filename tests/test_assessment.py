@@ -1,0 +1,306 @@
+"""Assessment workflow: assignment, conflicts, requests to complete and the stopped clock,
+four eyes with stale proposals, corrections, letters, reminders, concurrency."""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.applications import workflow
+from portal.assessment import workflow as assessment
+from portal.clock import add_working_days, decision_due, days_stopped
+from portal.errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
+from portal.extensions import db
+from portal.models import (
+    Admission,
+    AdmissionStatus,
+    Application,
+    AuditEvent,
+    CompletionRequest,
+    DecisionLetter,
+    OutboxMail,
+    Outcome,
+    Procedure,
+    Status,
+    VerdictOutcome,
+)
+from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, user
+from tests.helpers import categories, fill_completely, requirement
+
+
+def test_working_days_skip_weekends():
+    friday = date(2027, 1, 8)
+    assert add_working_days(friday, 1) == date(2027, 1, 11)  # Monday
+    assert add_working_days(friday, 10) == date(2027, 1, 22)
+    assert add_working_days(date(2027, 1, 4), 5) == date(2027, 1, 11)
+
+
+def test_decision_due_adds_stopped_days():
+    assert decision_due(date(2027, 1, 4), 8) == date(2027, 3, 1)
+    assert decision_due(date(2027, 1, 4), 8, days_stopped(date(2027, 1, 10), date(2027, 1, 24))) \
+        == date(2027, 3, 15)
+    assert days_stopped(date(2027, 1, 10), date(2027, 1, 9)) == 0
+
+
+def _submitted(cats=("pleegzorg",), declare=True):
+    provider = user(PROVIDER)
+    application = workflow.create_application(db.session.scalar(select(Procedure)),
+                                              categories(*cats), by=provider)
+    fill_completely(application, provider)
+    workflow.submit(application, by=provider)
+    assessment.start_review(application, by=user(ASSESSOR_1))
+    if declare:
+        assessment.declare_no_conflict(application, by=user(ASSESSOR_1))
+    db.session.flush()
+    return application
+
+
+def _verdicts(application, outcome=VerdictOutcome.VOLDOET):
+    return {r.id: (outcome, "") for r in application.applicable_requirements()}
+
+
+def test_only_the_assigned_assessor_records_verdicts_and_proposes(ctx):
+    application = _submitted()
+    with pytest.raises(NotPermitted, match="toegewezen beoordelaar"):
+        assessment.record_verdicts(application, _verdicts(application), by=user(ASSESSOR_2))
+    with pytest.raises(NotPermitted):
+        assessment.propose_decision(application, {}, by=user(ASSESSOR_2))
+    with pytest.raises(NotPermitted):
+        assessment.declare_no_conflict(application, by=user(ASSESSOR_2))
+
+
+def test_admin_assigns_and_the_declaration_is_recorded(ctx):
+    application = _submitted(declare=False)
+    with pytest.raises(NotPermitted):
+        assessment.assign(application, user(ASSESSOR_2), by=user(ASSESSOR_1))
+    assessment.assign(application, user(ASSESSOR_2), by=user(ADMIN))
+    assert application.assessor == user(ASSESSOR_2)
+    assessment.declare_no_conflict(application, by=user(ASSESSOR_2))
+    with pytest.raises(DomainError, match="al verklaard"):
+        assessment.declare_no_conflict(application, by=user(ASSESSOR_2))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "conflict_declared"))
+    assert event.actor_id == user(ASSESSOR_2).id and "geen belangen" in event.detail
+
+
+def test_niet_van_toepassing_counts_as_a_verdict(ctx):
+    application = _submitted()
+    a4 = requirement("A4").id
+    verdicts = _verdicts(application) | {a4: (VerdictOutcome.NIET_VAN_TOEPASSING, "")}
+    assessment.record_verdicts(application, verdicts, by=user(ASSESSOR_1))
+    [pleeg] = categories("pleegzorg")
+    assessment.propose_decision(application, {pleeg.id: (Outcome.TOEGELATEN, "Voldoet.", [])},
+                                by=user(ASSESSOR_1))
+    assert application.status == Status.BESLUIT_VOORGESTELD
+
+
+def test_request_to_complete_stops_the_clock_and_limits_what_may_change(ctx):
+    application = _submitted()
+    due_before = application.decision_due
+    a5, a7 = requirement("A5").id, requirement("A7").id
+    with pytest.raises(ValidationFailed) as err:
+        assessment.request_completion(application, {}, by=user(ASSESSOR_1))
+    assert err.value.errors[0][0] == "completion_requirements"
+    with pytest.raises(ValidationFailed):
+        assessment.request_completion(application, {a5: " "}, by=user(ASSESSOR_1))
+
+    today = date.today()
+    request = assessment.request_completion(
+        application, {a5: "Het certificaat is onleesbaar; stuur een scherpe kopie."},
+        by=user(ASSESSOR_1), today=today)
+    db.session.commit()
+    assert application.status == Status.AANVULLING_GEVRAAGD
+    assert request.round == 1
+    assert request.deadline == add_working_days(today, 10)
+    mail = db.session.scalar(select(OutboxMail).where(OutboxMail.kind == "completion_requested"))
+    assert "onleesbaar" in mail.body_text and mail.application_id == application.id
+
+    # The provider may change only A5, not A7.
+    assert workflow.editable_requirement_ids(application) == {a5}
+    workflow.save_answers(application, {a5: {"valid_until": today + timedelta(days=400)},
+                                        a7: {"number": 1}}, {}, by=user(PROVIDER))
+    answers = application.answers_by_requirement()
+    assert answers[a5].evidence_valid_until == today + timedelta(days=400)
+    assert answers[a7].number_value != 1
+
+    # Returned 5 days later: the clock stood still 5 days.
+    assessment.return_completion(application, by=user(PROVIDER), note="Nieuwe kopie toegevoegd.",
+                                 today=today + timedelta(days=5))
+    request.requested_at = request.requested_at  # unchanged
+    assert application.status == Status.IN_BEHANDELING
+    assert request.closed_at is not None and not request.closed_by_deadline
+    assert application.decision_due == due_before + timedelta(days=request.clock_days_stopped)
+    assert db.session.scalar(select(OutboxMail).where(OutboxMail.kind == "completion_back"))
+    with pytest.raises(TransitionNotAllowed):
+        workflow.save_answers(application, {a5: {"number": 1}}, {}, by=user(PROVIDER))
+
+    # A second round is numbered 2.
+    second = assessment.request_completion(application, {a7: "Hoeveel precies?"}, by=user(ASSESSOR_1))
+    assert second.round == 2
+
+
+def test_deadline_passes_application_returns_as_it_stands(ctx):
+    application = _submitted()
+    a5 = requirement("A5").id
+    today = date.today()
+    request = assessment.request_completion(application, {a5: "Graag een nieuw certificaat."},
+                                            by=user(ASSESSOR_1), today=today)
+    db.session.commit()
+    later = request.deadline + timedelta(days=1)
+    assert workflow.editable_requirement_ids(application, later) == set()
+    with pytest.raises(TransitionNotAllowed):
+        workflow.save_answers(application, {a5: {"valid_until": later}}, {}, by=user(PROVIDER),
+                              today=later)
+    assert assessment.expire_completions(later) == 1
+    assert application.status == Status.IN_BEHANDELING and request.closed_by_deadline
+    assert request.clock_days_stopped == (request.deadline - request.requested_at.date()).days
+    assert assessment.expire_completions(later) == 0
+
+
+def test_stale_form_is_refused(ctx):
+    application = _submitted()
+    seen = application.version
+    assessment.record_verdicts(application, _verdicts(application), by=user(ASSESSOR_1))
+    db.session.commit()
+    assert application.version > seen
+    [pleeg] = categories("pleegzorg")
+    with pytest.raises(assessment.StaleState):
+        assessment.propose_decision(application, {pleeg.id: (Outcome.TOEGELATEN, "ok", [])},
+                                    by=user(ASSESSOR_1), expected_version=seen)
+
+
+def _proposed(application):
+    [pleeg] = categories("pleegzorg")
+    assessment.record_verdicts(application, _verdicts(application), by=user(ASSESSOR_1))
+    assessment.propose_decision(application, {pleeg.id: (Outcome.TOEGELATEN, "Voldoet aan alles.", [])},
+                                by=user(ASSESSOR_1))
+    db.session.commit()
+    return pleeg
+
+
+def test_return_needs_a_remark_and_a_second_assessor_and_stale_approval_fails(ctx):
+    application = _submitted()
+    pleeg = _proposed(application)
+    seen_by_second = application.version
+    with pytest.raises(ValidationFailed):
+        assessment.send_back(application, by=user(ASSESSOR_2), note="")
+    with pytest.raises(NotPermitted):
+        assessment.send_back(application, by=user(ASSESSOR_1), note="zelf")
+    assessment.send_back(application, by=user(ASSESSOR_2), note="Motivering is te kort.")
+    assert db.session.scalar(select(OutboxMail).where(OutboxMail.kind == "proposal_returned"))
+    assessment.propose_decision(application, {pleeg.id: (Outcome.TOEGELATEN,
+                                "Voldoet aan alle minimumeisen, zie de oordelen per eis.", [])},
+                                by=user(ASSESSOR_1))
+    db.session.commit()
+    # The second assessor's page still shows the old proposal: approving it fails.
+    with pytest.raises(assessment.StaleState):
+        assessment.approve_decision(application, by=user(ASSESSOR_2), expected_version=seen_by_second)
+    assessment.approve_decision(application, by=user(ASSESSOR_2), expected_version=application.version)
+    db.session.commit()
+    assert application.status == Status.BESLOTEN
+
+
+def test_final_decision_has_a_pdf_letter_attached_to_the_mail(ctx, smtp, tmp_path):
+    from portal.notifications.delivery import send_queued
+
+    application = _submitted()
+    _proposed(application)
+    assessment.approve_decision(application, by=user(ASSESSOR_2))
+    db.session.commit()
+    letter = db.session.scalar(select(DecisionLetter))
+    from portal.applications.storage import path_for
+
+    pdf = path_for(letter.document).read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    assert b"/StructTreeRoot" in _inflated(pdf) and b"/Lang" in _inflated(pdf)  # tagged PDF/UA
+    assert letter.document.organisation_id == application.organisation_id
+    send_queued()
+    mails = smtp.find(subject_contains="Besluit over uw aanmelding")
+    assert mails
+    attachments = list(mails[0].iter_attachments())
+    assert [a.get_filename() for a in attachments] == [f"besluitbrief-{application.reference}.pdf"]
+    assert attachments[0].get_content().startswith(b"%PDF-")
+
+
+def _inflated(pdf: bytes) -> bytes:
+    """The PDF with its compressed streams inflated, to look for structure keys."""
+    import re
+    import zlib
+
+    parts = [pdf]
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        try:
+            parts.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            pass
+    return b"".join(parts)
+
+
+def test_herstelbesluit_replaces_the_decision_by_a_new_one(ctx):
+    application = _submitted()
+    pleeg = _proposed(application)
+    assessment.approve_decision(application, by=user(ASSESSOR_2))
+    db.session.commit()
+    admission = db.session.scalar(select(Admission))
+    assert admission.status == AdmissionStatus.TOEGELATEN
+
+    p1 = requirement("P1").id
+    verdicts = _verdicts(application) | {p1: (VerdictOutcome.VOLDOET_NIET, "Geen screening.")}
+    with pytest.raises(TransitionNotAllowed):  # verdicts are closed after the decision
+        assessment.record_verdicts(application, verdicts, by=user(ASSESSOR_1))
+    with pytest.raises(ValidationFailed):
+        assessment.propose_correction(application, {pleeg.id: (Outcome.TOEGELATEN, "x", [])},
+                                      by=user(ASSESSOR_1), reason="")
+    new = assessment.propose_correction(
+        application, {pleeg.id: (Outcome.TOEGELATEN, "Toegelaten; de motivering noemde de "
+                                 "verkeerde categorie.", [])},
+        by=user(ASSESSOR_1), reason="Verkeerde categorie in de motivering.")
+    assert new[0].round == 1 and new[0].corrects_id is not None
+    with pytest.raises(NotPermitted):
+        assessment.approve_correction(application, by=user(ASSESSOR_1))
+    assessment.approve_correction(application, by=user(ASSESSOR_2))
+    db.session.commit()
+    assert [d.round for d in assessment.current_decisions(application)] == [1]
+    assert db.session.scalar(select(db.func.count()).select_from(DecisionLetter)) == 2
+    assert db.session.scalar(select(OutboxMail).where(OutboxMail.subject.like("Herstelbesluit%")))
+
+
+def test_reminder_a_week_before_the_deadline_once(ctx):
+    application = _submitted()
+    application.decision_due = date.today() + timedelta(days=6)
+    db.session.commit()
+    assert assessment.send_overdue_reminders() == 1
+    db.session.commit()
+    recipients = set(db.session.scalars(select(OutboxMail.to_address)
+                                        .where(OutboxMail.kind == "deadline_reminder")))
+    assert recipients == {ASSESSOR_1, ADMIN}
+    assert assessment.send_overdue_reminders() == 0
+
+
+def test_two_sessions_cannot_both_approve(app):
+    with app.app_context():
+        application = _submitted()
+        _proposed(application)
+        application_id = application.id
+    third = None
+    with app.app_context():
+        from portal.accounts.workflow import create_staff_user
+
+        third = create_staff_user(email="derde@regio.example", full_name="Derde",
+                                  role=user(ASSESSOR_1).role, password="wachtwoord-van-12")
+        db.session.commit()
+    with app.app_context():
+        first = db.session.get(Application, application_id)
+        first_version = first.version
+        with app.app_context():  # a second, independent session
+            second = db.session.get(Application, application_id)
+            assessment.approve_decision(second, by=user(ASSESSOR_2), expected_version=first_version)
+            db.session.commit()
+        third_user = user("derde@regio.example")
+        with pytest.raises(StaleDataError):  # at the first flush that touches the row
+            assessment.approve_decision(first, by=third_user, expected_version=first_version)
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.scalar(select(db.func.count()).select_from(OutboxMail)
+                                 .where(OutboxMail.kind == "decision")) == 2  # one decision's mails
+        assert db.session.scalar(select(db.func.count()).select_from(Admission)) == 1
+    assert third is not None
