@@ -81,6 +81,9 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = _env("BABEL_DEFAULT_LOCALE", "nl")
     BABEL_DEFAULT_TIMEZONE = _env("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")
+    # Compiled catalogues (portal/translations/<lang>/LC_MESSAGES/messages.mo); Dutch,
+    # the source language, needs none.
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "portal" / "translations")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
