@@ -149,10 +149,20 @@ def csrf_token(client, url: str = "/inloggen") -> str:
     return match.group(1) or match.group(2)
 
 
+VERSION_RE = re.compile(r'name="version" type="hidden" value="(\d+)"')
+
+
 def post(client, url: str, data: dict | None = None, *, token_from: str | None = None, **kwargs):
-    """POST a form with a valid CSRF token taken from a page of the same session."""
+    """POST a form as a browser would: with the CSRF token (and, where the page has one,
+    the version of the object the form was built on) taken from a page of the session."""
     data = dict(data or {})
-    data.setdefault("csrf_token", csrf_token(client, token_from or url))
+    html = client.get(token_from or url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {token_from or url}"
+    data.setdefault("csrf_token", match.group(1) or match.group(2))
+    version = VERSION_RE.search(html)
+    if version:
+        data.setdefault("version", version.group(1))
     return client.post(url, data=data, **kwargs)
 
 

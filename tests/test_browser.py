@@ -99,6 +99,7 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
     assert assessor.get_by_role("heading", name="Aanmeldingen beoordelen").is_visible()
     assessor.get_by_role("link", name=reference).click()
     assessor.get_by_role("button", name="In behandeling nemen").click()
+    assessor.get_by_role("button", name="Ik verklaar dat ik geen belangenconflict heb").click()
     for radio in assessor.locator("input[type=radio][value=voldoet]").all():
         radio.check()
     assessor.get_by_role("button", name="Oordelen opslaan").click()

@@ -17,6 +17,7 @@ def _in_review(app, cats=("gezinshuiszorg",)):
         fill_completely(application, provider)
         workflow.submit(application, by=provider)
         assessment.start_review(application, by=user(ASSESSOR_1))
+        assessment.declare_no_conflict(application, by=user(ASSESSOR_1))
         db.session.commit()
         return application.id, [r.id for r in application.applicable_requirements()], \
             categories(*cats)[0].id
@@ -59,7 +60,13 @@ def test_assessor_form_errors_are_listed_and_linked(app):
         assert db.session.get(Application, application_id).status == Status.BESLUIT_VOORGESTELD
     # The proposal is shown read-only with who proposed it.
     page = client.get(detail).get_data(as_text=True)
-    assert "Voorgesteld door Bas Jansen" in page and "Goedkeuren" in page
+    assert "Voorgesteld door Bas Jansen" in page
+    assert "U heeft dit besluit voorgesteld" in page and ">Goedkeuren<" not in page
+    # The second assessor sees the buttons to approve or return it.
+    second = app.test_client()
+    login(second, "beoordelaar2@demo.nl")
+    page = second.get(detail).get_data(as_text=True)
+    assert ">Goedkeuren<" in page and ">Terugsturen<" in page
 
 
 def test_withdraw_has_a_confirmation_step(app, provider_client):

@@ -105,6 +105,9 @@ def test_register_confirm_apply_decide_register(app, client, smtp):
     assert reference in queue
     detail = f"/beoordeling/{application_id}"
     assert post(assessor, detail + "/in-behandeling", token_from=detail).status_code == 302
+    # Before the first verdict, the assessor declares having no conflict of interest.
+    assert "geen belangenconflict" in assessor.get(detail).get_data(as_text=True)
+    assert post(assessor, detail + "/belangen", token_from=detail).status_code == 302
     with app.app_context():
         application = db.session.get(Application, application_id)
         verdicts = {}

@@ -147,6 +147,7 @@ def _submitted(cats=("pleegzorg", "gezinshuiszorg")):
     fill_completely(application, provider)
     workflow.submit(application, by=provider)
     assessment.start_review(application, by=user(ASSESSOR_1))
+    assessment.declare_no_conflict(application, by=user(ASSESSOR_1))
     db.session.flush()
     return application
 
@@ -225,7 +226,8 @@ def test_decision_rules(ctx):
     actions = db.session.scalars(select(AuditEvent.action).where(
         AuditEvent.object_type == "applications", AuditEvent.object_id == application.id)
         .order_by(AuditEvent.id)).all()
-    assert actions == ["created", "submitted", "review_started", "verdicts_recorded",
+    assert actions == ["created", "submitted", "review_started", "conflict_declared",
+                       "verdicts_recorded",
                        "decision_proposed", "decision_sent_back", "decision_proposed",
                        "decision_approved"]
 

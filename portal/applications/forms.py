@@ -107,8 +107,12 @@ class AnswerFormBase(FlaskForm):
         return result
 
 
-def build_answer_form(application: Application, answers=None, **kwargs) -> AnswerFormBase:
-    requirements = application.applicable_requirements()
+def build_answer_form(application: Application, only: set[int] | None = None,
+                      **kwargs) -> AnswerFormBase:
+    """The answer form of an application; ``only``: just these requirements (the ones a
+    request to complete asks about)."""
+    requirements = [r for r in application.applicable_requirements()
+                    if only is None or r.id in only]
 
     class AnswerForm(AnswerFormBase):
         pass

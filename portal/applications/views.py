@@ -91,7 +91,8 @@ def new():
 @provider_required
 def edit(application_id):
     application = load_application_for(current_user, application_id)
-    if not application.is_editable:
+    editable = workflow.editable_requirement_ids(application)
+    if editable is not None and not editable:
         if request.method == "POST":
             flash(f"Deze aanmelding heeft de status '{application.status.label}' en kan niet meer "
                   "worden gewijzigd.", "error")
@@ -99,7 +100,7 @@ def edit(application_id):
         return _show(application)
 
     answers = application.answers_by_requirement()
-    form = build_answer_form(application)
+    form = build_answer_form(application, only=editable)
     missing = []
     if request.method == "GET":
         fill_from_answers(form, answers)
@@ -135,7 +136,7 @@ def edit(application_id):
         return redirect(url_for("applications.edit", application_id=application.id))
     db.session.commit()
 
-    wants_submit = "indienen" in request.form
+    wants_submit = "indienen" in request.form and editable is None
     if field_errors:
         return _render_edit(application, form, application.answers_by_requirement(), missing,
                             saved_with_errors=True), 422
@@ -155,15 +156,42 @@ def edit(application_id):
         fresh = build_answer_form(application, formdata=None)
         fill_from_answers(fresh, application.answers_by_requirement())
         return _render_edit(application, fresh, application.answers_by_requirement(), missing), 422
+    if "aanvulling_versturen" in request.form and editable:
+        return _return_completion(application, editable)
     flash("Uw antwoorden zijn opgeslagen.", "success")
+    return redirect(url_for("applications.edit", application_id=application.id))
+
+
+def _return_completion(application, editable):
+    """Aanvulling versturen: only when the answers asked about are complete."""
+    from ..assessment import workflow as assessment
+
+    missing = [m for m in workflow.missing_items(application)
+               if int(m.field.split("_")[0][1:]) in editable]
+    if missing:
+        form = build_answer_form(application, only=editable, formdata=None)
+        fill_from_answers(form, application.answers_by_requirement())
+        return _render_edit(application, form, application.answers_by_requirement(), missing), 422
+    try:
+        assessment.return_completion(application, by=current_user,
+                                     note=(request.form.get("aanvulling_toelichting") or "")[:2000])
+    except DomainError as exc:
+        db.session.commit()  # a deadline that passed has closed the request meanwhile
+        flash(exc.message, "error")
+        return redirect(url_for("applications.edit", application_id=application.id))
+    db.session.commit()
+    flash("Uw aanvulling is verstuurd. De regio beoordeelt uw aanmelding verder.", "success")
     return redirect(url_for("applications.edit", application_id=application.id))
 
 
 def _render_edit(application, form, answers, missing, saved_with_errors=False):
     groups = _group(application, form.requirements)
     open_count = len(workflow.missing_items(application))
+    completion = workflow.open_completion(application) if not application.is_editable else None
+    questions = {i.requirement_id: i.question for i in completion.items} if completion else {}
     return render_template(
         "applications/edit.html", application=application, form=form, answers=answers,
+        completion=completion, questions=questions,
         groups=groups, missing=missing, open_count=open_count, field_id=field_id,
         saved_with_errors=saved_with_errors,
         max_upload=storage.human_size(current_app.config["UPLOAD_MAX_BYTES"]),

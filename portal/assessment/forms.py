@@ -1,17 +1,42 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from ..applications.forms import MultiCheckboxField
 from .models import Outcome, VerdictOutcome
 
 VERDICT_CHOICES = [(VerdictOutcome.VOLDOET.value, "Voldoet"),
-                   (VerdictOutcome.VOLDOET_NIET.value, "Voldoet niet")]
+                   (VerdictOutcome.VOLDOET_NIET.value, "Voldoet niet"),
+                   (VerdictOutcome.NIET_VAN_TOEPASSING.value, "Niet van toepassing")]
 OUTCOME_CHOICES = [(Outcome.TOEGELATEN.value, "Toegelaten"), (Outcome.AFGEWEZEN.value, "Afgewezen")]
 MAX_TEXT = Length(max=5000, message="Maximaal 5000 tekens.")
 
 
-class VerdictFormBase(FlaskForm):
+class VersionedForm(FlaskForm):
+    """Carries the version of the application the form was built on (optimistic locking)."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(
+        "Het formulier mist de versie van de aanmelding; laad de pagina opnieuw.")])
+
+
+class ActionForm(VersionedForm):
+    """A button that changes state: CSRF token and version only."""
+
+
+class ReturnForm(VersionedForm):
+    remark = TextAreaField(
+        "Opmerking voor de beoordelaar",
+        validators=[DataRequired("Schrijf bij het terugsturen een opmerking voor de beoordelaar."),
+                    MAX_TEXT])
+
+
+class AssignForm(VersionedForm):
+    assessor = SelectField("Toewijzen aan", coerce=int,
+                           validators=[DataRequired("Kies een beoordelaar.")])
+
+
+class VerdictFormBase(VersionedForm):
     requirements: list = []
 
     def values(self):
@@ -43,7 +68,7 @@ def build_verdict_form(requirements, verdicts=None, **kwargs):
     return form
 
 
-class DecisionFormBase(FlaskForm):
+class DecisionFormBase(VersionedForm):
     categories: list = []
 
     def values(self):
@@ -56,7 +81,11 @@ class DecisionFormBase(FlaskForm):
         return out
 
 
-def build_decision_form(categories, requirements_per_category, existing=None, **kwargs):
+def build_decision_form(categories, requirements_per_category, existing=None, failed=None,
+                        with_reason=False, **kwargs):
+    """``existing``: decisions to show; ``failed``: requirement ids judged 'voldoet niet',
+    pre-ticked as grounds for rejection when nothing was proposed yet."""
+
     class DecisionForm(DecisionFormBase):
         pass
 
@@ -70,13 +99,42 @@ def build_decision_form(categories, requirements_per_category, existing=None, **
                                    choices=[(r.id, f"{r.code} {r.title}")
                                             for r in requirements_per_category[cat.id]],
                                    validators=[Optional()]))
+    if with_reason:
+        DecisionForm.reason = TextAreaField(
+            "Welke fout herstelt dit herstelbesluit?",
+            validators=[DataRequired("Leg uit welke fout dit herstelbesluit herstelt."), MAX_TEXT])
     DecisionForm.categories = categories
     form = DecisionForm(**kwargs)
-    if existing and kwargs.get("formdata", True) is None:
+    if kwargs.get("formdata", True) is None:
         for cat in categories:
-            d = existing.get(cat.id)
+            d = (existing or {}).get(cat.id)
             if d is not None:
                 form[f"c{cat.id}_outcome"].data = d.outcome.value
                 form[f"c{cat.id}_motivation"].data = d.motivation
                 form[f"c{cat.id}_failed"].data = [r.id for r in d.failed_requirements]
+            elif failed:
+                form[f"c{cat.id}_failed"].data = [
+                    r.id for r in requirements_per_category[cat.id] if r.id in failed]
     return form
+
+
+class CompletionFormBase(VersionedForm):
+    requirements: list = []
+    deadline = DateField("Uiterste datum voor de aanvulling", validators=[Optional()],
+                         description="Leeg laten voor de standaardtermijn van de procedure.")
+
+    def questions(self):
+        return {r.id: self[f"q{r.id}_question"].data or ""
+                for r in self.requirements if self[f"q{r.id}_ask"].data}
+
+
+def build_completion_form(requirements, **kwargs):
+    class CompletionForm(CompletionFormBase):
+        pass
+
+    for req in requirements:
+        setattr(CompletionForm, f"q{req.id}_ask", BooleanField(f"{req.code} {req.title}"))
+        setattr(CompletionForm, f"q{req.id}_question",
+                TextAreaField(f"Vraag over {req.code}", validators=[Optional(), MAX_TEXT]))
+    CompletionForm.requirements = requirements
+    return CompletionForm(**kwargs)

@@ -1,25 +1,40 @@
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
-from ..applications.forms import ConfirmForm
-from ..applications.models import Application, Status
+from ..accounts.models import Organisation, Role, User
+from ..applications.models import Application, Status, application_categories
 from ..applications.views import _group, load_application_for
+from ..audit.models import AuditEvent
 from ..auth import assessor_required
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..notifications.models import OutboxMail
 from ..pagination import paginate
+from ..procedure.models import Category
+from ..timeutil import today_local
 from . import workflow
-from .forms import build_decision_form, build_verdict_form
-from .models import CategoryDecision, VerdictOutcome
+from .forms import (
+    ActionForm,
+    AssignForm,
+    ReturnForm,
+    build_completion_form,
+    build_decision_form,
+    build_verdict_form,
+)
+from .models import CategoryDecision, CompletionRequest, DecisionLetter, VerdictOutcome
 
 bp = Blueprint("assessment", __name__, url_prefix="/beoordeling")
 
 TAB_COUNT_CAP = 999
+OPEN = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
+        Status.BESLUIT_VOORGESTELD)
 QUEUE_FILTERS = {
-    "open": (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
-             Status.BESLUIT_VOORGESTELD),
+    "open": OPEN,
     "ingediend": (Status.INGEDIEND,),
     "in_behandeling": (Status.IN_BEHANDELING,),
     "aanvulling_gevraagd": (Status.AANVULLING_GEVRAAGD,),
@@ -27,23 +42,51 @@ QUEUE_FILTERS = {
     "besloten": (Status.BESLOTEN,),
     "ingetrokken": (Status.INGETROKKEN,),
 }
+SORTS = {
+    "ingediend": (Application.submitted_at.asc(), Application.id.asc()),
+    "resterend": (Application.decision_due.asc(), Application.id.asc()),
+    "besloten": (Application.decided_at.desc(), Application.id.desc()),
+}
 
 
 @bp.route("/")
 @assessor_required
 def queue():
-    key = request.args.get("status", "open")
-    if key not in QUEUE_FILTERS:
-        key = "open"
+    args = request.args
+    key = args.get("status", "open") if args.get("status") in QUEUE_FILTERS else "open"
     statuses = QUEUE_FILTERS[key]
-    if key == "besloten":
-        order = (Application.decided_at.desc(), Application.id.desc())
-    else:
-        order = (Application.submitted_at.asc(), Application.id.asc())
+    today = today_local()
+    ids = select(Application.id).where(Application.status.in_(statuses))
+    # Filters: category, assessor (mine / unassigned), due date, search by name or KvK.
+    categories = db.session.scalars(select(Category).order_by(Category.position)).all()
+    category = next((c for c in categories if c.code == args.get("categorie")), None)
+    if category is not None:
+        ids = ids.where(Application.id.in_(
+            select(application_categories.c.application_id)
+            .where(application_categories.c.category_id == category.id)))
+    who = args.get("beoordelaar")
+    if who == "mij":
+        ids = ids.where(Application.assessor_id == current_user.id)
+    elif who == "niemand":
+        ids = ids.where(Application.assessor_id.is_(None))
+    due = args.get("termijn")
+    if due == "verlopen":
+        ids = ids.where(Application.decision_due < today)
+    elif due == "week":
+        ids = ids.where(Application.decision_due.between(today, today + timedelta(days=7)))
+    term = (args.get("zoek") or "").strip()[:100]
+    if term:
+        like = "%" + term.replace("%", "").replace("_", "") + "%"
+        ids = ids.where(Application.organisation_id.in_(
+            select(Organisation.id).where(or_(Organisation.name.ilike(like),
+                                              Organisation.kvk_number == term.replace(" ", "")))))
+    sort = args.get("sorteer")
+    if sort not in SORTS:
+        sort = "besloten" if key == "besloten" else "ingediend"
     page = paginate(
-        select(Application.id).where(Application.status.in_(statuses)).order_by(*order),
-        lambda ids: db.session.scalars(
-            select(Application).where(Application.id.in_(ids))
+        ids.order_by(*SORTS[sort]),
+        lambda page_ids: db.session.scalars(
+            select(Application).where(Application.id.in_(page_ids))
             .options(joinedload(Application.organisation), joinedload(Application.assessor),
                      selectinload(Application.categories))).unique(),
     )
@@ -53,9 +96,13 @@ def queue():
             select(Application.id).where(Application.status.in_(v)).limit(TAB_COUNT_CAP + 1)
             .subquery()).scalar_subquery().label(k)
         for k, v in QUEUE_FILTERS.items()))).one()._asdict()
-    tabs = [(k, counts[k]) for k in QUEUE_FILTERS]
-    return render_template("assessment/queue.html", page=page, key=key, tabs=tabs,
-                           cap=TAB_COUNT_CAP)
+    filters = {"status": key, "categorie": category.code if category else None,
+               "beoordelaar": who if who in ("mij", "niemand") else None,
+               "termijn": due if due in ("verlopen", "week") else None,
+               "zoek": term or None, "sorteer": sort}
+    return render_template("assessment/queue.html", page=page, key=key, cap=TAB_COUNT_CAP,
+                           tabs=[(k, counts[k]) for k in QUEUE_FILTERS], today=today,
+                           categories=categories, filters=filters)
 
 
 def _load(application_id):
@@ -70,26 +117,70 @@ def _per_category(application):
     return {c.id: [r for r in requirements if r.applies_to({c.id})] for c in application.categories}
 
 
-def _page(application, verdict_form=None, decision_form=None, errors=(), status=200):
+def _page(application, *, forms=None, errors=(), status=200):
+    """The assessment page; ``forms`` replaces the default (unposted) forms by name."""
+    forms = forms or {}
     requirements = application.applicable_requirements()
+    by_id = {r.id: r for r in requirements}
     verdicts = workflow.verdicts_by_requirement(application)
-    decisions = {d.category_id: d for d in db.session.scalars(
+    decisions = db.session.scalars(
         select(CategoryDecision).where(CategoryDecision.application_id == application.id)
         .options(selectinload(CategoryDecision.failed_requirements),
-                 joinedload(CategoryDecision.proposed_by), joinedload(CategoryDecision.approved_by)))}
+                 joinedload(CategoryDecision.proposed_by), joinedload(CategoryDecision.approved_by))
+        .order_by(CategoryDecision.round, CategoryDecision.id)).all()
+    latest_round = max((d.round for d in decisions), default=0)
+    current = {d.category_id: d for d in decisions if d.round == latest_round}
+    rounds = db.session.scalars(
+        select(CompletionRequest).where(CompletionRequest.application_id == application.id)
+        .options(joinedload(CompletionRequest.items), joinedload(CompletionRequest.requested_by))
+        .order_by(CompletionRequest.round)).unique().all()
+    timeline = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "applications",
+                                 AuditEvent.object_id == application.id)
+        .options(joinedload(AuditEvent.actor)).order_by(AuditEvent.at, AuditEvent.id)).all()
+    mails = db.session.scalars(
+        select(OutboxMail).where(OutboxMail.application_id == application.id)
+        .order_by(OutboxMail.id)).all()
+    letters = db.session.scalars(
+        select(DecisionLetter).where(DecisionLetter.application_id == application.id)
+        .options(joinedload(DecisionLetter.document)).order_by(DecisionLetter.round)).all()
     per_category = _per_category(application)
-    if verdict_form is None:
-        verdict_form = build_verdict_form(requirements, verdicts, formdata=None)
-    if decision_form is None:
-        decision_form = build_decision_form(application.categories, per_category, decisions,
-                                            formdata=None)
+    failed = {rid for rid, v in verdicts.items() if v.outcome == VerdictOutcome.VOLDOET_NIET}
+    version = {"version": application.version}
+    defaults = {
+        "verdict_form": lambda: build_verdict_form(requirements, verdicts, formdata=None, data=version),
+        "decision_form": lambda: build_decision_form(application.categories, per_category, current,
+                                                     failed, formdata=None, data=version),
+        "completion_form": lambda: build_completion_form(requirements, formdata=None, data=version),
+        "correction_form": lambda: build_decision_form(application.categories, per_category, current,
+                                                       failed, with_reason=True, formdata=None,
+                                                       data=version),
+        "return_form": lambda: ReturnForm(formdata=None, data=version),
+        "action_form": lambda: ActionForm(formdata=None, data=version),
+        "assign_form": lambda: _assign_form(application, formdata=None),
+    }
+    context = {name: forms.get(name) or make() for name, make in defaults.items()}
+    declared = any(e.action == "conflict_declared" and e.actor_id == current_user.id
+                   for e in timeline)
     return render_template(
         "assessment/detail.html", application=application, requirements=requirements,
-        groups=_group(application, requirements), answers=application.answers_by_requirement(),
-        verdicts=verdicts, decisions=decisions, verdict_form=verdict_form,
-        decision_form=decision_form, per_category=per_category, action_form=ConfirmForm(),
-        errors=errors, VerdictOutcome=VerdictOutcome, Status=Status,
+        by_id=by_id, groups=_group(application, requirements),
+        answers=application.answers_by_requirement(), verdicts=verdicts, decisions=current,
+        history_decisions=[d for d in decisions if d.round != latest_round],
+        rounds=rounds, timeline=timeline, mails=mails, letters=letters, declared=declared,
+        is_assigned=application.assessor_id == current_user.id, per_category=per_category,
+        errors=errors, Status=Status, today=today_local(),
+        conflict_statement=workflow.CONFLICT_STATEMENT, **context,
     ), status
+
+
+def _assign_form(application, **kwargs):
+    form = AssignForm(**kwargs, data={"version": application.version})
+    if current_user.is_admin:
+        form.assessor.choices = [(u.id, u.full_name) for u in db.session.scalars(
+            select(User).where(User.role.in_((Role.ASSESSOR, Role.ADMIN)),
+                               User.is_active_account.is_(True)).order_by(User.full_name))]
+    return form
 
 
 @bp.route("/<int:application_id>")
@@ -98,46 +189,71 @@ def detail(application_id):
     return _page(_load(application_id))
 
 
-def _run(application, operation, success, **kwargs):
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        flash("Het formulier is verlopen; probeer het opnieuw.", "error")
-        return redirect(url_for("assessment.detail", application_id=application.id))
+def _back(application, anchor=""):
+    return redirect(url_for("assessment.detail", application_id=application.id) + anchor)
+
+
+def _act(application, form, form_name, operation, success, anchor="", **kwargs):
+    """Validate ``form``, run ``operation(application, ..., by=, expected_version=)``,
+    commit, and answer: errors on the page, a stale state or a refusal as a message."""
+    if not form.validate():
+        if form.csrf_token.errors or form.version.errors:
+            flash("Het formulier is verlopen; u ziet nu de actuele stand. Probeer het opnieuw.",
+                  "error")
+            return _back(application)
+        errors = [(name, msg) for name, msgs in form.errors.items() for msg in msgs]
+        return _page(application, forms={form_name: form}, errors=errors, status=422)
     try:
-        operation(application, by=current_user, **kwargs)
+        operation(application, by=current_user, expected_version=form.version.data, **kwargs)
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _page(_load(application.id), forms={form_name: form}, errors=exc.errors, status=422)
+    except StaleDataError:
+        db.session.rollback()
+        flash(workflow.STALE_MESSAGE, "error")
+        return _back(application)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
-    return redirect(url_for("assessment.detail", application_id=application.id))
+        return _back(application)
+    flash(success, "success")
+    return _back(application, anchor)
 
 
 @bp.route("/<int:application_id>/in-behandeling", methods=["POST"])
 @assessor_required
 def start(application_id):
-    return _run(_load(application_id), workflow.start_review,
+    application = _load(application_id)
+    return _act(application, ActionForm(), "action_form", workflow.start_review,
                 "U heeft de aanmelding in behandeling genomen.")
 
 
-def _save_form(application, form, form_kwarg, operation, success, anchor=""):
-    """Validate a verdict or decision form, run the operation, and answer."""
-    if not form.validate():
-        errors = [(name, msg) for name, msgs in form.errors.items() for msg in msgs]
-        return _page(application, errors=errors, status=422, **{form_kwarg: form})
-    try:
-        operation(application, form.values(), by=current_user)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _page(application, errors=exc.errors, status=422, **{form_kwarg: form})
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("assessment.detail", application_id=application.id))
-    db.session.commit()
-    flash(success, "success")
-    return redirect(url_for("assessment.detail", application_id=application.id) + anchor)
+@bp.route("/<int:application_id>/toewijzen", methods=["POST"])
+@assessor_required
+def assign(application_id):
+    if not current_user.is_admin:
+        abort(403)
+    application = _load(application_id)
+    form = _assign_form(application)
+    assessor = db.session.get(User, form.assessor.data) if form.assessor.data else None
+
+    def operation(app_, by, expected_version):
+        workflow.assign(app_, assessor, by=by, expected_version=expected_version)
+
+    return _act(application, form, "assign_form", operation, "De aanmelding is toegewezen.")
+
+
+@bp.route("/<int:application_id>/belangen", methods=["POST"])
+@assessor_required
+def declare(application_id):
+    application = _load(application_id)
+
+    def operation(app_, by, expected_version):
+        workflow.declare_no_conflict(app_, by=by)
+
+    return _act(application, ActionForm(), "action_form", operation,
+                "Uw verklaring is vastgelegd. U kunt nu de eisen beoordelen.", "#oordelen")
 
 
 @bp.route("/<int:application_id>/oordelen", methods=["POST"])
@@ -145,8 +261,26 @@ def _save_form(application, form, form_kwarg, operation, success, anchor=""):
 def verdicts(application_id):
     application = _load(application_id)
     form = build_verdict_form(application.applicable_requirements())
-    return _save_form(application, form, "verdict_form", workflow.record_verdicts,
-                      "De oordelen zijn opgeslagen.", "#besluit")
+
+    def operation(app_, by, expected_version):
+        workflow.record_verdicts(app_, form.values(), by=by, expected_version=expected_version)
+
+    return _act(application, form, "verdict_form", operation, "De oordelen zijn opgeslagen.",
+                "#besluit")
+
+
+@bp.route("/<int:application_id>/aanvulling", methods=["POST"])
+@assessor_required
+def completion(application_id):
+    application = _load(application_id)
+    form = build_completion_form(application.applicable_requirements())
+
+    def operation(app_, by, expected_version):
+        workflow.request_completion(app_, form.questions(), by=by, deadline=form.deadline.data,
+                                    expected_version=expected_version)
+
+    return _act(application, form, "completion_form", operation,
+                "De vraag om aanvulling is naar de aanbieder gestuurd. De beslistermijn staat stil.")
 
 
 @bp.route("/<int:application_id>/besluit", methods=["POST"])
@@ -154,19 +288,50 @@ def verdicts(application_id):
 def propose(application_id):
     application = _load(application_id)
     form = build_decision_form(application.categories, _per_category(application))
-    return _save_form(application, form, "decision_form", workflow.propose_decision,
-                      "Het besluit is voorgesteld. Een tweede beoordelaar moet het goedkeuren.")
+
+    def operation(app_, by, expected_version):
+        workflow.propose_decision(app_, form.values(), by=by, expected_version=expected_version)
+
+    return _act(application, form, "decision_form", operation,
+                "Het besluit is voorgesteld. Een tweede beoordelaar moet het goedkeuren.")
 
 
 @bp.route("/<int:application_id>/goedkeuren", methods=["POST"])
 @assessor_required
 def approve(application_id):
-    return _run(_load(application_id), workflow.approve_decision,
+    return _act(_load(application_id), ActionForm(), "action_form", workflow.approve_decision,
                 "Het besluit is goedgekeurd en naar de aanbieder gestuurd.")
 
 
 @bp.route("/<int:application_id>/terugsturen", methods=["POST"])
 @assessor_required
 def send_back(application_id):
-    return _run(_load(application_id), workflow.send_back,
-                "Het voorgestelde besluit is teruggestuurd voor een nieuwe beoordeling.")
+    application = _load(application_id)
+    form = ReturnForm()
+
+    def operation(app_, by, expected_version):
+        workflow.send_back(app_, by=by, note=form.remark.data, expected_version=expected_version)
+
+    return _act(application, form, "return_form", operation,
+                "Het voorstel is met uw opmerking teruggestuurd naar de beoordelaar.")
+
+
+@bp.route("/<int:application_id>/herstel", methods=["POST"])
+@assessor_required
+def correction(application_id):
+    application = _load(application_id)
+    form = build_decision_form(application.categories, _per_category(application), with_reason=True)
+
+    def operation(app_, by, expected_version):
+        workflow.propose_correction(app_, form.values(), by=by, reason=form.reason.data or "",
+                                    expected_version=expected_version)
+
+    return _act(application, form, "correction_form", operation,
+                "Het herstelbesluit is voorgesteld. Een tweede beoordelaar moet het goedkeuren.")
+
+
+@bp.route("/<int:application_id>/herstel/goedkeuren", methods=["POST"])
+@assessor_required
+def approve_correction(application_id):
+    return _act(_load(application_id), ActionForm(), "action_form", workflow.approve_correction,
+                "Het herstelbesluit is goedgekeurd en naar de aanbieder gestuurd.")

@@ -41,7 +41,13 @@ CONFLICT_STATEMENT = (
 )
 
 
-REQUIRE_CONFLICT_DECLARATION = False  # switched on together with its page
+REQUIRE_CONFLICT_DECLARATION = True
+
+
+STALE_MESSAGE = (
+    "Iemand anders heeft deze aanmelding intussen gewijzigd. U ziet nu de actuele stand; "
+    "controleer die en probeer het zo nodig opnieuw."
+)
 
 
 class StaleState(DomainError):
@@ -50,10 +56,7 @@ class StaleState(DomainError):
 
 def check_version(application: Application, expected: int | None) -> None:
     if expected is not None and expected != application.version:
-        raise StaleState(
-            "Iemand anders heeft deze aanmelding intussen gewijzigd. U ziet nu de actuele "
-            "stand; controleer die en probeer het zo nodig opnieuw."
-        )
+        raise StaleState(STALE_MESSAGE)
 
 
 def _require_assessor(user: User) -> None:
