@@ -127,3 +127,85 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
     page.goto(base + "/register?categorie=pleegzorg")
     assert page.get_by_role("cell", name="Stichting Gezinshuis De Linde (demo)").is_visible()
     assert _serious_a11y_violations(page) == []
+
+
+def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, tmp_path):
+    """Take, verdicts, request to complete, provider answers, propose, second assessor
+    approves, provider reads the letter; axe checks every page of the round."""
+    from sqlalchemy import select
+
+    from portal.applications import workflow
+    from portal.extensions import db
+    from portal.models import Procedure
+    from tests.conftest import user
+    from tests.helpers import categories, fill_completely
+
+    with live.app.app_context():
+        provider = user(PROVIDER)
+        application = workflow.create_application(db.session.scalar(select(Procedure)),
+                                                  categories("leefgroepen"), by=provider)
+        fill_completely(application, provider)
+        workflow.submit(application, by=provider)
+        db.session.commit()
+        reference, app_id = application.reference, application.id
+    base = live.url
+    evidence = tmp_path / "methode.pdf"
+    evidence.write_bytes(PDF_BYTES)
+
+    first = _login(browser, base, ASSESSOR_1)
+    first.goto(base + "/beoordeling/?beoordelaar=niemand&sorteer=resterend")
+    assert _serious_a11y_violations(first) == []
+    first.get_by_role("link", name=reference).click()
+    first.get_by_role("button", name="In behandeling nemen").click()
+    first.get_by_role("button", name="Ik verklaar dat ik geen belangenconflict heb").click()
+    assert first.get_by_text("Uw verklaring is vastgelegd").is_visible()
+    assert _serious_a11y_violations(first) == []
+
+    # Ask about L1 (the pedagogical method).
+    first.locator("#completion_requirements summary", has_text="L1").click()  # opens <details>
+    first.get_by_label("Vraag stellen over deze eis").last.check()
+    first.get_by_label("Vraag over L1").fill("Uw methode beschrijft de nachtdienst niet. Wilt u die toevoegen?")
+    first.get_by_role("button", name="Aanvulling vragen").click()
+    assert first.get_by_text("De vraag om aanvulling is naar de aanbieder gestuurd").is_visible()
+    assert smtp.find(subject_contains=f"Aanvulling gevraagd op uw aanmelding {reference}")
+
+    # The provider sees the question, can change only L1, and sends the completion.
+    page = _login(browser, base, PROVIDER)
+    page.goto(f"{base}/aanmeldingen/{app_id}")
+    assert page.get_by_text("nachtdienst").is_visible()
+    assert page.locator("fieldset.req").count() == 1
+    assert _serious_a11y_violations(page) == []
+    page.locator("input[type=file]").set_input_files(str(evidence))
+    page.get_by_label("Toelichting bij uw aanvulling (niet verplicht)").fill("Nachtdienst toegevoegd.")
+    page.get_by_role("button", name="Aanvulling versturen").click()
+    assert page.get_by_text("Uw aanvulling is verstuurd").is_visible()
+
+    # Back with the assessor: verdicts and a proposal.
+    first.goto(f"{base}/beoordeling/{app_id}")
+    assert first.get_by_text("Aanvulling ontvangen op").is_visible()
+    for radio in first.locator("input[type=radio][value=voldoet]").all():
+        radio.check()
+    first.get_by_role("button", name="Oordelen opslaan").click()
+    first.get_by_label("Toegelaten").check()
+    first.get_by_label("Motivering Leefgroepen").fill("Voldoet aan alle minimumeisen voor leefgroepen.")
+    first.get_by_role("button", name="Besluit voorstellen").click()
+    assert first.get_by_text("U heeft dit besluit voorgesteld").is_visible()
+
+    # The second assessor approves; the letter is made and mailed.
+    second = _login(browser, base, ASSESSOR_2)
+    second.goto(f"{base}/beoordeling/{app_id}")
+    assert _serious_a11y_violations(second) == []
+    second.get_by_role("button", name="Goedkeuren").click()
+    assert second.get_by_text("Het besluit is goedgekeurd").is_visible()
+    assert second.get_by_role("heading", name="Geschiedenis").is_visible()
+    assert second.get_by_text("decision approved").is_visible()
+    [mail] = [m for m in smtp.find(subject_contains=f"Besluit over uw aanmelding {reference}")
+              if m["To"] == PROVIDER]
+    assert [a.get_filename() for a in mail.iter_attachments()] == [f"besluitbrief-{reference}.pdf"]
+
+    # The provider reads the decision and downloads the letter.
+    page.goto(f"{base}/aanmeldingen/{app_id}")
+    assert page.get_by_text("Voldoet aan alle minimumeisen voor leefgroepen.").is_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name=f"besluitbrief-{reference}.pdf").click()
+    assert open(download.value.path(), "rb").read().startswith(b"%PDF-")

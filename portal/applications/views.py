@@ -209,21 +209,34 @@ def _group(application, requirements):
 
 
 def _show(application):
-    from ..assessment.models import CategoryDecision
+    """The read-only application: answers, rounds of questions, the final decision and
+    its letters (a herstelbesluit shows once it is approved)."""
+    from ..assessment.models import CategoryDecision, CompletionRequest, DecisionLetter
 
-    decisions = []
+    decisions, letters = [], []
     if application.status == Status.BESLOTEN:
-        decisions = db.session.scalars(
+        approved = db.session.scalars(
             select(CategoryDecision)
-            .where(CategoryDecision.application_id == application.id)
+            .where(CategoryDecision.application_id == application.id,
+                   CategoryDecision.approved_at.is_not(None))
             .options(joinedload(CategoryDecision.category),
                      selectinload(CategoryDecision.failed_requirements))
+            .order_by(CategoryDecision.round, CategoryDecision.id)
         ).all()
+        latest = max((d.round for d in approved), default=0)
+        decisions = [d for d in approved if d.round == latest]
+        letters = db.session.scalars(
+            select(DecisionLetter).where(DecisionLetter.application_id == application.id)
+            .options(joinedload(DecisionLetter.document)).order_by(DecisionLetter.round)).all()
+    rounds = db.session.scalars(
+        select(CompletionRequest).where(CompletionRequest.application_id == application.id)
+        .options(joinedload(CompletionRequest.items)).order_by(CompletionRequest.round)).unique().all()
     return render_template(
         "applications/show.html", application=application,
         answers=application.answers_by_requirement(),
         groups=_group(application, application.applicable_requirements()),
-        decisions=decisions, withdraw_form=WithdrawForm(),
+        decisions=decisions, letters=letters, rounds=rounds, withdraw_form=WithdrawForm(),
+        requirements_by_id={r.id: r for r in application.applicable_requirements()},
         can_withdraw=Status.INGETROKKEN in workflow.ALLOWED_TRANSITIONS[application.status],
     )
 
