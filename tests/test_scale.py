@@ -36,6 +36,26 @@ def _demo_application(app):
             by=provider)
         fill_completely(application, provider)
         workflow.submit(application, by=provider)
+        # Take it through a whole assessment, so every part of its pages has rows.
+        from portal.assessment import workflow as assessment
+        from portal.models import Outcome, VerdictOutcome
+        from tests.conftest import ASSESSOR_2
+        from tests.helpers import requirement
+
+        assessor = user(ASSESSOR_1)
+        assessment.start_review(application, by=assessor)
+        assessment.declare_no_conflict(application, by=assessor)
+        assessment.request_completion(application, {requirement("A5").id: "Nieuw certificaat?"},
+                                      by=assessor)
+        assessment.return_completion(application, by=provider)
+        assessment.record_verdicts(application, {
+            r.id: (VerdictOutcome.VOLDOET_NIET, "nee") if r.code == "L1" else (VerdictOutcome.VOLDOET, "")
+            for r in application.applicable_requirements()}, by=assessor)
+        pleeg, leef = categories("pleegzorg", "leefgroepen")
+        assessment.propose_decision(application, {
+            pleeg.id: (Outcome.TOEGELATEN, "ja", []),
+            leef.id: (Outcome.AFGEWEZEN, "nee", [requirement("L1").id])}, by=assessor)
+        assessment.approve_decision(application, by=user(ASSESSOR_2))
         draft = workflow.create_application(
             db.session.scalar(select(Procedure)), categories("gezinshuiszorg"), by=provider)
         db.session.commit()
@@ -48,8 +68,10 @@ def _pages(ids):
         PROVIDER: ["/aanbieder", f"/aanmeldingen/{application_id}", f"/aanmeldingen/{draft_id}",
                    "/aanmeldingen/nieuw"],
         ASSESSOR_1: ["/beoordeling/", "/beoordeling/?status=besloten&pagina=2",
+                     "/beoordeling/?categorie=pleegzorg&beoordelaar=niemand&termijn=verlopen"
+                     "&zoek=Aanbieder&sorteer=resterend",
                      f"/beoordeling/{application_id}"],
-        ADMIN: ["/beheer/mails/", "/beheer/mails/?pagina=2"],
+        ADMIN: ["/beheer/mails/", "/beheer/mails/?pagina=2", f"/beoordeling/{application_id}?als=admin"],
         None: ["/", "/eisen", "/register", "/register?categorie=pleegzorg",
                "/register?zoek=Breda", "/register?pagina=2"],
     }

@@ -66,7 +66,7 @@ def _require_assessor(user: User) -> None:
 
 def _require_assigned(application: Application, user: User) -> None:
     _require_assessor(user)
-    if application.assessor_id != user.id:
+    if getattr(application.assessor, "id", None) != user.id:
         raise NotPermitted(
             "Alleen de toegewezen beoordelaar mag dit doen. Neem de aanmelding eerst in "
             "behandeling of vraag de contractbeheerder haar aan u toe te wijzen."
