@@ -161,6 +161,15 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     assert first.get_by_text("Uw verklaring is vastgelegd").is_visible()
     assert _serious_a11y_violations(first) == []
 
+    # Verdicts are saved as they are given (progressive enhancement), then survive a reload.
+    first.locator("input[type=radio][value=voldoet]").first.check()
+    first.get_by_text("Opgeslagen om").wait_for()
+    first.locator("input[type=radio][value=voldoet_niet]").last.check()
+    first.get_by_text("zodra u de reden invult").wait_for()
+    first.reload()
+    assert first.locator("input[type=radio][value=voldoet]").first.is_checked()
+    assert not first.locator("input[type=radio][value=voldoet_niet]").last.is_checked()
+
     # Ask about L1 (the pedagogical method).
     first.locator("#completion_requirements summary", has_text="L1").click()  # opens <details>
     first.get_by_label("Vraag stellen over deze eis").last.check()
@@ -199,6 +208,7 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     assert second.get_by_text("Het besluit is goedgekeurd").is_visible()
     assert second.get_by_role("heading", name="Geschiedenis").is_visible()
     assert second.get_by_text("decision approved").is_visible()
+    assert _serious_a11y_violations(second) == []
     [mail] = [m for m in smtp.find(subject_contains=f"Besluit over uw aanmelding {reference}")
               if m["To"] == PROVIDER]
     assert [a.get_filename() for a in mail.iter_attachments()] == [f"besluitbrief-{reference}.pdf"]

@@ -1,6 +1,7 @@
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_time
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -256,11 +257,42 @@ def declare(application_id):
                 "Uw verklaring is vastgelegd. U kunt nu de eisen beoordelen.", "#oordelen")
 
 
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _autosave_verdicts(application, form):
+    """Save what can be saved now (a 'voldoet niet' waits for its reason); answer in JSON."""
+    if not form.validate():
+        stale = bool(form.csrf_token.errors or form.version.errors)
+        return jsonify(message="Niet opgeslagen: laad de pagina opnieuw." if stale else
+                       "Niet opgeslagen: controleer uw invoer en gebruik de knop."), 400
+    values = form.values()
+    waiting = [rid for rid, (outcome, reason) in values.items()
+               if outcome == VerdictOutcome.VOLDOET_NIET and not reason.strip()]
+    try:
+        workflow.record_verdicts(application, {k: v for k, v in values.items() if k not in waiting},
+                                 by=current_user, expected_version=form.version.data)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return jsonify(message=workflow.STALE_MESSAGE), 409
+    except DomainError as exc:
+        db.session.rollback()
+        return jsonify(message=exc.message), 409
+    message = f"Opgeslagen om {format_time(datetime.now(timezone.utc), 'HH:mm')}."
+    if waiting:
+        message += " Bij 'voldoet niet' wordt het oordeel opgeslagen zodra u de reden invult."
+    return jsonify(message=message, version=application.version)
+
+
 @bp.route("/<int:application_id>/oordelen", methods=["POST"])
 @assessor_required
 def verdicts(application_id):
     application = _load(application_id)
     form = build_verdict_form(application.applicable_requirements())
+    if _wants_json():
+        return _autosave_verdicts(application, form)
 
     def operation(app_, by, expected_version):
         workflow.record_verdicts(app_, form.values(), by=by, expected_version=expected_version)

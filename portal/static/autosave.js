@@ -1,0 +1,45 @@
+// Progressive enhancement: a form marked data-autosave saves itself shortly after each
+// change, without leaving the page. Without JavaScript the form's own button saves.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+    var status = form.querySelector("[data-autosave-status]");
+    var timer = null;
+    var busy = false;
+    var again = false;
+
+    function say(text) { if (status) { status.textContent = text; } }
+
+    function save() {
+      if (busy) { again = true; return; }
+      busy = true;
+      say(form.dataset.savingText || "Bezig met opslaan…");
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { "Accept": "application/json" },
+        credentials: "same-origin"
+      }).then(function (response) {
+        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      }).then(function (result) {
+        if (result.data.version !== undefined) {
+          // Every form on the page acts on the same application: keep their versions current.
+          document.querySelectorAll("input[name=version]").forEach(function (input) {
+            input.value = result.data.version;
+          });
+        }
+        say(result.data.message || "");
+      }).catch(function () {
+        say(form.dataset.failedText || "Niet opgeslagen. Gebruik de knop om op te slaan.");
+      }).finally(function () {
+        busy = false;
+        if (again) { again = false; save(); }
+      });
+    }
+
+    form.addEventListener("change", function () {
+      clearTimeout(timer);
+      timer = setTimeout(save, 400);
+    });
+  });
+})();
