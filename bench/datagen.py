@@ -10,9 +10,10 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from portal.accounts.passwords import hash_password
+from portal.applications.models import application_categories
 from portal.extensions import db
 from portal.models import (
     Admission,
@@ -29,7 +30,6 @@ from portal.models import (
     Status,
     User,
 )
-from portal.applications.models import application_categories
 
 STATUS_MIX = [Status.BESLOTEN] * 6 + [Status.INGEDIEND, Status.IN_BEHANDELING,
                                       Status.BESLUIT_VOORGESTELD, Status.INGETROKKEN,
@@ -103,6 +103,11 @@ def populate(applications: int, *, seed: int = 7) -> dict:
                         (Admission, admissions), (OutboxMail, mails)):
         for batch in _batches(rows):
             db.session.execute(insert(table), batch)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Ids were given explicitly: move the sequences past them.
+        for name in ("organisations", "users", "applications"):
+            db.session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"))
     db.session.commit()
     return {"organisations": n_orgs, "applications": applications, "admissions": len(admissions)}
 

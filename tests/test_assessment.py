@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.applications import workflow
 from portal.assessment import workflow as assessment
-from portal.clock import add_working_days, decision_due, days_stopped
+from portal.clock import add_working_days, days_stopped, decision_due
 from portal.errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -16,7 +16,6 @@ from portal.models import (
     AdmissionStatus,
     Application,
     AuditEvent,
-    CompletionRequest,
     DecisionLetter,
     OutboxMail,
     Outcome,
@@ -304,3 +303,13 @@ def test_two_sessions_cannot_both_approve(app):
                                  .where(OutboxMail.kind == "decision")) == 2  # one decision's mails
         assert db.session.scalar(select(db.func.count()).select_from(Admission)) == 1
     assert third is not None
+
+
+def test_withdrawing_during_a_request_to_complete_closes_it(ctx):
+    application = _submitted()
+    assessment.request_completion(application, {requirement("A5").id: "Vraag"}, by=user(ASSESSOR_1))
+    workflow.withdraw(application, by=user(PROVIDER), reason="We stoppen.")
+    db.session.commit()
+    assert application.status == Status.INGETROKKEN
+    assert workflow.open_completion(application) is None
+    assert assessment.expire_completions(date.today() + timedelta(days=60)) == 0

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from flask import current_app
-
-from ..urls import portal_url
 from sqlalchemy import func, select
 
 from .. import audit, notifications
 from ..errors import DomainError
 from ..extensions import db
 from ..timeutil import utcnow
+from ..urls import portal_url
 from ..validators import normalise_digits, normalise_postcode
 from .models import Organisation, OrgRole, Role, User
 from .passwords import hash_password, verify_password

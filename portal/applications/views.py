@@ -1,4 +1,14 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -166,8 +176,7 @@ def _return_completion(application, editable):
     """Aanvulling versturen: only when the answers asked about are complete."""
     from ..assessment import workflow as assessment
 
-    missing = [m for m in workflow.missing_items(application)
-               if int(m.field.split("_")[0][1:]) in editable]
+    missing = [m for m in workflow.missing_items(application) if m.requirement_id in editable]
     if missing:
         form = build_answer_form(application, only=editable, formdata=None)
         fill_from_answers(form, application.answers_by_requirement())

@@ -12,13 +12,13 @@ from sqlalchemy import select
 
 from .. import audit, notifications
 from ..accounts.models import Organisation, User
+from ..assessment.models import CompletionRequest
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed
 from ..extensions import db
 from ..procedure.models import Category, Identifier, Procedure
 from ..procedure.seed import published_version
 from ..timeutil import today_local, utcnow
 from ..validators import is_valid_kvk, normalise_digits
-from ..assessment.models import CompletionRequest
 from .models import Answer, Application, Status
 
 S = Status
@@ -125,6 +125,7 @@ class Missing:
 
     field: str  # the form field's id, for a link to it
     message: str
+    requirement_id: int | None = None
 
 
 def field_id(requirement, part: str) -> str:
@@ -143,7 +144,7 @@ def missing_items(application: Application, today: date | None = None) -> list[M
         label = f"{req.code} {req.title}"
 
         def add(part, message):
-            missing.append(Missing(field_id(req, part), f"{label}: {message}"))
+            missing.append(Missing(field_id(req, part), f"{label}: {message}", req.id))
 
         if req.asks_declaration and not (ans and ans.declared):
             add("declared", "bevestig de verklaring.")
@@ -232,6 +233,9 @@ def withdraw(application: Application, *, by: User, reason: str = "") -> None:
     require_member(application, by)
     change_status(application, S.INGETROKKEN, by=by, action="withdrawn", detail=reason)
     application.withdrawn_at = utcnow()
+    request = open_completion(application)
+    if request is not None:  # an open question ends with the application
+        request.closed_at = application.withdrawn_at
 
 
 def provider_recipients(application: Application, by: User | None) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Column, Enum, ForeignKey, Text, UniqueConstraint, Table
+from sqlalchemy import Column, Enum, ForeignKey, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User

@@ -23,7 +23,7 @@ from ..applications.workflow import (
 from ..clock import add_working_days, days_stopped
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
-from ..partners.models import Admission, AdmissionStatus, LIVE_ADMISSION
+from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
 from ..timeutil import today_local, utcnow
 from .models import (
     CategoryDecision,

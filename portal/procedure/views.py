@@ -6,7 +6,7 @@ from ..accounts.models import Organisation
 from ..extensions import db
 from ..pagination import COUNT_CAP, paginate
 from ..partners.models import LIVE_ADMISSION, Admission
-from ..procedure.models import CatalogueVersion, Category, Requirement
+from ..procedure.models import Category, Requirement
 from .seed import current_procedure, published_version
 
 bp = Blueprint("procedure", __name__)
