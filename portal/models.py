@@ -1,5 +1,5 @@
 """Every model of the portal, for Alembic and for tests that need them all."""
-from .accounts.models import Organisation, OrgRole, Role, User  # noqa: F401
+from .accounts.models import Invitation, Organisation, OrgRole, Role, User  # noqa: F401
 from .applications.models import Answer, Application, Document, Status  # noqa: F401
 from .assessment.models import (  # noqa: F401
     CategoryDecision,
@@ -19,6 +19,7 @@ from .procedure.models import (  # noqa: F401
     Category,
     Procedure,
     Product,
+    Question,
     Region,
     Requirement,
 )

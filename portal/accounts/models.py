@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -75,6 +75,8 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Opted in to a mail when new questions and answers (nota van inlichtingen) are published.
+    qa_notifications: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 
@@ -110,3 +112,27 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
+
+
+class Invitation(db.Model):
+    """A colleague invited to an organisation; the signed link is valid once."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_org_created", "organisation_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    org_role: Mapped[OrgRole] = mapped_column(Enum(OrgRole, name="org_role"))
+    nonce: Mapped[str] = mapped_column(String(32), unique=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship()
+    invited_by: Mapped[User] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
+    Index,
     Column,
     Enum,
     ForeignKey,
@@ -197,3 +198,31 @@ class Requirement(db.Model):
 
     def applies_to(self, category_ids: set[int]) -> bool:
         return self.is_general or any(c.id in category_ids for c in self.categories)
+
+
+class Question(db.Model):
+    """A provider's question about the procedure (vragen / nota van inlichtingen).
+
+    The region answers the asker, and may publish an anonymised version of the question
+    and its answer on the public Q&A page."""
+
+    __tablename__ = "questions"
+    __table_args__ = (
+        Index("ix_questions_procedure_published", "procedure_id", "published_at"),
+        Index("ix_questions_procedure_asked", "procedure_id", "asked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None]
+    # The anonymised texts shown publicly once published.
+    public_question: Mapped[str | None] = mapped_column(Text)
+    public_answer: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
