@@ -75,6 +75,8 @@ class Application(db.Model):
     # workflows also compare it with the version the user's form was built on.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     overdue_reminder_sent_at: Mapped[datetime | None]
+    # The wizard step the provider last saved, so coming back resumes there.
+    wizard_step: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -110,7 +112,11 @@ class Document(db.Model):
     """An uploaded file in an organisation's document library."""
 
     __tablename__ = "documents"
-    __table_args__ = (Index("ix_documents_org_uploaded", "organisation_id", "uploaded_at"),)
+    __table_args__ = (
+        Index("ix_documents_org_uploaded", "organisation_id", "uploaded_at"),
+        Index("ix_documents_org_sha256", "organisation_id", "sha256"),
+        Index("ix_documents_org_valid_until", "organisation_id", "valid_until"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
