@@ -80,3 +80,25 @@ def fill_completely(application, by):
 
 def requirement(code):
     return db.session.scalar(select(Requirement).where(Requirement.code == code))
+
+
+def step_of(application, code: str) -> int:
+    """The wizard step (1-based) that holds the requirement with this code."""
+    general = [r for r in application.applicable_requirements() if r.is_general]
+    if any(r.code == code for r in general):
+        return 1
+    n = 1
+    for cat in application.categories:
+        reqs = [r for r in application.applicable_requirements()
+                if not r.is_general and cat in r.categories]
+        if reqs:
+            n += 1
+            if any(r.code == code for r in reqs):
+                return n
+    raise KeyError(code)
+
+
+def step_count(application) -> int:
+    return 1 + sum(1 for cat in application.categories
+                   if any(cat in r.categories for r in application.applicable_requirements()
+                          if not r.is_general))

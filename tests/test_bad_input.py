@@ -36,7 +36,7 @@ def _answer(app, application_id, code):
 
 def test_non_pdf_upload_is_refused_and_other_answers_are_kept(app, provider_client, draft):
     ids = _ids(app, "A1", "A7", "A14")
-    url = f"/aanmeldingen/{draft}"
+    url = f"/aanmeldingen/{draft}/stap/1"
     response = post(provider_client, url, {
         f"r{ids['A1']}_declared": "y",
         f"r{ids['A1']}_file": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "verklaring.pdf"),
@@ -59,7 +59,7 @@ def test_non_pdf_upload_is_refused_and_other_answers_are_kept(app, provider_clie
 
 def test_png_is_refused_where_only_pdf_is_allowed(app, provider_client, draft):
     ids = _ids(app, "A5")
-    response = post(provider_client, f"/aanmeldingen/{draft}", {
+    response = post(provider_client, f"/aanmeldingen/{draft}/stap/1", {
         f"r{ids['A5']}_file": (io.BytesIO(PNG_BYTES), "certificaat.png"), "opslaan": "1",
     }, content_type="multipart/form-data")
     assert response.status_code == 422
@@ -71,7 +71,7 @@ def test_oversized_upload_is_refused_with_the_limit_and_nothing_is_stored(app, p
     app.config["UPLOAD_MAX_BYTES"] = 2048
     ids = _ids(app, "A5", "A7")
     big = PDF_BYTES + b"0" * 5000
-    response = post(provider_client, f"/aanmeldingen/{draft}", {
+    response = post(provider_client, f"/aanmeldingen/{draft}/stap/1", {
         f"r{ids['A5']}_file": (io.BytesIO(big), "groot.pdf"),
         f"r{ids['A7']}_number": "3",
         "opslaan": "1",
@@ -92,7 +92,7 @@ def test_valid_upload_is_stored_outside_static_with_checksum_and_served_as_attac
     import hashlib
 
     ids = _ids(app, "A5")
-    response = post(provider_client, f"/aanmeldingen/{draft}", {
+    response = post(provider_client, f"/aanmeldingen/{draft}/stap/1", {
         f"r{ids['A5']}_file": (io.BytesIO(PDF_BYTES), "../../certificaat HKZ.pdf"),
         f"r{ids['A5']}_valid_until": "2030-01-31",
         "opslaan": "1",
@@ -135,9 +135,12 @@ def _other_provider(app):
 
 def test_other_organisations_application_is_404_and_unknown_id_is_404(app, draft):
     other = _other_provider(app)
-    assert other.get(f"/aanmeldingen/{draft}").status_code == 404
-    response = post(other, f"/aanmeldingen/{draft}", {"opslaan": "1"}, token_from="/aanbieder")
-    assert response.status_code == 404
+    for url in (f"/aanmeldingen/{draft}", f"/aanmeldingen/{draft}/stap/1",
+                f"/aanmeldingen/{draft}/overzicht", f"/aanmeldingen/{draft}/intrekken"):
+        assert other.get(url).status_code == 404, url
+    for url in (f"/aanmeldingen/{draft}/stap/1", f"/aanmeldingen/{draft}/indienen",
+                f"/aanmeldingen/{draft}/intrekken"):
+        assert post(other, url, {"opslaan": "1"}, token_from="/aanbieder").status_code == 404, url
     assert other.get("/aanmeldingen/999999").status_code == 404
     page = other.get("/aanmeldingen/999999").get_data(as_text=True)
     assert "Niet gevonden" in page
@@ -145,7 +148,7 @@ def test_other_organisations_application_is_404_and_unknown_id_is_404(app, draft
 
 def test_malformed_numbers_dates_and_kvk_get_dutch_messages(app, provider_client, draft):
     ids = _ids(app, "A2", "A5", "A7", "A8")
-    response = post(provider_client, f"/aanmeldingen/{draft}", {
+    response = post(provider_client, f"/aanmeldingen/{draft}/stap/1", {
         f"r{ids['A2']}_identifier": "1234abcd",
         f"r{ids['A5']}_valid_until": "gisteren",
         f"r{ids['A7']}_number": "twaalf",
@@ -172,16 +175,19 @@ def test_missing_declaration_blocks_submit_with_a_link(app, provider_client, dra
         data = {k: v for k, v in complete_form_data(application).items() if not k.endswith("_file")}
         a9 = requirement("A9").id
     data.pop(f"r{a9}_declared")
-    response = post(provider_client, f"/aanmeldingen/{draft}", {**data, "indienen": "1"})
+    assert post(provider_client, f"/aanmeldingen/{draft}/stap/1",
+                {**data, "volgende": "1"}).status_code == 302
+    response = post(provider_client, f"/aanmeldingen/{draft}/indienen",
+                    token_from=f"/aanmeldingen/{draft}/overzicht")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert f'<a href="#r{a9}_declared">A9 Meldcode' in html
+    assert f'<a href="/aanmeldingen/{draft}/stap/1#r{a9}_declared">A9 Meldcode' in html
     with app.app_context():
         assert db.session.get(Application, draft).status == Status.CONCEPT
 
 
 def test_form_without_csrf_token_is_refused(app, provider_client, draft):
-    response = provider_client.post(f"/aanmeldingen/{draft}", data={"opslaan": "1"})
+    response = provider_client.post(f"/aanmeldingen/{draft}/stap/1", data={"opslaan": "1"})
     assert response.status_code == 400
     assert "Formulier verlopen" in response.get_data(as_text=True)
 

@@ -61,33 +61,49 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
     page.get_by_role("link", name="Nieuwe aanmelding").first.click()
     page.get_by_label("Pleegzorg").check()
     page.get_by_role("button", name="Volgende").click()
+    # The wizard: step 1 of 3 (general requirements), with its progress.
     assert page.get_by_role("heading", name="Algemene eisen").is_visible()
+    assert page.get_by_text("Stap 1 van 3").is_visible()
+    assert page.get_by_text("Alleen PDF, maximaal 10 MB.").first.is_visible()
     assert _serious_a11y_violations(page) == []
 
     # Submitting too early shows the missing items, each linking to its field.
+    page.get_by_role("link", name="Overzicht en indienen").click()
     page.get_by_role("button", name="Indienen").click()
     summary = page.locator(".error-summary")
     assert summary.is_visible()
+    assert _serious_a11y_violations(page) == []
     summary.get_by_role("link", name="A13").first.click()
-    assert page.url.endswith("_declared")
+    assert "/stap/1" in page.url and page.url.endswith("_declared")
 
-    # Fill in every requirement.
-    for box in page.locator("input[type=checkbox][name$=_declared]").all():
-        box.check()
-    for field in page.locator("input[name$=_identifier]").all():
-        if not field.input_value():
-            field.fill("73730123")
-    for field in page.locator("input[name$=_number]").all():
-        field.fill("5")
-    page.locator("input[name$=_amount]").fill("2.500.000")
-    page.locator("textarea[name$=_text]").fill("Jongeren praten mee in onze jongerenraad.")
-    for upload in page.locator("input[type=file]").all():
-        upload.set_input_files(str(evidence))
-    for date_field in page.locator("input[type=date]").all():
-        date_field.fill(valid_until().isoformat())
+    def fill_step():
+        for box in page.locator("input[type=checkbox][name$=_declared]").all():
+            box.check()
+        for field in page.locator("input[name$=_identifier]").all():
+            if not field.input_value():
+                field.fill("73730123")
+        for field in page.locator("input[name$=_number]").all():
+            field.fill("5")
+        for field in page.locator("input[name$=_amount]").all():
+            field.fill("2.500.000")
+        for field in page.locator("textarea[name$=_text]").all():
+            field.fill("Jongeren praten mee in onze jongerenraad.")
+        for upload in page.locator("input[type=file]").all():
+            upload.set_input_files(str(evidence))
+        for date_field in page.locator("input[type=date]").all():
+            date_field.fill(valid_until().isoformat())
+
+    fill_step()
     page.get_by_role("button", name="Opslaan").click()
     assert page.get_by_text("Uw antwoorden zijn opgeslagen.").is_visible()
+    page.get_by_role("button", name="Volgende").click()
+    assert page.get_by_text("Stap 2 van 3: Eisen voor Pleegzorg").is_visible()
+    fill_step()
+    page.get_by_role("button", name="Volgende").click()
+    assert page.get_by_role("heading", name="Overzicht en indienen").is_visible()
     assert page.get_by_text("Alle eisen zijn ingevuld").is_visible()
+    assert page.get_by_text("Jongeren praten mee in onze jongerenraad.").is_visible()
+    assert _serious_a11y_violations(page) == []
     page.get_by_role("button", name="Indienen").click()
     assert page.get_by_text("is ingediend").is_visible()
     reference = page.locator("h1").inner_text().split()[-1]

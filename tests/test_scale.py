@@ -65,7 +65,8 @@ def _demo_application(app):
 def _pages(ids):
     application_id, draft_id = ids
     return {
-        PROVIDER: ["/aanbieder", f"/aanmeldingen/{application_id}", f"/aanmeldingen/{draft_id}",
+        PROVIDER: ["/aanbieder", f"/aanmeldingen/{application_id}", f"/aanmeldingen/{draft_id}/stap/1",
+                   f"/aanmeldingen/{draft_id}/stap/2", f"/aanmeldingen/{draft_id}/overzicht",
                    "/aanmeldingen/nieuw"],
         ASSESSOR_1: ["/beoordeling/", "/beoordeling/?status=besloten&pagina=2",
                      "/beoordeling/?categorie=pleegzorg&beoordelaar=niemand&termijn=verlopen"

@@ -66,23 +66,33 @@ def test_register_confirm_apply_decide_register(app, client, smtp):
         assert application.status == Status.CONCEPT
         k1 = next(r for r in application.applicable_requirements() if r.code == "K1")
         data = complete_form_data(application)
-        again = {k: v for k, v in complete_form_data(application).items()
-                 if not k.endswith("_file")}
+        data_again = complete_form_data(application)  # posted files are closed after use
+    base = f"/aanmeldingen/{application_id}"
+    assert client.get(application_url).headers["Location"] == f"{base}/stap/1"
+    overview, submit = f"{base}/overzicht", f"{base}/indienen"
 
     # Submitting an empty application lists exactly what is missing, linking to each field.
-    response = post(client, application_url, {"indienen": "1"})
+    response = post(client, submit, token_from=overview)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert f'href="#r{k1.id}_number"' in html
+    assert f'href="{base}/stap/2#r{k1.id}_number"' in html
     assert "U kunt nog niet indienen" in html
 
-    # Save everything as a draft, come back to it, then submit.
-    response = post(client, application_url, {**data, "opslaan": "1"})
-    assert response.status_code == 302
-    html = client.get(application_url).get_data(as_text=True)
-    assert "Alle eisen zijn ingevuld" in html
-    # The browser posts every field again with the button; files stay attached.
-    response = post(client, application_url, {**again, "indienen": "1"})
+    # Step 1 (general requirements): saved, and coming back resumes at step 2.
+    # (each step's form takes only its own fields from what is posted)
+    response = post(client, f"{base}/stap/1", {**data, "volgende": "1"},
+                    content_type="multipart/form-data")
+    assert response.headers["Location"] == f"{base}/stap/2"
+    assert client.get(application_url).headers["Location"] == f"{base}/stap/2"
+    page = client.get(f"{base}/stap/2").get_data(as_text=True)
+    assert "Stap 2 van 3" in page
+    # Step 2 (Kleinschalige woonvormen), then the overview.
+    response = post(client, f"{base}/stap/2", {**data_again, "volgende": "1"},
+                    content_type="multipart/form-data")
+    assert response.headers["Location"] == overview
+    html = client.get(overview).get_data(as_text=True)
+    assert "Alle eisen zijn ingevuld" in html and "Jongeren denken mee" in html
+    response = post(client, submit, token_from=overview)
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         application = db.session.get(Application, application_id)
@@ -94,7 +104,10 @@ def test_register_confirm_apply_decide_register(app, client, smtp):
     assert reference in receipts[0].get_body(preferencelist=("plain",)).get_content()
 
     # A second submit is refused with a clear message; nothing changes.
-    response = post(client, application_url, {**again, "indienen": "1"}, follow_redirects=True)
+    response = post(client, submit, token_from="/aanbieder", follow_redirects=True)
+    assert "Deze aanmelding is al ingediend" in response.get_data(as_text=True)
+    response = post(client, f"{base}/stap/1", {"opslaan": "1"}, token_from="/aanbieder",
+                    follow_redirects=True)
     assert "kan niet meer worden gewijzigd" in response.get_data(as_text=True)
     assert len(smtp.find(subject_contains="Ontvangstbevestiging")) == 2
 

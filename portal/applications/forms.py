@@ -9,12 +9,14 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
     widgets,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from ..procedure.models import Identifier, Requirement
 from ..timeutil import today_local
@@ -41,6 +43,12 @@ class NewApplicationForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change state."""
+
+
+class SubmitForm(FlaskForm):
+    """Indienen: the version of the application the overview showed."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
 
 class WithdrawForm(FlaskForm):
@@ -73,15 +81,27 @@ def _not_in_past(form, field):
         raise ValidationError("Deze datum ligt in het verleden: het bewijsstuk is dan verlopen.")
 
 
+class LibraryChoiceField(SelectField):
+    """A document from the organisation's library; only valid ones are offered."""
+
+    def pre_validate(self, form):
+        if self.data and self.data not in {value for value, _label in self.choices}:
+            raise ValidationError("Dit document kunt u niet kiezen: het is verlopen of hoort niet "
+                                  "bij uw organisatie.")
+
+
 class AnswerFormBase(FlaskForm):
     """Fields are added per requirement by build_answer_form()."""
 
     requirements: list[Requirement] = []
+    # Optimistic locking: the version of the application the form was built on.
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def parts(self, requirement: Requirement) -> dict:
         """The bound fields of one requirement, by part name."""
         out = {}
-        for part in ("declared", "identifier", "number", "amount", "text", "file", "valid_until"):
+        for part in ("declared", "identifier", "number", "amount", "text", "file", "existing",
+                     "valid_until"):
             name = field_id(requirement, part)
             if name in self._fields:
                 out[part] = self._fields[name]
@@ -93,7 +113,7 @@ class AnswerFormBase(FlaskForm):
         for req in self.requirements:
             values = {}
             for part, field in self.parts(req).items():
-                if part == "file" or field.errors:
+                if part in ("file", "existing") or field.errors:
                     continue
                 data = field.data
                 if part == "identifier":
@@ -108,9 +128,10 @@ class AnswerFormBase(FlaskForm):
 
 
 def build_answer_form(application: Application, only: set[int] | None = None,
-                      **kwargs) -> AnswerFormBase:
-    """The answer form of an application; ``only``: just these requirements (the ones a
-    request to complete asks about)."""
+                      library: list | None = None, **kwargs) -> AnswerFormBase:
+    """The answer form of an application; ``only``: just these requirements (a wizard
+    step, or the ones a request to complete asks about); ``library``: the organisation's
+    documents that may be attached instead of uploading again."""
     requirements = [r for r in application.applicable_requirements()
                     if only is None or r.id in only]
 
@@ -148,6 +169,10 @@ def build_answer_form(application: Application, only: set[int] | None = None,
             ))
         if req.asks_evidence:
             setattr(AnswerForm, field_id(req, "file"), FileField(req.evidence_label or "Bewijsstuk"))
+            setattr(AnswerForm, field_id(req, "existing"), LibraryChoiceField(
+                "Of kies een document uit uw documentenbibliotheek", coerce=_int_or_none,
+                choices=[(None, "– geen –")] + [(d.id, _library_label(d)) for d in library or []],
+                validate_choice=False))
             if req.evidence_expires:
                 setattr(AnswerForm, field_id(req, "valid_until"), DateField(
                     "Geldig tot", validators=[Optional(), _not_in_past],
@@ -161,6 +186,19 @@ def build_answer_form(application: Application, only: set[int] | None = None,
         if name in form._fields and form._fields[name].process_errors:
             form._fields[name].process_errors = [NUMBER]
     return form
+
+
+def _int_or_none(value):
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return -1  # not a document id: refused by LibraryChoiceField
+
+
+def _library_label(document) -> str:
+    until = f", geldig tot {document.valid_until:%d-%m-%Y}" if document.valid_until else ""
+    kind = f"{document.doc_type}: " if document.doc_type else ""
+    return f"{kind}{document.original_name}{until}"
 
 
 def fill_from_answers(form: AnswerFormBase, answers: dict) -> None:

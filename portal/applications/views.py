@@ -10,8 +10,9 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth import provider_required
 from ..errors import DomainError
@@ -20,8 +21,15 @@ from ..pagination import paginate
 from ..partners.models import LIVE_ADMISSION, Admission
 from ..procedure.models import CatalogueVersion, Category, Requirement
 from ..procedure.seed import current_procedure
+from ..timeutil import today_local
 from . import storage, workflow
-from .forms import NewApplicationForm, WithdrawForm, build_answer_form, fill_from_answers
+from .forms import (
+    NewApplicationForm,
+    SubmitForm,
+    WithdrawForm,
+    build_answer_form,
+    fill_from_answers,
+)
 from .models import Answer, Application, Document, Status
 from .workflow import field_id
 
@@ -100,44 +108,83 @@ def new():
 @bp.route("/aanmeldingen/<int:application_id>", methods=["GET", "POST"])
 @provider_required
 def edit(application_id):
+    """A draft resumes at its wizard step; an open request to complete shows only the
+    requirements asked about; anything else is read-only."""
     application = load_application_for(current_user, application_id)
     editable = workflow.editable_requirement_ids(application)
-    if editable is not None and not editable:
+    if editable is None:
+        n = min(max(application.wizard_step, 1), len(_group(application, application.applicable_requirements())))
+        return redirect(url_for("applications.step", application_id=application.id, n=n))
+    if not editable:
         if request.method == "POST":
             flash(f"Deze aanmelding heeft de status '{application.status.label}' en kan niet meer "
                   "worden gewijzigd.", "error")
             return redirect(url_for("applications.edit", application_id=application.id))
         return _show(application)
-
-    answers = application.answers_by_requirement()
-    form = build_answer_form(application, only=editable)
-    missing = []
+    form = _answer_form(application, editable)
     if request.method == "GET":
-        fill_from_answers(form, answers)
-        return _render_edit(application, form, answers, missing)
+        return _render_edit(application, form)
+    outcome = _save(application, form)
+    if outcome is not None:
+        return outcome
+    if "aanvulling_versturen" in request.form:
+        return _return_completion(application, editable)
+    flash("Uw antwoorden zijn opgeslagen.", "success")
+    return redirect(url_for("applications.edit", application_id=application.id))
 
+
+def _library(application):
+    """Documents of the organisation that may still be attached (not expired)."""
+    today = today_local()
+    return db.session.scalars(
+        select(Document).where(Document.organisation_id == application.organisation_id,
+                               or_(Document.valid_until.is_(None), Document.valid_until >= today))
+        .order_by(Document.uploaded_at.desc(), Document.id.desc()).limit(200)).all()
+
+
+def _answer_form(application, only, **kwargs):
+    form = build_answer_form(application, only=only, library=_library(application), **kwargs)
+    if request.method == "GET" or kwargs.get("formdata", True) is None:
+        fill_from_answers(form, application.answers_by_requirement())
+        form.version.data = application.version
+    return form
+
+
+def _save(application, form):
+    """Save what validated (uploads and library choices included). Returns a response
+    when the page must be shown again (errors, a stale form), else None."""
     if not form.validate() and form.csrf_token.errors:
         form.form_errors.append("Het formulier is verlopen. Uw invoer is niet opgeslagen; "
                                 "probeer het opnieuw.")
-        return _render_edit(application, form, answers, missing), 400
-
+        return _render_form_again(application, form), 400
+    if form.version.data is not None and form.version.data != application.version:
+        form.form_errors.append(
+            "Deze aanmelding is intussen gewijzigd, door een collega of in een ander tabblad. "
+            "Uw invoer is niet opgeslagen en staat hieronder; controleer hem en sla opnieuw op. "
+            "Gekozen bestanden moet u opnieuw kiezen.")
+        form.version.raw_data = None
+        form.version.data = application.version
+        return _render_form_again(application, form), 409
+    library = {d.id: d for d in _library(application)}
     documents, field_errors = {}, bool(form.errors)
     for req in form.requirements:
-        file_field = form.parts(req).get("file")
+        parts = form.parts(req)
+        file_field, existing = parts.get("file"), parts.get("existing")
         upload = file_field.data if file_field is not None else None
-        if not upload or not getattr(upload, "filename", ""):
-            continue
-        valid_until = form.parts(req).get("valid_until")
-        try:
-            documents[req.id] = storage.store_upload(
-                upload, organisation=application.organisation, by=current_user,
-                allow_images=req.evidence_allows_images,
-                valid_until=valid_until.data if valid_until is not None and not valid_until.errors else None,
-                doc_type=req.code,
-            )
-        except storage.UploadError as exc:
-            file_field.errors = [*file_field.errors, exc.message]
-            field_errors = True
+        valid_until = parts.get("valid_until")
+        if upload and getattr(upload, "filename", ""):
+            try:
+                documents[req.id] = storage.store_upload(
+                    upload, organisation=application.organisation, by=current_user,
+                    allow_images=req.evidence_allows_images,
+                    valid_until=valid_until.data if valid_until is not None and not valid_until.errors else None,
+                    doc_type=req.code,
+                )
+            except storage.UploadError as exc:
+                file_field.errors = [*file_field.errors, exc.message]
+                field_errors = True
+        elif existing is not None and existing.data and not existing.errors:
+            documents[req.id] = library[existing.data]
     try:
         workflow.save_answers(application, form.values_without_errors(), documents, by=current_user)
     except DomainError as exc:
@@ -145,30 +192,111 @@ def edit(application_id):
         flash(exc.message, "error")
         return redirect(url_for("applications.edit", application_id=application.id))
     db.session.commit()
-
-    wants_submit = "indienen" in request.form and editable is None
     if field_errors:
-        return _render_edit(application, form, application.answers_by_requirement(), missing,
-                            saved_with_errors=True), 422
-    if wants_submit:
-        missing = workflow.missing_items(application)
-        if not missing:
-            try:
-                workflow.submit(application, by=current_user)
-            except DomainError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
-                return redirect(url_for("applications.edit", application_id=application.id))
-            db.session.commit()
-            flash(f"Uw aanmelding {application.reference} is ingediend. U ontvangt een "
-                  "ontvangstbevestiging per e-mail.", "success")
-            return redirect(url_for("applications.edit", application_id=application.id))
-        fresh = build_answer_form(application, formdata=None)
-        fill_from_answers(fresh, application.answers_by_requirement())
-        return _render_edit(application, fresh, application.answers_by_requirement(), missing), 422
-    if "aanvulling_versturen" in request.form and editable:
-        return _return_completion(application, editable)
-    flash("Uw antwoorden zijn opgeslagen.", "success")
+        form.version.raw_data = None
+        form.version.data = application.version
+        return _render_form_again(application, form, saved_with_errors=True), 422
+    return None
+
+
+def _render_form_again(application, form, **kwargs):
+    if application.status == Status.CONCEPT:
+        steps = _group(application, application.applicable_requirements())
+        n = next((i for i, (_t, reqs) in enumerate(steps, start=1)
+                  if {r.id for r in reqs} == {r.id for r in form.requirements}), 1)
+        return _render_step(application, form, steps, n, **kwargs)
+    return _render_edit(application, form, **kwargs)
+
+
+@bp.route("/aanmeldingen/<int:application_id>/stap/<int:n>", methods=["GET", "POST"])
+@provider_required
+def step(application_id, n):
+    """One step of the wizard: the general requirements, then those of each category."""
+    application = load_application_for(current_user, application_id)
+    if application.status != Status.CONCEPT:
+        if request.method == "POST":
+            flash(f"Deze aanmelding heeft de status '{application.status.label}' en kan niet meer "
+                  "worden gewijzigd.", "error")
+        return redirect(url_for("applications.edit", application_id=application.id))
+    steps = _group(application, application.applicable_requirements())
+    if not 1 <= n <= len(steps):
+        abort(404)
+    form = _answer_form(application, {r.id for r in steps[n - 1][1]})
+    if request.method == "GET":
+        return _render_step(application, form, steps, n)
+    outcome = _save(application, form)
+    if outcome is not None:
+        return outcome
+    target = n - 1 if "vorige" in request.form else n + 1 if "volgende" in request.form else n
+    application.wizard_step = max(1, min(target, len(steps)))
+    db.session.commit()
+    if target > len(steps):
+        return redirect(url_for("applications.overview", application_id=application.id))
+    if target == n:
+        flash("Uw antwoorden zijn opgeslagen.", "success")
+    return redirect(url_for("applications.step", application_id=application.id, n=max(target, 1)))
+
+
+def _render_step(application, form, steps, n, saved_with_errors=False):
+    missing = workflow.missing_items(application)
+    return render_template(
+        "applications/step.html", application=application, form=form, steps=steps, n=n,
+        answers=application.answers_by_requirement(), open_count=len(missing),
+        open_here=len([m for m in missing if m.requirement_id in {r.id for r in steps[n - 1][1]}]),
+        saved_with_errors=saved_with_errors, field_id=field_id,
+        max_upload=storage.human_size(current_app.config["UPLOAD_MAX_BYTES"]),
+    )
+
+
+@bp.route("/aanmeldingen/<int:application_id>/overzicht")
+@provider_required
+def overview(application_id):
+    application = load_application_for(current_user, application_id)
+    if application.status != Status.CONCEPT:
+        return redirect(url_for("applications.edit", application_id=application.id))
+    return _render_overview(application)
+
+
+def _render_overview(application, missing=None, status=200):
+    steps = _group(application, application.applicable_requirements())
+    step_of = {r.id: i for i, (_t, reqs) in enumerate(steps, start=1) for r in reqs}
+    form = SubmitForm(data={"version": application.version})
+    return render_template(
+        "applications/overview.html", application=application, steps=steps, step_of=step_of,
+        answers=application.answers_by_requirement(), missing=missing,
+        open_count=len(workflow.missing_items(application)), form=form,
+    ), status
+
+
+@bp.route("/aanmeldingen/<int:application_id>/indienen", methods=["POST"])
+@provider_required
+def submit(application_id):
+    application = load_application_for(current_user, application_id)
+    form = SubmitForm()
+    if not form.validate():
+        flash("Het formulier is verlopen; probeer het opnieuw.", "error")
+        return redirect(url_for("applications.edit", application_id=application.id))
+    if application.status != Status.CONCEPT:
+        flash("Deze aanmelding is al ingediend." if application.status != Status.INGETROKKEN
+              else "Deze aanmelding is ingetrokken en kan niet meer worden ingediend.", "error")
+        return redirect(url_for("applications.edit", application_id=application.id))
+    if form.version.data != application.version:
+        flash("Deze aanmelding is intussen gewijzigd. Controleer het overzicht en dien opnieuw in.",
+              "error")
+        return redirect(url_for("applications.overview", application_id=application.id))
+    missing = workflow.missing_items(application)
+    if missing:
+        return _render_overview(application, missing, 422)
+    try:
+        workflow.submit(application, by=current_user)
+        db.session.commit()
+    except (DomainError, StaleDataError) as exc:
+        db.session.rollback()
+        flash(getattr(exc, "message", "Deze aanmelding is intussen gewijzigd; probeer het opnieuw."),
+              "error")
+        return redirect(url_for("applications.edit", application_id=application.id))
+    flash(f"Uw aanmelding {application.reference} is ingediend. U ontvangt een "
+          "ontvangstbevestiging per e-mail.", "success")
     return redirect(url_for("applications.edit", application_id=application.id))
 
 
@@ -178,9 +306,8 @@ def _return_completion(application, editable):
 
     missing = [m for m in workflow.missing_items(application) if m.requirement_id in editable]
     if missing:
-        form = build_answer_form(application, only=editable, formdata=None)
-        fill_from_answers(form, application.answers_by_requirement())
-        return _render_edit(application, form, application.answers_by_requirement(), missing), 422
+        return _render_edit(application, _answer_form(application, editable, formdata=None),
+                            missing=missing), 422
     try:
         assessment.return_completion(application, by=current_user,
                                      note=(request.form.get("aanvulling_toelichting") or "")[:2000])
@@ -193,22 +320,21 @@ def _return_completion(application, editable):
     return redirect(url_for("applications.edit", application_id=application.id))
 
 
-def _render_edit(application, form, answers, missing, saved_with_errors=False):
-    groups = _group(application, form.requirements)
-    open_count = len(workflow.missing_items(application))
-    completion = workflow.open_completion(application) if not application.is_editable else None
+def _render_edit(application, form, missing=(), saved_with_errors=False):
+    """The page of a request to complete: only the requirements asked about."""
+    completion = workflow.open_completion(application)
     questions = {i.requirement_id: i.question for i in completion.items} if completion else {}
     return render_template(
-        "applications/edit.html", application=application, form=form, answers=answers,
-        completion=completion, questions=questions,
-        groups=groups, missing=missing, open_count=open_count, field_id=field_id,
+        "applications/edit.html", application=application, form=form,
+        answers=application.answers_by_requirement(), completion=completion, questions=questions,
+        groups=_group(application, form.requirements), missing=missing, field_id=field_id,
         saved_with_errors=saved_with_errors,
         max_upload=storage.human_size(current_app.config["UPLOAD_MAX_BYTES"]),
     )
 
 
 def _group(application, requirements):
-    """Requirements grouped: general first, then per chosen category."""
+    """Requirements grouped (the wizard's steps): general first, then per chosen category."""
     groups = [("Algemene eisen", [r for r in requirements if r.is_general])]
     for cat in application.categories:
         reqs = [r for r in requirements if not r.is_general and cat in r.categories]

@@ -57,6 +57,13 @@ def require_member(application: Application, user: User) -> None:
         raise NotPermitted("Alleen gebruikers van de eigen organisatie mogen dit doen.")
 
 
+def require_beheerder(application: Application, user: User, what: str) -> None:
+    """A medewerker prepares; only a beheerder submits, withdraws and sends completions."""
+    require_member(application, user)
+    if not user.is_org_beheerder:
+        raise NotPermitted(f"Alleen een beheerder van uw organisatie kan {what}.")
+
+
 def blocked_categories(organisation: Organisation) -> dict[int, str]:
     """Categories the organisation cannot apply for now, with the reason."""
     from ..partners.models import LIVE_ADMISSION, Admission
@@ -204,7 +211,7 @@ def _reference(application: Application) -> str:
 
 
 def submit(application: Application, *, by: User) -> None:
-    require_member(application, by)
+    require_beheerder(application, by, "een aanmelding indienen")
     if application.status != S.CONCEPT:
         raise TransitionNotAllowed(
             "Deze aanmelding is al ingediend." if application.status != S.INGETROKKEN
@@ -230,7 +237,7 @@ def submit(application: Application, *, by: User) -> None:
 
 
 def withdraw(application: Application, *, by: User, reason: str = "") -> None:
-    require_member(application, by)
+    require_beheerder(application, by, "een aanmelding intrekken")
     change_status(application, S.INGETROKKEN, by=by, action="withdrawn", detail=reason)
     application.withdrawn_at = utcnow()
     request = open_completion(application)

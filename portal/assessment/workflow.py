@@ -238,11 +238,9 @@ def _resume_clock(application: Application, request: CompletionRequest, resumed:
 def return_completion(application: Application, *, by: User, note: str = "",
                       today: date | None = None) -> None:
     """The provider sends the completion back; the clock runs again."""
-    from ..applications.workflow import require_member
+    from ..applications.workflow import require_beheerder
 
-    require_member(application, by)
-    if not by.is_org_beheerder:
-        raise NotPermitted("Alleen een beheerder van de organisatie kan de aanvulling versturen.")
+    require_beheerder(application, by, "de aanvulling versturen")
     today = today or today_local()
     request = open_completion(application)
     if application.status != Status.AANVULLING_GEVRAAGD or request is None:
