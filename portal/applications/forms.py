@@ -219,3 +219,27 @@ def fill_from_answers(form: AnswerFormBase, answers: dict) -> None:
         for part, value in mapping.items():
             if part in parts:
                 parts[part].data = value
+
+
+DOCUMENT_TYPES = [
+    ("KvK-uittreksel", "KvK-uittreksel"),
+    ("Kwaliteitscertificaat", "Kwaliteitscertificaat (HKZ, ISO 9001 of gelijkwaardig)"),
+    ("Verzekeringspolis", "Verzekeringspolis"),
+    ("VOG-beleid", "VOG-beleid of -overzicht"),
+    ("Meldcode", "Meldcode huiselijk geweld en kindermishandeling"),
+    ("Klachtenregeling", "Klachtenregeling"),
+    ("Keurmerk gezinshuizen", "Keurmerk of kwaliteitscriteria gezinshuizen"),
+    ("Brandveiligheid", "Brandveiligheid"),
+    ("Overig", "Overig"),
+]
+
+
+class LibraryUploadForm(FlaskForm):
+    doc_type = SelectField("Soort document", choices=DOCUMENT_TYPES,
+                           validators=[DataRequired("Kies het soort document.")])
+    file = FileField("Bestand (PDF)")
+    valid_until = DateField("Geldig tot (niet verplicht)", validators=[Optional(), _not_in_past])
+
+    def validate_file(self, field):
+        if not field.data or not getattr(field.data, "filename", ""):
+            raise ValidationError("Kies een bestand om te uploaden.")

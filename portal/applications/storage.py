@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import select
 
 from .. import audit
 from ..errors import DomainError
@@ -31,6 +32,13 @@ def human_size(n: int) -> str:
     if n >= 1024 * 1024:
         return f"{n / (1024 * 1024):.0f} MB"
     return f"{max(1, n // 1024)} kB"
+
+
+def safe_filename(name: str | None) -> str:
+    """The name to show and offer on download: no path, no control characters."""
+    name = (name or "").replace("\\", "/").split("/")[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
+    return name[:200] or "bestand"
 
 
 def sniff(head: bytes) -> tuple[str, str] | None:
@@ -80,13 +88,16 @@ def store_upload(file_storage, *, organisation, by, allow_images: bool = False,
                  valid_until: date | None = None, doc_type: str | None = None) -> Document:
     """Check and store one uploaded file; returns the new Document (flushed, not committed)."""
     max_bytes = current_app.config["UPLOAD_MAX_BYTES"]
+    original = safe_filename(file_storage.filename)
     stream = file_storage.stream
     head = stream.read(16)
+    if not head:
+        raise UploadError(f"Het bestand '{original}' is leeg. Kies het juiste bestand.")
     kind = sniff(head)
     allowed = "PDF, JPEG of PNG" if allow_images else "PDF"
     if kind is None or (kind != PDF and not allow_images):
         raise UploadError(
-            f"Het bestand '{file_storage.filename}' is geen {allowed}-bestand. "
+            f"Het bestand '{original}' is geen {allowed}-bestand. "
             f"Upload een {allowed}-bestand."
         )
     relative, target = _new_location()
@@ -100,7 +111,7 @@ def store_upload(file_storage, *, organisation, by, allow_images: bool = False,
                 size += len(chunk)
                 if size > max_bytes:
                     raise UploadError(
-                        f"Het bestand '{file_storage.filename}' is groter dan "
+                        f"Het bestand '{original}' is groter dan "
                         f"{human_size(max_bytes)}. Verklein het bestand en upload het opnieuw."
                     )
                 digest.update(chunk)
@@ -109,7 +120,14 @@ def store_upload(file_storage, *, organisation, by, allow_images: bool = False,
     finally:
         if tmp.exists():
             tmp.unlink()
-    original = os.path.basename(file_storage.filename or "bestand")[:255] or "bestand"
+    existing = db.session.scalar(select(Document).where(
+        Document.organisation_id == organisation.id, Document.sha256 == digest.hexdigest(),
+        Document.content_type == kind[0]).limit(1))
+    if existing is not None:  # the same file again: stored once, used twice
+        target.unlink()
+        if valid_until and (existing.valid_until is None or existing.valid_until < valid_until):
+            existing.valid_until = valid_until
+        return existing
     document = Document(
         organisation_id=organisation.id,
         doc_type=doc_type,

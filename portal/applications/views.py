@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     abort,
@@ -24,6 +26,7 @@ from ..procedure.seed import current_procedure
 from ..timeutil import today_local
 from . import storage, workflow
 from .forms import (
+    LibraryUploadForm,
     NewApplicationForm,
     SubmitForm,
     WithdrawForm,
@@ -59,7 +62,29 @@ def load_application_for(user, application_id: int, *, full: bool = True) -> App
 @bp.route("/aanbieder")
 @provider_required
 def dashboard():
+    """The organisation's overview: what needs its action, applications, admissions, mail."""
+    from ..assessment.models import CompletionRequest
+    from ..notifications.models import OutboxMail
+
     org = current_user.organisation
+    today = today_local()
+    drafts = db.session.scalars(
+        select(Application).where(Application.organisation_id == org.id,
+                                  Application.status == Status.CONCEPT)
+        .options(selectinload(Application.categories))
+        .order_by(Application.updated_at.desc()).limit(10)).all()
+    completions = db.session.execute(
+        select(Application, CompletionRequest)
+        .join(CompletionRequest, CompletionRequest.application_id == Application.id)
+        .where(Application.organisation_id == org.id, CompletionRequest.closed_at.is_(None))
+        .order_by(CompletionRequest.deadline).limit(10)).all()
+    expiring = db.session.scalars(
+        select(Document).where(Document.organisation_id == org.id,
+                               Document.valid_until.between(today, today + timedelta(days=60)))
+        .order_by(Document.valid_until).limit(10)).all()
+    messages = db.session.scalars(
+        select(OutboxMail).where(OutboxMail.organisation_id == org.id)
+        .order_by(OutboxMail.id.desc()).limit(5)).all()
     page = paginate(
         select(Application.id)
         .where(Application.organisation_id == org.id)
@@ -74,7 +99,61 @@ def dashboard():
         .options(joinedload(Admission.category))
         .order_by(Admission.admitted_at)
     ).all()
-    return render_template("applications/dashboard.html", org=org, page=page, admissions=admissions)
+    return render_template("applications/dashboard.html", org=org, page=page, admissions=admissions,
+                           drafts=drafts, completions=completions, expiring=expiring,
+                           messages=messages, today=today)
+
+
+@bp.route("/organisatie/berichten")
+@provider_required
+def messages():
+    """A copy of every mail the portal sent to the organisation and its users."""
+    from ..notifications.models import OutboxMail
+
+    page = paginate(
+        select(OutboxMail.id).where(OutboxMail.organisation_id == current_user.organisation_id)
+        .order_by(OutboxMail.id.desc()),
+        lambda ids: db.session.scalars(select(OutboxMail).where(OutboxMail.id.in_(ids))))
+    return render_template("applications/messages.html", page=page)
+
+
+@bp.route("/organisatie/berichten/<int:mail_id>")
+@provider_required
+def message(mail_id):
+    from ..notifications.models import OutboxMail
+
+    mail = db.session.get(OutboxMail, mail_id)
+    if mail is None or mail.organisation_id != current_user.organisation_id:
+        abort(404)
+    return render_template("applications/message.html", mail=mail)
+
+
+@bp.route("/organisatie/documenten", methods=["GET", "POST"])
+@provider_required
+def library():
+    """The organisation's document library: evidence to attach to applications again."""
+    org = current_user.organisation
+    form = LibraryUploadForm()
+    if form.validate_on_submit():
+        try:
+            document = storage.store_upload(form.file.data, organisation=org, by=current_user,
+                                            valid_until=form.valid_until.data,
+                                            doc_type=form.doc_type.data)
+        except storage.UploadError as exc:
+            db.session.rollback()
+            form.file.errors = [exc.message]
+        else:
+            db.session.commit()
+            flash(f"'{document.original_name}' staat in uw documentenbibliotheek.", "success")
+            return redirect(url_for("applications.library"))
+    page = paginate(
+        select(Document.id).where(Document.organisation_id == org.id)
+        .order_by(Document.uploaded_at.desc(), Document.id.desc()),
+        lambda ids: db.session.scalars(select(Document).where(Document.id.in_(ids))
+                                       .options(joinedload(Document.uploaded_by))))
+    return render_template("applications/library.html", form=form, page=page, today=today_local(),
+                           max_upload=storage.human_size(current_app.config["UPLOAD_MAX_BYTES"])), \
+        (422 if form.errors else 200)
 
 
 @bp.route("/aanmeldingen/nieuw", methods=["GET", "POST"])
@@ -272,6 +351,11 @@ def _render_overview(application, missing=None, status=200):
 @provider_required
 def submit(application_id):
     application = load_application_for(current_user, application_id)
+    try:
+        workflow.require_beheerder(application, current_user, "een aanmelding indienen")
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("applications.edit", application_id=application.id))
     form = SubmitForm()
     if not form.validate():
         flash("Het formulier is verlopen; probeer het opnieuw.", "error")
