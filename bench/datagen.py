@@ -109,6 +109,10 @@ def populate(applications: int, *, seed: int = 7) -> dict:
             db.session.execute(text(
                 f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"))
     db.session.commit()
+    # Fresh planner statistics, as autovacuum (PostgreSQL) or a maintenance job would give.
+    with db.engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
     return {"organisations": n_orgs, "applications": applications, "admissions": len(admissions)}
 
 
