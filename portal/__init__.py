@@ -96,9 +96,10 @@ def _register_blueprints(app: Flask) -> None:
     from .applications.views import bp as applications_bp
     from .assessment.views import bp as assessment_bp
     from .notifications.views import bp as notifications_bp
+    from .procedure.qa_views import bp as qa_bp
     from .procedure.views import bp as procedure_bp
 
-    for bp in (procedure_bp, accounts_bp, applications_bp, assessment_bp, notifications_bp):
+    for bp in (procedure_bp, accounts_bp, applications_bp, assessment_bp, notifications_bp, qa_bp):
         app.register_blueprint(bp)
 
 

@@ -1,0 +1,293 @@
+"""Pages of the questions and answers (vragen en antwoorden, nota van inlichtingen).
+
+Public: the published, anonymised questions and answers. Providers: ask a question, follow
+the questions of the own organisation, opt in to mail. Administrators: answer, publish,
+unpublish. The changes themselves live in ``qa``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import case, select
+from sqlalchemy.orm import aliased, joinedload
+
+from ..accounts.models import Organisation, User
+from ..audit.models import AuditEvent
+from ..auth import admin_required, provider_required
+from ..errors import DomainError
+from ..extensions import db, limiter
+from ..pagination import capped_count, paginate
+from . import qa
+from .models import Question
+from .qa_forms import ActionForm, AnswerForm, AskForm, NotificationsForm, PublishForm
+from .seed import current_procedure
+
+bp = Blueprint("qa", __name__)
+
+ADMIN_FILTERS = ("alle", "open", "beantwoord", "gepubliceerd")
+MAX_SEARCH_WORDS = 5
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """A question with the people and organisation around it, loaded in one statement."""
+
+    question: Question
+    organisation: Organisation | None
+    asker: User
+    answerer: User | None = None
+
+    @property
+    def id(self) -> int:
+        return self.question.id
+
+
+def _procedure_or_404():
+    procedure = current_procedure()
+    if procedure is None:
+        abort(404)
+    return procedure
+
+
+def _rows(where, *, order=None) -> list[QuestionRow]:
+    asker, answerer = aliased(User), aliased(User)
+    query = (select(Question, Organisation, asker, answerer)
+             .join(asker, asker.id == Question.asked_by_id)
+             .outerjoin(answerer, answerer.id == Question.answered_by_id)
+             .outerjoin(Organisation, Organisation.id == Question.organisation_id)
+             .where(where))
+    if order is not None:
+        query = query.order_by(*order)
+    return [QuestionRow(*row) for row in db.session.execute(query)]
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# --- public --------------------------------------------------------------------------------
+
+@bp.route("/vragen")
+def public():
+    """The published, anonymised questions and answers, newest first; searchable."""
+    procedure = _procedure_or_404()
+    term = " ".join((request.args.get("zoek") or "").split())[:100]
+    ids = select(Question.id).where(Question.procedure_id == procedure.id,
+                                    Question.published_at.is_not(None))
+    for word in term.split()[:MAX_SEARCH_WORDS]:
+        like = _like(word)
+        ids = ids.where(Question.public_question.ilike(like, escape="\\")
+                        | Question.public_answer.ilike(like, escape="\\"))
+    # Only the public columns are loaded: this page cannot show the asker or the original.
+    page = paginate(
+        ids.order_by(Question.published_at.desc(), Question.id.desc()),
+        lambda page_ids: db.session.execute(
+            select(Question.id, Question.public_question, Question.public_answer,
+                   Question.published_at).where(Question.id.in_(page_ids))).all(),
+    )
+    return render_template("qa/public.html", procedure=procedure, page=page, term=term)
+
+
+# --- providers -----------------------------------------------------------------------------
+
+@bp.route("/vragen/stellen", methods=["GET", "POST"])
+@provider_required
+@limiter.limit("30 per hour", methods=["POST"])
+def ask():
+    procedure = _procedure_or_404()
+    form = AskForm()
+    if form.validate_on_submit():
+        try:
+            question = qa.ask(procedure, form.subject.data, form.body.data, by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash("Uw vraag is verstuurd. U krijgt een ontvangstbevestiging per e-mail, en het "
+                  "antwoord ook.", "success")
+            return redirect(url_for("qa.mine_detail", question_id=question.id))
+    status = 422 if form.errors else 200
+    return render_template("qa/ask.html", form=form, procedure=procedure), status
+
+
+@bp.route("/vragen/mijn")
+@provider_required
+def mine():
+    page = paginate(
+        select(Question.id).where(Question.organisation_id == current_user.organisation_id)
+        .order_by(Question.asked_at.desc(), Question.id.desc()),
+        lambda page_ids: _rows(Question.id.in_(page_ids)),
+    )
+    return render_template("qa/mine.html", page=page)
+
+
+@bp.route("/vragen/mijn/<int:question_id>")
+@provider_required
+def mine_detail(question_id):
+    rows = _rows((Question.id == question_id)
+                 & (Question.organisation_id == current_user.organisation_id))
+    if not rows or not qa.may_see(rows[0].question, current_user):
+        abort(404)
+    return render_template("qa/mine_detail.html", row=rows[0], q=rows[0].question)
+
+
+@bp.route("/vragen/meldingen", methods=["GET", "POST"])
+@provider_required
+def notification_settings():
+    form = NotificationsForm(data={"qa_notifications": current_user.qa_notifications})
+    if form.validate_on_submit():
+        try:
+            me = current_user._get_current_object()  # the User, not the proxy (audit)
+            changed = qa.set_notifications(me, form.qa_notifications.data, by=me)
+        except DomainError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+        else:
+            db.session.commit()
+            if not changed:
+                flash("Uw keuze is niet veranderd.", "info")
+            elif form.qa_notifications.data:
+                flash("U krijgt voortaan een e-mail als er nieuwe vragen en antwoorden zijn "
+                      "gepubliceerd.", "success")
+            else:
+                flash("U krijgt geen e-mail meer over nieuwe vragen en antwoorden.", "success")
+            return redirect(url_for("qa.notification_settings"))
+    status = 422 if form.errors else 200
+    return render_template("qa/notifications.html", form=form), status
+
+
+# --- administrators ----------------------------------------------------------------------------
+
+@bp.route("/beheer/vragen")
+@admin_required
+def admin_list():
+    procedure = _procedure_or_404()
+    shown = request.args.get("status", "alle")
+    if shown not in ADMIN_FILTERS:
+        shown = "alle"
+    base = select(Question.id).where(Question.procedure_id == procedure.id)
+    unanswered = Question.answered_at.is_(None)
+    ids = base
+    if shown == "open":
+        ids = ids.where(unanswered)
+    elif shown == "beantwoord":
+        ids = ids.where(~unanswered)
+    elif shown == "gepubliceerd":
+        ids = ids.where(Question.published_at.is_not(None))
+    # Unanswered first, the oldest on top; then the answered ones, the newest on top.
+    order = (case((unanswered, 0), else_=1),
+             case((unanswered, Question.asked_at), else_=None).asc(),
+             Question.asked_at.desc(), Question.id.desc())
+    page = paginate(ids.order_by(*order),
+                    lambda page_ids: _rows(Question.id.in_(page_ids)))
+    open_count, open_more = capped_count(base.where(unanswered))
+    return render_template("qa/admin_list.html", page=page, shown=shown,
+                           open_count=open_count, open_more=open_more)
+
+
+def _admin_row(question_id: int) -> QuestionRow:
+    rows = _rows(Question.id == question_id)
+    if not rows:
+        abort(404)
+    return rows[0]
+
+
+def _admin_page(row: QuestionRow, *, forms=None, status=200):
+    q = row.question
+    version = {"version": qa.version(q)}
+    defaults = {
+        "answer_form": lambda: AnswerForm(formdata=None, data={**version, "answer": q.answer}),
+        "publish_form": lambda: PublishForm(formdata=None, data={
+            **version,
+            "public_question": q.public_question or q.body,
+            "public_answer": q.public_answer or q.answer,
+        }),
+        "action_form": lambda: ActionForm(formdata=None, data=version),
+    }
+    forms = forms or {}
+    context = {name: forms.get(name) or make() for name, make in defaults.items()}
+    history = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == Question.__tablename__, AuditEvent.object_id == q.id)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at, AuditEvent.id)
+        .limit(200)
+    ).all()
+    return render_template("qa/admin_detail.html", row=row, q=q, history=history,
+                           **context), status
+
+
+@bp.route("/beheer/vragen/<int:question_id>")
+@admin_required
+def admin_detail(question_id):
+    return _admin_page(_admin_row(question_id))
+
+
+def _act(question_id, form, form_name, operation, success, anchor=""):
+    """Validate ``form``, run ``operation(question, form)``, commit, and answer: errors on
+    the page, a stale form or a refusal as a message."""
+    question = db.session.get(Question, question_id, with_for_update=True)
+    if question is None:
+        abort(404)
+    back = redirect(url_for("qa.admin_detail", question_id=question_id) + anchor)
+    if not form.validate():
+        if form.csrf_token.errors or form.version.errors:
+            flash("Het formulier is verlopen; u ziet nu de actuele stand. Probeer het opnieuw.",
+                  "error")
+            return redirect(url_for("qa.admin_detail", question_id=question_id))
+        return _admin_page(_admin_row(question_id), forms={form_name: form}, status=422)
+    try:
+        message = operation(question, form) or success
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("qa.admin_detail", question_id=question_id))
+    flash(message, "success")
+    return back
+
+
+@bp.route("/beheer/vragen/<int:question_id>/antwoord", methods=["POST"])
+@admin_required
+def answer(question_id):
+    def operation(question, form):
+        if not qa.answer(question, form.answer.data, by=current_user,
+                         expected_version=form.version.data):
+            return "Het antwoord is niet veranderd; er is geen e-mail verstuurd."
+        return None
+
+    return _act(question_id, AnswerForm(), "answer_form", operation,
+                "Het antwoord is opgeslagen en per e-mail naar de vraagsteller gestuurd.",
+                "#publiceren")
+
+
+@bp.route("/beheer/vragen/<int:question_id>/publiceren", methods=["POST"])
+@admin_required
+def publish(question_id):
+    def operation(question, form):
+        was_published = qa.is_published(question)
+        newly = qa.publish(question, form.public_question.data, form.public_answer.data,
+                           by=current_user, expected_version=form.version.data)
+        if newly:
+            return None
+        if was_published:
+            return "De gepubliceerde tekst is bijgewerkt."  # or unchanged; nobody is mailed
+        return None
+
+    return _act(question_id, PublishForm(), "publish_form", operation,
+                "De vraag en het antwoord staan nu op de pagina Vragen en antwoorden. Wie "
+                "daarom vroeg, krijgt een e-mail.")
+
+
+@bp.route("/beheer/vragen/<int:question_id>/publicatie-intrekken", methods=["POST"])
+@admin_required
+def unpublish(question_id):
+    def operation(question, form):
+        qa.unpublish(question, by=current_user, expected_version=form.version.data)
+
+    return _act(question_id, ActionForm(), "action_form", operation,
+                "De vraag staat niet meer op de pagina Vragen en antwoorden.")
