@@ -1,62 +1,134 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
+from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from ..validators import KvkNumber, Postcode, StrongPassword
+from ..validators import AgbCode, KvkNumber, Postcode, StrongPassword
 
 REQUIRED = "Dit veld is verplicht."
 EMAIL = "Vul een geldig e-mailadres in, bijvoorbeeld naam@organisatie.nl."
+PASSWORDS_DIFFER = "De wachtwoorden zijn niet gelijk."
+
+ORG_ROLE_CHOICES = [
+    ("medewerker", "Medewerker: werkt aan de aanmeldingen van de organisatie"),
+    ("beheerder", "Beheerder: kan daarnaast collega's uitnodigen en verwijderen, rollen "
+                  "wijzigen en de gegevens van de organisatie wijzigen"),
+]
 
 
-class RegistrationForm(FlaskForm):
-    org_name = StringField(
-        "Naam organisatie (statutaire naam)",
-        validators=[DataRequired(REQUIRED), Length(max=200, message="Maximaal 200 tekens.")],
-    )
-    kvk_number = StringField(
+class ChoiceOfRole(RadioField):
+    """A radio group whose refusal of an unknown value is in Dutch too."""
+
+    def __init__(self, label, message, **kwargs):
+        super().__init__(label, choices=ORG_ROLE_CHOICES,
+                         validators=[DataRequired(message)], **kwargs)
+        self.message = message
+
+    def pre_validate(self, form):
+        if self.data not in {value for value, _label in ORG_ROLE_CHOICES}:
+            raise ValidationError(self.message)
+
+
+# Field factories: each call makes a new field, so forms list them in the order used.
+def _text(label, max_length, **kwargs):
+    return StringField(label, validators=[
+        DataRequired(REQUIRED), Length(max=max_length, message=f"Maximaal {max_length} tekens.")
+    ], **kwargs)
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _email(label, **kwargs):
+    return EmailField(label, filters=[_strip], validators=[
+        DataRequired(REQUIRED), Email(EMAIL, check_deliverability=False),
+        Length(max=254, message="Maximaal 254 tekens."),
+    ], **kwargs)
+
+
+def _new_password(label="Wachtwoord"):
+    return PasswordField(label, description="Minstens 12 tekens.",
+                         validators=[DataRequired(REQUIRED), StrongPassword()])
+
+
+def _password_repeat(label="Herhaal wachtwoord"):
+    return PasswordField(label, validators=[
+        DataRequired(REQUIRED), EqualTo("password", message=PASSWORDS_DIFFER)])
+
+
+def _current_password():
+    return PasswordField("Huidig wachtwoord", validators=[DataRequired(REQUIRED)])
+
+
+def _org_name():
+    return _text("Naam organisatie (statutaire naam)", 200)
+
+
+def _kvk_number():
+    return StringField(
         "KvK-nummer",
         description="8 cijfers, zoals op uw uittreksel van de Kamer van Koophandel.",
         validators=[DataRequired(REQUIRED), KvkNumber()],
     )
-    street = StringField(
-        "Straat en huisnummer",
-        validators=[DataRequired(REQUIRED), Length(max=200, message="Maximaal 200 tekens.")],
-    )
-    postal_code = StringField("Postcode", validators=[DataRequired(REQUIRED), Postcode()])
-    city = StringField(
-        "Plaats", validators=[DataRequired(REQUIRED), Length(max=100, message="Maximaal 100 tekens.")]
-    )
-    contact_email = EmailField(
-        "Algemeen e-mailadres organisatie",
-        validators=[DataRequired(REQUIRED), Email(EMAIL, check_deliverability=False)],
-    )
-    website = StringField(
+
+
+def _street():
+    return _text("Straat en huisnummer", 200)
+
+
+def _postal_code():
+    return StringField("Postcode", validators=[DataRequired(REQUIRED), Postcode()])
+
+
+def _city():
+    return _text("Plaats", 100)
+
+
+def _contact_email():
+    return _email("Algemeen e-mailadres organisatie")
+
+
+def _website():
+    return StringField(
         "Website (niet verplicht)",
-        validators=[Optional(), URL(message="Vul een volledig webadres in, beginnend met https://.")],
+        validators=[Optional(), URL(message="Vul een volledig webadres in, beginnend met https://."),
+                    Length(max=300, message="Maximaal 300 tekens.")],
     )
-    full_name = StringField(
-        "Uw naam", validators=[DataRequired(REQUIRED), Length(max=200, message="Maximaal 200 tekens.")]
-    )
-    email = EmailField(
-        "Uw e-mailadres (hiermee logt u in)",
-        validators=[DataRequired(REQUIRED), Email(EMAIL, check_deliverability=False)],
-    )
-    password = PasswordField(
-        "Wachtwoord",
-        description="Minstens 12 tekens.",
-        validators=[DataRequired(REQUIRED), StrongPassword()],
-    )
-    password_repeat = PasswordField(
-        "Herhaal wachtwoord",
-        validators=[
-            DataRequired(REQUIRED),
-            EqualTo("password", message="De wachtwoorden zijn niet gelijk."),
-        ],
-    )
+
+
+class RegistrationForm(FlaskForm):
+    org_name = _org_name()
+    kvk_number = _kvk_number()
+    street = _street()
+    postal_code = _postal_code()
+    city = _city()
+    contact_email = _contact_email()
+    website = _website()
+    full_name = _text("Uw naam", 200)
+    email = _email("Uw e-mailadres (hiermee logt u in)")
+    password = _new_password()
+    password_repeat = _password_repeat()
     accept_terms = BooleanField(
         "Ik ben bevoegd namens deze organisatie een account aan te maken.",
         validators=[DataRequired("Bevestig dat u bevoegd bent namens de organisatie.")],
     )
+
+
+class OrganisationForm(FlaskForm):
+    """The organisation's details, with the validators of registration."""
+
+    org_name = _org_name()
+    kvk_number = _kvk_number()
+    agb_code = StringField(
+        "AGB-code (niet verplicht)",
+        description="8 cijfers: de AGB-code van uw organisatie.",
+        validators=[Optional(), AgbCode()],
+    )
+    street = _street()
+    postal_code = _postal_code()
+    city = _city()
+    contact_email = _contact_email()
+    website = _website()
 
 
 class LoginForm(FlaskForm):
@@ -70,3 +142,52 @@ class ResendConfirmationForm(FlaskForm):
     email = EmailField(
         "E-mailadres", validators=[DataRequired(REQUIRED), Email(EMAIL, check_deliverability=False)]
     )
+
+
+class ActionForm(FlaskForm):
+    """A button only (revoke, remove, confirm): the CSRF token is all there is to check."""
+
+
+class InviteForm(FlaskForm):
+    email = _email(
+        "E-mailadres van uw collega",
+        description="Uw collega krijgt op dit adres een link om een account aan te maken.",
+    )
+    org_role = ChoiceOfRole("Rol", "Kies de rol van uw collega: beheerder of medewerker.",
+                            default="medewerker")
+
+
+class RoleForm(FlaskForm):
+    org_role = ChoiceOfRole("Rol", "Kies een rol: beheerder of medewerker.")
+
+
+class AcceptInvitationForm(FlaskForm):
+    full_name = _text("Uw naam", 200)
+    password = _new_password("Kies een wachtwoord")
+    password_repeat = _password_repeat()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = _current_password()
+    password = _new_password("Nieuw wachtwoord")
+    password_repeat = _password_repeat("Herhaal nieuw wachtwoord")
+
+
+class ChangeEmailForm(FlaskForm):
+    email = _email(
+        "Nieuw e-mailadres",
+        description="Wij sturen een link naar dit adres. Pas als u op die link klikt, "
+                    "wordt uw e-mailadres gewijzigd.",
+    )
+    current_password = _current_password()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "E-mailadres", validators=[DataRequired(REQUIRED), Email(EMAIL, check_deliverability=False)]
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _new_password("Nieuw wachtwoord")
+    password_repeat = _password_repeat("Herhaal nieuw wachtwoord")

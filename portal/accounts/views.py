@@ -1,13 +1,29 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
 
+from ..auth import provider_required
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..timeutil import utcnow
 from . import workflow
-from .forms import LoginForm, RegistrationForm, ResendConfirmationForm
+from .forms import (
+    AcceptInvitationForm,
+    ActionForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    InviteForm,
+    LoginForm,
+    OrganisationForm,
+    RegistrationForm,
+    ResendConfirmationForm,
+    ResetPasswordForm,
+    RoleForm,
+)
+from .models import Invitation, OrgRole, Role, User
 from .passwords import hash_password, needs_rehash
 
 bp = Blueprint("accounts", __name__)
@@ -129,3 +145,336 @@ def logout():
     logout_user()
     flash("U bent uitgelogd.", "success")
     return redirect(url_for("procedure.home"))
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _show_error(form, exc: DomainError) -> None:
+    """Put a refused change's message on its field, or above the form."""
+    db.session.rollback()
+    name = getattr(exc, "field", None)
+    if name and name in form:
+        form[name].errors = [*form[name].errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
+def _link_problem(title: str, message: str, next_url: str | None = None,
+                  next_text: str | None = None):
+    db.session.rollback()
+    return render_template("accounts/link_problem.html", title=title, message=message,
+                           next_url=next_url, next_text=next_text), 400
+
+
+def _require_beheerder() -> None:
+    if not current_user.is_org_beheerder:
+        abort(403)
+
+
+def _load_member(user_id: int) -> User:
+    """A user of the current user's own organisation; 404 for anyone else."""
+    member = db.session.scalar(select(User).where(
+        User.id == user_id,
+        User.role == Role.PROVIDER,
+        User.organisation_id == current_user.organisation_id,
+    ))
+    if member is None:
+        abort(404)
+    return member
+
+
+def _load_invitation(invitation_id: int) -> Invitation:
+    invitation = db.session.scalar(select(Invitation).where(
+        Invitation.id == invitation_id,
+        Invitation.organisation_id == current_user.organisation_id,
+    ))
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+# --------------------------------------------------------------------------- organisation
+
+@bp.route("/organisatie")
+@provider_required
+def organisation():
+    org = current_user.organisation
+    return render_template("accounts/organisation.html", org=org)
+
+
+@bp.route("/organisatie/gegevens", methods=["GET", "POST"])
+@provider_required
+def edit_organisation():
+    _require_beheerder()
+    org = current_user.organisation
+    form = OrganisationForm()
+    if request.method == "GET":
+        form.org_name.data = org.name
+        form.kvk_number.data = org.kvk_number
+        form.agb_code.data = org.agb_code
+        form.street.data = org.street
+        form.postal_code.data = org.postal_code
+        form.city.data = org.city
+        form.contact_email.data = org.contact_email
+        form.website.data = org.website
+    if form.validate_on_submit():
+        try:
+            changed = workflow.update_organisation(
+                org, by=current_user,
+                name=form.org_name.data, kvk_number=form.kvk_number.data,
+                agb_code=form.agb_code.data, street=form.street.data,
+                postal_code=form.postal_code.data, city=form.city.data,
+                contact_email=form.contact_email.data, website=form.website.data,
+            )
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            flash("De gegevens van uw organisatie zijn opgeslagen." if changed
+                  else "Er is niets gewijzigd.", "success")
+            return redirect(url_for("accounts.organisation"))
+    return render_template("accounts/organisation_edit.html", form=form, org=org)
+
+
+@bp.route("/organisatie/gebruikers")
+@provider_required
+def users():
+    org = current_user.organisation
+    return render_template(
+        "accounts/users.html", org=org, members=workflow.members(org),
+        invitations=workflow.open_invitations(org) if current_user.is_org_beheerder else [],
+        expires_at=workflow.invitation_expires_at, action_form=ActionForm(),
+    )
+
+
+@bp.route("/organisatie/uitnodigen", methods=["GET", "POST"])
+@provider_required
+@limiter.limit("30 per hour", methods=["POST"])
+def invite():
+    _require_beheerder()
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            invitation = workflow.invite_colleague(
+                current_user.organisation, email=form.email.data,
+                org_role=OrgRole(form.org_role.data), by=current_user)
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"De uitnodiging is gestuurd naar {invitation.email}. De link is "
+                  f"{workflow.INVITE_MAX_AGE // 86400} dagen geldig.", "success")
+            return redirect(url_for("accounts.users"))
+    return render_template("accounts/invite.html", form=form)
+
+
+@bp.route("/organisatie/uitnodigingen/<int:invitation_id>/intrekken", methods=["POST"])
+@provider_required
+def revoke_invitation(invitation_id):
+    invitation = _load_invitation(invitation_id)
+    _require_beheerder()
+    if ActionForm().validate_on_submit():
+        try:
+            workflow.revoke_invitation(invitation, by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(f"De uitnodiging voor {invitation.email} is ingetrokken.", "success")
+    else:
+        flash("Het formulier is verlopen. Probeer het opnieuw.", "error")
+    return redirect(url_for("accounts.users"))
+
+
+@bp.route("/organisatie/gebruikers/<int:user_id>", methods=["GET", "POST"])
+@provider_required
+def member(user_id):
+    member = _load_member(user_id)
+    _require_beheerder()
+    form = RoleForm()
+    if request.method == "GET":
+        form.org_role.data = member.org_role.value
+    if member.is_active_account and form.validate_on_submit():
+        try:
+            workflow.change_org_role(member, OrgRole(form.org_role.data), by=current_user)
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"De rol van {member.full_name} is nu {member.org_role.value}.", "success")
+            return redirect(url_for("accounts.users"))
+    return render_template("accounts/member.html", member=member, form=form)
+
+
+@bp.route("/organisatie/gebruikers/<int:user_id>/verwijderen", methods=["GET", "POST"])
+@provider_required
+def remove_member(user_id):
+    member = _load_member(user_id)
+    _require_beheerder()
+    if not member.is_active_account:
+        flash(f"{member.full_name} is al verwijderd.", "info")
+        return redirect(url_for("accounts.users"))
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            workflow.deactivate_member(member, by=current_user)
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            if member.id == current_user.id:
+                logout_user()
+                flash("U heeft uzelf verwijderd uit de organisatie en bent uitgelogd.", "success")
+                return redirect(url_for("procedure.home"))
+            flash(f"{member.full_name} is verwijderd en kan niet meer inloggen.", "success")
+            return redirect(url_for("accounts.users"))
+    return render_template("accounts/remove_member.html", member=member, form=form)
+
+
+@bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def accept_invitation(token):
+    title = "Uitnodiging accepteren"
+    if current_user.is_authenticated:
+        return _link_problem(
+            title,
+            f"U bent ingelogd als {current_user.email}. Log eerst uit en open daarna de link "
+            "uit de uitnodiging opnieuw.",
+        )
+    try:
+        invitation = workflow.load_invitation(token)
+    except DomainError as exc:
+        return _link_problem(title, exc.message, url_for("accounts.login"), "Naar de inlogpagina")
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = workflow.accept_invitation(token, full_name=form.full_name.data,
+                                              password=form.password.data)
+        except DomainError as exc:
+            return _link_problem(title, exc.message, url_for("accounts.login"),
+                                 "Naar de inlogpagina")
+        user.last_login_at = utcnow()
+        db.session.commit()
+        login_user(user)
+        flash(f"Welkom, {user.full_name}. Uw account bij {user.organisation.name} is aangemaakt.",
+              "success")
+        return redirect(_home_for(user))
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)
+
+
+# --------------------------------------------------------------------------- own account
+
+@bp.route("/account")
+@login_required
+def account():
+    return render_template("accounts/account.html")
+
+
+@bp.route("/account/wachtwoord", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per 15 minutes", methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            workflow.change_password(current_user, current_password=form.current_password.data,
+                                     new_password=form.password.data)
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Uw wachtwoord is gewijzigd.", "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/e-mail", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per 15 minutes", methods=["POST"])
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            new_email = workflow.request_email_change(
+                current_user, current_password=form.current_password.data,
+                new_email=form.email.data)
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"We hebben een link gestuurd naar {new_email}. Klik op die link om uw nieuwe "
+                  "e-mailadres te bevestigen. Tot dan blijft uw huidige e-mailadres in gebruik.",
+                  "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_email.html", form=form)
+
+
+@bp.route("/account/e-mail/<token>", methods=["GET", "POST"])
+def confirm_email_change(token):
+    title = "Nieuw e-mailadres bevestigen"
+    try:
+        user, new_email = workflow.check_email_change(token)
+    except DomainError as exc:
+        return _link_problem(title, exc.message)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            user = workflow.confirm_email_change(token)
+        except DomainError as exc:
+            return _link_problem(title, exc.message)
+        db.session.commit()
+        flash(f"Uw e-mailadres is gewijzigd in {user.email}. Hiermee logt u voortaan in.",
+              "success")
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(url_for("accounts.account"))
+        return redirect(url_for("accounts.login", email=user.email))
+    return render_template("accounts/confirm_email_change.html", form=form, user=user,
+                           new_email=new_email)
+
+
+# --------------------------------------------------------------------------- password reset
+
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"]
+    if form.validate_on_submit():
+        workflow.request_password_reset(form.email.data)
+        db.session.commit()
+        # Same answer whether or not the address has an account.
+        flash(
+            "Als er een account met dit e-mailadres bestaat, hebben we er een link naartoe "
+            "gestuurd om een nieuw wachtwoord te kiezen. De link is 1 uur geldig. Kijk ook in "
+            "uw map met ongewenste e-mail.",
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def reset_password(token):
+    try:
+        workflow.check_reset_token(token)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("accounts.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = workflow.reset_password(token, new_password=form.password.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("accounts.forgot_password"))
+        db.session.commit()
+        if current_user.is_authenticated and current_user.id != user.id:
+            logout_user()
+        flash("Uw nieuwe wachtwoord is opgeslagen. U kunt nu inloggen.", "success")
+        return redirect(url_for("accounts.login", email=user.email))
+    return render_template("accounts/reset_password.html", form=form)
