@@ -235,3 +235,24 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     with page.expect_download() as download:
         page.get_by_role("link", name=f"besluitbrief-{reference}.pdf").click()
     assert open(download.value.path(), "rb").read().startswith(b"%PDF-")
+
+
+def test_provider_pages_are_accessible(live, browser, smtp, tmp_path):
+    """Dashboard, new application, document library and messages pass axe, and the
+    library upload works in the browser."""
+    evidence = tmp_path / "polis.pdf"
+    evidence.write_bytes(PDF_BYTES)
+    base = live.url
+    page = _login(browser, base, PROVIDER)
+    for url in ("/aanbieder", "/aanmeldingen/nieuw", "/organisatie/documenten",
+                "/organisatie/berichten", "/", "/eisen", "/register"):
+        page.goto(base + url)
+        assert _serious_a11y_violations(page) == [], url
+    page.goto(base + "/organisatie/documenten")
+    page.get_by_label("Soort document").select_option("Verzekeringspolis")
+    page.get_by_label("Bestand (PDF)").set_input_files(str(evidence))
+    page.get_by_label("Geldig tot (niet verplicht)").fill(valid_until().isoformat())
+    page.get_by_role("button", name="Uploaden").click()
+    assert page.get_by_text("'polis.pdf' staat in uw documentenbibliotheek.").is_visible()
+    assert page.get_by_role("link", name="polis.pdf").is_visible()
+    assert _serious_a11y_violations(page) == []

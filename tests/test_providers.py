@@ -167,3 +167,22 @@ def test_dashboard_shows_what_needs_action_and_the_messages(app, provider_client
     assert stranger.get(f"/organisatie/berichten/{mail_id}").status_code == 404
     assert "Beschrijf de nachtdienst." not in stranger.get("/organisatie/berichten").get_data(as_text=True)
     assert soon_name not in stranger.get("/organisatie/documenten").get_data(as_text=True)
+
+
+def test_images_only_where_the_requirement_allows_them(ctx):
+    from werkzeug.datastructures import FileStorage
+
+    from portal.applications import storage
+    from tests.helpers import PNG_BYTES
+
+    provider = user(PROVIDER)
+    org = provider.organisation
+    png = FileStorage(io.BytesIO(PNG_BYTES), filename="foto.png")
+    with pytest.raises(storage.UploadError, match="geen PDF-bestand"):
+        storage.store_upload(png, organisation=org, by=provider)
+    jpeg = FileStorage(io.BytesIO(b"\xff\xd8\xff\xe0" + b"\x00" * 32), filename="scan.jpg")
+    document = storage.store_upload(jpeg, organisation=org, by=provider, allow_images=True)
+    assert document.content_type == "image/jpeg"
+    renamed = FileStorage(io.BytesIO(b"GIF89a" + b"\x00" * 32), filename="echt.pdf")
+    with pytest.raises(storage.UploadError, match="geen PDF, JPEG of PNG-bestand"):
+        storage.store_upload(renamed, organisation=org, by=provider, allow_images=True)
