@@ -1,0 +1,162 @@
+"""Questions and answers in a real browser: a provider asks, the administrator answers and
+publishes an anonymised version, the public page shows it; axe checks every page."""
+import shutil
+import time
+
+import pytest
+
+from tests.conftest import ADMIN, DEMO_PASSWORD, PROVIDER, make_app
+from tests.infra.browser import LiveServer, chromium_available, launch_chromium
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture
+def live(template_db, tmp_path, smtp):
+    path = tmp_path / "live.sqlite"
+    shutil.copy(template_db, path)
+    app = make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+def _login(browser, base, email):
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.goto(base + "/inloggen")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    return page
+
+
+def _serious_a11y_violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [(v["id"], v["help"]) for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def _mail(smtp, timeout=5, **filters):
+    """The mails matching ``filters``, waiting for the first to arrive (sent after the
+    response, so possibly a moment after the page shows)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = smtp.find(**filters)
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+ORIGINAL = ("Wij van Stichting Gezinshuis De Linde (demo) willen weten: telt een gezinshuis "
+            "met twee locaties als één of als twee gezinshuizen voor eis H2?")
+PUBLIC_QUESTION = ("Telt een gezinshuis met twee locaties als één of als twee gezinshuizen "
+                   "voor eis H2?")
+PUBLIC_ANSWER = "Elke locatie telt als een apart gezinshuis; eis H2 geldt per locatie."
+
+
+def test_provider_asks_admin_answers_and_publishes_public_page_shows_it(live, browser, smtp):
+    base = live.url
+
+    # The provider opts in to the mail about newly published questions and answers.
+    page = _login(browser, base, PROVIDER)
+    page.goto(base + "/vragen/meldingen")
+    assert page.get_by_role("heading", name="E-mail over vragen en antwoorden").is_visible()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_label("Stuur mij een e-mail").check()
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("U krijgt voortaan een e-mail").is_visible()
+    assert page.get_by_label("Stuur mij een e-mail").is_checked()
+
+    # Asking with empty fields shows the problems, each linking to its field.
+    page.goto(base + "/vragen/stellen")
+    assert _serious_a11y_violations(page) == []
+    page.get_by_role("button", name="Vraag versturen").click()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible()
+    assert _serious_a11y_violations(page) == []
+    summary.get_by_role("link", name="Uw vraag: Vul uw vraag in.").click()
+    assert page.url.endswith("#body")
+
+    page.get_by_label("Onderwerp").fill("Twee locaties, één gezinshuis?")
+    page.get_by_label("Uw vraag").fill(ORIGINAL)
+    page.get_by_role("button", name="Vraag versturen").click()
+    assert page.get_by_text("Uw vraag is verstuurd").is_visible()
+    assert page.get_by_role("heading", name="Twee locaties, één gezinshuis?").is_visible()
+    question_url = page.url
+    assert _serious_a11y_violations(page) == []
+    assert _mail(smtp, to=PROVIDER, subject_contains="Ontvangstbevestiging van uw vraag")
+
+    page.goto(base + "/vragen/mijn")
+    assert page.get_by_role("link", name="Twee locaties, één gezinshuis?").is_visible()
+    assert _serious_a11y_violations(page) == []
+
+    # The administrator answers the question.
+    admin = _login(browser, base, ADMIN)
+    admin.goto(base + "/beheer/vragen")
+    assert admin.get_by_text("1 vraag is nog niet beantwoord.").is_visible()
+    assert _serious_a11y_violations(admin) == []
+    admin.get_by_role("link", name="Twee locaties, één gezinshuis?").click()
+    assert admin.get_by_text("Stichting Gezinshuis De Linde (demo) (KvK 12345678)").is_visible()
+    assert _serious_a11y_violations(admin) == []
+    admin.get_by_label("Antwoord aan de vraagsteller").fill(
+        "Elke locatie van Gezinshuis De Linde telt als een apart gezinshuis.")
+    admin.get_by_role("button", name="Antwoord versturen").click()
+    assert admin.get_by_text("per e-mail naar de vraagsteller gestuurd").is_visible()
+    assert _mail(smtp, to=PROVIDER, subject_contains="Antwoord op uw vraag")
+
+    # Publishing: the texts start as the original; the form says to remove names.
+    assert admin.get_by_text("Haal namen van organisaties en personen weg.").is_visible()
+    public_question = admin.get_by_label("Vraag zoals die gepubliceerd wordt")
+    public_answer = admin.get_by_label("Antwoord zoals dat gepubliceerd wordt")
+    assert public_question.input_value() == ORIGINAL
+    assert "De Linde" in public_answer.input_value()
+    assert _serious_a11y_violations(admin) == []
+    public_question.fill(PUBLIC_QUESTION)
+    public_answer.fill(PUBLIC_ANSWER)
+    admin.get_by_role("button", name="Publiceren").click()  # without the confirmation
+    assert admin.locator(".error-summary").is_visible()
+    assert _serious_a11y_violations(admin) == []
+    admin.get_by_label("Ik heb namen van organisaties en personen").check()
+    admin.get_by_role("button", name="Publiceren").click()
+    assert admin.get_by_text("staan nu op de pagina Vragen en antwoorden").is_visible()
+    assert admin.get_by_role("button", name="Publicatie intrekken").is_visible()
+    assert _serious_a11y_violations(admin) == []
+    [notice] = _mail(smtp, to=PROVIDER, subject_contains="gepubliceerd")
+    assert PUBLIC_QUESTION[:40] in notice.get_body(("plain",)).get_content()
+
+    # The public page, for anyone: the anonymised texts only.
+    guest = browser.new_context(locale="nl-NL").new_page()
+    guest.goto(base + "/vragen")
+    assert guest.get_by_role("heading", name="Vragen en antwoorden", exact=True).is_visible()
+    assert guest.get_by_text(PUBLIC_QUESTION).is_visible()
+    assert guest.get_by_text(PUBLIC_ANSWER).is_visible()
+    content = guest.locator("main").inner_text()
+    assert "De Linde" not in content and "Twee locaties, één gezinshuis?" not in content
+    assert _serious_a11y_violations(guest) == []
+    guest.get_by_label("Zoek een woord in de vragen en antwoorden").fill("locatie")
+    guest.get_by_role("button", name="Zoeken").click()
+    assert guest.get_by_text("1 vraag gevonden.").is_visible()
+    assert guest.get_by_text(PUBLIC_ANSWER).is_visible()
+    assert _serious_a11y_violations(guest) == []
+
+    # The provider reads the answer and finds the link to the public page.
+    page.goto(question_url)
+    assert page.get_by_text("Elke locatie van Gezinshuis De Linde telt").is_visible()
+    page.get_by_role("link", name="Vragen en antwoorden", exact=True).last.click()
+    assert page.get_by_text(PUBLIC_QUESTION).is_visible()
