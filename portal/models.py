@@ -13,13 +13,25 @@ from .assessment.models import (  # noqa: F401
 )
 from .audit.models import AuditEvent  # noqa: F401
 from .notifications.models import MailStatus, OutboxMail  # noqa: F401
-from .partners.models import Admission, AdmissionStatus  # noqa: F401
+from .partners.models import (  # noqa: F401
+    Admission,
+    AdmissionStatus,
+    Agreement,
+    CapacityReport,
+    EvidenceReview,
+    ExpiryNotice,
+    Suspension,
+)
 from .procedure.models import (  # noqa: F401
     CatalogueVersion,
     Category,
     Procedure,
+    ExtensionExercise,
+    MailTemplate,
     Product,
+    ProcedureDocument,
     Question,
+    Tariff,
     Region,
     Requirement,
 )

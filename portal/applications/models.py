@@ -119,7 +119,8 @@ class Document(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    # None for the region's own documents (procedure documents).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     doc_type: Mapped[str | None] = mapped_column(String(80))
     original_name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation
@@ -50,6 +50,115 @@ class Admission(db.Model):
         Enum(AdmissionStatus, name="admission_status"), default=AdmissionStatus.TOEGELATEN
     )
     admitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
+    activated_at: Mapped[datetime | None]
+    ended_on: Mapped[date | None]
+    end_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     organisation: Mapped[Organisation] = relationship()
+    category: Mapped[Category] = relationship()
+    agreement: Mapped[Agreement | None] = relationship(back_populates="admissions")
+    suspensions: Mapped[list[Suspension]] = relationship(
+        back_populates="admission", order_by="Suspension.starts_on"
+    )
+
+
+class Agreement(db.Model):
+    """The deelnemersovereenkomst for the categories of one decision, as a PDF; accepted
+    by a beheerder of the organisation (who, when, from where, which exact document)."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reminder_sent_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_ip: Mapped[str | None] = mapped_column(String(45))
+    accepted_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    organisation: Mapped[Organisation] = relationship()
+    admissions: Mapped[list[Admission]] = relationship(back_populates="agreement")
+    document: Mapped["Document"] = relationship()  # noqa: F821 - applications.models
+
+
+class Suspension(db.Model):
+    __tablename__ = "suspensions"
+    __table_args__ = (
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="period_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admission_id: Mapped[int] = mapped_column(ForeignKey("admissions.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reinstated_at: Mapped[datetime | None]
+
+    admission: Mapped[Admission] = relationship(back_populates="suspensions")
+
+
+class ExpiryNotice(db.Model):
+    """A mail about a document's validity date, sent once per document and moment."""
+
+    __tablename__ = "expiry_notices"
+    __table_args__ = (UniqueConstraint("document_id", "days_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    days_before: Mapped[int]  # 60, 30, 7, 0
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EvidenceReview(db.Model):
+    """A partner's new version of an expiring document, checked by an assessor."""
+
+    __tablename__ = "evidence_reviews"
+    __table_args__ = (Index("ix_evidence_reviews_status", "status", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    replaces_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending/accepted/rejected
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class CapacityReport(db.Model):
+    """Free places (beschikbare plaatsen) a partner reports for placement coordination."""
+
+    __tablename__ = "capacity_reports"
+    __table_args__ = (
+        Index("ix_capacity_reports_org_category", "organisation_id", "category_id", "reported_at"),
+        CheckConstraint("places >= 0", name="places_nonnegative"),
+        CheckConstraint("age_min IS NULL OR age_max IS NULL OR age_min <= age_max",
+                        name="age_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    location: Mapped[str] = mapped_column(String(200))
+    places: Mapped[int]
+    available_from: Mapped[date]
+    age_min: Mapped[int | None]
+    age_max: Mapped[int | None]
+    remarks: Mapped[str | None] = mapped_column(Text)
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reported_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reminder_sent_at: Mapped[datetime | None]
+
     category: Mapped[Category] = relationship()

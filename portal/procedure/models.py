@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -52,6 +54,10 @@ class Procedure(db.Model):
     decision_period_weeks: Mapped[int] = mapped_column(default=8)
     completion_working_days: Mapped[int] = mapped_column(default=10, server_default="10")
     is_open: Mapped[bool] = mapped_column(default=True)
+    reference: Mapped[str | None] = mapped_column(String(60))
+    closed_notice: Mapped[str | None] = mapped_column(Text)  # shown while applications are closed
+    reopens_on: Mapped[date | None]
+    notice_months: Mapped[int] = mapped_column(default=3, server_default="3")  # partner's own end
 
     region: Mapped[Region] = relationship(back_populates="procedures")
     categories: Mapped[list[Category]] = relationship(
@@ -61,10 +67,22 @@ class Procedure(db.Model):
         back_populates="procedure", order_by="CatalogueVersion.number"
     )
 
+    extensions: Mapped[list[ExtensionExercise]] = relationship(
+        back_populates="procedure", order_by="ExtensionExercise.number"
+    )
+
     @property
     def latest_possible_end(self) -> date:
-        years = self.extension_options * self.extension_months // 12
-        return self.term_end.replace(year=self.term_end.year + years)
+        return add_months(self.term_end, self.extension_options * self.extension_months)
+
+    @property
+    def current_end(self) -> date:
+        """The term end moved by every extension option exercised."""
+        return add_months(self.term_end, sum(e.months for e in self.extensions))
+
+    @property
+    def options_left(self) -> int:
+        return self.extension_options - len(self.extensions)
 
 
 class Category(db.Model):
@@ -77,6 +95,8 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
+    # A deactivated category accepts no new applications; its admissions stay.
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     procedure: Mapped[Procedure] = relationship(back_populates="categories")
 
@@ -90,7 +110,30 @@ class Product(db.Model):
     code: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(40), default="etmaal")
-    tariff: Mapped[float | None] = mapped_column(Numeric(10, 2))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+    category: Mapped[Category | None] = relationship()
+    tariffs: Mapped[list[Tariff]] = relationship(back_populates="product", order_by="Tariff.year")
+
+
+class Tariff(db.Model):
+    """The price per unit of a product in one calendar year (P×Q); exact to the cent."""
+
+    __tablename__ = "tariffs"
+    __table_args__ = (
+        UniqueConstraint("product_id", "year"),
+        CheckConstraint("price >= 0", name="price_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2, asdecimal=True))
+    published_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="tariffs")
 
 
 class CatalogueVersion(db.Model):
@@ -149,6 +192,7 @@ class Requirement(db.Model):
     code: Mapped[str] = mapped_column(String(10))
     title: Mapped[str] = mapped_column(String(300))
     help_text: Mapped[str] = mapped_column(Text, default="")
+    assessment_guidance: Mapped[str] = mapped_column(Text, default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     knockout: Mapped[bool] = mapped_column(default=True)
     is_general: Mapped[bool] = mapped_column(default=True)
@@ -226,3 +270,62 @@ class Question(db.Model):
     public_question: Mapped[str | None] = mapped_column(Text)
     public_answer: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None]
+
+
+class ProcedureDocument(db.Model):
+    """A public document of the procedure (the admission document, the model agreement)."""
+
+    __tablename__ = "procedure_documents"
+    __table_args__ = (UniqueConstraint("procedure_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
+    kind: Mapped[str] = mapped_column(String(40))  # toelatingsdocument, modelovereenkomst
+    title: Mapped[str] = mapped_column(String(200))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    document: Mapped["Document"] = relationship()  # noqa: F821 - applications.models
+
+
+class ExtensionExercise(db.Model):
+    """A verlengingsoptie exercised: it moves the procedure's end date."""
+
+    __tablename__ = "extension_exercises"
+    __table_args__ = (UniqueConstraint("procedure_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
+    number: Mapped[int]  # 1, 2, ...
+    months: Mapped[int]
+    rationale: Mapped[str] = mapped_column(Text)
+    exercised_on: Mapped[date]
+    exercised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    procedure: Mapped[Procedure] = relationship(back_populates="extensions")
+
+
+class MailTemplate(db.Model):
+    """An administrator's text for one kind of mail; without a row the default applies."""
+
+    __tablename__ = "mail_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60), unique=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole months (the last day of a month stays the last day)."""
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    was_last = day.day == calendar.monthrange(day.year, day.month)[1]
+    return date(year, month, last if was_last else min(day.day, last))
