@@ -92,6 +92,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from . import admin, partners
+
+    admin.register(app)
+    partners.register(app)
     from .accounts.views import bp as accounts_bp
     from .applications.views import bp as applications_bp
     from .assessment.views import bp as assessment_bp

@@ -1,0 +1,4 @@
+"""Administration: audit (to be filled)."""
+from flask import Blueprint
+
+bp = Blueprint("admin_audit", __name__, url_prefix="/beheer")
