@@ -378,7 +378,8 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            workflow.change_password(current_user, current_password=form.current_password.data,
+            workflow.change_password(current_user._get_current_object(),
+                                     current_password=form.current_password.data,
                                      new_password=form.password.data)
         except DomainError as exc:
             _show_error(form, exc)
@@ -397,7 +398,7 @@ def change_email():
     if form.validate_on_submit():
         try:
             new_email = workflow.request_email_change(
-                current_user, current_password=form.current_password.data,
+                current_user._get_current_object(), current_password=form.current_password.data,
                 new_email=form.email.data)
         except DomainError as exc:
             _show_error(form, exc)
