@@ -1,0 +1,191 @@
+"""Organisation users and own account in a real browser (Debian's Chromium under Playwright):
+a beheerder invites a colleague, the colleague opens the link from the mail the real SMTP
+catcher received, accepts and logs in; axe checks every page of this part."""
+import re
+import shutil
+import time
+
+import pytest
+
+from tests.conftest import DEMO_PASSWORD, PROVIDER, make_app
+from tests.infra.browser import LiveServer, chromium_available, launch_chromium
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
+]
+
+PASSWORD = "collega-wachtwoord-2027"
+
+
+@pytest.fixture
+def live(template_db, tmp_path, smtp):
+    path = tmp_path / "live.sqlite"
+    shutil.copy(template_db, path)
+    app = make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+def _login(browser, base, email, password=DEMO_PASSWORD):
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.goto(base + "/inloggen")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+    return page
+
+
+def _serious_a11y_violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [(v["id"], v["help"]) for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def _link_in_mail(smtp, to, path):
+    """The link to ``path`` in the last plain-text mail to ``to``, rebased on nothing."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        found = smtp.find(to=to)
+        if found:
+            body = found[-1].get_body(preferencelist=("plain",)).get_content()
+            return re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", body).group(1)
+        time.sleep(0.05)
+    raise AssertionError(f"no mail to {to}")
+
+
+def test_invite_accept_and_log_in(live, browser, smtp):
+    base = live.url
+    page = _login(browser, base, PROVIDER)
+
+    # Organisation details and its edit form (with a refused value).
+    page.goto(base + "/organisatie")
+    assert page.get_by_role("heading", name="Gegevens van uw organisatie").is_visible()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_role("link", name="Gegevens wijzigen").click()
+    page.get_by_label("Postcode").fill("AB12")
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.locator(".error-summary").is_visible()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_label("Postcode").fill("4811 AB")
+    page.get_by_label("Plaats").fill("Oosterhout")
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("De gegevens van uw organisatie zijn opgeslagen.").is_visible()
+
+    # Users and the invitation form (first with an error, then right).
+    page.goto(base + "/organisatie/gebruikers")
+    assert page.get_by_role("heading", name="Gebruikers", exact=True).is_visible()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_role("link", name="Collega uitnodigen").click()
+    page.get_by_label("E-mailadres van uw collega").fill(PROVIDER)
+    page.get_by_role("button", name="Uitnodiging versturen").click()
+    assert page.get_by_text("hoort al bij een gebruiker van uw organisatie").first.is_visible()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_label("E-mailadres van uw collega").fill("collega@delinde.example")
+    page.get_by_label("Beheerder: kan daarnaast").check()
+    page.get_by_role("button", name="Uitnodiging versturen").click()
+    assert page.get_by_text("De uitnodiging is gestuurd naar collega@delinde.example").is_visible()
+    assert page.get_by_role("cell", name="collega@delinde.example", exact=True).is_visible()
+    assert _serious_a11y_violations(page) == []
+
+    # The colleague opens the link from the mail the SMTP server received.
+    link = _link_in_mail(smtp, "collega@delinde.example", "/uitnodiging/")
+    invitee = browser.new_context(locale="nl-NL").new_page()
+    invitee.goto(base + link)
+    assert invitee.get_by_role("heading", name="Uitnodiging accepteren").is_visible()
+    assert invitee.get_by_text("nodigt u uit als beheerder").is_visible()
+    assert _serious_a11y_violations(invitee) == []
+    invitee.get_by_label("Uw naam").fill("Cor Collega")
+    invitee.get_by_label("Kies een wachtwoord").fill("kort")
+    invitee.get_by_label("Herhaal wachtwoord").fill("anders")
+    invitee.get_by_role("button", name="Account aanmaken").click()
+    assert invitee.locator(".error-summary").is_visible()
+    assert _serious_a11y_violations(invitee) == []
+    invitee.get_by_label("Kies een wachtwoord").fill(PASSWORD)
+    invitee.get_by_label("Herhaal wachtwoord").fill(PASSWORD)
+    invitee.get_by_role("button", name="Account aanmaken").click()
+    assert invitee.get_by_text("Welkom, Cor Collega").is_visible()
+
+    # The link works once.
+    again = browser.new_context(locale="nl-NL").new_page()
+    again.goto(base + link)
+    assert again.get_by_text("Deze uitnodiging is al gebruikt").is_visible()
+    assert _serious_a11y_violations(again) == []
+
+    # The colleague logs out and in again with the chosen password, and sees the account.
+    invitee.get_by_role("button", name="Uitloggen").click()
+    colleague = _login(browser, base, "collega@delinde.example", PASSWORD)
+    assert colleague.get_by_text("Welkom, Cor Collega").is_visible()
+    colleague.goto(base + "/account")
+    assert colleague.get_by_role("heading", name="Mijn account").is_visible()
+    assert _serious_a11y_violations(colleague) == []
+
+    # The first beheerder changes the colleague's role, then looks at removal.
+    page.goto(base + "/organisatie/gebruikers")
+    page.get_by_role("link", name="Cor Collega wijzigen of verwijderen").click()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_label("Medewerker: werkt aan").check()
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("De rol van Cor Collega is nu medewerker").is_visible()
+    page.get_by_role("link", name="Cor Collega wijzigen of verwijderen").click()
+    page.get_by_role("link", name="Verwijderen").click()
+    assert page.get_by_role("heading", name="Cor Collega verwijderen?").is_visible()
+    assert _serious_a11y_violations(page) == []
+
+
+def test_own_account_and_password_reset_pages(live, browser, smtp):
+    base = live.url
+    page = _login(browser, base, PROVIDER)
+    for url, heading in (("/account/wachtwoord", "Wachtwoord wijzigen"),
+                         ("/account/e-mail", "E-mailadres wijzigen")):
+        page.goto(base + url)
+        assert page.get_by_role("heading", name=heading).is_visible()
+        page.locator("button[type=submit].button").click()  # empty: every field complains
+        assert page.locator(".error-summary").is_visible()
+        assert _serious_a11y_violations(page) == []
+
+    # Change the address: the link goes to the new address; its page asks to confirm.
+    page.get_by_label("Nieuw e-mailadres").fill("anna@nieuw.example")
+    page.get_by_label("Huidig wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Link versturen").click()
+    assert page.get_by_text("We hebben een link gestuurd naar anna@nieuw.example").is_visible()
+    page.goto(base + _link_in_mail(smtp, "anna@nieuw.example", "/account/e-mail/"))
+    assert page.get_by_role("heading", name="Nieuw e-mailadres bevestigen").is_visible()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_role("button", name="E-mailadres wijzigen").click()
+    assert page.get_by_text("Uw e-mailadres is gewijzigd in anna@nieuw.example").is_visible()
+
+    # Forgotten password, from the login page.
+    anonymous = browser.new_context(locale="nl-NL").new_page()
+    anonymous.goto(base + "/inloggen")
+    anonymous.get_by_role("link", name="Wachtwoord vergeten?").click()
+    assert anonymous.get_by_role("heading", name="Wachtwoord vergeten").is_visible()
+    assert _serious_a11y_violations(anonymous) == []
+    anonymous.get_by_label("E-mailadres").fill("anna@nieuw.example")
+    anonymous.get_by_role("button", name="Stuur mij een link").click()
+    assert anonymous.get_by_text("Als er een account met dit e-mailadres bestaat").is_visible()
+    assert _serious_a11y_violations(anonymous) == []
+    anonymous.goto(base + _link_in_mail(smtp, "anna@nieuw.example", "/wachtwoord-herstellen/"))
+    assert anonymous.get_by_role("heading", name="Nieuw wachtwoord kiezen").is_visible()
+    assert _serious_a11y_violations(anonymous) == []
+    anonymous.get_by_label("Nieuw wachtwoord", exact=True).fill("nieuw-wachtwoord-2028")
+    anonymous.get_by_label("Herhaal nieuw wachtwoord").fill("nieuw-wachtwoord-2028")
+    anonymous.get_by_role("button", name="Wachtwoord opslaan").click()
+    assert anonymous.get_by_text("Uw nieuwe wachtwoord is opgeslagen").is_visible()
+    anonymous.get_by_label("Wachtwoord", exact=True).fill("nieuw-wachtwoord-2028")
+    anonymous.get_by_role("button", name="Inloggen").click()
+    assert anonymous.get_by_text("Welkom, Anna de Vries").is_visible()
