@@ -133,6 +133,37 @@ def test_double_click_on_accept_makes_one_user(app, provider_client, smtp):
             User.email == "dubbel@delinde.example")) == 1
 
 
+def test_simultaneous_accepts_make_one_user(app, provider_client, smtp):
+    """Four clicks at the same moment (threads): one account, three clear refusals."""
+    import threading
+
+    from tests.conftest import csrf_token
+
+    _invite(provider_client, "tegelijk@delinde.example")
+    link = _mail_link(smtp, "tegelijk@delinde.example")
+    clients = [app.test_client() for _ in range(4)]
+    forms = [{"full_name": "Tegelijk", "password": PASSWORD, "password_repeat": PASSWORD,
+              "csrf_token": csrf_token(c, link)} for c in clients]
+    barrier = threading.Barrier(len(clients))
+    answers = []
+
+    def click(c, data):
+        barrier.wait()
+        response = c.post(link, data=data)
+        answers.append((response.status_code, response.get_data(as_text=True)))
+
+    threads = [threading.Thread(target=click, args=pair) for pair in zip(clients, forms)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(code for code, _ in answers) == [302, 400, 400, 400]
+    assert all("al gebruikt" in html for code, html in answers if code == 400)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(
+            User.email == "tegelijk@delinde.example")) == 1
+
+
 def test_accept_form_checks_every_field_in_dutch(app, provider_client, smtp):
     _invite(provider_client, "nieuw@delinde.example")
     link = _mail_link(smtp, "nieuw@delinde.example")
@@ -343,7 +374,8 @@ def test_medewerker_sees_but_cannot_act(app, client):
     assert client.get("/organisatie").status_code == 200
     users_page = client.get("/organisatie/gebruikers").get_data(as_text=True)
     assert "Anna de Vries" in users_page and "Kijker" in users_page
-    assert "Collega uitnodigen" not in users_page and "open@delinde.example" not in users_page
+    assert "Collega uitnodigen" not in users_page and "Intrekken" not in users_page
+    assert "open@delinde.example" in users_page  # open invitations are visible to every member
     for url in ("/organisatie/gegevens", "/organisatie/uitnodigen", f"/organisatie/gebruikers/{me}",
                 f"/organisatie/gebruikers/{me}/verwijderen",
                 f"/organisatie/gebruikers/{colleague}"):

@@ -242,7 +242,7 @@ def users():
     org = current_user.organisation
     return render_template(
         "accounts/users.html", org=org, members=workflow.members(org),
-        invitations=workflow.open_invitations(org) if current_user.is_org_beheerder else [],
+        invitations=workflow.open_invitations(org),
         expires_at=workflow.invitation_expires_at, action_form=ActionForm(),
     )
 
@@ -289,7 +289,7 @@ def revoke_invitation(invitation_id):
 
 @bp.route("/organisatie/gebruikers/<int:user_id>", methods=["GET", "POST"])
 @provider_required
-def member(user_id):
+def edit_member(user_id):
     member = _load_member(user_id)
     _require_beheerder()
     form = RoleForm()

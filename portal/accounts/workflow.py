@@ -301,6 +301,7 @@ def load_invitation(token: str) -> Invitation:
 def accept_invitation(token: str, *, full_name: str, password: str) -> User:
     """Create the invited user's account (confirmed: the link proves the address). Once only."""
     data = _read_invitation_token(token)
+    password_hash = hash_password(password)  # before the claim: keep the write lock short
     # Claim the invitation first: of two clicks, only one updates the row.
     claimed = db.session.execute(
         update(Invitation)
@@ -329,7 +330,7 @@ def accept_invitation(token: str, *, full_name: str, password: str) -> User:
     user = User(
         email=invitation.email,
         full_name=full_name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role=Role.PROVIDER,
         organisation_id=invitation.organisation_id,
         org_role=invitation.org_role,
