@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .assessment.cli import deadlines_cli
+    from .partners.cli import partners_cli
     from .notifications.cli import outbox_cli
     from .procedure.cli import seed_command
 
@@ -117,6 +118,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(deadlines_cli)
+    app.cli.add_command(partners_cli)
 
 
 def _register_template_helpers(app: Flask) -> None:

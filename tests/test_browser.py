@@ -113,7 +113,7 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
     # Assessor 1: queue, take it, verdicts, propose admission.
     assessor = _login(browser, base, ASSESSOR_1)
     assert assessor.get_by_role("heading", name="Aanmeldingen beoordelen").is_visible()
-    assessor.get_by_role("link", name=reference).click()
+    assessor.get_by_role("link", name=reference, exact=True).click()
     assessor.get_by_role("button", name="In behandeling nemen").click()
     assessor.get_by_role("button", name="Ik verklaar dat ik geen belangenconflict heb").click()
     for radio in assessor.locator("input[type=radio][value=voldoet]").all():
@@ -129,7 +129,7 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
     # Assessor 2 approves.
     second = _login(browser, base, ASSESSOR_2)
     second.goto(base + "/beoordeling/?status=besluit_voorgesteld")
-    second.get_by_role("link", name=reference).click()
+    second.get_by_role("link", name=reference, exact=True).click()
     second.get_by_role("button", name="Goedkeuren").click()
     assert second.get_by_text("Het besluit is goedgekeurd").is_visible()
     assert smtp.find(subject_contains=f"Besluit over uw aanmelding {reference}")
@@ -138,7 +138,7 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
     page.goto(base + "/aanbieder")
     assert page.get_by_role("heading", name="Toegelaten categorieën").is_visible()
     assert page.locator("li", has_text="Pleegzorg").first.is_visible()
-    page.get_by_role("link", name=reference).click()
+    page.get_by_role("link", name=reference, exact=True).click()
     assert page.get_by_text("Voldoet aan alle minimumeisen voor pleegzorg.").is_visible()
     page.goto(base + "/register?categorie=pleegzorg")
     assert page.get_by_role("cell", name="Stichting Gezinshuis De Linde (demo)").is_visible()
@@ -171,7 +171,7 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     first = _login(browser, base, ASSESSOR_1)
     first.goto(base + "/beoordeling/?beoordelaar=niemand&sorteer=resterend")
     assert _serious_a11y_violations(first) == []
-    first.get_by_role("link", name=reference).click()
+    first.get_by_role("link", name=reference, exact=True).click()
     first.get_by_role("button", name="In behandeling nemen").click()
     first.get_by_role("button", name="Ik verklaar dat ik geen belangenconflict heb").click()
     assert first.get_by_text("Uw verklaring is vastgelegd").is_visible()

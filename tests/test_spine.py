@@ -154,7 +154,12 @@ def test_register_confirm_apply_decide_register(app, client, smtp):
         # Every mail was delivered, exactly once.
         assert db.session.scalar(select(func.count()).select_from(OutboxMail)
                                  .where(OutboxMail.status != MailStatus.SENT)) == 0
-    assert len(smtp.messages) == 5  # confirmation, 2 receipts, 2 decisions
+    # confirmation, 2 receipts, 2 decisions, 2 requests to accept the agreement
+    assert len(smtp.messages) == 7
+    offers = smtp.find(subject_contains="Deelnemersovereenkomst")
+    assert {m["To"] for m in offers} == {"eva@kwo.example", "info@kwo.example"}
+    assert [a.get_filename() for a in offers[0].iter_attachments()][0].startswith(
+        "deelnemersovereenkomst-")
 
     # 6. The provider sees the decision and the admission; the public register lists it.
     page = client.get(application_url).get_data(as_text=True)

@@ -85,6 +85,11 @@ def dashboard():
     messages = db.session.scalars(
         select(OutboxMail).where(OutboxMail.organisation_id == org.id)
         .order_by(OutboxMail.id.desc()).limit(5)).all()
+    from ..partners.models import Agreement
+
+    open_agreements = db.session.scalars(
+        select(Agreement).where(Agreement.organisation_id == org.id, Agreement.accepted_at.is_(None))
+        .order_by(Agreement.created_at).limit(10)).all()
     page = paginate(
         select(Application.id)
         .where(Application.organisation_id == org.id)
@@ -101,6 +106,7 @@ def dashboard():
     ).all()
     return render_template("applications/dashboard.html", org=org, page=page, admissions=admissions,
                            drafts=drafts, completions=completions, expiring=expiring,
+                           open_agreements=open_agreements,
                            messages=messages, today=today)
 
 

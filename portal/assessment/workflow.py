@@ -23,7 +23,9 @@ from ..applications.workflow import (
 from ..clock import add_working_days, days_stopped
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
+from ..partners import workflow as partners
 from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
+from ..partners.workflow import offer_agreement
 from ..timeutil import today_local, utcnow
 from .models import (
     CategoryDecision,
@@ -362,13 +364,17 @@ def approve_decision(application: Application, *, by: User,
     change_status(application, Status.BESLOTEN, by=by, action="decision_approved")
     now = utcnow()
     application.decided_at = now
+    admitted = []
     for d in decisions:
         d.approved_by_id = by.id
         d.approved_at = now
         if d.outcome == Outcome.TOEGELATEN:
-            db.session.add(Admission(organisation_id=application.organisation_id,
-                                     category_id=d.category_id, application_id=application.id))
+            admitted.append(Admission(organisation_id=application.organisation_id,
+                                      category=d.category, application_id=application.id))
+    db.session.add_all(admitted)
     _finalise(application, decisions, round=0, by=by)
+    if admitted:
+        offer_agreement(application, admitted, by=by)
     return decisions
 
 
@@ -494,19 +500,24 @@ def approve_correction(application: Application, *, by: User,
     if any(d.proposed_by_id == by.id for d in pending):
         raise NotPermitted("Een herstelbesluit moet worden goedgekeurd door een tweede beoordelaar.")
     now = utcnow()
+    admitted = []
     for d in pending:
         d.approved_by_id, d.approved_at = by.id, now
         live = db.session.scalar(select(Admission).where(
             Admission.organisation_id == application.organisation_id,
             Admission.category_id == d.category_id, Admission.status.in_(LIVE_ADMISSION)))
         if d.outcome == Outcome.TOEGELATEN and live is None:
-            db.session.add(Admission(organisation_id=application.organisation_id,
-                                     category_id=d.category_id, application_id=application.id))
+            admitted.append(Admission(organisation_id=application.organisation_id,
+                                      category=d.category, application_id=application.id))
+            db.session.add(admitted[-1])
         elif d.outcome == Outcome.AFGEWEZEN and live is not None and live.application_id == application.id:
-            live.status = AdmissionStatus.BEEINDIGD
-            audit.record("admission_ended", live, actor=by, from_state="TOEGELATEN",
-                         to_state="BEEINDIGD", detail="herstelbesluit")
+            live.ended_on = today_local()
+            live.end_reason = "Herstelbesluit: afgewezen"
+            partners.change_status(live, AdmissionStatus.BEEINDIGD, by=by, action="ended",
+                                   detail="herstelbesluit")
     application.updated_at = now
     audit.record("correction_approved", application, actor=by, detail=f"round={pending[0].round}")
     _finalise(application, pending, round=pending[0].round, by=by)
+    if admitted:
+        offer_agreement(application, admitted, by=by)
     return pending

@@ -1,0 +1,328 @@
+"""Every state change of an admission (organisation × category), checked against one
+transition table: toegelaten → actief (agreement accepted) ↔ geschorst → beëindigd.
+Also the agreement, suspensions, ends, extension options and the daily run."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import render_template
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import audit, notifications
+from ..accounts.models import OrgRole, User
+from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
+from ..extensions import db
+from ..procedure.models import ExtensionExercise, Procedure, add_months
+from ..timeutil import today_local, utcnow
+from .models import LIVE_ADMISSION, Admission, AdmissionStatus, Agreement, Suspension
+
+A = AdmissionStatus
+
+ALLOWED_TRANSITIONS: dict[AdmissionStatus, frozenset[AdmissionStatus]] = {
+    A.TOEGELATEN: frozenset({A.ACTIEF, A.BEEINDIGD}),
+    A.ACTIEF: frozenset({A.GESCHORST, A.BEEINDIGD}),
+    A.GESCHORST: frozenset({A.ACTIEF, A.BEEINDIGD}),
+    A.BEEINDIGD: frozenset(),
+}
+AGREEMENT_REMINDER_DAYS = 14
+
+
+def change_status(admission: Admission, new: AdmissionStatus, *, by: User | None, action: str,
+                  detail: str = "") -> None:
+    """The only place an admission's status changes."""
+    old = admission.status
+    if new not in ALLOWED_TRANSITIONS[old]:
+        raise TransitionNotAllowed(
+            f"Deze toelating heeft de status '{old.label}' en kan niet naar '{new.label}' gaan.")
+    admission.status = new
+    audit.record(action, admission, actor=by, from_state=old, to_state=new, detail=detail)
+
+
+def _require_admin(user: User) -> None:
+    if not user.is_admin:
+        raise NotPermitted("Alleen een contractbeheerder kan dit doen.")
+
+
+def _require_beheerder_of(organisation_id: int, user: User) -> None:
+    if not (user.is_provider and user.organisation_id == organisation_id):
+        raise NotPermitted("Alleen gebruikers van de eigen organisatie kunnen dit doen.")
+    if user.org_role != OrgRole.BEHEERDER:
+        raise NotPermitted("Alleen een beheerder van uw organisatie kan dit doen.")
+
+
+def partner_recipients(organisation) -> list[str]:
+    """The organisation's contact address and its active beheerders."""
+    beheerders = db.session.scalars(select(User.email).where(
+        User.organisation_id == organisation.id, User.org_role == OrgRole.BEHEERDER,
+        User.is_active_account.is_(True))).all()
+    return list(dict.fromkeys([organisation.contact_email, *beheerders]))
+
+
+# --- the agreement (deelnemersovereenkomst) ---------------------------------------------
+
+def offer_agreement(application, admissions: list[Admission], *, by: User) -> Agreement:
+    """Make the agreement for newly admitted categories and ask the beheerders to accept it."""
+    from ..applications.storage import store_bytes
+    from ..assessment.letters import render_letter_pdf
+
+    organisation = application.organisation
+    html = render_template("partners/agreement_pdf.html", organisation=organisation,
+                           application=application, admissions=admissions,
+                           procedure=application.procedure, today=today_local())
+    pdf = render_letter_pdf(html)
+    document = store_bytes(pdf, organisation=organisation, by=by,
+                           original_name=f"deelnemersovereenkomst-{application.reference}.pdf",
+                           content_type="application/pdf", doc_type="deelnemersovereenkomst")
+    agreement = Agreement(organisation_id=organisation.id, application_id=application.id,
+                          document_id=document.id, sha256=document.sha256)
+    agreement.document = document
+    db.session.add(agreement)
+    db.session.flush()
+    for admission in admissions:
+        admission.agreement = agreement
+    audit.record("agreement_offered", agreement, actor=by,
+                 detail=", ".join(a.category.name for a in admissions))
+    for recipient in partner_recipients(organisation):
+        notifications.queue(
+            "agreement_offered", recipient,
+            subject=f"Deelnemersovereenkomst {application.procedure.name} accepteren",
+            organisation=organisation, agreement=agreement, admissions=admissions,
+            application=application, attachment=document,
+        )
+    return agreement
+
+
+def accept_agreement(agreement: Agreement, *, by: User, ip_address: str | None) -> None:
+    """Overeenkomst accepteren: records who, when, from where and the exact document."""
+    from ..applications.storage import path_for
+
+    _require_beheerder_of(agreement.organisation_id, by)
+    if agreement.accepted_at is not None:
+        raise DomainError("Deze overeenkomst is al geaccepteerd.")
+    actual = hashlib.sha256(path_for(agreement.document).read_bytes()).hexdigest()
+    if actual != agreement.sha256:
+        raise DomainError("Het document van de overeenkomst is niet meer gelijk aan het "
+                          "aangeboden document. Neem contact op met de regio.")
+    agreement.accepted_at = utcnow()
+    agreement.accepted_by_id = by.id
+    agreement.accepted_ip = (ip_address or "")[:45] or None
+    agreement.accepted_sha256 = actual
+    audit.record("agreement_accepted", agreement, actor=by,
+                 detail=f"sha256={actual}; ip={agreement.accepted_ip}")
+    for admission in agreement.admissions:
+        if admission.status == A.TOEGELATEN:
+            change_status(admission, A.ACTIEF, by=by, action="activated",
+                          detail=f"agreement={agreement.id}")
+            admission.activated_at = agreement.accepted_at
+    for recipient in partner_recipients(agreement.organisation):
+        notifications.queue(
+            "agreement_accepted", recipient,
+            subject="Bevestiging: deelnemersovereenkomst geaccepteerd",
+            organisation=agreement.organisation, agreement=agreement, by=by,
+        )
+
+
+def remind_agreements(today: date) -> int:
+    """One reminder, 14 days after the offer, for agreements not accepted yet."""
+    cutoff = today - timedelta(days=AGREEMENT_REMINDER_DAYS)
+    due = db.session.scalars(select(Agreement).where(
+        Agreement.accepted_at.is_(None), Agreement.reminder_sent_at.is_(None),
+        Agreement.created_at < cutoff + timedelta(days=1)).limit(1000)).all()
+    for agreement in due:
+        if all(a.status == A.BEEINDIGD for a in agreement.admissions):
+            agreement.reminder_sent_at = utcnow()
+            continue
+        for recipient in partner_recipients(agreement.organisation):
+            notifications.queue(
+                "agreement_reminder", recipient,
+                subject="Herinnering: accepteer de deelnemersovereenkomst",
+                organisation=agreement.organisation, agreement=agreement,
+            )
+        agreement.reminder_sent_at = utcnow()
+        db.session.commit()
+    return len(due)
+
+
+# --- suspension, reinstatement and end ----------------------------------------------------
+
+def suspend(admission: Admission, *, by: User, reason: str, starts_on: date,
+            ends_on: date | None = None, today: date | None = None) -> Suspension:
+    """Schorsen by the region: from a date (today or later), optionally until a date."""
+    _require_admin(by)
+    today = today or today_local()
+    errors = []
+    if not (reason or "").strip():
+        errors.append(("reason", "Geef de reden van de schorsing."))
+    if starts_on is None:
+        errors.append(("starts_on", "Vul de datum in waarop de schorsing ingaat."))
+    elif starts_on < today:
+        errors.append(("starts_on", "Een schorsing kan niet in het verleden ingaan."))
+    if starts_on and ends_on and ends_on < starts_on:
+        errors.append(("ends_on", "De einddatum van de schorsing ligt vóór de begindatum."))
+    if errors:
+        raise ValidationFailed(errors)
+    if admission.status != A.ACTIEF:
+        raise TransitionNotAllowed("Alleen een actieve toelating kan worden geschorst.")
+    if any(s.reinstated_at is None and (s.ends_on is None or s.ends_on >= today)
+           for s in admission.suspensions):
+        raise DomainError("Voor deze toelating staat al een schorsing.")
+    suspension = Suspension(admission=admission, reason=reason.strip(), starts_on=starts_on,
+                            ends_on=ends_on, created_by_id=by.id)
+    db.session.add(suspension)
+    audit.record("suspension_planned", admission, actor=by,
+                 detail=f"{starts_on} - {ends_on or 'onbepaald'}: {reason.strip()}")
+    if starts_on <= today:
+        change_status(admission, A.GESCHORST, by=by, action="suspended", detail=reason.strip())
+    _mail_partner(admission, "admission_suspended",
+                  f"Schorsing van uw toelating voor {admission.category.name}",
+                  suspension=suspension)
+    return suspension
+
+
+def reinstate(admission: Admission, *, by: User | None, note: str = "") -> None:
+    """Opheffen van de schorsing: the admission is active again."""
+    if by is not None:
+        _require_admin(by)
+    change_status(admission, A.ACTIEF, by=by, action="reinstated", detail=note)
+    for s in admission.suspensions:
+        if s.reinstated_at is None:
+            s.reinstated_at = utcnow()
+    _mail_partner(admission, "admission_reinstated",
+                  f"Uw toelating voor {admission.category.name} is weer actief")
+
+
+def end(admission: Admission, *, by: User, reason: str, ends_on: date,
+        today: date | None = None) -> None:
+    """Beëindigen by the region, on a date (today: at once; later: by the daily run)."""
+    _require_admin(by)
+    _plan_end(admission, by=by, reason=reason, ends_on=ends_on, today=today or today_local(),
+              action="end_planned")
+
+
+def end_by_partner(admission: Admission, *, by: User, reason: str,
+                   today: date | None = None) -> date:
+    """The partner ends its own admission with the procedure's notice period."""
+    _require_beheerder_of(admission.organisation_id, by)
+    today = today or today_local()
+    procedure = db.session.scalar(select(Procedure).order_by(Procedure.id).limit(1))
+    ends_on = add_months(today, procedure.notice_months)
+    _plan_end(admission, by=by, reason=reason or "Opgezegd door de aanbieder", ends_on=ends_on,
+              today=today, action="notice_given")
+    return ends_on
+
+
+def _plan_end(admission, *, by, reason, ends_on, today, action):
+    errors = []
+    if not (reason or "").strip():
+        errors.append(("reason", "Geef de reden van de beëindiging."))
+    if ends_on is None:
+        errors.append(("ends_on", "Vul de datum van de beëindiging in."))
+    elif ends_on < today:
+        errors.append(("ends_on", "Een beëindiging kan niet in het verleden liggen."))
+    if errors:
+        raise ValidationFailed(errors)
+    if admission.status == A.BEEINDIGD:
+        raise TransitionNotAllowed("Deze toelating is al beëindigd.")
+    if admission.ended_on is not None and admission.ended_on <= ends_on:
+        raise DomainError(f"Deze toelating eindigt al op {admission.ended_on:%d-%m-%Y}.")
+    admission.ended_on = ends_on
+    admission.end_reason = reason.strip()
+    audit.record(action, admission, actor=by, detail=f"{ends_on}: {reason.strip()}")
+    if ends_on <= today:
+        _end_now(admission, by=by)
+    else:
+        _mail_partner(admission, "admission_end_planned",
+                      f"Uw toelating voor {admission.category.name} eindigt op {ends_on:%d-%m-%Y}")
+
+
+def _end_now(admission, *, by):
+    change_status(admission, A.BEEINDIGD, by=by, action="ended", detail=admission.end_reason or "")
+    _mail_partner(admission, "admission_ended",
+                  f"Uw toelating voor {admission.category.name} is beëindigd")
+
+
+def _mail_partner(admission, kind, subject, **context):
+    for recipient in partner_recipients(admission.organisation):
+        notifications.queue(kind, recipient, subject=subject, organisation=admission.organisation,
+                            admission=admission, **context)
+
+
+# --- term and extension options -----------------------------------------------------------
+
+def exercise_extension(procedure: Procedure, *, by: User, rationale: str,
+                       exercised_on: date | None = None) -> ExtensionExercise:
+    """Verlengingsoptie benutten: the end date moves; every active partner is told."""
+    _require_admin(by)
+    if not (rationale or "").strip():
+        raise ValidationFailed([("rationale", "Geef de onderbouwing van de verlenging.")])
+    if procedure.options_left <= 0:
+        raise DomainError("Er zijn geen verlengingsopties meer over.")
+    old_end = procedure.current_end
+    exercise = ExtensionExercise(procedure=procedure, number=len(procedure.extensions) + 1,
+                                 months=procedure.extension_months, rationale=rationale.strip(),
+                                 exercised_on=exercised_on or today_local(), exercised_by_id=by.id)
+    db.session.add(exercise)
+    db.session.flush()
+    db.session.refresh(procedure, ["extensions"])
+    audit.record("extension_exercised", procedure, actor=by,
+                 detail=f"{old_end} -> {procedure.current_end}: {rationale.strip()}")
+    partners = db.session.scalars(
+        select(Admission).where(Admission.status.in_(LIVE_ADMISSION))
+        .options(selectinload(Admission.organisation))).all()
+    for organisation in {a.organisation_id: a.organisation for a in partners}.values():
+        for recipient in partner_recipients(organisation):
+            notifications.queue(
+                "term_extended", recipient,
+                subject=f"{procedure.name} verlengd tot {procedure.current_end:%d-%m-%Y}",
+                organisation=organisation, procedure=procedure, old_end=old_end,
+                exercise=exercise,
+            )
+    return exercise
+
+
+# --- the daily run -----------------------------------------------------------------------
+
+@dataclass
+class DailyReport:
+    suspensions_started: int = 0
+    suspensions_ended: int = 0
+    admissions_ended: int = 0
+    agreement_reminders: int = 0
+
+
+def run_daily(today: date | None = None) -> DailyReport:
+    """Apply what is due today; safe to run twice (what is done is not done again)."""
+    today = today or today_local()
+    report = DailyReport()
+    for suspension in db.session.scalars(select(Suspension).where(
+            Suspension.reinstated_at.is_(None), Suspension.starts_on <= today)).all():
+        admission = suspension.admission
+        if suspension.ends_on is not None and suspension.ends_on < today:
+            if admission.status == A.GESCHORST:
+                reinstate(admission, by=None, note="einde schorsingsperiode")
+                report.suspensions_ended += 1
+            else:
+                suspension.reinstated_at = utcnow()
+        elif admission.status == A.ACTIEF:
+            change_status(admission, A.GESCHORST, by=None, action="suspended",
+                          detail=suspension.reason)
+            report.suspensions_started += 1
+        db.session.commit()
+    procedure = db.session.scalar(select(Procedure).order_by(Procedure.id).limit(1))
+    term_over = procedure is not None and today > procedure.current_end
+    ending = select(Admission).where(Admission.status.in_(LIVE_ADMISSION))
+    if not term_over:
+        ending = ending.where(Admission.ended_on <= today)
+    for admission in db.session.scalars(ending.limit(5000)).all():
+        if term_over and (admission.ended_on is None or admission.ended_on > procedure.current_end):
+            admission.ended_on = procedure.current_end
+            admission.end_reason = "Einde looptijd van de procedure"
+        _end_now(admission, by=None)
+        report.admissions_ended += 1
+        db.session.commit()
+    report.agreement_reminders = remind_agreements(today)
+    db.session.commit()
+    return report
