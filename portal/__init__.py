@@ -140,6 +140,8 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["to_local"] = to_local
     app.jinja_env.globals["portal_url"] = portal_url
+    # Menus link only to parts this build has.
+    app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
 
 
 def _register_errors(app: Flask) -> None:

@@ -107,3 +107,20 @@ def test_public_pages(client):
     register = client.get("/register?zoek=geen-enkele-match").get_data(as_text=True)
     assert "nog geen toegelaten aanbieders" in register
     assert client.get("/aanbieder").status_code == 302  # login first
+
+
+def test_admin_start_page_links_every_part_and_is_admin_only(app):
+    from tests.conftest import ADMIN
+
+    admin = app.test_client()
+    login(admin, ADMIN)
+    html = admin.get("/beheer/").get_data(as_text=True)
+    for url in ("/beheer/procedure", "/beheer/eisen", "/beheer/looptijd", "/beheer/medewerkers",
+                "/beheer/vragen", "/beheer/mails/"):
+        assert f'href="{url}"' in html, url
+    menu = admin.get("/").get_data(as_text=True)
+    assert 'href="/beheer/"' in menu and 'href="/vragen"' in menu
+    for who in (PROVIDER, ASSESSOR_1):
+        client = app.test_client()
+        login(client, who)
+        assert client.get("/beheer/").status_code == 403
