@@ -166,3 +166,16 @@ def test_models_match_migrations_on_the_suites_database(app):
             diff = compare_metadata(context, db.metadata)
         assert diff == [], diff
         assert db.engine.dialect.name in ("sqlite", "postgresql")
+
+
+def test_demo_seed_gives_the_assessor_a_submitted_application(app):
+    from portal.models import Application, Status
+
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["seed", "--demo"])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        [application] = db.session.scalars(select(Application)).all()
+        assert application.status == Status.INGEDIEND
+        assert application.organisation.kvk_number == "23456789"

@@ -16,8 +16,12 @@ def seed_command(demo):
         if current_app.config["ENV_NAME"] == "production":
             raise click.ClickException("Demo accounts are refused in production.")
         seed_demo()
+        from .demo import seed_demo_applications
+
+        seed_demo_applications(DEMO_PASSWORD)
     db.session.commit()
     click.echo("reference data in place")
     if demo:
         for email, _name, role, _org_role in DEMO_ACCOUNTS:
             click.echo(f"  demo {role.value:9} {email} / {DEMO_PASSWORD}")
+        click.echo(f"  demo provider  aanbieder2@demo.nl / {DEMO_PASSWORD} (has a submitted application)")
