@@ -1,4 +1,221 @@
-"""Partners: capacity (to be filled)."""
-from flask import Blueprint
+"""Free places for placement coordination: the partner reports them, the region's staff
+see the current capacity per category."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
+
+from ..accounts.models import Organisation
+from ..auth import assessor_required, provider_required
+from ..errors import DomainError, ValidationFailed
+from ..extensions import db
+from ..pagination import paginate
+from ..procedure.models import Category
+from ..timeutil import today_local
+from . import capacity
+from .capacity import AGE_HIGHEST, AGE_LOWEST, CapacityInput
+from .models import LIVE_ADMISSION, Admission, AdmissionStatus, CapacityReport
 
 bp = Blueprint("partners_capacity", __name__)
+
+NUMBER = "Vul een heel getal in, zonder punten of letters."
+DATE = "Vul een geldige datum in."
+
+
+def _id_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class CapacityForm(FlaskForm):
+    category = SelectField("Categorie", coerce=_id_or_none, validate_choice=False,
+                           validators=[InputRequired("Kies de categorie waarvoor u plaatsen "
+                                                     "opgeeft.")])
+    location = StringField(
+        "Locatie",
+        description="De plaats, wijk of naam van de woning. Een nieuwe opgave voor dezelfde "
+                    "categorie en locatie vervangt de vorige.",
+        validators=[InputRequired("Vul de locatie in, bijvoorbeeld de plaats of de wijk.")])
+    places = IntegerField(
+        "Aantal beschikbare plaatsen", invalid_value_message=NUMBER,
+        description="Vul 0 in als u op deze locatie geen plaatsen heeft.",
+        validators=[InputRequired("Vul het aantal beschikbare plaatsen in. Vul 0 in als u "
+                                  "geen plaatsen heeft.")])
+    available_from = DateField(
+        "Beschikbaar vanaf", invalid_value_message=DATE,
+        validators=[InputRequired("Vul de datum in vanaf wanneer de plaatsen beschikbaar "
+                                  "zijn.")])
+    age_min = IntegerField(
+        "Leeftijd vanaf (jaar)", invalid_value_message=NUMBER,
+        description=f"Van {AGE_LOWEST} tot en met {AGE_HIGHEST}. Laat leeg als er geen "
+                    "ondergrens is.",
+        validators=[Optional()])
+    age_max = IntegerField(
+        "Leeftijd tot en met (jaar)", invalid_value_message=NUMBER,
+        description=f"Van {AGE_LOWEST} tot en met {AGE_HIGHEST}. Laat leeg als er geen "
+                    "bovengrens is.",
+        validators=[Optional()])
+    remarks = TextAreaField(
+        "Opmerkingen (niet verplicht)",
+        description="Bijvoorbeeld: alleen meisjes, geschikt voor een broer en zus samen, "
+                    "rolstoeltoegankelijk.")
+
+    def to_input(self) -> CapacityInput:
+        return CapacityInput(category_id=self.category.data, location=self.location.data,
+                             places=self.places.data, available_from=self.available_from.data,
+                             age_min=self.age_min.data, age_max=self.age_max.data,
+                             remarks=self.remarks.data)
+
+
+def _form(categories, **kwargs) -> CapacityForm:
+    form = CapacityForm(**kwargs)
+    form.category.choices = [("", "Kies een categorie")] + [(c.id, c.name) for c in categories]
+    return form
+
+
+def _save(form, categories, render):
+    """Validate, report, commit; errors go back to the form with the input kept."""
+    organisation = current_user.organisation
+    if form.validate_on_submit():
+        try:
+            report = capacity.report_capacity(organisation, form.to_input(), by=current_user)
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for name, message in exc.errors:
+                field = getattr(form, name, None)
+                if field is None:
+                    form.form_errors.append(message)
+                elif message not in field.errors:
+                    field.errors = [*field.errors, message]
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("partners_capacity.mine"))
+        else:
+            flash(f"Uw opgave voor {report.category.name}, {report.location} is opgeslagen: "
+                  f"{report.places} {'plaats' if report.places == 1 else 'plaatsen'}.", "success")
+            return redirect(url_for("partners_capacity.mine"))
+    return render(form), (422 if form.errors else 200)
+
+
+def _current_of(organisation_id):
+    return db.session.scalars(
+        capacity.current_reports_query()
+        .where(CapacityReport.organisation_id == organisation_id)
+        .join(Category, Category.id == CapacityReport.category_id)
+        .options(joinedload(CapacityReport.category))
+        .order_by(Category.position, CapacityReport.location, CapacityReport.id)
+        .limit(500)).all()
+
+
+@bp.route("/organisatie/capaciteit", methods=["GET", "POST"])
+@provider_required
+def mine():
+    """The partner's free places: the current report per category and location, a form for
+    a new report, and the history."""
+    org = current_user.organisation
+    categories = capacity.admitted_categories(org.id)
+    today = today_local()
+
+    def render(form):
+        current = _current_of(org.id)
+        history = paginate(
+            select(CapacityReport.id).where(CapacityReport.organisation_id == org.id)
+            .order_by(CapacityReport.id.desc()),
+            lambda ids: db.session.scalars(
+                select(CapacityReport).where(CapacityReport.id.in_(ids))
+                .options(joinedload(CapacityReport.category))))
+        return render_template("partners/capacity_mine.html", form=form, org=org,
+                               categories=categories, current=current, history=history,
+                               current_ids={r.id for r in current},
+                               stale_before=capacity.stale_before(today),
+                               stale_days=capacity.STALE_DAYS, today=today)
+
+    form = _form(categories) if request.method == "POST" else _form(
+        categories, data={"available_from": today})
+    return _save(form, categories, render)
+
+
+@bp.route("/organisatie/capaciteit/<int:report_id>/bijwerken", methods=["GET", "POST"])
+@provider_required
+def update(report_id):
+    """A new report for the category and location of an earlier one, filled in from it."""
+    report = db.session.scalar(
+        select(CapacityReport).where(CapacityReport.id == report_id,
+                                     CapacityReport.organisation_id == current_user.organisation_id)
+        .options(joinedload(CapacityReport.category)))
+    if report is None:
+        abort(404)
+    categories = capacity.admitted_categories(current_user.organisation_id)
+    today = today_local()
+    if request.method == "POST":
+        form = _form(categories)
+    else:
+        form = _form(categories, data={
+            "category": report.category_id, "location": report.location, "places": report.places,
+            "available_from": max(report.available_from, today), "age_min": report.age_min,
+            "age_max": report.age_max, "remarks": report.remarks})
+
+    def render(form):
+        return render_template("partners/capacity_update.html", form=form, report=report,
+                               admitted=report.category_id in {c.id for c in categories},
+                               stale=capacity.is_stale(report, today))
+
+    return _save(form, categories, render)
+
+
+@bp.route("/capaciteit")
+@assessor_required
+def overview():
+    """Current free places of every admitted partner, per category (placement coordination).
+    Region staff only: referrers have no account type yet."""
+    args = request.args
+    today = today_local()
+    categories = db.session.scalars(select(Category).order_by(Category.position)).all()
+    category = next((c for c in categories if c.code == args.get("categorie")), None)
+    age_text = (args.get("leeftijd") or "").strip()
+    age, age_error = None, None
+    if age_text:
+        age = _id_or_none(age_text)
+        if age is None or not AGE_LOWEST <= age <= AGE_HIGHEST:
+            age, age_error = None, (f"Vul een leeftijd van {AGE_LOWEST} tot en met "
+                                    f"{AGE_HIGHEST} jaar in.")
+    free_only = args.get("vrij") == "1"
+    ids = (select(CapacityReport.id).where(capacity.is_current(), capacity.live_admission())
+           .join(Category, Category.id == CapacityReport.category_id)
+           .join(Organisation, Organisation.id == CapacityReport.organisation_id))
+    if category is not None:
+        ids = ids.where(CapacityReport.category_id == category.id)
+    if age is not None:
+        ids = ids.where(capacity.fits_age(age))
+    if free_only:
+        ids = ids.where(CapacityReport.places > 0)
+    page = paginate(
+        ids.order_by(Category.position, Organisation.name, CapacityReport.location,
+                     CapacityReport.id),
+        lambda page_ids: db.session.scalars(
+            select(CapacityReport).where(CapacityReport.id.in_(page_ids))
+            .options(joinedload(CapacityReport.category))))
+    organisations, suspended = {}, set()
+    if page.items:
+        org_ids = {r.organisation_id for r in page.items}
+        for org, admission_category, status in db.session.execute(
+                select(Organisation, Admission.category_id, Admission.status)
+                .join(Admission, Admission.organisation_id == Organisation.id)
+                .where(Organisation.id.in_(org_ids), Admission.status.in_(LIVE_ADMISSION))):
+            organisations[org.id] = org
+            if status == AdmissionStatus.GESCHORST:
+                suspended.add((org.id, admission_category))
+    filters = {"categorie": category.code if category else None,
+               "leeftijd": age if age is not None else None, "vrij": "1" if free_only else None}
+    return render_template("partners/capacity_overview.html", page=page, categories=categories,
+                           category=category, filters=filters, age_text=age_text,
+                           age_error=age_error, organisations=organisations, suspended=suspended,
+                           stale_before=capacity.stale_before(today),
+                           stale_days=capacity.STALE_DAYS)
