@@ -1,0 +1,184 @@
+"""The partner file (partnerdossier) for the region's staff: everything about one
+organisation on one page, each long list limited with a link to all of it."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, joinedload, load_only
+
+from ..accounts.models import Organisation, User
+from ..applications.models import Application, Document
+from ..assessment.models import CategoryDecision
+from ..auth import assessor_required
+from ..extensions import db
+from ..notifications.models import OutboxMail
+from ..pagination import Page, capped_count, paginate, requested_page
+from ..procedure.models import Category
+from ..timeutil import today_local
+from . import capacity
+from .models import Admission, Agreement, CapacityReport
+
+bp = Blueprint("partners_file", __name__, url_prefix="/beheer/partners")
+
+LIST_LIMIT = 10  # rows per list on the file itself; "show all" pages paginate the rest
+MAIL_COLUMNS = (OutboxMail.id, OutboxMail.kind, OutboxMail.to_address, OutboxMail.subject,
+                OutboxMail.status, OutboxMail.created_at, OutboxMail.sent_at,
+                OutboxMail.organisation_id)
+
+
+def _organisation(organisation_id) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404)
+    return organisation
+
+
+def _limited(rows):
+    """(the first LIST_LIMIT rows, whether there were more) from a query limited to one more."""
+    return rows[:LIST_LIMIT], len(rows) > LIST_LIMIT
+
+
+def _compliance(organisation_id):
+    """The compliance status, when evidence compliance tracking is part of this build."""
+    try:
+        from .compliance import compliance_status
+    except ImportError:
+        return None
+    return compliance_status(organisation_id, today=today_local())
+
+
+@bp.route("/<int:organisation_id>")
+@assessor_required
+def show(organisation_id):
+    org = _organisation(organisation_id)
+    today = today_local()
+    admissions = db.session.scalars(
+        select(Admission).where(Admission.organisation_id == org.id)
+        .options(joinedload(Admission.category), joinedload(Admission.suspensions))
+        .order_by(Admission.admitted_at.desc(), Admission.id.desc())).unique().all()
+    applications, more_applications = _limited(db.session.scalars(
+        select(Application).where(Application.organisation_id == org.id)
+        .options(joinedload(Application.categories))
+        .order_by(Application.created_at.desc(), Application.id.desc())
+        .limit(LIST_LIMIT + 1)).unique().all())
+    # Per application and category the decision that stands: the latest approved round
+    # (a herstelbesluit replaces the decision it corrects).
+    later = aliased(CategoryDecision)
+    decisions, more_decisions = _limited(db.session.execute(
+        select(CategoryDecision, Application.reference)
+        .join(Application, Application.id == CategoryDecision.application_id)
+        .where(Application.organisation_id == org.id, CategoryDecision.approved_at.is_not(None),
+               CategoryDecision.round == select(func.max(later.round)).where(
+                   later.application_id == CategoryDecision.application_id,
+                   later.category_id == CategoryDecision.category_id,
+                   later.approved_at.is_not(None)).scalar_subquery())
+        .options(joinedload(CategoryDecision.category), joinedload(CategoryDecision.approved_by))
+        .order_by(CategoryDecision.approved_at.desc(), CategoryDecision.id.desc())
+        .limit(LIST_LIMIT + 1)).all())
+    agreements, more_agreements = _limited(db.session.execute(
+        select(Agreement, User.full_name)
+        .outerjoin(User, User.id == Agreement.accepted_by_id)
+        .where(Agreement.organisation_id == org.id)
+        .options(joinedload(Agreement.document).load_only(Document.id, Document.original_name))
+        .order_by(Agreement.created_at.desc(), Agreement.id.desc())
+        .limit(LIST_LIMIT + 1)).all())
+    categories_of_agreement: dict[int, list[str]] = {}
+    for admission in sorted(admissions, key=lambda a: a.category.position):
+        if admission.agreement_id is not None:
+            categories_of_agreement.setdefault(admission.agreement_id, []).append(
+                admission.category.name)
+    documents, more_documents = _limited(db.session.scalars(
+        select(Document).where(Document.organisation_id == org.id)
+        .order_by(Document.uploaded_at.desc(), Document.id.desc())
+        .limit(LIST_LIMIT + 1)).all())
+    current = db.session.scalars(
+        capacity.current_reports_query().where(CapacityReport.organisation_id == org.id)
+        .join(Category, Category.id == CapacityReport.category_id)
+        .options(joinedload(CapacityReport.category))
+        .order_by(Category.position, CapacityReport.location, CapacityReport.id)
+        .limit(200)).all()
+    history, more_history = _limited(db.session.scalars(
+        select(CapacityReport).where(CapacityReport.organisation_id == org.id)
+        .options(joinedload(CapacityReport.category))
+        .order_by(CapacityReport.id.desc()).limit(LIST_LIMIT + 1)).all())
+    mails = _mail_page(org.id)
+    return render_template(
+        "partners/file.html", org=org, today=today, admissions=admissions,
+        applications=applications, more_applications=more_applications,
+        decisions=decisions, more_decisions=more_decisions,
+        agreements=agreements, more_agreements=more_agreements,
+        categories_of_agreement=categories_of_agreement,
+        documents=documents, more_documents=more_documents,
+        compliance=_compliance(org.id),
+        current=current, current_ids={r.id for r in current}, history=history,
+        more_history=more_history, mails=mails, limit=LIST_LIMIT,
+        stale_before=capacity.stale_before(today), stale_days=capacity.STALE_DAYS)
+
+
+def _mail_page(organisation_id) -> Page:
+    """The organisation's mail, newest first, paginated in the database (two statements: the
+    capped count and the page, without the bodies)."""
+    from flask import current_app
+
+    ids = select(OutboxMail.id).where(OutboxMail.organisation_id == organisation_id)
+    total, more = capped_count(ids)
+    per_page, page = current_app.config["PAGE_SIZE"], requested_page()
+    items = db.session.scalars(
+        select(OutboxMail).options(load_only(*MAIL_COLUMNS))
+        .where(OutboxMail.organisation_id == organisation_id)
+        .order_by(OutboxMail.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=list(items), page=page, per_page=per_page, total=total, more=more)
+
+
+@bp.route("/<int:organisation_id>/aanmeldingen")
+@assessor_required
+def applications(organisation_id):
+    org = _organisation(organisation_id)
+    page = paginate(
+        select(Application.id).where(Application.organisation_id == org.id)
+        .order_by(Application.created_at.desc(), Application.id.desc()),
+        lambda ids: db.session.scalars(
+            select(Application).where(Application.id.in_(ids))
+            .options(joinedload(Application.categories))).unique())
+    return render_template("partners/file_applications.html", org=org, page=page)
+
+
+@bp.route("/<int:organisation_id>/documenten")
+@assessor_required
+def documents(organisation_id):
+    org = _organisation(organisation_id)
+    page = paginate(
+        select(Document.id).where(Document.organisation_id == org.id)
+        .order_by(Document.uploaded_at.desc(), Document.id.desc()),
+        lambda ids: db.session.scalars(
+            select(Document).where(Document.id.in_(ids)).options(joinedload(Document.uploaded_by))))
+    return render_template("partners/file_documents.html", org=org, page=page,
+                           today=today_local())
+
+
+@bp.route("/<int:organisation_id>/capaciteit")
+@assessor_required
+def capacity_history(organisation_id):
+    org = _organisation(organisation_id)
+    today = today_local()
+    current_ids = set(db.session.scalars(
+        select(CapacityReport.id).where(CapacityReport.organisation_id == org.id,
+                                        capacity.is_current()).limit(1000)))
+    page = paginate(
+        select(CapacityReport.id).where(CapacityReport.organisation_id == org.id)
+        .order_by(CapacityReport.id.desc()),
+        lambda ids: db.session.scalars(
+            select(CapacityReport).where(CapacityReport.id.in_(ids))
+            .options(joinedload(CapacityReport.category))))
+    return render_template("partners/file_capacity.html", org=org, page=page,
+                           current_ids=current_ids, stale_before=capacity.stale_before(today))
+
+
+@bp.route("/<int:organisation_id>/mails/<int:mail_id>")
+@assessor_required
+def mail(organisation_id, mail_id):
+    org = _organisation(organisation_id)
+    item = db.session.get(OutboxMail, mail_id)
+    if item is None or item.organisation_id != org.id:
+        abort(404)
+    return render_template("partners/file_mail.html", org=org, mail=item)
