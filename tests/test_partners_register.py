@@ -1,0 +1,262 @@
+"""The public register of admitted partners: search and filters, each partner's page, and
+the register as open data (CSV and Open Contracting JSON)."""
+import csv
+import io
+import json
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Admission, AdmissionStatus, Category
+from portal.partners.views import MUNICIPALITIES
+from tests.conftest import ASSESSOR_1, PROVIDER, login
+from tests.test_partners_capacity import (
+    MAX_STATEMENTS,
+    admit,
+    age,
+    count_statements,
+    demo_org,
+    organisation,
+    report,
+)
+
+A = AdmissionStatus
+
+
+def _register_data(app):
+    """Five organisations: active, suspended, admitted without agreement, ended, and one in a
+    village of Geertruidenberg."""
+    with app.app_context():
+        demo = demo_org()  # Breda
+        admit(demo, "pleegzorg", "gezinshuiszorg", admitted_at=datetime(2027, 1, 4, 9))
+        geschorst = organisation("Woongroep Het Anker", "23456789", city="Oosterhout")
+        admit(geschorst, "leefgroepen", status=A.GESCHORST)
+        nieuw = organisation("Kamers op Maat", "34567890", city="Raamsdonksveer",
+                             website="www.kamersopmaat.example")
+        admit(nieuw, "zelfstandigheidstraining", status=A.TOEGELATEN)
+        gestopt = organisation("Gestopt Gezinshuis", "45678901", city="Breda")
+        admit(gestopt, "gezinshuiszorg", status=A.BEEINDIGD)
+        formula = organisation("=HYPERLINK(\"http://x\") Zorg", "56789012", city="Made",
+                               website="javascript:alert(1)")
+        admit(formula, "pleegzorg")
+        db.session.commit()
+        return {"demo": demo.id, "geschorst": geschorst.id, "nieuw": nieuw.id,
+                "gestopt": gestopt.id, "formula": formula.id}
+
+
+def test_register_lists_live_admissions_with_their_state(app, client):
+    ids = _register_data(app)
+    html = client.get("/register").get_data(as_text=True)
+    assert "Stichting Gezinshuis De Linde (demo)" in html
+    assert "Woongroep Het Anker" in html and "Kamers op Maat" in html
+    assert "Gestopt Gezinshuis" not in html  # ended
+    row = html[html.index("Woongroep Het Anker"):]
+    row = row[:row.index("</tr>")]
+    assert "Leefgroepen" in row and "geschorst" in row
+    demo_row = html[html.index("Stichting Gezinshuis De Linde"):]
+    assert "geschorst" not in demo_row[:demo_row.index("</tr>")]
+    assert f'href="/register/{ids["geschorst"]}"' in html
+
+
+def test_register_search_and_filters(app, client):
+    _register_data(app)
+
+    def names(url):
+        html = client.get(url).get_data(as_text=True)
+        return {n for n in ("De Linde", "Het Anker", "Kamers op Maat", "HYPERLINK")
+                if n in html}
+
+    assert names("/register?zoek=anker") == {"Het Anker"}
+    assert names("/register?zoek=34567890") == {"Kamers op Maat"}
+    assert names("/register?zoek=3456 7890") == {"Kamers op Maat"}
+    assert names("/register?zoek=oosterhout") == {"Het Anker"}
+    assert names("/register?categorie=pleegzorg") == {"De Linde", "HYPERLINK"}
+    assert names("/register?gemeente=Breda") == {"De Linde"}
+    # A village belongs to its municipality.
+    assert names("/register?gemeente=Geertruidenberg") == {"Kamers op Maat"}
+    assert names("/register?gemeente=Drimmelen") == {"HYPERLINK"}
+    assert names("/register?gemeente=Drimmelen&categorie=leefgroepen") == set()
+    assert names("/register?gemeente=Atlantis") == {"De Linde", "Het Anker", "Kamers op Maat",
+                                                     "HYPERLINK"}
+    html = client.get("/register?gemeente=Breda&zoek=linde").get_data(as_text=True)
+    # Filters stay in the category tabs and the export links.
+    assert "categorie=pleegzorg&amp;gemeente=Breda&amp;zoek=linde" in html
+    assert "/register/export.csv?gemeente=Breda&amp;zoek=linde" in html
+    assert "nog geen toegelaten aanbieders" in client.get(
+        "/register?gemeente=Altena").get_data(as_text=True)
+    assert list(MUNICIPALITIES) == ["Altena", "Breda", "Drimmelen", "Geertruidenberg",
+                                    "Oosterhout"]
+
+
+def test_register_is_paginated_in_the_database(app, client):
+    with app.app_context():
+        for n in range(55):
+            admit(organisation(f"Aanbieder {n:02d}", f"{60000000 + n}"), "pleegzorg")
+        db.session.commit()
+    first = client.get("/register").get_data(as_text=True)
+    assert "Aanbieder 00" in first and "Aanbieder 49" in first and "Aanbieder 50" not in first
+    assert "Pagina 1 van 2" in first
+    second = client.get("/register?pagina=2").get_data(as_text=True)
+    assert "Aanbieder 54" in second and "Aanbieder 00" not in second
+    assert count_statements(app, client, "/register?gemeente=Breda&zoek=aanbieder") \
+        <= MAX_STATEMENTS
+
+
+def test_partner_page_shows_categories_dates_state_and_contact(app, client):
+    ids = _register_data(app)
+    html = client.get(f"/register/{ids['demo']}").get_data(as_text=True)
+    assert "Stichting Gezinshuis De Linde (demo)" in html
+    assert "Lindelaan 1" in html and "4811 AB Breda" in html
+    assert 'href="mailto:info@delinde.demo.nl"' in html
+    assert "Pleegzorg" in html and "Gezinshuiszorg" in html and "4 januari 2027" in html
+    assert "actief" in html
+    nieuw = client.get(f"/register/{ids['nieuw']}").get_data(as_text=True)
+    assert 'href="https://www.kamersopmaat.example"' in nieuw
+    assert "deelnemersovereenkomst nog niet geaccepteerd" in nieuw
+    formula = client.get(f"/register/{ids['formula']}").get_data(as_text=True)
+    assert 'href="javascript' not in formula and "javascript:alert(1)" in formula
+    assert client.get(f"/register/{ids['gestopt']}").status_code == 404
+    assert client.get("/register/999999").status_code == 404
+
+
+def test_suspension_shows_on_the_partner_page(app, client):
+    from portal.partners import workflow
+    from tests.conftest import ADMIN, user
+
+    ids = _register_data(app)
+    with app.app_context():
+        admission = db.session.scalar(select(Admission).where(
+            Admission.organisation_id == ids["demo"]).join(Category).where(
+            Category.code == "pleegzorg"))
+        workflow.suspend(admission, by=user(ADMIN), reason="Onderzoek.",
+                         starts_on=date.today(), ends_on=date.today() + timedelta(days=30))
+        db.session.commit()
+    html = client.get(f"/register/{ids['demo']}").get_data(as_text=True)
+    assert "geschorst" in html and "tot en met" in html
+    assert "Onderzoek." not in html  # the reason is for the partner and the region only
+    register = client.get("/register?zoek=linde").get_data(as_text=True)
+    assert "badge-geschorst" in register
+
+
+def test_capacity_on_the_partner_page_only_for_staff(app, client):
+    ids = _register_data(app)
+    with app.app_context():
+        fresh = report(demo_org(), location="Breda-Noord", places=2)
+        old = report(demo_org(), location="Teteringen", places=1)
+        age(old, 31)
+        db.session.commit()
+        assert fresh.id
+    url = f"/register/{ids['demo']}"
+    assert "Breda-Noord" not in client.get(url).get_data(as_text=True)
+    provider = app.test_client()
+    login(provider, PROVIDER)
+    assert "Breda-Noord" not in provider.get(url).get_data(as_text=True)
+    staff = app.test_client()
+    login(staff, ASSESSOR_1)
+    html = staff.get(url).get_data(as_text=True)
+    assert "Breda-Noord" in html and "Teteringen" in html and "badge-verouderd" in html
+    assert f'href="/beheer/partners/{ids["demo"]}"' in html
+    assert count_statements(app, staff, url) <= MAX_STATEMENTS
+
+
+def test_csv_export(app, client):
+    _register_data(app)
+    response = client.get("/register/export.csv")
+    assert response.status_code == 200 and response.is_streamed
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert {(r["organisatie"], r["categorie_code"], r["status"]) for r in rows} == {
+        ("Stichting Gezinshuis De Linde (demo)", "pleegzorg", "actief"),
+        ("Stichting Gezinshuis De Linde (demo)", "gezinshuiszorg", "actief"),
+        ("Woongroep Het Anker", "leefgroepen", "geschorst"),
+        ("Kamers op Maat", "zelfstandigheidstraining", "toegelaten"),
+        ("'=HYPERLINK(\"http://x\") Zorg", "pleegzorg", "actief"),  # never a formula
+    }
+    linde = next(r for r in rows if r["categorie_code"] == "pleegzorg"
+                 and r["kvk_nummer"] == "12345678")
+    assert linde["toegelaten_op"] == "2027-01-04" and linde["plaats"] == "Breda"
+    filtered = list(csv.DictReader(io.StringIO(client.get(
+        "/register/export.csv?gemeente=Geertruidenberg").get_data(as_text=True))))
+    assert [r["organisatie"] for r in filtered] == ["Kamers op Maat"]
+
+
+def _ocds(client, url="/register/export.json"):
+    response = client.get(url)
+    assert response.status_code == 200 and response.is_streamed
+    assert response.mimetype == "application/json"
+    return json.loads(response.get_data(as_text=True))
+
+
+def _is_iso(value):
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is not None
+
+
+def test_ocds_release_package(app, client):
+    _register_data(app)
+    package = _ocds(client)
+    assert package["version"] == "1.1" and _is_iso(package["publishedDate"])
+    assert package["uri"].endswith("/register/export.json")
+    release, = package["releases"]
+    for field in ("ocid", "id", "date", "tag", "initiationType"):
+        assert release[field], field
+    assert release["ocid"].startswith("ocds-") and release["initiationType"] == "tender"
+    assert _is_iso(release["date"]) and release["tag"] == ["award"]
+    buyer, *suppliers = release["parties"]
+    assert buyer["roles"] == ["buyer"] and buyer["name"] == "Regio West-Brabant Oost Jeugd"
+    assert release["buyer"] == {"id": buyer["id"], "name": buyer["name"]}
+    by_kvk = {p["identifier"]["id"]: p for p in suppliers}
+    assert set(by_kvk) == {"12345678", "23456789", "34567890", "56789012"}  # not the ended one
+    linde = by_kvk["12345678"]
+    assert linde["id"] == "NL-KVK-12345678" and linde["identifier"]["scheme"] == "NL-KVK"
+    assert linde["roles"] == ["supplier"] and linde["address"]["locality"] == "Breda"
+    assert linde["contactPoint"]["email"] == "info@delinde.demo.nl"
+    assert {a["category"] for a in linde["details"]["admissions"]} == {"pleegzorg",
+                                                                        "gezinshuiszorg"}
+    assert all(_is_iso(a["admittedDate"]) for a in linde["details"]["admissions"])
+    assert "url" not in by_kvk["56789012"]["contactPoint"]  # javascript: is no website
+    assert by_kvk["34567890"]["contactPoint"]["url"] == "https://www.kamersopmaat.example"
+    awards = {a["title"]: a for a in release["awards"]}
+    assert len(release["awards"]) == 4  # one per category with suppliers
+    assert "Kleinschalige woonvormen" not in awards
+    assert {s["id"] for s in awards["Pleegzorg"]["suppliers"]} == {"NL-KVK-12345678",
+                                                                   "NL-KVK-56789012"}
+    assert [s["id"] for s in awards["Leefgroepen"]["suppliers"]] == ["NL-KVK-23456789"]
+    assert awards["Gezinshuiszorg"]["suppliers"] == [{"id": "NL-KVK-12345678",
+                                                      "name": linde["name"]}]
+    assert len({a["id"] for a in release["awards"]}) == 4
+    period = awards["Pleegzorg"]["contractPeriod"]
+    assert period["startDate"] == "2027-01-01T00:00:00+01:00"
+    assert period["endDate"] == "2031-12-31T23:59:59+01:00"
+    assert period["maxExtentDate"] == "2033-12-31T23:59:59+01:00"
+    party_ids = {p["id"] for p in release["parties"]}
+    assert all(s["id"] in party_ids for a in release["awards"] for s in a["suppliers"])
+    # Filters apply as on the page.
+    one = _ocds(client, "/register/export.json?categorie=leefgroepen")["releases"][0]
+    assert [a["title"] for a in one["awards"]] == ["Leefgroepen"]
+    assert [p["identifier"]["id"] for p in one["parties"][1:]] == ["23456789"]
+
+
+def test_exports_of_an_empty_register_are_valid(client):
+    package = _ocds(client)
+    release = package["releases"][0]
+    assert len(release["parties"]) == 1 and release["awards"] == []
+    rows = list(csv.reader(io.StringIO(client.get("/register/export.csv").get_data(as_text=True))))
+    assert len(rows) == 1 and rows[0][0] == "organisatie"
+
+
+def test_exports_stream_a_large_register(app, client):
+    from bench.datagen import populate
+
+    with app.app_context():
+        populate(900)
+        expected = db.session.scalar(select(db.func.count()).select_from(Admission).where(
+            Admission.status.in_(("TOEGELATEN", "ACTIEF", "GESCHORST"))))
+        assert expected > 300
+    rows = list(csv.DictReader(io.StringIO(client.get("/register/export.csv")
+                                           .get_data(as_text=True))))
+    assert len(rows) == expected
+    release = _ocds(client)["releases"][0]
+    assert sum(len(a["suppliers"]) for a in release["awards"]) == expected
+    assert len(release["parties"]) - 1 == len({r["kvk_nummer"] for r in rows})
