@@ -1,4 +1,294 @@
-"""Administration: staff (to be filled)."""
-from flask import Blueprint
+"""Administration: staff accounts of the region and the texts of the portal's mails.
+
+Staff: list, create (with an invitation mail), resend the invitation, deactivate (with the
+open assignments to reassign) and reactivate; the invited user sets a password through a
+signed single-use link (the only page here that is not for administrators). Mail texts:
+every kind of mail, its placeholders, an editor with a preview, and a reset to default.
+The changes themselves live in ``staff_ops`` and ``mail_texts``.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import case, select
+
+from ..accounts.models import User
+from ..auth import admin_required
+from ..errors import DomainError
+from ..extensions import db, limiter
+from ..pagination import paginate
+from ..procedure.models import MailTemplate
+from . import mail_texts
+from . import staff_ops as ops
+from .staff_forms import ActionForm, MailTextForm, SetPasswordForm, StaffForm, VersionOnlyForm
 
 bp = Blueprint("admin_staff", __name__, url_prefix="/beheer")
+
+EXPIRED = "Het formulier is verlopen. Probeer het opnieuw."
+STAFF_FILTERS = {"actief": True, "gedeactiveerd": False, "alle": None}
+
+
+def _show_error(form, exc: DomainError) -> None:
+    """Put a refused change's message on its field, or above the form."""
+    db.session.rollback()
+    name = getattr(exc, "field", None)
+    if name and name in form:
+        form[name].errors = [*form[name].errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
+def _staff(user_id: int) -> User:
+    user = db.session.scalar(select(User).where(User.id == user_id,
+                                                User.role.in_(ops.STAFF_ROLES)))
+    if user is None:
+        abort(404)
+    return user
+
+
+# --- staff accounts ----------------------------------------------------------------------
+
+@bp.route("/medewerkers")
+@admin_required
+def staff():
+    key = request.args.get("status", "actief")
+    if key not in STAFF_FILTERS:
+        key = "actief"
+    ids = select(User.id).where(User.role.in_(ops.STAFF_ROLES))
+    if STAFF_FILTERS[key] is not None:
+        ids = ids.where(User.is_active_account.is_(STAFF_FILTERS[key]))
+    order = (case((User.is_active_account.is_(True), 0), else_=1), User.full_name, User.id)
+    page = paginate(ids.order_by(*order),
+                    lambda page_ids: db.session.scalars(select(User).where(User.id.in_(page_ids))))
+    counts = ops.open_assignment_counts([u.id for u in page.items])
+    return render_template("admin/staff/index.html", page=page, key=key, counts=counts,
+                           pending=ops.invitation_pending)
+
+
+@bp.route("/medewerkers/nieuw", methods=["GET", "POST"])
+@admin_required
+def create_staff():
+    form = StaffForm()
+    if request.method == "GET":
+        form.role.data = "assessor"
+    if form.validate_on_submit():
+        try:
+            user = ops.create_staff(full_name=form.full_name.data, email=form.email.data,
+                                    role=form.role.data, by=current_user)
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Het account van {user.full_name} ({user.role.label}) is aangemaakt. De "
+                  f"uitnodiging om een wachtwoord te kiezen is gestuurd naar {user.email}; de "
+                  f"link is {ops.INVITE_MAX_AGE // 86400} dagen geldig.", "success")
+            return redirect(url_for("admin_staff.staff_member", user_id=user.id))
+    return render_template("admin/staff/new.html", form=form), (422 if form.errors or
+                                                                 form.form_errors else 200)
+
+
+@bp.route("/medewerkers/<int:user_id>")
+@admin_required
+def staff_member(user_id):
+    member = _staff(user_id)
+    return render_template("admin/staff/show.html", member=member,
+                           assignments=ops.open_assignments(member),
+                           pending=ops.invitation_pending(member),
+                           action_form=ActionForm(), max_days=ops.INVITE_MAX_AGE // 86400)
+
+
+@bp.route("/medewerkers/<int:user_id>/deactiveren", methods=["GET", "POST"])
+@admin_required
+def deactivate_staff(user_id):
+    member = _staff(user_id)
+    if not member.is_active_account:
+        flash(f"Het account van {member.full_name} is al gedeactiveerd.", "info")
+        return redirect(url_for("admin_staff.staff_member", user_id=member.id))
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            assignments = ops.deactivate_staff(member, by=current_user)
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            message = f"Het account van {member.full_name} is gedeactiveerd en kan niet meer inloggen."
+            if assignments:
+                message += (f" Er {'staat' if len(assignments) == 1 else 'staan'} nog "
+                            f"{len(assignments)} open "
+                            f"{'aanmelding' if len(assignments) == 1 else 'aanmeldingen'} op "
+                            "naam van dit account: wijs die hieronder opnieuw toe.")
+            flash(message, "success")
+            return redirect(url_for("admin_staff.staff_member", user_id=member.id))
+    return render_template("admin/staff/deactivate.html", member=member, form=form,
+                           assignments=ops.open_assignments(member),
+                           is_self=member.id == current_user.id), (422 if form.form_errors else 200)
+
+
+@bp.route("/medewerkers/<int:user_id>/heractiveren", methods=["POST"])
+@admin_required
+def reactivate_staff(user_id):
+    member = _staff(user_id)
+    if not ActionForm().validate_on_submit():
+        flash(EXPIRED, "error")
+    else:
+        try:
+            ops.reactivate_staff(member, by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Het account van {member.full_name} is weer actief; {member.full_name} kan "
+                  "weer inloggen.", "success")
+    return redirect(url_for("admin_staff.staff_member", user_id=member.id))
+
+
+@bp.route("/medewerkers/<int:user_id>/uitnodiging", methods=["POST"])
+@admin_required
+@limiter.limit("30 per hour")
+def resend_invitation(user_id):
+    member = _staff(user_id)
+    if not ActionForm().validate_on_submit():
+        flash(EXPIRED, "error")
+    else:
+        try:
+            ops.resend_invitation(member, by=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Er is een nieuwe uitnodiging gestuurd naar {member.email}. Eerder "
+                  "gestuurde links werken niet meer.", "success")
+    return redirect(url_for("admin_staff.staff_member", user_id=member.id))
+
+
+@bp.route("/wachtwoord-instellen/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def set_password(token):
+    """The invited staff user chooses a password (no login needed: the link proves it)."""
+    title = "Wachtwoord kiezen"
+
+    def problem(message, next_url=None, next_text=None):
+        db.session.rollback()
+        return render_template("accounts/link_problem.html", title=title, message=message,
+                               next_url=next_url, next_text=next_text), 400
+
+    try:
+        member = ops.check_set_password_token(token)
+    except DomainError as exc:
+        return problem(exc.message, url_for("accounts.login"), "Naar de inlogpagina")
+    if current_user.is_authenticated and current_user.id != member.id:
+        return problem(f"U bent ingelogd als {current_user.email}. Log eerst uit en open daarna "
+                       "de link uit de e-mail opnieuw.")
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            member = ops.set_password(token, password=form.password.data)
+        except DomainError as exc:
+            if getattr(exc, "field", None):
+                _show_error(form, exc)
+            else:
+                return problem(exc.message, url_for("accounts.login"), "Naar de inlogpagina")
+        else:
+            db.session.commit()
+            flash("Uw wachtwoord is opgeslagen. Log nu in met uw e-mailadres en dit wachtwoord.",
+                  "success")
+            return redirect(url_for("accounts.login", email=member.email))
+    return render_template("admin/staff/set_password.html", form=form, member=member), (
+        422 if form.errors or form.form_errors else 200)
+
+
+# --- mail texts ----------------------------------------------------------------------------
+
+def _kind(kind: str) -> mail_texts.MailKind:
+    spec = mail_texts.spec(kind)
+    if spec is None or kind not in mail_texts.mail_kinds():
+        abort(404)
+    return spec
+
+
+@bp.route("/mailteksten")
+@admin_required
+def mail_texts_index():
+    rows = {row.kind: (row, name) for row, name in db.session.execute(
+        select(MailTemplate, User.full_name).outerjoin(User, User.id == MailTemplate.updated_by_id))}
+    kinds = [(kind, mail_texts.spec(kind), rows.get(kind)) for kind in mail_texts.mail_kinds()]
+    return render_template("admin/mail/index.html", kinds=kinds)
+
+
+def _edit_page(spec, form, row, *, preview=None, status=200):
+    response = render_template(
+        "admin/mail/edit.html", spec=spec, form=form, row=row, preview=preview,
+        updated_by=db.session.get(User, row.updated_by_id) if row and row.updated_by_id else None)
+    headers = {}
+    if preview is not None:
+        # The preview's HTML sits in a sandboxed srcdoc frame (no scripts, no same origin);
+        # the mail layout styles with style attributes, which this page then allows.
+        headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'self'")
+    return response, status, headers
+
+
+@bp.route("/mailteksten/<kind>", methods=["GET", "POST"])
+@admin_required
+def mail_text(kind):
+    spec = _kind(kind)
+    row = mail_texts.custom_template(kind)
+    form = MailTextForm()
+    if request.method == "GET":
+        texts = ({"subject": row.subject, "body_text": row.body_text, "body_html": row.body_html}
+                 if row else mail_texts.default_texts(kind))
+        form.subject.data = texts["subject"]
+        form.body_text.data = texts["body_text"]
+        form.body_html.data = texts["body_html"]
+        form.version.data = mail_texts.version_of(row)
+        return _edit_page(spec, form, row)
+    if not form.validate_on_submit():
+        return _edit_page(spec, form, row, status=422)
+    texts = {"subject": form.subject.data, "body_text": form.body_text.data,
+             "body_html": form.body_html.data}
+    try:
+        if request.form.get("action") == "voorbeeld":
+            preview = mail_texts.render_sample(kind, texts)
+            return _edit_page(spec, form, row, preview=preview)
+        mail_texts.save_text(kind, **texts, by=current_user, expected_version=form.version.data)
+    except mail_texts.MailTextError as exc:
+        db.session.rollback()
+        for field, message in exc.errors:
+            form[field].errors = [*form[field].errors, message]
+        return _edit_page(spec, form, row, status=422)
+    except DomainError as exc:
+        db.session.rollback()
+        form.form_errors.append(exc.message)
+        return _edit_page(spec, form, mail_texts.custom_template(kind), status=409)
+    db.session.commit()
+    flash(f"De tekst van de e-mail ‘{spec.title}’ is opgeslagen. Nieuwe e-mails van deze soort "
+          "krijgen deze tekst.", "success")
+    return redirect(url_for("admin_staff.mail_text", kind=kind))
+
+
+@bp.route("/mailteksten/<kind>/standaard", methods=["GET", "POST"])
+@admin_required
+def reset_mail_text(kind):
+    spec = _kind(kind)
+    row = mail_texts.custom_template(kind)
+    if row is None:
+        flash(f"De e-mail ‘{spec.title}’ gebruikt al de standaardtekst.", "info")
+        return redirect(url_for("admin_staff.mail_text", kind=kind))
+    form = VersionOnlyForm()
+    if request.method == "GET":
+        form.version.data = mail_texts.version_of(row)
+    elif form.validate_on_submit():
+        try:
+            mail_texts.reset_text(kind, by=current_user, expected_version=form.version.data)
+        except DomainError as exc:
+            _show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"De e-mail ‘{spec.title}’ gebruikt weer de standaardtekst.", "success")
+            return redirect(url_for("admin_staff.mail_text", kind=kind))
+    return render_template("admin/mail/reset.html", spec=spec, form=form, row=row), (
+        409 if form.form_errors else 200)

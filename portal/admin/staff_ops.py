@@ -1,0 +1,197 @@
+"""Staff accounts of the region (assessors and administrators): create with an invitation
+to set a password, resend the invitation, deactivate and reactivate.
+
+A new staff user gets an unusable random password hash; the invitation link carries a
+fingerprint of that hash, so the link works once (setting the password changes the hash)
+and a resent invitation makes the earlier link useless. The link is valid for 7 days.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from .. import audit, notifications
+from ..accounts.models import Role, User
+from ..accounts.passwords import hash_password
+from ..accounts.tokens import TokenError, make_token, read_token
+from ..accounts.workflow import FieldError, find_user_by_email, normalise_email
+from ..applications.models import Application, Status
+from ..errors import DomainError, NotPermitted
+from ..extensions import db
+from ..timeutil import utcnow
+from ..urls import portal_url
+
+PURPOSE = "staff-set-password"
+INVITE_MAX_AGE = 7 * 24 * 3600  # the link is valid for 7 days
+STAFF_ROLES = (Role.ASSESSOR, Role.ADMIN)
+OPEN_STATES = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
+               Status.BESLUIT_VOORGESTELD)
+
+
+def _require_admin(by: User) -> None:
+    if not (by is not None and by.is_admin and by.is_active):
+        raise NotPermitted("Alleen een contractbeheerder kan accounts van medewerkers beheren.")
+
+
+def _require_staff(user: User) -> None:
+    if user.role not in STAFF_ROLES:
+        raise NotPermitted("Dit is geen account van een medewerker van de regio.")
+
+
+def _unusable_password() -> str:
+    return hash_password(secrets.token_urlsafe(32))
+
+
+def _fingerprint(user: User) -> str:
+    """Changes with every new password hash, and tells nothing about the hash itself."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:24]
+
+
+def invitation_pending(user: User) -> bool:
+    """The staff user has not chosen a password yet (the link confirms the address)."""
+    return user.role in STAFF_ROLES and user.email_confirmed_at is None
+
+
+def set_password_token(user: User) -> str:
+    return make_token(PURPOSE, {"uid": user.id, "email": user.email, "fp": _fingerprint(user)})
+
+
+def _queue_invitation(user: User, by: User) -> None:
+    days = INVITE_MAX_AGE // (24 * 3600)
+    notifications.queue(
+        "staff_invitation", user.email,
+        subject="Uw account voor het portaal Wonen met begeleiding",
+        user=user,
+        name=user.full_name, email=user.email, role=user.role.label, inviter=by.full_name,
+        link=portal_url("admin_staff.set_password", token=set_password_token(user)), days=days,
+    )
+
+
+def create_staff(*, full_name: str, email: str, role: Role | str, by: User) -> User:
+    """Create an assessor or administrator and mail the invitation to set a password."""
+    _require_admin(by)
+    try:
+        role = Role(role)
+    except ValueError:
+        role = None
+    if role not in STAFF_ROLES:
+        raise FieldError("role", "Kies de rol: beoordelaar of contractbeheerder.")
+    full_name = " ".join((full_name or "").split())
+    if not full_name:
+        raise FieldError("full_name", "Vul de naam in.")
+    email = normalise_email(email)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        if existing.role in STAFF_ROLES:
+            message = ("Er bestaat al een account van een medewerker met dit e-mailadres."
+                       + ("" if existing.is_active_account
+                          else " Het is gedeactiveerd; heractiveer het op de pagina van dat account."))
+        else:
+            message = "Dit e-mailadres hoort bij een account van een aanbieder."
+        raise FieldError("email", message)
+    user = User(email=email, full_name=full_name, role=role,
+                password_hash=_unusable_password(), email_confirmed_at=None,
+                is_active_account=True)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("staff_created", user, actor=by, detail=f"email={email} role={role.value}")
+    _queue_invitation(user, by)
+    return user
+
+
+def resend_invitation(user: User, *, by: User) -> None:
+    """A new link for a staff user who has not chosen a password yet; earlier links die."""
+    _require_admin(by)
+    _require_staff(user)
+    if not user.is_active_account:
+        raise DomainError("Dit account is gedeactiveerd. Heractiveer het eerst.")
+    if not invitation_pending(user):
+        raise DomainError(f"{user.full_name} heeft al een wachtwoord gekozen. Is het "
+                          "vergeten, dan kan die zelf een nieuw wachtwoord aanvragen op de "
+                          "inlogpagina.")
+    user.password_hash = _unusable_password()
+    audit.record("staff_invitation_resent", user, actor=by, detail=f"email={user.email}")
+    _queue_invitation(user, by)
+
+
+def check_set_password_token(token: str) -> User:
+    """The staff user a link is for, if it can still be used; else a clear DomainError."""
+    try:
+        data = read_token(PURPOSE, token, INVITE_MAX_AGE)
+    except TokenError as exc:
+        if exc.expired:
+            raise DomainError("Deze link is verlopen: hij was 7 dagen geldig. Vraag een "
+                              "contractbeheerder om een nieuwe uitnodiging.") from exc
+        raise DomainError("Deze link is ongeldig. Controleer of u de hele link uit de e-mail "
+                          "heeft gebruikt.") from exc
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or user.role not in STAFF_ROLES or user.email != data.get("email"):
+        raise DomainError("Deze link hoort niet (meer) bij een account.")
+    if not user.is_active_account:
+        raise DomainError("Dit account is gedeactiveerd. Neem contact op met een "
+                          "contractbeheerder.")
+    if _fingerprint(user) != data.get("fp"):
+        raise DomainError("Deze link is al gebruikt of vervangen door een nieuwere uitnodiging. "
+                          "Heeft u al een wachtwoord gekozen? Log dan in.")
+    return user
+
+
+def set_password(token: str, *, password: str) -> User:
+    """Set the password from the invitation link (once); the link proves the address."""
+    user = check_set_password_token(token)
+    if len(password or "") < 12:
+        raise FieldError("password", "Kies een wachtwoord van minstens 12 tekens.")
+    user.password_hash = hash_password(password)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    audit.record("staff_password_set", user, actor=user)
+    return user
+
+
+def open_assignments(user: User) -> list[Application]:
+    """Applications assigned to ``user`` that are still open, oldest deadline first."""
+    return db.session.scalars(
+        select(Application)
+        .where(Application.assessor_id == user.id, Application.status.in_(OPEN_STATES))
+        .options(joinedload(Application.organisation))
+        .order_by(Application.decision_due, Application.id)
+    ).all()
+
+
+def open_assignment_counts(user_ids: list[int]) -> dict[int, int]:
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(Application.assessor_id, func.count())
+        .where(Application.assessor_id.in_(user_ids), Application.status.in_(OPEN_STATES))
+        .group_by(Application.assessor_id))
+    return {uid: n for uid, n in rows}
+
+
+def deactivate_staff(user: User, *, by: User) -> list[Application]:
+    """The account can no longer log in; returns its open assignments, to reassign."""
+    _require_admin(by)
+    _require_staff(user)
+    if user.id == by.id:
+        raise DomainError("U kunt uw eigen account niet deactiveren. Vraag een andere "
+                          "contractbeheerder om dat te doen.")
+    if not user.is_active_account:
+        raise DomainError(f"Het account van {user.full_name} is al gedeactiveerd.")
+    assignments = open_assignments(user)
+    user.is_active_account = False
+    audit.record("staff_deactivated", user, actor=by, from_state="actief",
+                 to_state="gedeactiveerd", detail=f"open assignments={len(assignments)}")
+    return assignments
+
+
+def reactivate_staff(user: User, *, by: User) -> None:
+    _require_admin(by)
+    _require_staff(user)
+    if user.is_active_account:
+        raise DomainError(f"Het account van {user.full_name} is al actief.")
+    user.is_active_account = True
+    audit.record("staff_reactivated", user, actor=by, from_state="gedeactiveerd",
+                 to_state="actief")
