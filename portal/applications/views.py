@@ -169,7 +169,9 @@ def new():
     if procedure is None:
         abort(404)
     categories = db.session.scalars(
-        select(Category).where(Category.procedure_id == procedure.id).order_by(Category.position)
+        select(Category).where(Category.procedure_id == procedure.id,
+                               Category.is_active.is_(True))  # deactivated: not offered
+        .order_by(Category.position)
     ).all()
     blocked = workflow.blocked_categories(current_user.organisation)
     form = NewApplicationForm()

@@ -98,6 +98,12 @@ def create_application(procedure: Procedure, categories: list[Category], *, by: 
         raise DomainError("Kies minstens één categorie.")
     if any(c.procedure_id != procedure.id for c in categories):
         raise DomainError("Een gekozen categorie hoort niet bij deze procedure.")
+    inactive = [c.name for c in categories if not c.is_active]
+    if inactive:  # a deactivated category takes no new applications (its admissions stay)
+        raise DomainError(
+            "U kunt zich niet meer aanmelden voor " + ", ".join(inactive) + ": de regio neemt "
+            + ("in deze categorie" if len(inactive) == 1 else "in deze categorieën")
+            + " geen nieuwe aanmeldingen aan.")
     blocked = blocked_categories(by.organisation)
     clashes = [f"{c.name} ({blocked[c.id]})" for c in categories if c.id in blocked]
     if clashes:
