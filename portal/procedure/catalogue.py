@@ -41,10 +41,14 @@ CATEGORIES = [
     ("leefgroepen", "Leefgroepen", "Wonen in een leefgroep met 24/7 begeleiding."),
 ]
 
+# Product code, name, category code. The three codes move over from the current
+# "Pleeg- en gezinshuiszorg" agreement (seed 004, §12). The category of each is our
+# assumption (44A06 and 44A07 foster care, 44A08 family homes): the region confirms the
+# mapping, and administrators can change it in the portal.
 PRODUCTS = [
-    ("44A06", "Product 44A06 (uit de overeenkomst Pleeg- en gezinshuiszorg)"),
-    ("44A07", "Product 44A07 (uit de overeenkomst Pleeg- en gezinshuiszorg)"),
-    ("44A08", "Product 44A08 (uit de overeenkomst Pleeg- en gezinshuiszorg)"),
+    ("44A06", "Product 44A06 (uit de overeenkomst Pleeg- en gezinshuiszorg)", "pleegzorg"),
+    ("44A07", "Product 44A07 (uit de overeenkomst Pleeg- en gezinshuiszorg)", "pleegzorg"),
+    ("44A08", "Product 44A08 (uit de overeenkomst Pleeg- en gezinshuiszorg)", "gezinshuiszorg"),
 ]
 
 _PDF = "Bewijsstuk (PDF)"

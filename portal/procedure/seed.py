@@ -53,8 +53,12 @@ def seed_reference() -> Procedure:
             Category, {"procedure_id": procedure.id, "code": code},
             {"name": name, "description": description, "position": position},
         )
-    for code, name in catalogue.PRODUCTS:
-        _get_or_create(Product, {"procedure_id": procedure.id, "code": code}, {"name": name})
+    for code, name, category_code in catalogue.PRODUCTS:
+        category_id = categories[category_code].id
+        product = _get_or_create(Product, {"procedure_id": procedure.id, "code": code},
+                                 {"name": name, "category_id": category_id})
+        if product.category_id is None:  # seeded before products had a category
+            product.category_id = category_id
 
     version = db.session.scalar(
         select(CatalogueVersion).filter_by(procedure_id=procedure.id, number=1)
