@@ -1,4 +1,631 @@
-"""Administration: procedure (to be filled)."""
-from flask import Blueprint
+"""Administration: the procedure's settings and public documents, its categories, and its
+products and tariffs (P×Q). The changes themselves live in ``procedure_ops``.
+
+Every route here is for administrators, except the public download of a procedure
+document (``/procedure/documenten/<kind>``), which is added to the application outside
+the /beheer prefix of this blueprint.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from werkzeug.routing import BuildError
+
+from ..applications import storage
+from ..audit.models import AuditEvent
+from ..auth import admin_required
+from ..errors import DomainError, ValidationFailed
+from ..extensions import db
+from ..pagination import paginate
+from ..partners.models import Admission, AdmissionStatus
+from ..procedure.models import Category, Procedure, ProcedureDocument, Product, Tariff
+from ..procedure.seed import current_procedure
+from . import procedure_ops as ops
+from .procedure_forms import (
+    ActionForm,
+    CategoryForm,
+    DocumentForm,
+    MoveForm,
+    OpenForm,
+    ProductForm,
+    PublishForm,
+    SettingsForm,
+    index_form,
+    tariffs_form,
+)
 
 bp = Blueprint("admin_procedure", __name__, url_prefix="/beheer")
+
+HISTORY_LIMIT = 20
+EXPIRED = "Het formulier is verlopen; u ziet nu de actuele stand. Probeer het opnieuw."
+LIVE_ADMISSIONS = (AdmissionStatus.TOEGELATEN, AdmissionStatus.ACTIEF, AdmissionStatus.GESCHORST)
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def _procedure() -> Procedure:
+    procedure = current_procedure()
+    if procedure is None:
+        abort(404)
+    return procedure
+
+
+def _attach(form, errors) -> None:
+    """Put each (field, message) next to its field; the rest goes to the summary."""
+    for name, message in errors:
+        field = form._fields.get(name)
+        if field is None or name in ("csrf_token", "version"):
+            form.form_errors.append(message)
+        else:
+            field.errors = list(field.errors) + [message]
+
+
+def _refuse(form, exc: DomainError, fingerprint=None) -> None:
+    """Show why the operation refused the form; the typed input stays in the form.
+
+    ``fingerprint``: a function giving the current fingerprint; after a stale form the
+    form carries it, so that saving again overwrites, knowingly."""
+    db.session.rollback()
+    if isinstance(exc, ValidationFailed):
+        _attach(form, exc.errors)
+    else:
+        form.form_errors.append(exc.message)
+    if isinstance(exc, ops.StaleForm) and fingerprint is not None:
+        form.version.data = fingerprint()
+        form.version.raw_data = [str(form.version.data)]
+
+
+def _history(object_type: str, object_id: int) -> list[AuditEvent]:
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == object_type,
+                                 AuditEvent.object_id == object_id)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(HISTORY_LIMIT)))
+
+
+def _term_url() -> str | None:
+    """The page where extension options are exercised (the partners part), if present."""
+    try:
+        return url_for("partners_partner.term")
+    except BuildError:
+        return None
+
+
+# --- procedure settings ---------------------------------------------------------------------------
+
+def _render_settings(procedure, form, locked, status=200):
+    return render_template(
+        "admin/procedure/settings.html", procedure=procedure, form=form, locked=locked,
+        term_url=_term_url(), history=_history(Procedure.__tablename__, procedure.id),
+        history_limit=HISTORY_LIMIT), status
+
+
+@bp.route("/procedure", methods=["GET", "POST"])
+@admin_required
+def settings():
+    procedure = _procedure()
+    locked = ops.term_locked(procedure)
+    if request.method == "GET":
+        form = SettingsForm(formdata=None, obj=procedure,
+                            data={"version": ops.settings_fingerprint(procedure)})
+    else:
+        form = SettingsForm()
+    if locked:
+        del form.term_start
+        del form.term_end
+    if request.method == "GET":
+        return _render_settings(procedure, form, locked)
+    valid = form.validate()
+    new = ops.Settings.of(procedure)
+    for name in ops.SETTING_FIELDS:
+        if name in form:
+            setattr(new, name, form[name].data)
+    if not valid:  # the rules of the fields that could be read, all in one go
+        unread = {name for name in ops.SETTING_FIELDS if name in form and form[name].errors}
+        _attach(form, ops.check_settings(procedure, new, skip=unread))
+        return _render_settings(procedure, form, locked, 422)
+    try:
+        changed = ops.update_settings(procedure, new, by=current_user,
+                                      fingerprint=form.version.data)
+        db.session.commit()
+    except DomainError as exc:
+        _refuse(form, exc, lambda: ops.settings_fingerprint(_procedure()))
+        procedure = _procedure()
+        return _render_settings(procedure, form, ops.term_locked(procedure), 422)
+    flash("De instellingen zijn opgeslagen." if changed else "Er was niets gewijzigd.",
+          "success")
+    return redirect(url_for("admin_procedure.settings"))
+
+
+@bp.route("/procedure/aanmelden", methods=["GET", "POST"])
+@admin_required
+def opening():
+    procedure = _procedure()
+    if request.method == "GET":
+        form = OpenForm(formdata=None, data={
+            "state": "open" if procedure.is_open else "gesloten",
+            "closed_notice": procedure.closed_notice, "reopens_on": procedure.reopens_on,
+            "version": ops.settings_fingerprint(procedure)})
+        return render_template("admin/procedure/opening.html", procedure=procedure, form=form)
+    form = OpenForm()
+    if form.validate():
+        try:
+            changed = ops.set_applications_open(
+                procedure, form.state.data == "open", by=current_user,
+                notice=form.closed_notice.data, reopens_on=form.reopens_on.data,
+                fingerprint=form.version.data)
+            db.session.commit()
+        except DomainError as exc:
+            _refuse(form, exc, lambda: ops.settings_fingerprint(_procedure()))
+        else:
+            if not changed:
+                flash("Er was niets gewijzigd.", "success")
+            elif procedure.is_open:
+                flash("Aanmelden is open: aanbieders kunnen zich weer aanmelden.", "success")
+            else:
+                flash("Aanmelden is gesloten. De mededeling staat op de openbare pagina.",
+                      "success")
+            return redirect(url_for("admin_procedure.settings"))
+    return render_template("admin/procedure/opening.html", procedure=_procedure(),
+                           form=form), 422
+
+
+# --- public documents --------------------------------------------------------------------------
+
+def _document_forms(documents, failed: tuple[str, DocumentForm] | None = None):
+    forms = {}
+    for kind, default_title in ops.DOCUMENT_KINDS.items():
+        if failed and failed[0] == kind:
+            forms[kind] = failed[1]
+        else:
+            current = documents.get(kind)
+            forms[kind] = DocumentForm(formdata=None, prefix=kind, data={
+                "title": current.title if current else default_title})
+    return forms
+
+
+def _render_documents(procedure, failed=None, status=200):
+    documents = ops.procedure_documents(procedure)
+    return render_template(
+        "admin/procedure/documents.html", procedure=procedure, documents=documents,
+        kinds=ops.DOCUMENT_KINDS, forms=_document_forms(documents, failed),
+        action_form=ActionForm(), max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024),
+    ), status
+
+
+@bp.route("/procedure/documenten")
+@admin_required
+def documents():
+    return _render_documents(_procedure())
+
+
+@bp.route("/procedure/documenten/<kind>", methods=["POST"])
+@admin_required
+def upload_document(kind):
+    if kind not in ops.DOCUMENT_KINDS:
+        abort(404)
+    procedure = _procedure()
+    form = DocumentForm(prefix=kind)
+    if form.validate():
+        try:
+            ops.publish_document(procedure, kind, title=form.title.data,
+                                 file_storage=form.file.data, by=current_user,
+                                 max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
+            db.session.commit()
+        except DomainError as exc:
+            _refuse(form, exc)
+        else:
+            flash(f"{ops.DOCUMENT_KINDS[kind]} is gepubliceerd op de openbare pagina.", "success")
+            return redirect(url_for("admin_procedure.documents"))
+    return _render_documents(_procedure(), (kind, form), 422)
+
+
+@bp.route("/procedure/documenten/<kind>/intrekken", methods=["POST"])
+@admin_required
+def withdraw_document(kind):
+    if kind not in ops.DOCUMENT_KINDS:
+        abort(404)
+    if not ActionForm().validate():
+        flash(EXPIRED, "error")
+        return redirect(url_for("admin_procedure.documents"))
+    try:
+        ops.withdraw_document(_procedure(), kind, by=current_user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(f"{ops.DOCUMENT_KINDS[kind]} staat niet meer op de openbare pagina.", "success")
+    return redirect(url_for("admin_procedure.documents"))
+
+
+def public_document(kind):
+    """The published PDF of the procedure, for anyone (no login)."""
+    procedure = current_procedure()
+    if procedure is None or kind not in ops.DOCUMENT_KINDS:
+        abort(404)
+    row = db.session.scalar(
+        select(ProcedureDocument).where(ProcedureDocument.procedure_id == procedure.id,
+                                        ProcedureDocument.kind == kind)
+        .options(joinedload(ProcedureDocument.document)))
+    if row is None:
+        abort(404)
+    path = storage.path_for(row.document)
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=row.document.original_name, max_age=0)
+
+
+@bp.record_once
+def _public_routes(state):
+    # The blueprint's /beheer prefix must not apply to the public download.
+    state.app.add_url_rule("/procedure/documenten/<kind>", "procedure_document",
+                           public_document)
+
+
+# --- categories ------------------------------------------------------------------------------
+
+def _category(category_id: int) -> Category:
+    category = db.session.get(Category, category_id)
+    if category is None or category.procedure_id != _procedure().id:
+        abort(404)
+    return category
+
+
+@bp.route("/categorieen")
+@admin_required
+def categories():
+    procedure = _procedure()
+    rows = list(db.session.scalars(
+        select(Category).where(Category.procedure_id == procedure.id)
+        .order_by(Category.position, Category.id)))
+    admissions = dict(db.session.execute(
+        select(Admission.category_id, func.count(Admission.id))
+        .join(Category, Category.id == Admission.category_id)
+        .where(Category.procedure_id == procedure.id, Admission.status.in_(LIVE_ADMISSIONS))
+        .group_by(Admission.category_id)).all())
+    products = dict(db.session.execute(
+        select(Product.category_id, func.count(Product.id))
+        .where(Product.procedure_id == procedure.id).group_by(Product.category_id)).all())
+    return render_template("admin/procedure/categories.html", categories=rows,
+                           admissions=admissions, products=products, move_form=MoveForm(),
+                           action_form=ActionForm())
+
+
+@bp.route("/categorieen/nieuw", methods=["GET", "POST"])
+@admin_required
+def add_category():
+    procedure = _procedure()
+    form = CategoryForm()
+    if request.method == "POST" and form.validate():
+        try:
+            category = ops.add_category(procedure, name=form.name.data,
+                                        description=form.description.data, by=current_user)
+            name = category.name
+            db.session.commit()
+        except DomainError as exc:
+            _refuse(form, exc)
+        except IntegrityError:  # two administrators added the same name at once
+            db.session.rollback()
+            form.name.errors = ["Deze categorie is intussen al toegevoegd."]
+        else:
+            flash(f"De categorie {name} is toegevoegd, onderaan de lijst.", "success")
+            return redirect(url_for("admin_procedure.categories"))
+    return render_template("admin/procedure/category_form.html", form=form, category=None), \
+        (422 if request.method == "POST" else 200)
+
+
+@bp.route("/categorieen/<int:category_id>", methods=["GET", "POST"])
+@admin_required
+def edit_category(category_id):
+    category = _category(category_id)
+    if request.method == "GET":
+        form = CategoryForm(formdata=None, obj=category,
+                            data={"version": ops.category_fingerprint(category)})
+        return render_template("admin/procedure/category_form.html", form=form,
+                               category=category)
+    form = CategoryForm()
+    if form.validate():
+        try:
+            changed = ops.update_category(category, name=form.name.data,
+                                          description=form.description.data, by=current_user,
+                                          fingerprint=form.version.data)
+            db.session.commit()
+        except DomainError as exc:
+            _refuse(form, exc, lambda: ops.category_fingerprint(_category(category_id)))
+        else:
+            flash("De categorie is gewijzigd." if changed else "Er was niets gewijzigd.",
+                  "success")
+            return redirect(url_for("admin_procedure.categories"))
+    return render_template("admin/procedure/category_form.html", form=form,
+                           category=_category(category_id)), 422
+
+
+@bp.route("/categorieen/<int:category_id>/verplaatsen", methods=["POST"])
+@admin_required
+def move_category(category_id):
+    category = _category(category_id)
+    form = MoveForm()
+    if not form.validate():
+        flash(EXPIRED, "error")
+    else:
+        try:
+            ops.move_category(category, form.direction.data, by=current_user)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+    return redirect(url_for("admin_procedure.categories") + f"#categorie-{category_id}")
+
+
+@bp.route("/categorieen/<int:category_id>/deactiveren", methods=["POST"])
+@admin_required
+def deactivate_category(category_id):
+    return _set_active(category_id, False)
+
+
+@bp.route("/categorieen/<int:category_id>/activeren", methods=["POST"])
+@admin_required
+def reactivate_category(category_id):
+    return _set_active(category_id, True)
+
+
+def _set_active(category_id: int, active: bool):
+    category = _category(category_id)
+    if not ActionForm().validate():
+        flash(EXPIRED, "error")
+        return redirect(url_for("admin_procedure.categories"))
+    name = category.name
+    try:
+        ops.set_category_active(category, active, by=current_user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(f"De categorie {name} is weer actief: aanbieders kunnen zich ervoor aanmelden."
+              if active else
+              f"De categorie {name} is gedeactiveerd: nieuwe aanmeldingen ervoor zijn niet "
+              "meer mogelijk. Bestaande toelatingen blijven.", "success")
+    return redirect(url_for("admin_procedure.categories") + f"#categorie-{category_id}")
+
+
+# --- products ---------------------------------------------------------------------------------
+
+def _product(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if product is None or product.procedure_id != _procedure().id:
+        abort(404)
+    return product
+
+
+def _category_choices(form: ProductForm, procedure: Procedure) -> None:
+    rows = db.session.scalars(select(Category).where(Category.procedure_id == procedure.id)
+                              .order_by(Category.position, Category.id))
+    form.category_id.choices = [("", "Kies een categorie")] + [
+        (c.id, c.name if c.is_active else f"{c.name} (gedeactiveerd)") for c in rows]
+
+
+def _spec(form: ProductForm) -> ops.ProductSpec:
+    return ops.ProductSpec(code=form.code.data, name=form.name.data, unit=form.unit.data,
+                           category_id=form.category_id.data)
+
+
+@bp.route("/producten")
+@admin_required
+def products():
+    procedure = _procedure()
+    year = ops.public_tariff_year(procedure)
+    ids = (select(Product.id).outerjoin(Category, Category.id == Product.category_id)
+           .where(Product.procedure_id == procedure.id)
+           .order_by(func.coalesce(Category.position, 1_000_000), Product.code, Product.id))
+    page = paginate(ids, lambda page_ids: db.session.scalars(
+        select(Product).where(Product.id.in_(page_ids)).options(joinedload(Product.category))))
+    tariffs = ops.tariffs_by_product(procedure, [year])
+    return render_template("admin/procedure/products.html", page=page, year=year,
+                           tariffs=tariffs)
+
+
+@bp.route("/producten/nieuw", methods=["GET", "POST"])
+@admin_required
+def add_product():
+    procedure = _procedure()
+    form = ProductForm()
+    _category_choices(form, procedure)
+    if request.method == "POST" and form.validate():
+        try:
+            product = ops.add_product(procedure, _spec(form), by=current_user)
+            code = product.code
+            db.session.commit()
+        except DomainError as exc:
+            _refuse(form, exc)
+        except IntegrityError:  # the same code added at the same moment
+            db.session.rollback()
+            form.code.errors = ["Deze productcode is intussen al in gebruik."]
+        else:
+            flash(f"Product {code} is toegevoegd. Vul daarna de tarieven in.", "success")
+            return redirect(url_for("admin_procedure.products"))
+        _category_choices(form, _procedure())
+    return render_template("admin/procedure/product_form.html", form=form, product=None), \
+        (422 if request.method == "POST" else 200)
+
+
+@bp.route("/producten/<int:product_id>", methods=["GET", "POST"])
+@admin_required
+def edit_product(product_id):
+    procedure = _procedure()
+    product = _product(product_id)
+    if request.method == "GET":
+        form = ProductForm(formdata=None, obj=product,
+                           data={"version": ops.product_fingerprint(product)})
+        _category_choices(form, procedure)
+        return render_template("admin/procedure/product_form.html", form=form, product=product)
+    form = ProductForm()
+    _category_choices(form, procedure)
+    if form.validate():
+        try:
+            changed = ops.update_product(product, _spec(form), by=current_user,
+                                         fingerprint=form.version.data)
+            db.session.commit()
+        except DomainError as exc:
+            _refuse(form, exc, lambda: ops.product_fingerprint(_product(product_id)))
+        except IntegrityError:
+            db.session.rollback()
+            form.code.errors = ["Deze productcode is intussen al in gebruik."]
+        else:
+            flash("Het product is gewijzigd." if changed else "Er was niets gewijzigd.",
+                  "success")
+            return redirect(url_for("admin_procedure.products"))
+        _category_choices(form, _procedure())
+    return render_template("admin/procedure/product_form.html", form=form,
+                           product=_product(product_id)), 422
+
+
+# --- tariffs ----------------------------------------------------------------------------------
+
+def _year(procedure: Procedure, year: int) -> int:
+    if year not in ops.tariff_years(procedure):
+        abort(404)
+    return year
+
+
+@bp.route("/tarieven")
+@admin_required
+def tariffs():
+    procedure = _procedure()
+    years = ops.tariff_years(procedure)
+    products = ops.products_of(procedure)
+    rows = db.session.execute(
+        select(Tariff.year, Tariff.published_at.is_not(None), func.count())
+        .join(Product, Product.id == Tariff.product_id)
+        .where(Product.procedure_id == procedure.id, Product.is_active.is_(True))
+        .group_by(Tariff.year, Tariff.published_at.is_not(None))).all()
+    counts = {}
+    for year, published, n in rows:
+        counts.setdefault(year, {"published": 0, "draft": 0})[
+            "published" if published else "draft"] += n
+    return render_template("admin/procedure/tariffs.html", years=years, counts=counts,
+                           product_count=len(products),
+                           current_year=ops.public_tariff_year(procedure))
+
+
+def _render_year(procedure, year, *, form=None, idx_form=None, status=200):
+    products = ops.products_of(procedure)
+    tariffs = ops.tariffs_by_product(procedure, [year - 1, year])
+    fingerprint = ops.tariffs_fingerprint(procedure, year)
+    if form is None:
+        form = tariffs_form(products, {
+            p.id: _price_text(tariffs[(p.id, year)].price)
+            for p in products if (p.id, year) in tariffs})
+        form.version.data = fingerprint
+    if idx_form is None:
+        idx_form = index_form(products)
+        idx_form.version.data = fingerprint
+    rows = []
+    for p in products:
+        base, new = tariffs.get((p.id, year - 1)), tariffs.get((p.id, year))
+        change = None
+        if base is not None and new is not None and base.price:
+            change = ((Decimal(new.price) - Decimal(base.price)) * 100 / Decimal(base.price)
+                      ).quantize(Decimal("0.01"))
+        rows.append({"product": p, "base": base, "new": new, "change": change})
+    drafts = sum(1 for r in rows if r["new"] is not None and r["new"].published_at is None)
+    missing = [r["product"].code for r in rows if r["new"] is None]
+    return render_template(
+        "admin/procedure/tariff_year.html", procedure=procedure, year=year, rows=rows,
+        form=form, idx_form=idx_form, publish_form=PublishForm(formdata=None, data={
+            "version": fingerprint}), drafts=drafts, missing=missing,
+        has_base=(year - 1) in ops.tariff_years(procedure),
+        years=ops.tariff_years(procedure)), status
+
+
+def _price_text(price) -> str:
+    """A stored price as a Dutch amount for the input: 1234.5 -> '1.234,50'."""
+    return f"{Decimal(price).quantize(ops.CENT):,}".replace(",", " ").replace(".", ",") \
+        .replace(" ", ".")
+
+
+@bp.route("/tarieven/<int:year>", methods=["GET", "POST"])
+@admin_required
+def tariff_year(year):
+    procedure = _procedure()
+    _year(procedure, year)
+    if request.method == "GET":
+        return _render_year(procedure, year)
+    products = ops.products_of(procedure)
+    form = tariffs_form(products, {}, formdata=request.form)
+    if not form.validate():
+        return _render_year(procedure, year, form=form, status=422)
+    prices = {p.id: form[f"p{p.id}"].data for p in products}
+    try:
+        changed = ops.set_prices(procedure, year, prices, by=current_user,
+                                 fingerprint=form.version.data)
+        db.session.commit()
+    except DomainError as exc:
+        _refuse(form, exc, lambda: ops.tariffs_fingerprint(_procedure(), year))
+        procedure = _procedure()
+        return _render_year(procedure, year, form=form, status=422)
+    flash(f"De tarieven {year} zijn opgeslagen als concept. Ze zijn pas openbaar als u ze "
+          "publiceert." if changed else "Er was niets gewijzigd.", "success")
+    return redirect(url_for("admin_procedure.tariff_year", year=year))
+
+
+@bp.route("/tarieven/<int:year>/indexeren", methods=["POST"])
+@admin_required
+def index_year(year):
+    procedure = _procedure()
+    _year(procedure, year)
+    products = ops.products_of(procedure)
+    form = index_form(products, formdata=request.form)
+    if not form.validate():
+        return _render_year(procedure, year, idx_form=form, status=422)
+    try:
+        n = ops.index_prices(procedure, year, by=current_user, percentage=form.percentage.data,
+                             per_product={p.id: form[f"i{p.id}"].data for p in products},
+                             fingerprint=form.version.data)
+        db.session.commit()
+    except DomainError as exc:
+        _refuse(form, exc, lambda: ops.tariffs_fingerprint(_procedure(), year))
+        procedure = _procedure()
+        return _render_year(procedure, year, idx_form=form, status=422)
+    flash(f"{n} {'tarief' if n == 1 else 'tarieven'} voor {year} berekend en opgeslagen als "
+          f"concept. Controleer ze naast de tarieven van {year - 1} en publiceer ze daarna.",
+          "success")
+    return redirect(url_for("admin_procedure.tariff_year", year=year))
+
+
+@bp.route("/tarieven/<int:year>/publiceren", methods=["POST"])
+@admin_required
+def publish_year(year):
+    procedure = _procedure()
+    _year(procedure, year)
+    form = PublishForm()
+    if not form.validate():
+        flash(EXPIRED, "error")
+        return redirect(url_for("admin_procedure.tariff_year", year=year))
+    try:
+        n = ops.publish_tariffs(procedure, year, by=current_user, fingerprint=form.version.data)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(f"{n} {'tarief' if n == 1 else 'tarieven'} voor {year} gepubliceerd; ze staan nu "
+              "op de openbare pagina.", "success")
+    return redirect(url_for("admin_procedure.tariff_year", year=year))

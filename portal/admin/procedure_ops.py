@@ -1,0 +1,917 @@
+"""The procedure's settings, its categories, products and tariffs (administrators).
+
+Like every operations module: each function checks who may act, validates (Dutch
+messages, ``ValidationFailed`` with (form field, message) pairs so that a form can put
+every message next to its field), writes audit events with the old and the new value in
+the caller's transaction, and never touches the request. The caller commits.
+
+Money is ``Decimal`` throughout: prices are parsed from text, never through ``float``, and
+indexation rounds half-up to the cent.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass, fields
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, select
+
+from .. import audit
+from ..accounts.models import User
+from ..applications.models import Document
+from ..applications.storage import PDF, UploadError, _new_location, human_size, safe_filename, sniff
+from ..errors import DomainError, NotPermitted, ValidationFailed
+from ..extensions import db
+from ..partners.models import Admission
+from ..procedure.models import Category, Procedure, ProcedureDocument, Product, Tariff
+from ..timeutil import today_local, utcnow
+
+CENT = Decimal("0.01")
+PRICE_MAX = Decimal("99999999.99")  # Numeric(10, 2)
+PERCENT_MIN, PERCENT_MAX = Decimal("-50"), Decimal("100")
+
+NAME_MAX = 200
+REFERENCE_MAX = 60
+TEXT_MAX = 5000
+CATEGORY_NAME_MAX = 120
+PRODUCT_NAME_MAX = 200
+DOCUMENT_TITLE_MAX = 200
+
+# iJw product codes: the regional style "44A06" (2 digits, a letter, 2 digits) or the
+# national 5-digit style "54001".
+PRODUCT_CODE_RE = re.compile(r"\d{2}[A-Z]\d{2}|\d{5}")
+UNITS = ["etmaal", "uur", "dagdeel", "week", "maand", "stuk"]
+
+# The public documents of the procedure: kind -> default title.
+DOCUMENT_KINDS = {
+    "toelatingsdocument": "Toelatingsdocument",
+    "modelovereenkomst": "Modelovereenkomst (deelnemersovereenkomst)",
+}
+
+STALE_MESSAGE = ("Iemand anders heeft dit intussen gewijzigd. Uw invoer staat hieronder nog; "
+                 "controleer die tegen de actuele stand en sla opnieuw op.")
+
+
+class StaleForm(DomainError):
+    """The data changed after the form was built."""
+
+    def __init__(self):
+        super().__init__(STALE_MESSAGE)
+
+
+# --- who may act -----------------------------------------------------------------------------------
+
+def _require_admin(user: User | None) -> None:
+    if not (user is not None and user.is_admin and user.is_active):
+        raise NotPermitted("Alleen de contractbeheerder mag de procedure beheren.")
+
+
+def _show(value) -> str:
+    """A value as it is written in the audit detail."""
+    if value is None or value == "":
+        return "(leeg)"
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return '"' + value.replace("\n", " ") + '"'
+    return str(value)
+
+
+def _record_change(obj, action: str, field: str, old, new, by: User) -> None:
+    audit.record(action, obj, actor=by, detail=f"{field}: {_show(old)} -> {_show(new)}")
+
+
+# --- money and percentages ------------------------------------------------------------------
+
+MONEY_FORMAT = "Vul een bedrag in euro's in, bijvoorbeeld 1.234,56 of 1234.56."
+MONEY_DECIMALS = ("Een tarief heeft hoogstens twee cijfers achter de komma (hele centen). "
+                  "Bedoelt u duizendtallen, schrijf dan bijvoorbeeld 1.234,00.")
+MONEY_NEGATIVE = "Een tarief kan niet negatief zijn."
+MONEY_TOO_BIG = "Een tarief kan hoogstens € 99.999.999,99 zijn."
+
+
+def _split_number(text: str) -> tuple[str, str, str]:
+    """Split a typed number into (sign, whole digits, fraction digits), accepting Dutch
+    ("1.234,56") and international ("1234.56") notation. Raises ValueError(format)."""
+    s = re.sub(r"[\s\u00a0€%]", "", text)
+    s = s.removesuffix(",-").removesuffix(".-")
+    sign = ""
+    if s[:1] in "+-":
+        sign, s = s[0].replace("+", ""), s[1:]
+    if not s or not re.fullmatch(r"[\d.,]+", s) or not s[0].isdigit():
+        raise ValueError(MONEY_FORMAT)
+    commas, dots = s.count(","), s.count(".")
+    if commas and dots:
+        decimal_sep = "," if s.rfind(",") > s.rfind(".") else "."
+        thousands = "." if decimal_sep == "," else ","
+        if s.count(decimal_sep) != 1:
+            raise ValueError(MONEY_FORMAT)
+    elif commas:
+        decimal_sep, thousands = (",", None) if commas == 1 else (None, ",")
+    elif dots:
+        decimal_sep, thousands = (".", None) if dots == 1 else (None, ".")
+    else:
+        decimal_sep = thousands = None
+    whole, fraction = (s.split(decimal_sep) if decimal_sep else (s, ""))
+    if decimal_sep and not fraction:
+        raise ValueError(MONEY_FORMAT)
+    if thousands and thousands in whole:
+        if not re.fullmatch(r"\d{1,3}(" + re.escape(thousands) + r"\d{3})+", whole):
+            raise ValueError(MONEY_FORMAT)
+        whole = whole.replace(thousands, "")
+    if not whole.isdigit() or (fraction and not fraction.isdigit()):
+        raise ValueError(MONEY_FORMAT)
+    return sign, whole, fraction
+
+
+def parse_price(value) -> Decimal:
+    """A price per unit as an exact Decimal with two decimals.
+
+    Accepts a Decimal, an int or text ("1.234,56", "1234.56", "€ 125,-"). Refuses floats,
+    more than two decimals and negative amounts, each with a Dutch message (ValueError).
+    """
+    if isinstance(value, float):
+        raise TypeError("A price is never a float; pass a Decimal or text.")
+    if isinstance(value, bool):
+        raise ValueError(MONEY_FORMAT)
+    if isinstance(value, (Decimal, int)):
+        amount = Decimal(value)
+        if not amount.is_finite():
+            raise ValueError(MONEY_FORMAT)
+    else:
+        text = (value or "").strip()
+        if not text:
+            raise ValueError("Vul een tarief in, bijvoorbeeld 1.234,56.")
+        sign, whole, fraction = _split_number(text)
+        if sign == "-" and (int(whole) or fraction.strip("0")):
+            raise ValueError(MONEY_NEGATIVE)
+        if len(fraction) > 2:
+            raise ValueError(MONEY_DECIMALS)
+        amount = Decimal(f"{whole}.{fraction or '0'}")
+    if amount < 0:
+        raise ValueError(MONEY_NEGATIVE)
+    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise ValueError(MONEY_DECIMALS)
+    if amount > PRICE_MAX:
+        raise ValueError(MONEY_TOO_BIG)
+    return amount.quantize(CENT)
+
+
+PERCENT_FORMAT = "Vul een percentage in, bijvoorbeeld 3,7 of -1,25."
+PERCENT_RANGE = "Een indexatiepercentage ligt tussen -50 en 100."
+PERCENT_DECIMALS = "Een indexatiepercentage heeft hoogstens twee cijfers achter de komma."
+
+
+def parse_percentage(value) -> Decimal:
+    """An indexation percentage ("3,7", "3.7 %", "-1,25") as a Decimal (ValueError: Dutch)."""
+    if isinstance(value, float):
+        raise TypeError("A percentage is never a float; pass a Decimal or text.")
+    if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        pct = Decimal(value)
+    else:
+        text = (value or "").strip()
+        if not text:
+            raise ValueError(PERCENT_FORMAT)
+        try:
+            sign, whole, fraction = _split_number(text)
+        except ValueError:
+            raise ValueError(PERCENT_FORMAT) from None
+        if len(fraction) > 2:
+            raise ValueError(PERCENT_DECIMALS)
+        pct = Decimal(f"{sign}{whole}.{fraction or '0'}")
+    if not pct.is_finite():
+        raise ValueError(PERCENT_FORMAT)
+    if pct != pct.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise ValueError(PERCENT_DECIMALS)
+    if not PERCENT_MIN <= pct <= PERCENT_MAX:
+        raise ValueError(PERCENT_RANGE)
+    return pct
+
+
+def indexed(price: Decimal, percentage: Decimal) -> Decimal:
+    """``price`` raised by ``percentage`` per cent, rounded half-up to the cent."""
+    return (price * (Decimal(100) + percentage) / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- procedure settings --------------------------------------------------------------------------------
+
+@dataclass
+class Settings:
+    """The settings an administrator edits on the procedure, as plain values."""
+
+    name: str
+    reference: str | None
+    description: str
+    term_start: date
+    term_end: date
+    extension_options: int
+    extension_months: int
+    decision_period_weeks: int
+    completion_working_days: int
+    notice_months: int
+
+    @classmethod
+    def of(cls, procedure: Procedure) -> Settings:
+        return cls(**{f.name: getattr(procedure, f.name) for f in fields(cls)})
+
+
+SETTING_FIELDS = [f.name for f in fields(Settings)]
+TERM_FIELDS = ("term_start", "term_end")
+# (field, lowest, highest, Dutch name)
+BOUNDS = {
+    "extension_options": (0, 10, "Het aantal verlengingsopties"),
+    "extension_months": (1, 60, "De duur van een verlengingsoptie"),
+    "decision_period_weeks": (1, 52, "De beslistermijn"),
+    "completion_working_days": (1, 60, "De termijn voor aanvullen"),
+    "notice_months": (0, 24, "De opzegtermijn"),
+}
+UNIT_WORDS = {"extension_options": "", "extension_months": " maanden",
+              "decision_period_weeks": " weken", "completion_working_days": " werkdagen",
+              "notice_months": " maanden"}
+
+
+def settings_fingerprint(procedure: Procedure) -> int:
+    """Changes whenever a setting or the open/closed state changes; forms carry it."""
+    state = [str(getattr(procedure, name)) for name in SETTING_FIELDS]
+    state += [str(procedure.is_open), str(procedure.closed_notice), str(procedure.reopens_on)]
+    return zlib.crc32("\x1f".join(state).encode("utf-8"))
+
+
+def has_admissions(procedure: Procedure) -> bool:
+    """Whether any admission exists in the procedure (the term is fixed from then on)."""
+    return db.session.scalar(
+        select(Admission.id).join(Category, Category.id == Admission.category_id)
+        .where(Category.procedure_id == procedure.id).limit(1)) is not None
+
+
+def term_locked(procedure: Procedure) -> bool:
+    return has_admissions(procedure) or bool(procedure.extensions)
+
+
+def check_settings(procedure: Procedure, new: Settings,
+                   skip: set[str] = frozenset()) -> list[tuple[str, str]]:
+    """Every rule ``new`` breaks, as (field, Dutch message) pairs (normalises ``new``).
+
+    ``skip``: fields that already have a message (a form could not read them)."""
+    new.name = (new.name or "").strip()
+    new.reference = (new.reference or "").strip() or None
+    new.description = (new.description or "").strip()
+    old = Settings.of(procedure)
+    errors: list[tuple[str, str]] = []
+    if not new.name:
+        errors.append(("name", "Vul de naam van de procedure in."))
+    elif len(new.name) > NAME_MAX:
+        errors.append(("name", f"De naam is maximaal {NAME_MAX} tekens lang."))
+    if new.reference and len(new.reference) > REFERENCE_MAX:
+        errors.append(("reference", f"Het kenmerk is maximaal {REFERENCE_MAX} tekens lang."))
+    if not new.description:
+        errors.append(("description", "Beschrijf de procedure in een paar zinnen."))
+    elif len(new.description) > TEXT_MAX:
+        errors.append(("description", f"De beschrijving is maximaal {TEXT_MAX} tekens lang."))
+    for name, (low, high, label) in BOUNDS.items():
+        value = getattr(new, name)
+        if name in skip:
+            continue
+        if value is None:
+            errors.append((name, f"{label}: vul een heel getal in."))
+        elif not low <= value <= high:
+            errors.append((name, f"{label} ligt tussen {low} en {high}{UNIT_WORDS[name]}."))
+    exercised = len(procedure.extensions)
+    if new.extension_options is not None and new.extension_options < exercised:
+        errors.append(("extension_options",
+                       f"Er {'is' if exercised == 1 else 'zijn'} al {exercised} "
+                       f"verlengingsoptie{'' if exercised == 1 else 's'} benut; het aantal kan niet "
+                       "lager worden dan dat."))
+    term_changed = (new.term_start, new.term_end) != (old.term_start, old.term_end)
+    if skip & set(TERM_FIELDS):
+        pass
+    elif term_changed and term_locked(procedure):
+        new.term_start, new.term_end = old.term_start, old.term_end
+        errors.append(("term_end", "Er zijn al toelatingen: het begin en het einde van de "
+                                   "looptijd liggen vast. Het einde schuift alleen op door een "
+                                   "verlengingsoptie te benutten."))
+    elif new.term_start is None:
+        errors.append(("term_start", "Vul de begindatum van de looptijd in."))
+    elif new.term_end is None:
+        errors.append(("term_end", "Vul de einddatum van de eerste looptijd in."))
+    elif new.term_end <= new.term_start:
+        errors.append(("term_end", "De einddatum ligt na de begindatum."))
+    return errors
+
+
+def update_settings(procedure: Procedure, new: Settings, *, by: User,
+                    fingerprint: int | None = None) -> list[str]:
+    """Change the procedure's settings; returns the names of the fields that changed.
+
+    The term start and initial end can change only while no admission exists; after
+    that the end moves only by exercising an extension option."""
+    _require_admin(by)
+    if fingerprint is not None and fingerprint != settings_fingerprint(procedure):
+        raise StaleForm()
+    old = Settings.of(procedure)
+    errors = check_settings(procedure, new)
+    if errors:
+        raise ValidationFailed(errors)
+    changed = []
+    for name in SETTING_FIELDS:
+        before, after = getattr(old, name), getattr(new, name)
+        if before != after:
+            setattr(procedure, name, after)
+            _record_change(procedure, "setting_changed", name, before, after, by)
+            changed.append(name)
+    return changed
+
+
+def set_applications_open(procedure: Procedure, is_open: bool, *, by: User,
+                          notice: str | None = None, reopens_on: date | None = None,
+                          fingerprint: int | None = None, today: date | None = None) -> bool:
+    """Open or (temporarily) close the procedure for new applications.
+
+    Closing needs a public notice text; a reopening date is optional and lies in the
+    future. Returns whether anything changed."""
+    _require_admin(by)
+    if fingerprint is not None and fingerprint != settings_fingerprint(procedure):
+        raise StaleForm()
+    today = today or today_local()
+    notice = (notice or "").strip() or None
+    errors = []
+    if is_open:
+        notice, reopens_on = None, None
+    else:
+        if not notice:
+            errors.append(("closed_notice", "Schrijf de mededeling die bezoekers zien zolang "
+                                            "aanmelden gesloten is, bijvoorbeeld waarom en tot "
+                                            "wanneer."))
+        elif len(notice) > TEXT_MAX:
+            errors.append(("closed_notice", f"De mededeling is maximaal {TEXT_MAX} tekens lang."))
+        if reopens_on is not None and reopens_on <= today:
+            errors.append(("reopens_on", "De datum waarop aanmelden weer opengaat, ligt in de "
+                                         "toekomst. Laat het veld leeg als die datum nog niet "
+                                         "bekend is."))
+    if errors:
+        raise ValidationFailed(errors)
+    before = (procedure.is_open, procedure.closed_notice, procedure.reopens_on)
+    if before == (is_open, notice, reopens_on):
+        return False
+    if procedure.is_open != is_open:
+        audit.record("applications_opened" if is_open else "applications_closed", procedure,
+                     actor=by, from_state="open" if procedure.is_open else "gesloten",
+                     to_state="open" if is_open else "gesloten")
+    if procedure.closed_notice != notice:
+        _record_change(procedure, "setting_changed", "closed_notice", procedure.closed_notice,
+                       notice, by)
+    if procedure.reopens_on != reopens_on:
+        _record_change(procedure, "setting_changed", "reopens_on", procedure.reopens_on,
+                       reopens_on, by)
+    procedure.is_open, procedure.closed_notice, procedure.reopens_on = is_open, notice, reopens_on
+    return True
+
+
+# --- public documents --------------------------------------------------------------------------
+
+def store_region_pdf(file_storage, *, by: User, max_bytes: int) -> Document:
+    """Check and store a PDF of the region itself (no organisation); returns the Document.
+
+    Like ``applications.storage.store_upload`` (same checks, same place on disk), but for
+    documents that belong to the region: ``organisation_id`` stays None."""
+    original = safe_filename(getattr(file_storage, "filename", None))
+    if file_storage is None or not getattr(file_storage, "filename", None):
+        raise ValidationFailed([("file", "Kies een PDF-bestand om te uploaden.")])
+    stream = file_storage.stream
+    head = stream.read(16)
+    if not head:
+        raise ValidationFailed([("file", f"Het bestand '{original}' is leeg. Kies het juiste "
+                                         "bestand.")])
+    if sniff(head) != PDF:
+        raise ValidationFailed([("file", f"Het bestand '{original}' is geen PDF-bestand. "
+                                         "Upload een PDF-bestand.")])
+    relative, target = _new_location()
+    digest, size = hashlib.sha256(head), len(head)
+    tmp = target.with_suffix(".part")
+    try:
+        with open(tmp, "wb") as out:
+            out.write(head)
+            while chunk := stream.read(64 * 1024):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UploadError(f"Het bestand '{original}' is groter dan "
+                                      f"{human_size(max_bytes)}. Verklein het bestand en upload "
+                                      "het opnieuw.")
+                digest.update(chunk)
+                out.write(chunk)
+        os.replace(tmp, target)
+    except UploadError as exc:
+        raise ValidationFailed([("file", exc.message)]) from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    document = Document(organisation_id=None, doc_type="procedure", original_name=original,
+                        stored_name=relative, content_type=PDF[0], size_bytes=size,
+                        sha256=digest.hexdigest(), uploaded_by_id=by.id)
+    db.session.add(document)
+    db.session.flush()
+    audit.record("uploaded", document, actor=by, detail=f"sha256={document.sha256}")
+    return document
+
+
+def procedure_documents(procedure: Procedure) -> dict[str, ProcedureDocument]:
+    from sqlalchemy.orm import joinedload
+
+    rows = db.session.scalars(
+        select(ProcedureDocument).where(ProcedureDocument.procedure_id == procedure.id)
+        .options(joinedload(ProcedureDocument.document)))
+    return {row.kind: row for row in rows}
+
+
+def publish_document(procedure: Procedure, kind: str, *, title: str, file_storage, by: User,
+                     max_bytes: int) -> ProcedureDocument:
+    """Publish (or replace) one public document of the procedure as a PDF."""
+    _require_admin(by)
+    if kind not in DOCUMENT_KINDS:
+        raise DomainError("Dit soort document kent de procedure niet.")
+    title = (title or "").strip()
+    errors = []
+    if not title:
+        errors.append(("title", "Vul de titel in die bezoekers bij de download zien."))
+    elif len(title) > DOCUMENT_TITLE_MAX:
+        errors.append(("title", f"De titel is maximaal {DOCUMENT_TITLE_MAX} tekens lang."))
+    if file_storage is None or not getattr(file_storage, "filename", None):
+        errors.append(("file", "Kies een PDF-bestand om te uploaden."))
+    if errors:
+        raise ValidationFailed(errors)
+    document = store_region_pdf(file_storage, by=by, max_bytes=max_bytes)
+    row = db.session.scalar(select(ProcedureDocument).where(
+        ProcedureDocument.procedure_id == procedure.id, ProcedureDocument.kind == kind))
+    if row is None:
+        row = ProcedureDocument(procedure_id=procedure.id, kind=kind, title=title,
+                                document_id=document.id)
+        db.session.add(row)
+        old = None
+    else:
+        old = f"{row.title} ({row.document.original_name}, sha256={row.document.sha256[:12]})"
+        row.title, row.document_id, row.updated_at = title, document.id, utcnow()
+    db.session.flush()
+    audit.record("document_published", procedure, actor=by,
+                 detail=f"{kind}: {old or '(geen)'} -> {title} ({document.original_name}, "
+                        f"sha256={document.sha256[:12]})")
+    return row
+
+
+def withdraw_document(procedure: Procedure, kind: str, *, by: User) -> None:
+    """Take a public document off the public page (the stored file stays, for the record)."""
+    _require_admin(by)
+    row = db.session.scalar(select(ProcedureDocument).where(
+        ProcedureDocument.procedure_id == procedure.id, ProcedureDocument.kind == kind))
+    if row is None:
+        raise DomainError("Dit document is niet (meer) gepubliceerd.")
+    audit.record("document_withdrawn", procedure, actor=by,
+                 detail=f"{kind}: {row.title} ({row.document.original_name}) -> (geen)")
+    db.session.delete(row)
+    db.session.flush()
+
+
+# --- categories --------------------------------------------------------------------------------
+
+def _slug(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:34] or "categorie"
+
+
+def category_fingerprint(category: Category) -> int:
+    return zlib.crc32(f"{category.name}\x1f{category.description}".encode("utf-8"))
+
+
+def _check_category(procedure: Procedure, name: str, description: str,
+                    current: Category | None = None) -> list[tuple[str, str]]:
+    errors = []
+    if not name:
+        errors.append(("name", "Vul de naam van de categorie in."))
+    elif len(name) > CATEGORY_NAME_MAX:
+        errors.append(("name", f"De naam is maximaal {CATEGORY_NAME_MAX} tekens lang."))
+    else:
+        clash = db.session.scalar(select(Category.id).where(
+            Category.procedure_id == procedure.id,
+            func.lower(Category.name) == name.lower(),
+            Category.id != (current.id if current else -1)).limit(1))
+        if clash is not None:
+            errors.append(("name", f"Er is al een categorie met de naam '{name}'. Kies een "
+                                   "andere naam."))
+    if len(description) > TEXT_MAX:
+        errors.append(("description", f"De beschrijving is maximaal {TEXT_MAX} tekens lang."))
+    return errors
+
+
+def add_category(procedure: Procedure, *, name: str, description: str, by: User) -> Category:
+    """A new category, last in the order; its code (used in links) follows from the name."""
+    _require_admin(by)
+    name, description = (name or "").strip(), (description or "").strip()
+    errors = _check_category(procedure, name, description)
+    if errors:
+        raise ValidationFailed(errors)
+    taken = set(db.session.scalars(select(Category.code).where(
+        Category.procedure_id == procedure.id)))
+    base = code = _slug(name)
+    n = 1
+    while code in taken:
+        n += 1
+        code = f"{base}-{n}"
+    last = db.session.scalar(select(func.max(Category.position)).where(
+        Category.procedure_id == procedure.id)) or 0
+    category = Category(procedure_id=procedure.id, code=code, name=name,
+                        description=description, position=last + 1, is_active=True)
+    db.session.add(category)
+    db.session.flush()
+    audit.record("category_added", category, actor=by, to_state="actief",
+                 detail=f"name: (leeg) -> {_show(name)}; code: {code}")
+    return category
+
+
+def update_category(category: Category, *, name: str, description: str, by: User,
+                    fingerprint: int | None = None) -> list[str]:
+    """Rename or describe a category; its code stays, so links and history keep working."""
+    _require_admin(by)
+    if fingerprint is not None and fingerprint != category_fingerprint(category):
+        raise StaleForm()
+    name, description = (name or "").strip(), (description or "").strip()
+    errors = _check_category(category.procedure, name, description, current=category)
+    if errors:
+        raise ValidationFailed(errors)
+    changed = []
+    for field, value in (("name", name), ("description", description)):
+        if getattr(category, field) != value:
+            _record_change(category, "category_changed", field, getattr(category, field), value, by)
+            setattr(category, field, value)
+            changed.append(field)
+    return changed
+
+
+def _ordered_categories(procedure_id: int) -> list[Category]:
+    return list(db.session.scalars(
+        select(Category).where(Category.procedure_id == procedure_id)
+        .order_by(Category.position, Category.id)))
+
+
+def move_category(category: Category, direction: str, *, by: User) -> bool:
+    """Move a category one place up or down; returns whether it moved."""
+    _require_admin(by)
+    if direction not in ("up", "down"):
+        raise DomainError("Kies omhoog of omlaag.")
+    ordered = _ordered_categories(category.procedure_id)
+    index = ordered.index(category)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(ordered):
+        return False
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    for position, item in enumerate(ordered, start=1):
+        item.position = position
+    audit.record("category_moved", category, actor=by,
+                 detail=f"position: {index + 1} -> {other + 1}")
+    return True
+
+
+def set_category_active(category: Category, active: bool, *, by: User) -> bool:
+    """Deactivate (no new applications; admissions stay) or reactivate a category."""
+    _require_admin(by)
+    if category.is_active == active:
+        return False
+    audit.record("category_reactivated" if active else "category_deactivated", category,
+                 actor=by, from_state="actief" if category.is_active else "gedeactiveerd",
+                 to_state="actief" if active else "gedeactiveerd")
+    category.is_active = active
+    return True
+
+
+# --- products -----------------------------------------------------------------------------------------
+
+@dataclass
+class ProductSpec:
+    code: str
+    name: str
+    unit: str
+    category_id: int | None
+
+
+def product_fingerprint(product: Product) -> int:
+    return zlib.crc32(f"{product.code}\x1f{product.name}\x1f{product.unit}\x1f"
+                      f"{product.category_id}".encode("utf-8"))
+
+
+def normalise_product_code(code: str | None) -> str:
+    return re.sub(r"\s", "", code or "").upper()
+
+
+def _check_product(procedure: Procedure, spec: ProductSpec,
+                   current: Product | None = None) -> list[tuple[str, str]]:
+    errors = []
+    if not spec.code:
+        errors.append(("code", "Vul de productcode in, bijvoorbeeld 44A06 of 54001."))
+    elif not PRODUCT_CODE_RE.fullmatch(spec.code):
+        errors.append(("code", "Een productcode bestaat uit 2 cijfers, 1 letter en 2 cijfers "
+                               "(zoals 44A06) of uit 5 cijfers (zoals 54001)."))
+    else:
+        clash = db.session.scalar(select(Product.id).where(
+            Product.procedure_id == procedure.id, Product.code == spec.code,
+            Product.id != (current.id if current else -1)).limit(1))
+        if clash is not None:
+            errors.append(("code", f"Productcode {spec.code} is al in gebruik in deze procedure. "
+                                   "Kies een andere code of wijzig het bestaande product."))
+    if not spec.name:
+        errors.append(("name", "Vul de naam van het product in."))
+    elif len(spec.name) > PRODUCT_NAME_MAX:
+        errors.append(("name", f"De naam is maximaal {PRODUCT_NAME_MAX} tekens lang."))
+    if spec.unit not in UNITS:
+        errors.append(("unit", "Kies een eenheid: " + ", ".join(UNITS) + "."))
+    category = db.session.get(Category, spec.category_id) if spec.category_id else None
+    if category is None or category.procedure_id != procedure.id:
+        errors.append(("category_id", "Kies de categorie waar het product bij hoort."))
+    return errors
+
+
+def _normalised(spec: ProductSpec) -> ProductSpec:
+    return ProductSpec(code=normalise_product_code(spec.code), name=(spec.name or "").strip(),
+                       unit=(spec.unit or "").strip(), category_id=spec.category_id)
+
+
+def add_product(procedure: Procedure, spec: ProductSpec, *, by: User) -> Product:
+    _require_admin(by)
+    spec = _normalised(spec)
+    errors = _check_product(procedure, spec)
+    if errors:
+        raise ValidationFailed(errors)
+    product = Product(procedure_id=procedure.id, code=spec.code, name=spec.name, unit=spec.unit,
+                      category_id=spec.category_id, is_active=True)
+    db.session.add(product)
+    db.session.flush()
+    audit.record("product_added", product, actor=by,
+                 detail=f"{spec.code}: {_show(spec.name)}, per {spec.unit}, "
+                        f"category_id={spec.category_id}")
+    return product
+
+
+def update_product(product: Product, spec: ProductSpec, *, by: User,
+                   fingerprint: int | None = None) -> list[str]:
+    _require_admin(by)
+    if fingerprint is not None and fingerprint != product_fingerprint(product):
+        raise StaleForm()
+    spec = _normalised(spec)
+    procedure = db.session.get(Procedure, product.procedure_id)
+    errors = _check_product(procedure, spec, current=product)
+    if errors:
+        raise ValidationFailed(errors)
+    changed = []
+    for field in ("code", "name", "unit", "category_id"):
+        before, after = getattr(product, field), getattr(spec, field)
+        if before != after:
+            _record_change(product, "product_changed", field, before, after, by)
+            setattr(product, field, after)
+            changed.append(field)
+    return changed
+
+
+# --- tariffs ----------------------------------------------------------------------------------
+
+def tariff_years(procedure: Procedure) -> list[int]:
+    """The calendar years of the term (as far as it runs now) that can have tariffs."""
+    return list(range(procedure.term_start.year, procedure.current_end.year + 1))
+
+
+def public_tariff_year(procedure: Procedure, today: date | None = None) -> int:
+    """The year whose tariffs are 'current': this year, or the first year of the term
+    while the term has not started."""
+    year = (today or today_local()).year
+    return min(max(year, procedure.term_start.year), procedure.current_end.year)
+
+
+def products_of(procedure: Procedure) -> list[Product]:
+    """The procedure's active products, by category order and code (category loaded)."""
+    from sqlalchemy.orm import joinedload
+
+    return list(db.session.scalars(
+        select(Product).outerjoin(Category, Category.id == Product.category_id)
+        .where(Product.procedure_id == procedure.id, Product.is_active.is_(True))
+        .options(joinedload(Product.category))
+        .order_by(func.coalesce(Category.position, 1_000_000), Product.code)))
+
+
+def tariffs_by_product(procedure: Procedure, years) -> dict[tuple[int, int], Tariff]:
+    """{(product id, year): tariff} for the procedure's products in ``years``."""
+    rows = db.session.scalars(
+        select(Tariff).join(Product, Product.id == Tariff.product_id)
+        .where(Product.procedure_id == procedure.id, Tariff.year.in_(list(years))))
+    return {(t.product_id, t.year): t for t in rows}
+
+
+def tariffs_fingerprint(procedure: Procedure, year: int) -> int:
+    rows = db.session.execute(
+        select(Tariff.product_id, Tariff.price, Tariff.published_at)
+        .join(Product, Product.id == Tariff.product_id)
+        .where(Product.procedure_id == procedure.id, Tariff.year == year)
+        .order_by(Tariff.product_id)).all()
+    state = ";".join(f"{p}:{Decimal(price).quantize(CENT)}:{bool(pub)}" for p, price, pub in rows)
+    return zlib.crc32(state.encode("utf-8"))
+
+
+def _check_year(procedure: Procedure, year: int) -> None:
+    if year not in tariff_years(procedure):
+        years = tariff_years(procedure)
+        raise DomainError(f"Tarieven horen bij een jaar van de looptijd: {years[0]} tot en met "
+                          f"{years[-1]}.")
+
+
+def _set_draft(product: Product, year: int, price: Decimal, existing: Tariff | None,
+               by: User, how: str) -> bool:
+    if existing is not None and existing.published_at is not None:
+        raise DomainError(f"Het tarief {year} van {product.code} is al gepubliceerd en kan niet "
+                          "meer worden gewijzigd.")
+    if existing is not None and Decimal(existing.price).quantize(CENT) == price:
+        return False
+    if existing is None:
+        tariff = Tariff(product_id=product.id, year=year, price=price, published_at=None)
+        db.session.add(tariff)
+        db.session.flush()
+        old = None
+    else:
+        tariff, old = existing, Decimal(existing.price).quantize(CENT)
+        tariff.price = price
+    audit.record("tariff_set", tariff, actor=by, to_state="concept",
+                 detail=f"{product.code} {year}: {_show(old)} -> {price} ({how})")
+    return True
+
+
+def set_prices(procedure: Procedure, year: int, prices: dict[int, object], *, by: User,
+               fingerprint: int | None = None) -> int:
+    """Enter draft prices for ``year``: {product id: price (text or Decimal)}.
+
+    All or nothing: one bad price refuses the lot, with a message per field, so the
+    form can show everything the administrator typed. An empty text removes a draft
+    price; None leaves the price as it is. Returns the number of prices changed."""
+    _require_admin(by)
+    _check_year(procedure, year)
+    if fingerprint is not None and fingerprint != tariffs_fingerprint(procedure, year):
+        raise StaleForm()
+    products = {p.id: p for p in products_of(procedure)}
+    existing = tariffs_by_product(procedure, [year])
+    errors, parsed = [], {}
+    for product_id, raw in prices.items():
+        product = products.get(product_id)
+        if product is None:
+            continue
+        if raw is None:  # not on the form: left as it is
+            continue
+        current = existing.get((product_id, year))
+        empty = isinstance(raw, str) and not raw.strip()
+        if current is not None and current.published_at is not None:
+            if empty or _same_price(raw, current.price):
+                continue
+            errors.append((f"p{product_id}", f"Het tarief {year} van {product.code} is al "
+                                             "gepubliceerd en kan niet meer worden gewijzigd."))
+            continue
+        if empty:
+            parsed[product_id] = None
+            continue
+        try:
+            parsed[product_id] = parse_price(raw)
+        except ValueError as exc:
+            errors.append((f"p{product_id}", f"{product.code}: {exc}"))
+    if errors:
+        raise ValidationFailed(errors)
+    changed = 0
+    for product_id, price in parsed.items():
+        product, current = products[product_id], existing.get((product_id, year))
+        if price is None:
+            if current is not None:
+                audit.record("tariff_removed", current, actor=by,
+                             detail=f"{product.code} {year}: {current.price} -> (leeg)")
+                db.session.delete(current)
+                changed += 1
+            continue
+        changed += _set_draft(product, year, price, current, by, "ingevoerd")
+    db.session.flush()
+    return changed
+
+
+def _same_price(raw, price) -> bool:
+    try:
+        return parse_price(raw) == Decimal(price).quantize(CENT)
+    except ValueError:
+        return False
+
+
+def index_prices(procedure: Procedure, year: int, *, by: User,
+                 percentage: Decimal | str | None = None,
+                 per_product: dict[int, object] | None = None,
+                 fingerprint: int | None = None) -> int:
+    """Draft prices for ``year`` from the previous year's prices raised by a percentage.
+
+    ``percentage`` applies to every product; ``per_product`` ({product id: percentage})
+    overrides it per product (empty entries fall back to ``percentage``). Products
+    without a price in the previous year, or whose price for ``year`` is published
+    already, are reported. Rounded half-up to the cent. Returns the number of drafts."""
+    _require_admin(by)
+    _check_year(procedure, year)
+    if fingerprint is not None and fingerprint != tariffs_fingerprint(procedure, year):
+        raise StaleForm()
+    errors = []
+    general = None
+    if percentage is not None and not (isinstance(percentage, str) and not percentage.strip()):
+        try:
+            general = parse_percentage(percentage)
+        except ValueError as exc:
+            errors.append(("percentage", str(exc)))
+    products = products_of(procedure)
+    specific = {}
+    for product in products:
+        raw = (per_product or {}).get(product.id)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        try:
+            specific[product.id] = parse_percentage(raw)
+        except ValueError as exc:
+            errors.append((f"i{product.id}", f"{product.code}: {exc}"))
+    if errors:
+        raise ValidationFailed(errors)
+    if general is None and not specific:
+        raise ValidationFailed([("percentage", "Vul een percentage in voor alle producten, of "
+                                               "een percentage per product.")])
+    tariffs = tariffs_by_product(procedure, [year - 1, year])
+    plan = []
+    for product in products:
+        pct = specific.get(product.id, general)
+        if pct is None:
+            continue
+        base = tariffs.get((product.id, year - 1))
+        if base is None:
+            errors.append((f"i{product.id}" if product.id in specific else "percentage",
+                           f"{product.code} heeft geen tarief in {year - 1}; vul het tarief "
+                           f"{year} zelf in."))
+            continue
+        current = tariffs.get((product.id, year))
+        if current is not None and current.published_at is not None:
+            errors.append((f"i{product.id}" if product.id in specific else "percentage",
+                           f"Het tarief {year} van {product.code} is al gepubliceerd en kan "
+                           "niet meer worden gewijzigd."))
+            continue
+        plan.append((product, indexed(Decimal(base.price).quantize(CENT), pct), current, pct))
+    if errors:
+        raise ValidationFailed(errors)
+    for product, price, current, pct in plan:
+        _set_draft(product, year, price, current, by, f"index {pct}% op {year - 1}")
+    db.session.flush()
+    return len(plan)
+
+
+def publish_tariffs(procedure: Procedure, year: int, *, by: User,
+                    fingerprint: int | None = None) -> int:
+    """Publish the draft prices of ``year``: from now on they are on the public page.
+
+    Every active product needs a price for the year first. Returns the number published."""
+    _require_admin(by)
+    _check_year(procedure, year)
+    if fingerprint is not None and fingerprint != tariffs_fingerprint(procedure, year):
+        raise StaleForm()
+    products = products_of(procedure)
+    tariffs = tariffs_by_product(procedure, [year])
+    missing = [p.code for p in products if (p.id, year) not in tariffs]
+    if missing:
+        raise DomainError(f"Nog niet elk product heeft een tarief voor {year}: "
+                          + ", ".join(missing) + ". Vul die eerst in.")
+    drafts = [t for t in tariffs.values() if t.published_at is None]
+    if not drafts:
+        raise DomainError(f"Er zijn geen nieuwe tarieven voor {year} om te publiceren.")
+    now = utcnow()
+    codes = {p.id: p.code for p in products}
+    for tariff in drafts:
+        tariff.published_at = now
+        audit.record("tariff_published", tariff, actor=by, from_state="concept",
+                     to_state="gepubliceerd",
+                     detail=f"{codes.get(tariff.product_id, tariff.product_id)} {year}: "
+                            f"{Decimal(tariff.price).quantize(CENT)}")
+    audit.record("tariffs_published", procedure, actor=by,
+                 detail=f"{year}: {len(drafts)} tarie{'f' if len(drafts) == 1 else 'ven'}")
+    db.session.flush()
+    return len(drafts)
+
+
+def published_tariffs(procedure: Procedure, years) -> dict[int, list[tuple[Product, Tariff]]]:
+    """The published prices of ``years`` with their products, in display order, per year
+    (years without published prices are left out)."""
+    from sqlalchemy.orm import contains_eager
+
+    rows = db.session.execute(
+        select(Product, Tariff).join(Tariff, Tariff.product_id == Product.id)
+        .outerjoin(Category, Category.id == Product.category_id)
+        .where(Product.procedure_id == procedure.id, Product.is_active.is_(True),
+               Tariff.year.in_(list(years)), Tariff.published_at.is_not(None))
+        .options(contains_eager(Product.category))
+        .order_by(Tariff.year, func.coalesce(Category.position, 1_000_000), Product.code)).all()
+    out: dict[int, list[tuple[Product, Tariff]]] = {}
+    for product, tariff in rows:
+        out.setdefault(tariff.year, []).append((product, tariff))
+    return out
