@@ -18,11 +18,19 @@ def _procedure_or_404():
 
 @bp.route("/")
 def home():
+    from ..admin import procedure_ops
+
     procedure = _procedure_or_404()
     categories = db.session.scalars(
         select(Category).where(Category.procedure_id == procedure.id).order_by(Category.position)
     ).all()
-    return render_template("procedure/home.html", procedure=procedure, categories=categories)
+    # Published tariffs of the current year, and of next year once they are published.
+    year = procedure_ops.public_tariff_year(procedure)
+    tariffs = procedure_ops.published_tariffs(procedure, [year, year + 1])
+    return render_template(
+        "procedure/home.html", procedure=procedure, categories=categories,
+        documents=procedure_ops.procedure_documents(procedure), tariff_year=year,
+        tariffs=tariffs)
 
 
 @bp.route("/eisen")
