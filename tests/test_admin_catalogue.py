@@ -320,6 +320,12 @@ def test_bad_input_is_refused_in_dutch_and_nothing_is_lost(app):
     assert "Een code bestaat uit letters, cijfers" in page
     page = _text(post(client, url, _form(is_general="nee", categories=["99999"])))
     assert "Een gekozen categorie hoort niet bij deze procedure." in page
+    page = _text(post(client, url, _form(is_general="nee", categories=["pleegzorg"])))
+    assert "Kies de categorieën uit de lijst." in page
+    page = _text(post(client, url, _form(identifier="bsn", evidence="misschien")))
+    assert "Kies geen nummer, het KvK-nummer of de AGB-code." in page
+    assert "Kies of er een bewijsstuk nodig is." in page
+    assert "Not a valid" not in page and "Invalid" not in page
 
     # A form without a CSRF token is refused.
     assert client.post(url, data=_form(code="Z9")).status_code == 400

@@ -28,6 +28,13 @@ class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
+    def process_formdata(self, valuelist):
+        try:
+            self.data = [self.coerce(v) for v in valuelist]
+        except (TypeError, ValueError):
+            self.data = []
+            raise ValueError("Kies de categorieën uit de lijst.") from None
+
     def pre_validate(self, form):
         # Unknown ids are reported by the operation, in Dutch, next to the field.
         pass
@@ -118,7 +125,7 @@ class RequirementForm(FlaskForm):
         description=("Een vraag die de aanbieder in eigen woorden beantwoordt. Laat leeg als er "
                      "geen open vraag is."))
     evidence = RadioField(
-        "Bewijsstuk",
+        "Is er een bewijsstuk nodig?",
         choices=[(Evidence.NONE.value, "Geen bewijsstuk"),
                  (Evidence.OPTIONAL.value, "Bewijsstuk indien van toepassing (niet verplicht)"),
                  (Evidence.REQUIRED.value, "Bewijsstuk verplicht")],
