@@ -1,0 +1,168 @@
+"""Free places in a real browser: a partner reports capacity (and corrects bad input), the
+region's staff see it in the overview, the partner file and the public register; axe-core
+checks every page of this part."""
+import re
+import shutil
+from datetime import date
+
+import pytest
+
+from tests.conftest import ASSESSOR_1, DEMO_PASSWORD, PROVIDER, make_app
+from tests.infra.browser import LiveServer, chromium_available, launch_chromium
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture
+def live(template_db, tmp_path, smtp):
+    path = tmp_path / "live.sqlite"
+    shutil.copy(template_db, path)
+    app = make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+def _login(browser, base, email):
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.goto(base + "/inloggen")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    return page
+
+
+def _serious_a11y_violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [(v["id"], v["help"]) for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def _setup(app):
+    """The demo organisation admitted for Pleegzorg and Leefgroepen (suspended), with an
+    older report that has become stale and its reminder mail."""
+    from portal.extensions import db
+    from portal.models import AdmissionStatus
+    from portal.partners import capacity
+    from tests.test_partners_capacity import admit, age, demo_org, report
+
+    with app.app_context():
+        org = demo_org()
+        admit(org, "pleegzorg")
+        admit(org, "leefgroepen", status=AdmissionStatus.GESCHORST)
+        old = report(org, "leefgroepen", location="Oosterhout", places=1, age_min=12,
+                     age_max=17)
+        age(old, 40)
+        db.session.commit()
+        assert capacity.remind_stale() == 1
+        return org.id
+
+
+def test_partner_reports_capacity_and_staff_see_it(live, browser, smtp):
+    base = live.url
+    org_id = _setup(live.app)
+
+    # The partner: the capacity page, a report with bad input, then a correct one.
+    page = _login(browser, base, PROVIDER)
+    page.goto(base + "/organisatie/capaciteit")
+    assert page.get_by_role("heading", name="Beschikbare plaatsen", exact=True).is_visible()
+    assert page.get_by_text("verouderd").first.is_visible()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_label("Categorie").select_option(label="Pleegzorg")
+    page.get_by_label("Locatie").fill("Breda-Noord")
+    page.get_by_label("Aantal beschikbare plaatsen").fill("-1")
+    page.get_by_label("Beschikbaar vanaf").fill(date.today().isoformat())
+    page.get_by_label("Leeftijd vanaf (jaar)").fill("18")
+    page.get_by_label("Leeftijd tot en met (jaar)").fill("12")
+    page.get_by_role("button", name="Opslaan").click()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible()
+    assert summary.get_by_text("Het aantal plaatsen kan niet negatief zijn.").is_visible()
+    assert summary.get_by_text("De leeftijd tot en met (12) is lager dan de leeftijd vanaf (18).",
+                               exact=False).is_visible()
+    assert _serious_a11y_violations(page) == []
+    summary.get_by_role("link", name="Aantal beschikbare plaatsen", exact=False).click()
+    assert page.url.endswith("#places")
+    page.get_by_label("Aantal beschikbare plaatsen").fill("2")
+    page.get_by_label("Leeftijd vanaf (jaar)").fill("4")
+    page.get_by_label("Opmerkingen (niet verplicht)").fill("Ook voor een broer en zus samen.")
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("Uw opgave voor Pleegzorg, Breda-Noord is opgeslagen: 2 plaatsen."
+                            ).is_visible()
+    assert page.get_by_role("cell", name="4 tot en met 12 jaar").first.is_visible()
+    assert _serious_a11y_violations(page) == []
+
+    # The reminder's link: update the stale report.
+    page.get_by_role("link", name=re.compile(r"^Bijwerken\s*: Leefgroepen, Oosterhout$")).click()
+    assert page.get_by_role("heading", name="Beschikbare plaatsen bijwerken: Leefgroepen, "
+                                            "Oosterhout").is_visible()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_label("Aantal beschikbare plaatsen").fill("0")
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("Uw opgave voor Leefgroepen, Oosterhout is opgeslagen: 0 plaatsen."
+                            ).is_visible()
+
+    # Staff: the overview, filtered by age, then the partner file and its lists.
+    staff = _login(browser, base, ASSESSOR_1)
+    staff.goto(base + "/capaciteit")
+    row = staff.get_by_role("row", name="Breda-Noord")
+    assert row.is_visible() and row.get_by_text("Ook voor een broer en zus samen.").is_visible()
+    assert staff.get_by_text("geschorst").first.is_visible()
+    assert _serious_a11y_violations(staff) == []
+    staff.get_by_label("Leeftijd van de jongere").fill("14")
+    staff.get_by_role("button", name="Filteren").click()
+    assert staff.get_by_role("cell", name="Oosterhout").is_visible()
+    assert staff.get_by_role("cell", name="Breda-Noord").count() == 0
+    assert _serious_a11y_violations(staff) == []
+    staff.get_by_label("Leeftijd van de jongere").fill("veertig")
+    staff.get_by_role("button", name="Filteren").click()
+    assert staff.get_by_text("Vul een leeftijd van 0 tot en met 23 jaar in.").is_visible()
+    assert _serious_a11y_violations(staff) == []
+
+    staff.get_by_role("link", name="Stichting Gezinshuis De Linde (demo)").first.click()
+    assert staff.get_by_role("heading", name="Partnerdossier Stichting Gezinshuis De Linde "
+                                             "(demo)").is_visible()
+    assert staff.get_by_role("cell", name="Breda-Noord").first.is_visible()
+    assert _serious_a11y_violations(staff) == []
+    staff.get_by_role("link", name="Werk uw beschikbare plaatsen bij", exact=False).first.click()
+    assert staff.get_by_text("ouder dan 30 dagen", exact=False).is_visible()
+    assert _serious_a11y_violations(staff) == []
+    for sub in ("aanmeldingen", "documenten", "capaciteit"):
+        staff.goto(f"{base}/beheer/partners/{org_id}/{sub}")
+        assert _serious_a11y_violations(staff) == [], sub
+
+    # The public register and the partner's page; staff also see its free places there.
+    public = browser.new_context(locale="nl-NL").new_page()
+    public.goto(base + "/register?gemeente=Breda")
+    assert public.get_by_role("cell", name="Stichting Gezinshuis De Linde (demo)").is_visible()
+    assert public.get_by_text("geschorst").first.is_visible()
+    assert _serious_a11y_violations(public) == []
+    public.get_by_role("link", name="Stichting Gezinshuis De Linde (demo)").click()
+    assert public.get_by_role("heading", name="Contactgegevens").is_visible()
+    assert public.get_by_text("Breda-Noord").count() == 0
+    assert _serious_a11y_violations(public) == []
+    staff.goto(f"{base}/register/{org_id}")
+    assert staff.get_by_role("cell", name="Breda-Noord").is_visible()
+    assert _serious_a11y_violations(staff) == []
+
+    # The reminder goes out with the mail worker.
+    sent = live.app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert sent.exit_code == 0, sent.output
+    smtp.wait_for(2)
+    assert smtp.find(to="info@delinde.demo.nl", subject_contains="Werk uw beschikbare plaatsen bij")
