@@ -1,0 +1,186 @@
+"""Procedure administration in a real browser: settings, closing with a notice, a public
+document, categories, a product, tariffs with indexation and publishing, and the public
+page; axe-core on every page of this part."""
+import shutil
+from datetime import date
+
+import pytest
+
+from portal.admin import procedure_ops
+from tests.conftest import ADMIN, DEMO_PASSWORD, make_app
+from tests.helpers import PDF_BYTES
+from tests.infra.browser import LiveServer, chromium_available, launch_chromium
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture
+def live(template_db, tmp_path, smtp, monkeypatch):
+    # "This year" for the public tariffs: fixed, so the test does not depend on the date.
+    monkeypatch.setattr(procedure_ops, "today_local", lambda: date(2027, 3, 1))
+    path = tmp_path / "live.sqlite"
+    shutil.copy(template_db, path)
+    app = make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+def _login(browser, base, email):
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.goto(base + "/inloggen")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    return page
+
+
+def _serious_a11y_violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [(v["id"], v["help"]) for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def test_administrator_maintains_the_procedure_and_the_public_page_follows(live, browser, tmp_path):
+    base = live.url
+    pdf = tmp_path / "toelatingsdocument.pdf"
+    pdf.write_bytes(PDF_BYTES)
+    page = _login(browser, base, ADMIN)
+
+    # Settings: the decision period changes; the history shows old and new.
+    page.goto(base + "/beheer/procedure")
+    assert page.get_by_role("heading", name="Procedure beheren").is_visible()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_label("Beslistermijn (weken)").fill("0")
+    page.get_by_role("button", name="Opslaan").click()
+    summary = page.locator(".error-summary")
+    assert summary.get_by_text("De beslistermijn ligt tussen 1 en 52 weken.").is_visible()
+    assert _serious_a11y_violations(page) == []
+    summary.get_by_role("link", name="Beslistermijn").click()
+    assert page.url.endswith("#decision_period_weeks")
+    page.get_by_label("Beslistermijn (weken)").fill("6")
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("De instellingen zijn opgeslagen.").is_visible()
+    assert page.get_by_role("cell", name="decision_period_weeks: 8 -> 6").is_visible()
+
+    # Closing without a notice is refused; with one it is saved.
+    page.get_by_role("link", name="Aanmelden open of gesloten").click()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_label("Tijdelijk gesloten voor nieuwe aanmeldingen").check()
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.locator(".error-summary").get_by_text("Schrijf de mededeling").is_visible()
+    assert page.get_by_label("Tijdelijk gesloten voor nieuwe aanmeldingen").is_checked()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_label("Mededeling bij sluiten").fill("We werken de eisen bij; tot dan is "
+                                                     "aanmelden gesloten.")
+    page.get_by_label("Gaat weer open op (niet verplicht)").fill("2099-06-01")
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("Aanmelden is gesloten.").is_visible()
+
+    # A public document.
+    page.get_by_role("link", name="Documenten", exact=True).click()
+    assert _serious_a11y_violations(page) == []
+    section = page.locator("section", has=page.get_by_role("heading", name="Toelatingsdocument"))
+    section.get_by_label("Bestand (PDF)").set_input_files(str(pdf))
+    section.get_by_role("button", name="Publiceren").click()
+    assert page.get_by_text("Toelatingsdocument is gepubliceerd").is_visible()
+    assert _serious_a11y_violations(page) == []
+
+    # Categories: add one, move it up, deactivate it.
+    page.get_by_role("link", name="Categorieën").click()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_role("link", name="Categorie toevoegen").click()
+    page.get_by_label("Naam").fill("Pleegzorg")
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("Er is al een categorie met de naam").first.is_visible()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_label("Naam").fill("Crisisopvang")
+    page.get_by_label("Beschrijving").fill("Opvang binnen 24 uur.")
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("De categorie Crisisopvang is toegevoegd").is_visible()
+    page.get_by_role("button", name="Omhoog Crisisopvang").click()
+    rows = page.locator("tbody tr td:nth-child(2) strong").all_inner_texts()
+    assert rows.index("Crisisopvang") == rows.index("Leefgroepen") - 1
+    page.get_by_role("button", name="Deactiveren Crisisopvang").click()
+    assert page.get_by_text("De categorie Crisisopvang is gedeactiveerd").is_visible()
+    page.get_by_role("link", name="Wijzigen Crisisopvang").click()
+    assert _serious_a11y_violations(page) == []
+
+    # Products: a bad code, then a good one.
+    page.get_by_role("link", name="Producten").click()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_role("link", name="Product toevoegen").click()
+    page.get_by_label("Productcode").fill("44A06")
+    page.get_by_label("Naam").fill("Kamertraining per uur")
+    page.get_by_label("Eenheid").select_option("uur")
+    page.get_by_label("Categorie").select_option(label="Zelfstandigheidstraining / kamertraining")
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.locator(".error-summary").get_by_text("Productcode 44A06 is al in gebruik").is_visible()
+    assert page.get_by_label("Naam").input_value() == "Kamertraining per uur"
+    assert _serious_a11y_violations(page) == []
+    page.get_by_label("Productcode").fill("45b01")
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.get_by_text("Product 45B01 is toegevoegd").is_visible()
+
+    # Tariffs 2027: a bad price first, then prices in Dutch notation, then publish.
+    page.get_by_role("link", name="Tarieven", exact=True).click()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_role("link", name="Tarieven 2027").click()
+    page.get_by_label("Tarief 44A06").fill("123,456")
+    page.get_by_label("Tarief 44A07").fill("200")
+    page.get_by_label("Tarief 44A08").fill("1.234,56")
+    page.get_by_label("Tarief 45B01").fill("75.5")
+    page.get_by_role("button", name="Concept opslaan").click()
+    assert page.locator(".error-summary").get_by_text(
+        "44A06: Een tarief heeft hoogstens twee cijfers achter de komma").is_visible()
+    assert page.get_by_label("Tarief 44A08").input_value() == "1.234,56"
+    assert _serious_a11y_violations(page) == []
+    page.get_by_label("Tarief 44A06").fill("123,45")
+    page.get_by_role("button", name="Concept opslaan").click()
+    assert page.get_by_text("De tarieven 2027 zijn opgeslagen als concept").is_visible()
+    page.get_by_role("button", name="Tarieven 2027 publiceren").click()
+    assert page.get_by_text("4 tarieven voor 2027 gepubliceerd").is_visible()
+    assert _serious_a11y_violations(page) == []
+
+    # 2028: indexation by 3,7 %, shown beside 2027 as a draft.
+    page.get_by_role("link", name="Tarieven 2028").click()
+    page.get_by_label("Percentage voor alle producten").fill("3,7")
+    page.get_by_role("button", name="Berekenen").click()
+    assert page.get_by_text("4 tarieven voor 2028 berekend").is_visible()
+    row = page.locator("tr", has=page.get_by_role("cell", name="44A06", exact=True)).first
+    assert "123,45" in row.inner_text()
+    assert page.get_by_label("Tarief 44A06").input_value() == "128,02"
+    assert _serious_a11y_violations(page) == []
+
+    # The public page: closed notice, the document, published 2027 prices, no drafts.
+    visitor = browser.new_context(locale="nl-NL").new_page()
+    visitor.goto(base + "/")
+    assert visitor.get_by_role("heading", name="Aanmelden is tijdelijk gesloten").is_visible()
+    assert visitor.get_by_text("We werken de eisen bij").is_visible()
+    assert visitor.get_by_text("Aanmelden gaat weer open op 1 juni 2099.").is_visible()
+    assert visitor.get_by_role("link", name="Toelatingsdocument").is_visible()
+    assert visitor.get_by_role("heading", name="Tarieven 2027").is_visible()
+    assert visitor.get_by_role("cell", name="€ 1.234,56").is_visible()
+    assert visitor.get_by_role("heading", name="Tarieven 2028").count() == 0
+    assert "128,02" not in visitor.content()
+    assert visitor.get_by_text("6 weken na indienen").is_visible()
+    assert _serious_a11y_violations(visitor) == []
+    with visitor.expect_download() as download:
+        visitor.get_by_role("link", name="Toelatingsdocument").click()
+    assert download.value.suggested_filename == "toelatingsdocument.pdf"
