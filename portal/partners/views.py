@@ -211,13 +211,14 @@ CSV_COLUMNS = ["organisatie", "kvk_nummer", "adres", "postcode", "plaats", "e_ma
 
 @bp.route("/register/export.csv")
 def export_csv():
-    """The register as CSV (UTF-8, comma separated), one row per live admission."""
+    """The register as CSV, one row per live admission: UTF-8 with a BOM and semicolons, as
+    the portal's other exports, so that a Dutch spreadsheet opens it as it is."""
     procedure = _procedure_or_404()
     filters = RegisterFilter(request.args, _categories(procedure))
 
     def generate():
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
 
         def flush():
             data = buffer.getvalue()
@@ -226,7 +227,7 @@ def export_csv():
             return data
 
         writer.writerow(CSV_COLUMNS)
-        yield flush()
+        yield "\ufeff" + flush()  # the BOM: a spreadsheet reads the file as UTF-8
         for n, row in enumerate(_export_rows(filters), start=1):
             writer.writerow([_csv_cell(v) for v in (
                 row.name, row.kvk_number, row.street, row.postal_code, row.city,
