@@ -1,0 +1,186 @@
+"""Staff accounts, mail texts and the audit log in a real browser (Debian's Chromium under
+Playwright): an administrator creates an assessor, the assessor sets a password with the
+link from the mail the real SMTP catcher received and logs in; the administrator edits a
+mail text and previews it, deactivates an assessor and searches the audit log. axe checks
+every page of these parts."""
+import re
+import shutil
+import time
+
+import pytest
+
+from tests.conftest import ADMIN, ASSESSOR_2, DEMO_PASSWORD, make_app
+from tests.infra.browser import LiveServer, chromium_available, launch_chromium
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
+]
+
+NEW_EMAIL = "nora.nieuw@regio.example"
+NEW_PASSWORD = "beoordelen-is-een-vak-2027"
+
+
+@pytest.fixture
+def live(template_db, tmp_path, smtp):
+    path = tmp_path / "live.sqlite"
+    shutil.copy(template_db, path)
+    app = make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+def _login(browser, base, email, password=DEMO_PASSWORD):
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.goto(base + "/inloggen")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+    return page
+
+
+def _serious_a11y_violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [(v["id"], v["help"]) for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def _link_in_mail(smtp, to, path):
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        found = smtp.find(to=to)
+        if found:
+            body = found[-1].get_body(preferencelist=("plain",)).get_content()
+            return re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", body).group(1)
+        time.sleep(0.05)
+    raise AssertionError(f"no mail to {to}")
+
+
+def test_staff_account_mail_text_and_audit_log(live, browser, smtp):
+    base = live.url
+    admin = _login(browser, base, ADMIN)
+
+    # The list of staff, the form (first with errors), the new account.
+    admin.goto(base + "/beheer/medewerkers")
+    assert admin.get_by_role("heading", name="Medewerkers van de regio").is_visible()
+    assert admin.get_by_role("cell", name="beoordelaar1@demo.nl").is_visible()
+    assert _serious_a11y_violations(admin) == []
+    admin.get_by_role("link", name="Medewerker toevoegen").click()
+    assert admin.get_by_role("heading", name="Medewerker toevoegen").is_visible()
+    assert _serious_a11y_violations(admin) == []
+    admin.get_by_label("E-mailadres").fill("geen-adres")
+    admin.get_by_role("button", name="Account aanmaken en uitnodigen").click()
+    summary = admin.locator(".error-summary")
+    assert summary.is_visible()
+    assert summary.get_by_role("link", name="Naam: Vul de naam van de medewerker in.").is_visible()
+    assert _serious_a11y_violations(admin) == []
+    admin.get_by_label("Naam").fill("Nora Nieuw")
+    admin.get_by_label("E-mailadres").fill(NEW_EMAIL)
+    admin.get_by_label("Beoordelaar: beoordeelt").check()
+    admin.get_by_role("button", name="Account aanmaken en uitnodigen").click()
+    assert admin.get_by_role("heading", name="Nora Nieuw").is_visible()
+    assert admin.get_by_text(f"is gestuurd naar {NEW_EMAIL}").is_visible()
+    assert admin.get_by_text("uitgenodigd; heeft nog geen wachtwoord gekozen").is_visible()
+    assert _serious_a11y_violations(admin) == []
+
+    # The assessor opens the link from the mail and chooses a password.
+    link = _link_in_mail(smtp, NEW_EMAIL, "/beheer/wachtwoord-instellen/")
+    invitee = browser.new_context(locale="nl-NL").new_page()
+    invitee.goto(base + link)
+    assert invitee.get_by_role("heading", name="Wachtwoord kiezen").is_visible()
+    assert invitee.get_by_text("Kies een wachtwoord voor uw account als beoordelaar").is_visible()
+    assert _serious_a11y_violations(invitee) == []
+    invitee.get_by_label("Kies een wachtwoord").fill("kort")
+    invitee.get_by_label("Herhaal wachtwoord").fill("anders")
+    invitee.get_by_role("button", name="Wachtwoord opslaan").click()
+    assert invitee.locator(".error-summary").is_visible()
+    assert invitee.get_by_text("Kies een wachtwoord van minstens 12 tekens.").first.is_visible()
+    assert _serious_a11y_violations(invitee) == []
+    invitee.get_by_label("Kies een wachtwoord").fill(NEW_PASSWORD)
+    invitee.get_by_label("Herhaal wachtwoord").fill(NEW_PASSWORD)
+    invitee.get_by_role("button", name="Wachtwoord opslaan").click()
+    assert invitee.get_by_text("Uw wachtwoord is opgeslagen.").is_visible()
+    assert invitee.get_by_label("E-mailadres").input_value() == NEW_EMAIL
+    invitee.get_by_label("Wachtwoord").fill(NEW_PASSWORD)
+    invitee.get_by_role("button", name="Inloggen").click()
+    assert invitee.get_by_role("heading", name="Aanmeldingen beoordelen").is_visible()
+    assert invitee.get_by_text("Ingelogd als Nora Nieuw (beoordelaar)").is_visible()
+    # The used link is refused now.
+    invitee.goto(base + link)
+    assert invitee.get_by_text("al gebruikt").is_visible()
+
+    # Mail texts: the list, the editor with its placeholders, a refused placeholder, a preview.
+    admin.goto(base + "/beheer/mailteksten")
+    assert admin.get_by_role("heading", name="E-mailteksten").is_visible()
+    assert _serious_a11y_violations(admin) == []
+    admin.get_by_role("link", name="Ontvangstbevestiging aanmelding").click()
+    assert admin.get_by_role("heading", name="E-mailtekst: Ontvangstbevestiging aanmelding").is_visible()
+    assert admin.get_by_role("cell", name="{{ application.reference }}").is_visible()
+    assert _serious_a11y_violations(admin) == []
+    admin.get_by_label("Onderwerp").fill("Ontvangen: {{ application.kenmerk }}")
+    admin.get_by_label("Tekst (platte tekst)").fill(
+        "Beste {{ application.organisation.name }},\n\nWij ontvingen {{ application.reference }}.")
+    admin.get_by_label("HTML-tekst").fill(
+        "<p>Wij ontvingen <strong>{{ application.reference }}</strong>.</p>")
+    admin.get_by_role("button", name="Voorbeeld bekijken").click()
+    summary = admin.locator(".error-summary")
+    assert summary.get_by_text("onbekende plaatshouder ‘{{ application.kenmerk }}’").is_visible()
+    assert admin.get_by_label("HTML-tekst").input_value().startswith("<p>Wij ontvingen")
+    assert _serious_a11y_violations(admin) == []
+    admin.get_by_label("Onderwerp").fill("Ontvangen: {{ application.reference }}")
+    admin.get_by_role("button", name="Voorbeeld bekijken").click()
+    preview = admin.locator("#voorbeeld")
+    assert preview.get_by_text("Ontvangen: WMB-2027-0042").is_visible()
+    assert preview.get_by_text("Wij ontvingen WMB-2027-0042.").is_visible()
+    frame = admin.frame_locator("iframe.mail-frame")
+    assert frame.locator("strong", has_text="WMB-2027-0042").is_visible()
+    assert _serious_a11y_violations(admin) == []
+    admin.get_by_role("button", name="Opslaan").click()
+    assert admin.get_by_text("is opgeslagen").is_visible()
+    assert admin.get_by_text("Eigen tekst, gewijzigd op").is_visible()
+    admin.get_by_role("link", name="Standaardtekst terugzetten").click()
+    assert admin.get_by_role("heading", name="Standaardtekst terugzetten: Ontvangstbevestiging aanmelding").is_visible()
+    assert _serious_a11y_violations(admin) == []
+    admin.get_by_role("button", name="Standaardtekst terugzetten").click()
+    assert admin.get_by_text("gebruikt weer de standaardtekst").is_visible()
+
+    # Deactivate the second assessor.
+    admin.goto(base + "/beheer/medewerkers")
+    admin.locator("tr", has_text=ASSESSOR_2).get_by_role("link").click()
+    admin.get_by_role("link", name="Account deactiveren").click()
+    assert admin.get_by_role("heading", name=re.compile("deactiveren")).is_visible()
+    assert _serious_a11y_violations(admin) == []
+    admin.get_by_role("button", name="Account deactiveren").click()
+    assert admin.get_by_text("is gedeactiveerd en kan niet meer inloggen").is_visible()
+    assert admin.get_by_role("button", name="Account heractiveren").is_visible()
+    assert _serious_a11y_violations(admin) == []
+    refused = _login(browser, base, ASSESSOR_2)
+    assert refused.get_by_text("Het e-mailadres of het wachtwoord klopt niet.").is_visible()
+
+    # The audit log shows what happened, with a filter, a refused filter and the export link.
+    admin.goto(base + "/beheer/audit")
+    assert admin.get_by_role("heading", name="Auditlog").is_visible()
+    assert _serious_a11y_violations(admin) == []
+    admin.get_by_label("Handeling").fill("staff_deactivated")
+    admin.get_by_role("button", name="Zoeken").click()
+    assert admin.locator("tbody tr").count() == 1
+    assert admin.get_by_role("link", name="Dit resultaat downloaden als CSV").is_visible()
+    assert _serious_a11y_violations(admin) == []
+    admin.get_by_label("Nummer van het object").fill("tien")
+    admin.get_by_role("button", name="Zoeken").click()
+    assert admin.locator(".error-summary").is_visible()
+    assert _serious_a11y_violations(admin) == []
