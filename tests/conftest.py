@@ -6,6 +6,7 @@ import re
 import shutil
 
 import pytest
+from flask.testing import FlaskClient
 
 from config import TestConfig
 from portal import create_app
@@ -17,6 +18,15 @@ PROVIDER = "aanbieder@demo.nl"
 ASSESSOR_1 = "beoordelaar1@demo.nl"
 ASSESSOR_2 = "beoordelaar2@demo.nl"
 ADMIN = "beheer@demo.nl"
+
+
+class ClosingClient(FlaskClient):
+    """A test client that reads and closes each response as a WSGI server does, so the
+    callbacks that run once a response has been sent (mail delivery) run too."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
 
 
 def make_app(db_url: str, upload_dir, smtp: SmtpCatcher | None = None, **overrides):
@@ -33,7 +43,9 @@ def make_app(db_url: str, upload_dir, smtp: SmtpCatcher | None = None, **overrid
 
     for key, value in settings.items():
         setattr(_Config, key, value)
-    return create_app(_Config)
+    application = create_app(_Config)
+    application.test_client_class = ClosingClient
+    return application
 
 
 def build_database(db_url: str, tmp_dir) -> None:
