@@ -138,7 +138,7 @@ def test_seed_is_idempotent_and_holds_the_reference_data(template_db, tmp_path):
         h2 = next(r for r in version.requirements if r.code == "H2")
         assert [c.code for c in h2.categories] == ["gezinshuiszorg"] and h2.number_max == 6
         roles = sorted(r.value for r in db.session.scalars(select(User.role)))
-        assert roles == ["admin", "assessor", "assessor", "provider"]
+        assert roles == ["admin", "assessor", "assessor", "provider", "provider"]  # + demo 2
 
 
 def test_users_create_command(app):
