@@ -118,11 +118,12 @@ def test_export_is_a_streamed_csv_with_bom_of_the_filtered_events(app):
     page = admin.get(URL + "?actor=beheer&date_from=2027-01-01&date_to=2027-01-31").get_data(as_text=True)
     link = re.search(r'href="(/beheer/audit/export\.csv\?[^"]+)"', page).group(1).replace("&amp;", "&")
     assert "actor=beheer" in link and "date_from=2027-01-01" in link
-    response = admin.get(link)
+    response = admin.get(link, buffered=False)  # as a WSGI server gets it: not read yet
     assert response.status_code == 200 and response.is_streamed
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="auditlog-')
     raw = response.get_data()
+    response.close()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:5] == ["nummer", "tijdstip (Nederlandse tijd)", "e-mailadres gebruiker",
