@@ -38,15 +38,6 @@ def _limited(rows):
     return rows[:LIST_LIMIT], len(rows) > LIST_LIMIT
 
 
-def _compliance(organisation_id):
-    """The compliance status, when evidence compliance tracking is part of this build."""
-    try:
-        from .compliance import compliance_status
-    except ImportError:
-        return None
-    return compliance_status(organisation_id, today=today_local())
-
-
 @bp.route("/<int:organisation_id>")
 @assessor_required
 def show(organisation_id):
@@ -109,7 +100,6 @@ def show(organisation_id):
         agreements=agreements, more_agreements=more_agreements,
         categories_of_agreement=categories_of_agreement,
         documents=documents, more_documents=more_documents,
-        compliance=_compliance(org.id),
         current=current, current_ids={r.id for r in current}, history=history,
         more_history=more_history, mails=mails, limit=LIST_LIMIT,
         stale_before=capacity.stale_before(today), stale_days=capacity.STALE_DAYS)
