@@ -203,6 +203,7 @@ def test_settings_change_is_saved_and_audited_with_old_and_new_values(app):
     page = _text(client.get("/beheer/procedure"))
     assert "De instellingen zijn opgeslagen." in page
     assert "decision_period_weeks: 8 -&gt; 6" in page  # the history on the page
+    assert "Instelling gewijzigd" in page
     home = _text(app.test_client().get("/"))
     assert "Open house Wonen met begeleiding 2027" in home and "WBO-2026-WMB" in home
     assert "6 weken na indienen" in home
@@ -699,7 +700,14 @@ def test_publishing_needs_a_price_for_every_product_and_published_prices_stay(ap
     assert "Nog niet elk product heeft een tarief voor 2027: 44A08" in page
     with app.app_context():
         assert _tariff("44A06", 2027).published_at is None
-    _set_prices(app, 2027, {"44A08": "300"}, publish=True)
+    # An empty field removes a draft price (and is audited).
+    with app.app_context():
+        field = _price_field("44A07")
+    assert post(client, "/beheer/tarieven/2027", {field: ""}).status_code == 302
+    with app.app_context():
+        assert _tariff("44A07", 2027) is None and _tariff("44A06", 2027) is not None
+        assert "44A07 2027: 200.00 -> (leeg)" in _events("tariff_removed")[0].detail
+    _set_prices(app, 2027, {"44A07": "200", "44A08": "300"}, publish=True)
     with app.app_context():
         with pytest.raises(ValidationFailed) as refused:
             ops.set_prices(_procedure(), 2027, {_product("44A06").id: "101"}, by=user(ADMIN))
