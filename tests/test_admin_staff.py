@@ -399,3 +399,30 @@ def test_staff_list_runs_few_statements_whatever_the_number_of_accounts(app):
     assert large == small <= 15 and assessor_page <= 15
     html = admin.get("/beheer/medewerkers?pagina=2").get_data(as_text=True)
     assert "Pagina 2 van 3" in html
+
+
+def test_two_administrators_cannot_deactivate_each_other(app):
+    """B's page was loaded while B was active; A deactivates B first; B's own attempt to
+    deactivate A is then refused, so the region keeps an administrator."""
+    from portal.errors import NotPermitted
+
+    with app.app_context():
+        second = staff_ops.create_staff(full_name="Tweede Beheerder", email="tweede@regio.example",
+                                        role="admin", by=user(ADMIN))
+        db.session.commit()
+        second_id = second.id
+    with app.app_context():
+        b = db.session.get(User, second_id)
+        assert b.is_active
+        with app.app_context():  # another session: A deactivates B and commits
+            staff_ops.deactivate_staff(db.session.get(User, second_id), by=user(ADMIN))
+            db.session.commit()
+        try:
+            staff_ops.deactivate_staff(user(ADMIN), by=b)
+        except NotPermitted as exc:
+            assert exc.message == "Uw account is gedeactiveerd."
+        else:
+            raise AssertionError("B deactivated A after being deactivated")
+        db.session.rollback()
+    with app.app_context():
+        assert user(ADMIN).is_active_account and not db.session.get(User, second_id).is_active_account

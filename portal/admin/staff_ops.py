@@ -180,6 +180,14 @@ def deactivate_staff(user: User, *, by: User) -> list[Application]:
                           "contractbeheerder om dat te doen.")
     if not user.is_active_account:
         raise DomainError(f"Het account van {user.full_name} is al gedeactiveerd.")
+    if user.role == Role.ADMIN:
+        # Two administrators deactivating each other at once must not leave none: the
+        # second waits for the first, then finds itself deactivated (PostgreSQL).
+        active_admins = db.session.scalars(
+            select(User.id).where(User.role == Role.ADMIN, User.is_active_account.is_(True))
+            .with_for_update()).all()
+        if by.id not in active_admins:
+            raise NotPermitted("Uw account is gedeactiveerd.")
     assignments = open_assignments(user)
     user.is_active_account = False
     audit.record("staff_deactivated", user, actor=by, from_state="actief",
