@@ -5,7 +5,7 @@ import sqlite3
 from pathlib import Path
 
 from flask import Flask, render_template
-from flask_babel import format_date, format_datetime
+from flask_babel import format_currency, format_date, format_datetime
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -134,7 +134,12 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("euro")
     def _euro(value):
-        return "€ " + f"{value:,}".replace(",", ".") if value is not None else ""
+        """Whole euros as '€ 2.500.000'; amounts with cents as '€ 1.234,56'."""
+        if value is None:
+            return ""
+        if isinstance(value, int):
+            return "€ " + f"{value:,}".replace(",", ".")
+        return format_currency(value, "EUR")
 
     from .urls import portal_url
 
