@@ -265,6 +265,7 @@ def test_percentiles_match_the_standard_library():
 @pytest.mark.parametrize("van, tot, field, message", [
     ("maart", "", "van", "jjjj-mm"),
     ("2027-13", "", "van", "jjjj-mm"),
+    ("", "1999-12", "tot", "jjjj-mm"),
     ("2027-05", "2027-03", "tot", "vóór de maand"),
     ("2020-01", "2031-01", "tot", "hoogstens 10 jaar"),
 ])
@@ -324,7 +325,8 @@ def test_bad_period_on_the_page_and_in_an_export(app):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'class="error-summary"' in html and 'href="#tot"' in html
-    assert "Tot en met: deze maand ligt vóór de maand bij ‘Van’." in html
+    assert "Tot en met (maand): Deze maand ligt vóór de maand bij ‘Van (maand)’." in html
+    assert '<p class="error-message" id="tot-fout">Deze maand ligt vóór' in html
     assert 'aria-invalid="true"' in html and 'value="2027-05"' in html  # nothing typed is lost
     assert client.get("/beheer/rapportage/besluiten.csv?van=mei").status_code == 400
     assert client.get("/beheer/rapportage/onbekend.csv").status_code == 404

@@ -144,20 +144,20 @@ class Period:
         """The period of the query string ``van``/``tot``; raises ValidationFailed."""
         errors = []
         parsed = {}
-        for name, value, label in (("van", first, "Van"), ("tot", last, "Tot en met")):
+        for name, value in (("van", first), ("tot", last)):
             value = (value or "").strip()
             if not value:
                 parsed[name] = None
                 continue
             parsed[name] = parse_month(value)
             if parsed[name] is None:
-                errors.append((name, f"{label}: vul een maand in als jjjj-mm, bijvoorbeeld 2027-03."))
+                errors.append((name, "Vul een maand in als jjjj-mm, bijvoorbeeld 2027-03."))
         period = cls(parsed.get("van"), parsed.get("tot"))
         if not errors and period.first and period.last:
             if period.last < period.first:
-                errors.append(("tot", "Tot en met: deze maand ligt vóór de maand bij ‘Van’."))
+                errors.append(("tot", "Deze maand ligt vóór de maand bij ‘Van (maand)’."))
             elif len(months_between(period.first, period.last)) > MAX_PERIOD_MONTHS:
-                errors.append(("tot", "Tot en met: kies een periode van hoogstens 10 jaar."))
+                errors.append(("tot", "Kies een periode van hoogstens 10 jaar."))
         if errors:
             raise ValidationFailed(errors)
         return period
