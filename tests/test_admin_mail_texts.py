@@ -99,7 +99,8 @@ def test_every_mail_kind_is_listed_and_documented(app):
              if not p.stem.startswith("_")}
     assert set(kinds) == files and "staff_invitation" in kinds and "receipt" in kinds
     undocumented = [k for k in kinds if mail_texts.spec(k) is None]
-    assert undocumented == [], "add these mail kinds to the registry in portal/admin/mail_texts.py"
+    assert undocumented == [], ("document these mail kinds for the mail-text editor with "
+                                "portal.admin.mail_texts.register() in the module that sends them")
     for kind in kinds:
         assert f'href="/beheer/mailteksten/{kind}"' in html
 

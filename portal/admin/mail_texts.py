@@ -420,6 +420,17 @@ def _registry() -> dict[str, MailKind]:
 REGISTRY: dict[str, MailKind] = _registry()
 
 
+def register(kind: str, title: str, recipient: str, placeholders: list[tuple[str, str]],
+             sample: Callable[[], dict]) -> MailKind:
+    """Document a mail kind from the module that sends it (at import time): its Dutch
+    title, who gets it, its placeholders (expression, Dutch meaning) and a function that
+    builds a sample context with every variable the templates use (``subject`` included).
+    Every ``templates/mail/<kind>.txt`` needs an entry; the tests check that."""
+    spec = _kind(kind, title, recipient, _p(*placeholders), sample)
+    REGISTRY[kind] = spec
+    return spec
+
+
 def mail_kinds() -> list[str]:
     """Every kind the portal can send: each ``templates/mail/<kind>.txt`` with its .html."""
     names = set(current_app.jinja_env.list_templates())
