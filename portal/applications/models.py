@@ -77,6 +77,10 @@ class Application(db.Model):
     overdue_reminder_sent_at: Mapped[datetime | None]
     # The wizard step the provider last saved, so coming back resumes there.
     wizard_step: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Set for a re-confirmation (herbevestiging) of an admitted partner: then only the
+    # round's new or changed requirements are asked (see applicable_requirements).
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reconfirmation_rounds.id"), index=True)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -91,6 +95,8 @@ class Application(db.Model):
     answers: Mapped[list[Answer]] = relationship(
         back_populates="application", cascade="all, delete-orphan"
     )
+    round: Mapped[ReconfirmationRound | None] = relationship(  # noqa: F821 - partners.models
+        "ReconfirmationRound")
 
     @property
     def is_editable(self) -> bool:
@@ -100,9 +106,17 @@ class Application(db.Model):
     def category_ids(self) -> set[int]:
         return {c.id for c in self.categories}
 
+    @property
+    def is_reconfirmation(self) -> bool:
+        return self.round_id is not None
+
     def applicable_requirements(self) -> list[Requirement]:
         ids = self.category_ids
-        return [r for r in self.catalogue_version.requirements if r.applies_to(ids)]
+        requirements = [r for r in self.catalogue_version.requirements if r.applies_to(ids)]
+        if self.round_id is not None:  # a herbevestiging: only the new or changed ones
+            codes = self.round.code_set
+            requirements = [r for r in requirements if r.code.lower() in codes]
+        return requirements
 
     def answers_by_requirement(self) -> dict[int, Answer]:
         return {a.requirement_id: a for a in self.answers}

@@ -368,7 +368,9 @@ def approve_decision(application: Application, *, by: User,
     for d in decisions:
         d.approved_by_id = by.id
         d.approved_at = now
-        if d.outcome == Outcome.TOEGELATEN:
+        # A herbevestiging (round) is answered by a partner admitted already: it admits
+        # nobody again, and a rejection leaves the admission to the region's own decision.
+        if d.outcome == Outcome.TOEGELATEN and application.round_id is None:
             admitted.append(Admission(organisation_id=application.organisation_id,
                                       category=d.category, application_id=application.id))
     db.session.add_all(admitted)

@@ -7,7 +7,9 @@ def register(app) -> None:
     from .compliance_views import bp as compliance_bp
     from .file_views import bp as file_bp
     from .partner_views import bp as partner_bp
+    from .reconfirmation_views import bp as reconfirmation_bp
     from .views import bp as public_bp
 
-    for bp in (public_bp, partner_bp, capacity_bp, compliance_bp, file_bp):
+    for bp in (public_bp, partner_bp, capacity_bp, compliance_bp, file_bp,
+               reconfirmation_bp):
         app.register_blueprint(bp)

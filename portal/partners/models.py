@@ -4,12 +4,21 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import Organisation
+from ..accounts.models import Organisation, User
 from ..extensions import db
-from ..procedure.models import Category
+from ..procedure.models import CatalogueVersion, Category, Procedure
 from ..timeutil import utcnow
 
 
@@ -162,3 +171,36 @@ class CapacityReport(db.Model):
     reminder_sent_at: Mapped[datetime | None]
 
     category: Mapped[Category] = relationship()
+
+
+class ReconfirmationRound(db.Model):
+    """A herbevestigingsronde: after a new catalogue version added or changed requirements,
+    every active partner answers those requirements again, before a deadline. Each
+    partner's answer is an Application with this round (see Application.round_id)."""
+
+    __tablename__ = "reconfirmation_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("catalogue_versions.id"))
+    previous_version_id: Mapped[int] = mapped_column(ForeignKey("catalogue_versions.id"))
+    # Comma-separated codes of the requirements added or changed, fixed at the start.
+    requirement_codes: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[date]
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    procedure: Mapped[Procedure] = relationship()
+    version: Mapped[CatalogueVersion] = relationship(foreign_keys=[version_id])
+    previous_version: Mapped[CatalogueVersion] = relationship(foreign_keys=[previous_version_id])
+    started_by: Mapped[User] = relationship()
+
+    @property
+    def codes(self) -> list[str]:
+        return [c for c in (self.requirement_codes or "").split(",") if c]
+
+    @property
+    def code_set(self) -> set[str]:
+        """The codes, lower-cased: requirements are matched by code like the comparison."""
+        return {c.lower() for c in self.codes}

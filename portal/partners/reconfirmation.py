@@ -1,0 +1,241 @@
+"""Re-confirmation rounds (herbevestigingsrondes).
+
+When a new catalogue version adds or changes requirements, an administrator starts a round
+for the procedure's active partners, with a deadline. Each partner gets one application
+(an aanmelding with ``round_id`` set) on the new version that asks only the added or
+changed requirements that apply to its admitted categories; the partner answers it in the
+ordinary wizard and submits it, and assessors assess it as usual. Approving the decision on
+such an application admits nobody again (the partner is admitted already), and a rejection
+does not end an admission by itself: the region decides that separately.
+
+Like every operations module: these functions check who may act, write the audit event in
+the caller's transaction, queue the mails and never touch the request.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from .. import audit, notifications
+from ..accounts.models import OrgRole, User
+from ..admin import mail_texts
+from ..admin.catalogue_ops import compare
+from ..applications.models import Answer, Application, Status
+from ..errors import DomainError, NotPermitted, ValidationFailed
+from ..extensions import db
+from ..procedure.models import CatalogueVersion, Category, Identifier, Procedure, Requirement
+from ..timeutil import today_local, utcnow
+from .models import Admission, AdmissionStatus, ReconfirmationRound
+from .workflow import partner_recipients
+
+NOTE_MAX = 2000
+# Answered: the partner submitted (whatever the assessors did with it since).
+ANSWERED = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
+            Status.BESLUIT_VOORGESTELD, Status.BESLOTEN)
+
+
+# --- reading helpers ----------------------------------------------------------------------
+
+def _requirements(version: CatalogueVersion) -> list[Requirement]:
+    return list(db.session.scalars(
+        select(Requirement).where(Requirement.version_id == version.id)
+        .options(selectinload(Requirement.categories))
+        .order_by(Requirement.position, Requirement.id)))
+
+
+def latest_round(procedure: Procedure) -> ReconfirmationRound | None:
+    return db.session.scalar(
+        select(ReconfirmationRound).where(ReconfirmationRound.procedure_id == procedure.id)
+        .order_by(ReconfirmationRound.id.desc()).limit(1))
+
+
+def baseline(procedure: Procedure, version: CatalogueVersion) -> CatalogueVersion | None:
+    """The version a round for ``version`` compares with: that of the latest round, or,
+    before the first round, the published version just before it."""
+    last = latest_round(procedure)
+    if last is not None:
+        return db.session.get(CatalogueVersion, last.version_id)
+    return db.session.scalar(
+        select(CatalogueVersion).where(CatalogueVersion.procedure_id == procedure.id,
+                                       CatalogueVersion.published_at.is_not(None),
+                                       CatalogueVersion.number < version.number)
+        .order_by(CatalogueVersion.number.desc()).limit(1))
+
+
+def eligible_versions(procedure: Procedure) -> list[CatalogueVersion]:
+    """Published versions a round can be started for: newer than the latest round's
+    version, or (before the first round) any published version after the first."""
+    last = latest_round(procedure)
+    after = (db.session.scalar(select(CatalogueVersion.number)
+                               .where(CatalogueVersion.id == last.version_id)) if last
+             else db.session.scalar(select(func.min(CatalogueVersion.number)).where(
+                 CatalogueVersion.procedure_id == procedure.id,
+                 CatalogueVersion.published_at.is_not(None))))
+    if after is None:
+        return []
+    return list(db.session.scalars(
+        select(CatalogueVersion).where(CatalogueVersion.procedure_id == procedure.id,
+                                       CatalogueVersion.published_at.is_not(None),
+                                       CatalogueVersion.number > after)
+        .order_by(CatalogueVersion.number.desc())))
+
+
+def new_or_changed(previous: CatalogueVersion, version: CatalogueVersion) -> list[Requirement]:
+    """The requirements of ``version`` that were added or changed since ``previous``, in
+    the order of ``version``."""
+    comparison = compare(_requirements(previous), _requirements(version))
+    ids = {r.id for r in comparison.added} | {c.new.id for c in comparison.changed}
+    return [r for r in _requirements(version) if r.id in ids]
+
+
+def _applicant(organisation_id: int, fallback: User) -> User:
+    """Who the round's application is made for: a beheerder of the organisation (its mails
+    go to them), else any active member; the administrator only when there is none."""
+    members = db.session.scalars(
+        select(User).where(User.organisation_id == organisation_id,
+                           User.is_active_account.is_(True))
+        .order_by((User.org_role == OrgRole.BEHEERDER).desc(), User.id)).all()
+    return members[0] if members else fallback
+
+
+# --- starting a round -----------------------------------------------------------------------
+
+def start_round(procedure: Procedure, version: CatalogueVersion, *, by: User, deadline: date | None,
+                note: str = "", today: date | None = None) -> ReconfirmationRound:
+    """Start a herbevestigingsronde for ``version``: one application per active partner
+    that has something to answer, and a mail to each of them."""
+    if not (by is not None and by.is_admin and by.is_active):
+        raise NotPermitted("Alleen de contractbeheerder kan een herbevestigingsronde starten.")
+    today = today or today_local()
+    note = (note or "").replace("\r\n", "\n").strip()
+    errors = []
+    if deadline is None:
+        errors.append(("deadline", "Vul de uiterste datum voor de herbevestiging in."))
+    elif deadline <= today:
+        errors.append(("deadline", "De uiterste datum moet in de toekomst liggen."))
+    if len(note) > NOTE_MAX:
+        errors.append(("note", f"De toelichting mag maximaal {NOTE_MAX:,} tekens lang zijn."
+                       .replace(",", ".")))
+    if errors:
+        raise ValidationFailed(errors)
+    if version.procedure_id != procedure.id:
+        raise DomainError("Deze versie van de eisen hoort niet bij deze procedure.")
+    if version.published_at is None:
+        raise DomainError(f"Versie {version.number} van de eisen is nog niet gepubliceerd. "
+                          "Publiceer haar eerst.")
+    previous = baseline(procedure, version)
+    if previous is None or previous.number >= version.number:
+        raise DomainError(f"Versie {version.number} is niet nieuwer dan de versie waarmee de "
+                          "partners al herbevestigden of werden toegelaten.")
+    changed = new_or_changed(previous, version)
+    if not changed:
+        raise DomainError(f"Versie {version.number} voegt ten opzichte van versie "
+                          f"{previous.number} geen eisen toe en wijzigt er geen: er is niets "
+                          "te herbevestigen.")
+
+    rnd = ReconfirmationRound(
+        procedure_id=procedure.id, version_id=version.id, previous_version_id=previous.id,
+        requirement_codes=",".join(r.code for r in changed), deadline=deadline, note=note,
+        started_at=utcnow(), started_by_id=by.id)
+    db.session.add(rnd)
+    db.session.flush()
+
+    admissions = db.session.scalars(
+        select(Admission).join(Category, Category.id == Admission.category_id)
+        .where(Admission.status == AdmissionStatus.ACTIEF,
+               Category.procedure_id == procedure.id)
+        .options(joinedload(Admission.organisation), joinedload(Admission.category))
+        .order_by(Admission.organisation_id, Category.position)).all()
+    per_org: dict[int, list[Admission]] = {}
+    for admission in admissions:
+        per_org.setdefault(admission.organisation_id, []).append(admission)
+
+    started = 0
+    for admissions_of_org in per_org.values():
+        organisation = admissions_of_org[0].organisation
+        categories = [a.category for a in admissions_of_org
+                      if any(r.applies_to({a.category_id}) for r in changed)]
+        if not categories:
+            continue  # nothing new or changed applies to what this partner does
+        applicant = _applicant(organisation.id, by)
+        application = Application(
+            organisation=organisation, procedure=procedure, catalogue_version=version,
+            created_by=applicant, status=Status.CONCEPT, categories=categories, round=rnd)
+        db.session.add(application)
+        db.session.flush()
+        asked = application.applicable_requirements()
+        for req in asked:  # known from the organisation's details, like a new application
+            if req.identifier == Identifier.KVK:
+                application.answers.append(
+                    Answer(requirement=req, identifier_value=organisation.kvk_number))
+            elif req.identifier == Identifier.AGB and organisation.agb_code:
+                application.answers.append(
+                    Answer(requirement=req, identifier_value=organisation.agb_code))
+        audit.record("created", application, actor=by, to_state=Status.CONCEPT,
+                     detail=f"herbevestiging versie {version.number}; categories="
+                            + ",".join(c.code for c in categories))
+        for recipient in partner_recipients(organisation):
+            notifications.queue(
+                "reconfirmation_started", recipient,
+                subject=f"Herbevestiging van de eisen gevraagd, uiterlijk {deadline:%d-%m-%Y}",
+                organisation=organisation, application=application, round=rnd,
+                version=version, requirements=asked)
+        started += 1
+    audit.record("reconfirmation_started", rnd, actor=by,
+                 detail=f"versie {previous.number} -> {version.number}; eisen "
+                        f"{rnd.requirement_codes}; {started} partners; uiterlijk {deadline}")
+    return rnd
+
+
+# --- the overview --------------------------------------------------------------------------
+
+def counts(round_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per round: applications in total, answered (submitted) and withdrawn."""
+    out = {rid: {"total": 0, "answered": 0, "withdrawn": 0} for rid in round_ids}
+    if not round_ids:
+        return out
+    for rid, status, n in db.session.execute(
+            select(Application.round_id, Application.status, func.count(Application.id))
+            .where(Application.round_id.in_(round_ids))
+            .group_by(Application.round_id, Application.status)):
+        out[rid]["total"] += n
+        if status in ANSWERED:
+            out[rid]["answered"] += n
+        elif status == Status.INGETROKKEN:
+            out[rid]["withdrawn"] += n
+    return out
+
+
+def is_answered(application: Application) -> bool:
+    return application.status in ANSWERED
+
+
+# --- the mail text, documented for the administrators' mail-text editor ----------------------
+
+def _sample() -> dict:
+    from datetime import date as d
+    from types import SimpleNamespace as S
+    return {
+        "subject": "Herbevestiging van de eisen gevraagd, uiterlijk 01-03-2028",
+        "application": S(id=42, reference=None,
+                         organisation=S(name="Stichting Gezinshuis De Linde")),
+        "round": S(deadline=d(2028, 3, 1), note="De eis over de meldcode is aangescherpt."),
+        "version": S(number=3),
+        "requirements": [S(code="A9", title="Meldcode huiselijk geweld en kindermishandeling"),
+                         S(code="H4", title="Nazorg na de plaatsing")],
+    }
+
+
+mail_texts.REGISTRY.setdefault("reconfirmation_started", mail_texts._kind(
+    "reconfirmation_started", "Herbevestiging gevraagd",
+    "het contactadres en de beheerders van elke actieve partner in de ronde",
+    mail_texts._p(("application.organisation.name", "naam van de aanbieder"),
+                  ("version.number", "nummer van de nieuwe versie van de eisen"),
+                  ("round.deadline|datum", "uiterste datum voor de herbevestiging"),
+                  ("round.note", "toelichting van de regio (kan leeg zijn)"),
+                  ("requirements", "de nieuwe of gewijzigde eisen (code en titel)"),
+                  ("portal_url('applications.edit', application_id=application.id)",
+                   "link naar de herbevestiging in het portaal")),
+    _sample))
