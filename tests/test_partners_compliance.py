@@ -2,18 +2,23 @@
 twice, interrupted runs), new versions reviewed by an assessor, and the region's partner list."""
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from portal.applications import storage
 from portal.applications import workflow as applications
 from portal.assessment import workflow as assessment
+from portal.errors import NotPermitted, ValidationFailed
 from portal.extensions import db
 from portal.models import (
     Admission,
     AdmissionStatus,
     Answer,
+    Application,
+    AuditEvent,
     Document,
     EvidenceReview,
     ExpiryNotice,
@@ -26,8 +31,8 @@ from portal.models import (
 )
 from portal.partners import compliance
 from portal.timeutil import today_local
-from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, user
-from tests.helpers import categories, fill_completely
+from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, post, user
+from tests.helpers import PDF_BYTES, categories, fill_completely, requirement
 
 TODAY = date(2027, 3, 1)
 
@@ -376,3 +381,377 @@ def test_the_daily_command_mails_once_and_reports(app, smtp):
     smtp.wait_for(3)
     assert smtp.find(to="info@delinde.demo.nl", subject_contains="verloopt over 7 dagen")
     assert smtp.find(to=ADMIN, subject_contains="Gezinshuis De Linde")
+
+
+# --- new versions: upload and review through the pages -------------------------------------
+
+def _client(app, who):
+    client = app.test_client()
+    login(client, who)
+    return client
+
+
+def _partner_with_expired(app, days_ago=3):
+    """The demo provider, admitted, with its A8 insurance expired ``days_ago`` days ago."""
+    with app.app_context():
+        application = _admitted()
+        answers = _expiring_answers(application)
+        _set_until(answers["A8"], date.today() - timedelta(days=days_ago))
+        db.session.commit()
+        return application.organisation_id, answers["A8"].document_id, answers["A5"].document_id
+
+
+def _upload(client, document_id, *, content=PDF_BYTES + b"nieuw", name="polis-2028.pdf",
+            until=None):
+    url = f"/organisatie/bewijsstukken/{document_id}/nieuwe-versie"
+    data = {"valid_until": (until or date.today() + timedelta(days=365)).isoformat()}
+    if content is not None:
+        data["file"] = (io.BytesIO(content), name)
+    return post(client, url, data, content_type="multipart/form-data")
+
+
+def test_the_partner_sees_its_tracked_documents_and_state(app):
+    org_id, expired_id, valid_id = _partner_with_expired(app)
+    provider = _client(app, PROVIDER)
+    html = provider.get("/organisatie/bewijsstukken").get_data(as_text=True)
+    assert "Uw organisatie is niet compliant." in html
+    assert f"/organisatie/bewijsstukken/{expired_id}/nieuwe-versie" in html
+    assert f"/organisatie/bewijsstukken/{valid_id}/nieuwe-versie" in html
+    assert "verlopen" in html and "A8" in html and "A5" in html
+
+
+def test_uploading_a_new_version_puts_it_in_the_queue(app):
+    org_id, expired_id, _valid_id = _partner_with_expired(app)
+    provider = _client(app, PROVIDER)
+    response = _upload(provider, expired_id)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    with app.app_context():
+        review = db.session.scalar(select(EvidenceReview))
+        assert (review.status, review.replaces_document_id, review.organisation_id) == (
+            compliance.PENDING, expired_id, org_id)
+        new = db.session.get(Document, review.document_id)
+        assert new.original_name == "polis-2028.pdf"
+        assert new.valid_until == date.today() + timedelta(days=365)
+        assert storage.path_for(new).read_bytes() == PDF_BYTES + b"nieuw"
+        # Still not compliant until an assessor accepts it.
+        assert not compliance.compliance_status(org_id).compliant
+    html = provider.get("/organisatie/bewijsstukken").get_data(as_text=True)
+    assert "nieuwe versie in beoordeling" in html and "polis-2028.pdf" in html
+    assert f"/organisatie/bewijsstukken/{expired_id}/nieuwe-versie" not in html
+    # A second version while the first waits is refused.
+    again = _upload(provider, expired_id, content=PDF_BYTES + b"nog een")
+    assert again.status_code == 302
+    assert "wacht al een nieuwe versie" in provider.get(
+        "/organisatie/bewijsstukken").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(EvidenceReview)) == 1
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"content": None}, "Kies het bestand met de nieuwe versie."),
+    ({"until": date.today()}, "De nieuwe versie moet na vandaag nog geldig zijn."),
+    ({"until": date.today() - timedelta(days=10)}, "moet na vandaag nog geldig zijn"),
+    ({"content": b"GIF89a niet een pdf"}, "is geen PDF-bestand"),
+    ({"content": b""}, "is leeg"),
+])
+def test_bad_uploads_get_a_dutch_message_and_store_nothing(app, kwargs, message):
+    _org_id, expired_id, _valid_id = _partner_with_expired(app)
+    provider = _client(app, PROVIDER)
+    response = _upload(provider, expired_id, **kwargs)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in html
+    assert 'class="error-summary"' in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(EvidenceReview)) == 0
+
+
+def test_an_unreadable_date_and_the_same_file_again_are_refused(app):
+    _org_id, expired_id, _valid_id = _partner_with_expired(app)
+    provider = _client(app, PROVIDER)
+    url = f"/organisatie/bewijsstukken/{expired_id}/nieuwe-versie"
+    bad_date = post(provider, url, {"valid_until": "volgend jaar",
+                                    "file": (io.BytesIO(PDF_BYTES + b"x"), "a.pdf")},
+                    content_type="multipart/form-data")
+    assert bad_date.status_code == 422 and "Vul een geldige datum in" in bad_date.get_data(
+        as_text=True)
+    # The test data's evidence is one file (PDF_BYTES): uploading it again is no new version.
+    same = _upload(provider, expired_id, content=PDF_BYTES, name="oud.pdf")
+    assert same.status_code == 422
+    assert "al eerder als bewijsstuk gebruikt" in same.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(EvidenceReview)) == 0
+        assert db.session.get(Document, expired_id).valid_until < date.today()
+
+
+def test_another_organisations_document_is_not_found(app):
+    _org_id, expired_id, _valid_id = _partner_with_expired(app)
+    with app.app_context():
+        stranger = Organisation(name="Ander", kvk_number="87654321", street="Weg 1",
+                                postal_code="4811 AA", city="Breda",
+                                contact_email="info@ander.example")
+        db.session.add(stranger)
+        db.session.flush()
+        theirs = _new_document(stranger, user(PROVIDER), date.today(), "van-een-ander.pdf")
+        db.session.commit()
+        theirs_id = theirs.id
+    provider = _client(app, PROVIDER)
+    assert provider.get(f"/organisatie/bewijsstukken/{theirs_id}/nieuwe-versie").status_code == 404
+    assert provider.get("/organisatie/bewijsstukken/999999/nieuwe-versie").status_code == 404
+    assert _upload(provider, theirs_id).status_code == 404
+
+
+def test_staff_and_strangers_cannot_use_the_partner_pages(app):
+    _org_id, expired_id, _valid_id = _partner_with_expired(app)
+    anonymous = app.test_client()
+    response = anonymous.get("/organisatie/bewijsstukken")
+    assert response.status_code == 302 and "/inloggen" in response.headers["Location"]
+    assessor = _client(app, ASSESSOR_1)
+    assert assessor.get("/organisatie/bewijsstukken").status_code == 403
+    assert assessor.get(f"/organisatie/bewijsstukken/{expired_id}/nieuwe-versie").status_code == 403
+
+
+def _submitted_review(app):
+    org_id, expired_id, valid_id = _partner_with_expired(app)
+    provider = _client(app, PROVIDER)
+    assert _upload(provider, expired_id).status_code == 302
+    with app.app_context():
+        review = db.session.scalar(select(EvidenceReview))
+        return org_id, expired_id, review.id, review.document_id
+
+
+def test_an_assessor_accepts_a_new_version_and_the_partner_is_compliant_again(app, smtp):
+    org_id, expired_id, review_id, new_id = _submitted_review(app)
+    assessor = _client(app, ASSESSOR_1)
+    queue = assessor.get("/beheer/bewijsstukken").get_data(as_text=True)
+    assert f"/beheer/bewijsstukken/{review_id}" in queue and "polis-2028.pdf" in queue
+    page = assessor.get(f"/beheer/bewijsstukken/{review_id}").get_data(as_text=True)
+    assert f"/documenten/{new_id}" in page and f"/documenten/{expired_id}" in page
+    assert "niet compliant" in page and "A8" in page
+    assert assessor.get(f"/documenten/{new_id}").status_code == 200  # opens the document
+    response = post(assessor, f"/beheer/bewijsstukken/{review_id}/accepteren",
+                    token_from=f"/beheer/bewijsstukken/{review_id}")
+    assert response.status_code == 302
+    with app.app_context():
+        review = db.session.get(EvidenceReview, review_id)
+        assert review.status == compliance.ACCEPTED
+        assert review.reviewed_by_id == user(ASSESSOR_1).id and review.reviewed_at
+        assert compliance.compliance_status(org_id).compliant
+        assert new_id in compliance.tracked_dates(org_id)
+        assert expired_id not in compliance.tracked_dates(org_id)
+        assert db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "evidence_accepted", AuditEvent.object_id == review_id))
+    smtp.wait_for(2)
+    accepted = smtp.find(to="info@delinde.demo.nl", subject_contains="Nieuwe versie geaccepteerd")
+    assert accepted and smtp.find(to=PROVIDER, subject_contains="Nieuwe versie geaccepteerd")
+    assert "polis-2028.pdf" in accepted[0].get_body(("plain",)).get_content()
+    # Reviewed once: a second decision is refused with a message, nothing changes.
+    again = post(assessor, f"/beheer/bewijsstukken/{review_id}/afwijzen", {"reason": "Toch niet"},
+                 token_from="/beheer/bewijsstukken")
+    assert again.status_code == 302
+    assert "al beoordeeld" in assessor.get(again.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(EvidenceReview, review_id).status == compliance.ACCEPTED
+    done = assessor.get("/beheer/bewijsstukken?status=geaccepteerd").get_data(as_text=True)
+    assert f"/beheer/bewijsstukken/{review_id}" in done
+
+
+def test_rejecting_needs_a_reason_that_the_partner_gets(app, smtp):
+    org_id, expired_id, review_id, new_id = _submitted_review(app)
+    admin = _client(app, ADMIN)  # administrators review too
+    url = f"/beheer/bewijsstukken/{review_id}/afwijzen"
+    empty = post(admin, url, {"reason": "  "}, token_from=f"/beheer/bewijsstukken/{review_id}")
+    assert empty.status_code == 422
+    assert "Geef de reden van de afwijzing." in empty.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(EvidenceReview, review_id).status == compliance.PENDING
+    response = post(admin, url, {"reason": "De polis is niet ondertekend."},
+                    token_from=f"/beheer/bewijsstukken/{review_id}")
+    assert response.status_code == 302
+    with app.app_context():
+        review = db.session.get(EvidenceReview, review_id)
+        assert (review.status, review.reason) == (compliance.REJECTED,
+                                                  "De polis is niet ondertekend.")
+        assert not compliance.compliance_status(org_id).compliant
+    smtp.wait_for(2)
+    rejected = smtp.find(to="info@delinde.demo.nl", subject_contains="Nieuwe versie afgewezen")
+    body = rejected[0].get_body(("plain",)).get_content()
+    assert "De polis is niet ondertekend." in body
+    assert f"/organisatie/bewijsstukken/{expired_id}/nieuwe-versie" in body
+    # The partner sees the outcome and may upload another version.
+    provider = _client(app, PROVIDER)
+    html = provider.get("/organisatie/bewijsstukken").get_data(as_text=True)
+    assert "afgewezen" in html and "De polis is niet ondertekend." in html
+    assert _upload(provider, expired_id, content=PDF_BYTES + b"getekend").status_code == 302
+
+
+def test_an_expired_new_version_cannot_be_accepted(app):
+    _org_id, _expired_id, review_id, new_id = _submitted_review(app)
+    with app.app_context():
+        db.session.get(Document, new_id).valid_until = date.today() - timedelta(days=1)
+        db.session.commit()
+    assessor = _client(app, ASSESSOR_2)
+    response = post(assessor, f"/beheer/bewijsstukken/{review_id}/accepteren",
+                    token_from=f"/beheer/bewijsstukken/{review_id}")
+    assert "zelf al verlopen" in assessor.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(EvidenceReview, review_id).status == compliance.PENDING
+
+
+def test_operations_check_who_acts(ctx):
+    application = _admitted()
+    answers = _expiring_answers(application)
+    org = db.session.get(Organisation, application.organisation_id)
+    with pytest.raises(NotPermitted):
+        compliance.submit_replacement(org, answers["A8"].document_id, None, None,
+                                      by=user(ASSESSOR_1))
+    review = EvidenceReview(organisation_id=org.id, document_id=answers["A5"].document_id,
+                            replaces_document_id=answers["A8"].document_id,
+                            submitted_by_id=user(PROVIDER).id)
+    db.session.add(review)
+    db.session.commit()
+    with pytest.raises(NotPermitted):
+        compliance.accept_replacement(review, by=user(PROVIDER))
+    with pytest.raises(NotPermitted):
+        compliance.reject_replacement(review, by=user(PROVIDER), reason="nee")
+    with pytest.raises(ValidationFailed):
+        compliance.reject_replacement(review, by=user(ASSESSOR_1), reason="")
+
+
+def test_review_pages_are_for_staff_only(app):
+    _org_id, _expired_id, review_id, _new_id = _submitted_review(app)
+    provider = _client(app, PROVIDER)
+    for url in ("/beheer/bewijsstukken", f"/beheer/bewijsstukken/{review_id}",
+                "/beheer/partners"):
+        assert provider.get(url).status_code == 403, url
+    token_page = "/organisatie/bewijsstukken"
+    assert post(provider, f"/beheer/bewijsstukken/{review_id}/accepteren",
+                token_from=token_page).status_code == 403
+    assert post(provider, f"/beheer/bewijsstukken/{review_id}/afwijzen", {"reason": "x"},
+                token_from=token_page).status_code == 403
+    with app.app_context():
+        assert db.session.get(EvidenceReview, review_id).status == compliance.PENDING
+    assessor = _client(app, ASSESSOR_1)
+    assert assessor.get("/beheer/bewijsstukken/999999").status_code == 404
+    assert post(assessor, "/beheer/bewijsstukken/999999/accepteren",
+                token_from="/beheer/bewijsstukken").status_code == 404
+    anonymous = app.test_client()
+    assert anonymous.get("/beheer/partners").status_code == 302
+
+
+# --- the region's partner list ------------------------------------------------------------------
+
+def _quick_partner(n, until, *, status=AdmissionStatus.ACTIEF, category="pleegzorg",
+                   name=None):
+    """A partner made straight in the database: a decided application whose A5 answer has a
+    document valid until ``until``, and an admission."""
+    procedure = db.session.scalar(select(Procedure))
+    org = Organisation(name=name or f"Partner {n:03}", kvk_number=str(50_000_000 + n),
+                       street="Straat 1", postal_code="4811 AA", city="Breda",
+                       contact_email=f"info{n}@partner.example")
+    db.session.add(org)
+    db.session.flush()
+    a5 = requirement("A5")
+    application = Application(organisation_id=org.id, procedure_id=procedure.id,
+                              catalogue_version_id=a5.version_id, status=Status.BESLOTEN,
+                              created_by_id=user(ADMIN).id, reference=f"Q-{n:05}")
+    db.session.add(application)
+    db.session.flush()
+    document = Document(organisation_id=org.id, original_name=f"hkz-{n}.pdf",
+                        stored_name=f"q/{n}", content_type="application/pdf", size_bytes=10,
+                        sha256=f"{n:064}", valid_until=until, uploaded_by_id=user(ADMIN).id)
+    db.session.add(document)
+    db.session.flush()
+    db.session.add(Answer(application_id=application.id, requirement_id=a5.id,
+                          document_id=document.id, evidence_valid_until=until))
+    db.session.add(Admission(organisation_id=org.id, category_id=categories(category)[0].id,
+                             application_id=application.id, status=status))
+    db.session.flush()
+    return org
+
+
+def test_the_partner_list_shows_compliance_and_filters(app):
+    today = date.today()
+    with app.app_context():
+        ok = _quick_partner(1, today + timedelta(days=100), name="Stichting Goed Geregeld")
+        late = _quick_partner(2, today - timedelta(days=1), name="Zorg Te Laat BV",
+                              category="leefgroepen")
+        suspended = _quick_partner(3, today, status=AdmissionStatus.GESCHORST,
+                                   name="Geschorst Maar Geldig")
+        gone = _quick_partner(4, today - timedelta(days=50), status=AdmissionStatus.BEEINDIGD,
+                              name="Vertrokken Zorg")
+        db.session.commit()
+        ids = {o.name: o.id for o in (ok, late, suspended, gone)}
+        kvk_late = late.kvk_number
+    assessor = _client(app, ASSESSOR_1)
+    html = assessor.get("/beheer/partners").get_data(as_text=True)
+    for name in ("Stichting Goed Geregeld", "Zorg Te Laat BV", "Geschorst Maar Geldig"):
+        assert f'/beheer/partners/{ids[name]}"' in html and name in html
+    assert "Vertrokken Zorg" not in html  # no live admission: no partner
+    assert "1 partner is niet compliant." in html
+    assert "Leefgroepen" in html and "Pleegzorg (geschorst)" in html
+    row = html[html.index("Zorg Te Laat BV"):]
+    assert row.index("niet compliant") < row.index("</tr>")
+    only = assessor.get("/beheer/partners?niet_compliant=1").get_data(as_text=True)
+    assert "Zorg Te Laat BV" in only and "Stichting Goed Geregeld" not in only
+    assert "Geschorst Maar Geldig" not in only  # valid through today
+    by_kvk = assessor.get(f"/beheer/partners?zoek={kvk_late}").get_data(as_text=True)
+    assert "Zorg Te Laat BV" in by_kvk and "Stichting Goed Geregeld" not in by_kvk
+    by_name = assessor.get("/beheer/partners?zoek=goed geregeld").get_data(as_text=True)
+    assert "Stichting Goed Geregeld" in by_name and "Zorg Te Laat BV" not in by_name
+    nothing = assessor.get("/beheer/partners?zoek=Bestaat%20niet").get_data(as_text=True)
+    assert "Er zijn geen partners die aan deze zoekopdracht voldoen." in nothing
+    assert _client(app, ADMIN).get("/beheer/partners").status_code == 200
+
+
+def test_an_accepted_replacement_clears_the_mark_on_the_list(app):
+    _org_id, _expired_id, review_id, _new_id = _submitted_review(app)
+    assessor = _client(app, ASSESSOR_1)
+    before = assessor.get("/beheer/partners?niet_compliant=1").get_data(as_text=True)
+    assert "Gezinshuis De Linde" in before and "nieuwe versie in beoordeling" in before
+    post(assessor, f"/beheer/bewijsstukken/{review_id}/accepteren",
+         token_from=f"/beheer/bewijsstukken/{review_id}")
+    after = assessor.get("/beheer/partners?niet_compliant=1").get_data(as_text=True)
+    assert "Gezinshuis De Linde" not in after
+    assert "Alle partners zijn compliant." in after
+
+
+def _statements(client, url):
+    client.get(url)  # warm up (login, caches)
+    n = {"statements": 0}
+
+    def on_execute(*_args):
+        n["statements"] += 1
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert response.status_code == 200
+    return n["statements"], response.get_data(as_text=True)
+
+
+def test_the_partner_list_runs_few_statements_whatever_the_number_of_partners(app):
+    today = date.today()
+    with app.app_context():
+        for n in range(1, 4):
+            _quick_partner(n, today + timedelta(days=n - 2))
+        db.session.commit()
+    assessor = _client(app, ASSESSOR_1)
+    with app.app_context():
+        small, _ = _statements(assessor, "/beheer/partners")
+        for n in range(4, 90):
+            _quick_partner(n, today + timedelta(days=(n % 5) - 2),
+                           category=("pleegzorg", "leefgroepen")[n % 2])
+        db.session.commit()
+        large, first = _statements(assessor, "/beheer/partners")
+        filtered, only = _statements(assessor, "/beheer/partners?niet_compliant=1&zoek=Partner")
+        _, second = _statements(assessor, "/beheer/partners?pagina=2")
+        expected_late = sum(1 for n in range(1, 90)
+                            if today + timedelta(days=((n - 2) if n < 4 else (n % 5) - 2)) < today)
+    assert large == small <= 15 and filtered <= 15
+    assert "Pagina 1 van 4 (89 in totaal)" in first and "Partner 001" in first
+    assert "Partner 026" in second and "Partner 001" not in second
+    assert f"{expected_late} partners zijn niet compliant." in first
+    assert f"({expected_late} in totaal)" in only

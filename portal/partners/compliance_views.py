@@ -1,4 +1,311 @@
-"""Partners: compliance (to be filled)."""
-from flask import Blueprint
+"""Evidence that expires: the partner's tracked documents and new versions, the assessors'
+queue of new versions to review, and the region's list of partners with their compliance."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import exists, or_, select
+from wtforms import DateField, TextAreaField
+from wtforms.validators import InputRequired, ValidationError
+
+from ..accounts.models import Organisation, User
+from ..applications.models import Document
+from ..applications.storage import human_size
+from ..auth import assessor_required, provider_required
+from ..errors import DomainError, ValidationFailed
+from ..extensions import db
+from ..pagination import capped_count, paginate
+from ..procedure.models import Category
+from ..timeutil import today_local
+from . import compliance
+from .compliance import ACCEPTED, PENDING, REJECTED, REVIEW_LABELS
+from .models import LIVE_ADMISSION, Admission, AdmissionStatus, EvidenceReview
 
 bp = Blueprint("partners_compliance", __name__)
+
+DATE = "Vul een geldige datum in (dag-maand-jaar)."
+SEARCH_MAX = 100
+STATUS_TABS = {"nieuw": PENDING, "geaccepteerd": ACCEPTED, "afgewezen": REJECTED}
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+class ReplacementForm(FlaskForm):
+    file = FileField("Nieuwe versie (PDF)")
+    valid_until = DateField(
+        "Geldig tot en met", format=["%Y-%m-%d", "%d-%m-%Y"], invalid_value_message=DATE,
+        description="De laatste dag waarop het nieuwe document geldig is, zoals op het "
+                    "certificaat of de polis staat.",
+        validators=[InputRequired("Vul in tot wanneer de nieuwe versie geldig is.")])
+
+    def validate_file(self, field):
+        if not field.data or not getattr(field.data, "filename", ""):
+            raise ValidationError("Kies het bestand met de nieuwe versie.")
+
+
+class AcceptForm(FlaskForm):
+    """Accepteren: only the CSRF token."""
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        "Reden van de afwijzing",
+        description="De aanbieder krijgt deze reden per e-mail. Schrijf wat er ontbreekt of "
+                    "niet klopt, zodat de aanbieder een goede versie kan uploaden.",
+        validators=[InputRequired("Geef de reden van de afwijzing.")])
+
+
+def _field_errors(form, exc: ValidationFailed) -> None:
+    for name, message in exc.errors:
+        target = getattr(form, name, None)
+        if target is None:
+            form.form_errors.append(message)
+        elif message not in target.errors:
+            target.errors = [*target.errors, message]
+
+
+# --- the partner's side ---------------------------------------------------------------------
+
+def _reviews_with_documents(reviews) -> dict[int, Document]:
+    ids = {r.document_id for r in reviews} | {r.replaces_document_id for r in reviews
+                                              if r.replaces_document_id}
+    if not ids:
+        return {}
+    return {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(ids)))}
+
+
+@bp.route("/organisatie/bewijsstukken")
+@provider_required
+def mine():
+    """The organisation's tracked documents with their validity and state, and the new
+    versions it sent in."""
+    org = current_user.organisation
+    today = today_local()
+    items = compliance.tracked_documents(org.id)
+    page = paginate(
+        select(EvidenceReview.id).where(EvidenceReview.organisation_id == org.id)
+        .order_by(EvidenceReview.submitted_at.desc(), EvidenceReview.id.desc()),
+        lambda ids: db.session.scalars(select(EvidenceReview).where(EvidenceReview.id.in_(ids))))
+    documents = _reviews_with_documents(page.items)
+    expired = [t for t in items if t.valid_until < today]
+    return render_template("partners/compliance/mine.html", org=org, items=items,
+                           expired=expired, page=page, documents=documents, today=today,
+                           labels=REVIEW_LABELS, moments=compliance.MOMENTS)
+
+
+@bp.route("/organisatie/bewijsstukken/<int:document_id>/nieuwe-versie", methods=["GET", "POST"])
+@provider_required
+def replace(document_id):
+    """Nieuwe versie uploaden for one tracked document."""
+    org = current_user.organisation
+    document = db.session.get(Document, document_id)
+    if document is None or document.organisation_id != org.id:
+        abort(404)
+    item = next((t for t in compliance.tracked_documents(org.id)
+                 if t.document.id == document_id), None)
+    if item is None:
+        flash(f"'{document.original_name}' is al vervangen door een nieuwe versie, of is geen "
+              "bewijsstuk met een geldigheidsdatum. Hieronder staan uw huidige bewijsstukken.",
+              "info")
+        return redirect(url_for("partners_compliance.mine"))
+    form = ReplacementForm()
+    if request.method == "POST":
+        if item.pending is not None:
+            flash("Er wacht al een nieuwe versie van dit document op beoordeling. U krijgt "
+                  "bericht zodra de regio haar heeft beoordeeld.", "error")
+            return redirect(url_for("partners_compliance.mine"))
+        if form.validate_on_submit():
+            try:
+                review = compliance.submit_replacement(org, document_id, form.file.data,
+                                                       form.valid_until.data, by=current_user)
+                db.session.commit()
+            except ValidationFailed as exc:
+                db.session.rollback()
+                _field_errors(form, exc)
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+                return redirect(url_for("partners_compliance.mine"))
+            else:
+                new = db.session.get(Document, review.document_id)
+                flash(f"De nieuwe versie '{new.original_name}' is ontvangen. Een beoordelaar "
+                      "van de regio controleert haar; u krijgt de uitkomst per e-mail.",
+                      "success")
+                return redirect(url_for("partners_compliance.mine"))
+    return render_template(
+        "partners/compliance/replace.html", form=form, item=item, today=today_local(),
+        max_upload=human_size(current_app.config["UPLOAD_MAX_BYTES"])), \
+        (422 if form.errors else 200)
+
+
+# --- the assessors' queue ------------------------------------------------------------------
+
+@bp.route("/beheer/bewijsstukken")
+@assessor_required
+def reviews():
+    """New versions of evidence: those waiting for a review first (oldest first), and the
+    reviewed ones per outcome."""
+    tab = request.args.get("status", "nieuw")
+    if tab not in STATUS_TABS:
+        tab = "nieuw"
+    status = STATUS_TABS[tab]
+    ids = select(EvidenceReview.id).where(EvidenceReview.status == status)
+    if status == PENDING:
+        ids = ids.order_by(EvidenceReview.submitted_at, EvidenceReview.id)
+    else:
+        ids = ids.order_by(EvidenceReview.reviewed_at.desc(), EvidenceReview.id.desc())
+    page = paginate(ids, lambda page_ids: db.session.scalars(
+        select(EvidenceReview).where(EvidenceReview.id.in_(page_ids))))
+    documents = _reviews_with_documents(page.items)
+    organisations, users = {}, {}
+    if page.items:
+        organisations = {o.id: o for o in db.session.scalars(select(Organisation).where(
+            Organisation.id.in_({r.organisation_id for r in page.items})))}
+        user_ids = {r.submitted_by_id for r in page.items} | {
+            r.reviewed_by_id for r in page.items if r.reviewed_by_id}
+        users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+    return render_template("partners/compliance/reviews.html", page=page, tab=tab,
+                           tabs=list(STATUS_TABS), documents=documents,
+                           organisations=organisations, users=users, labels=REVIEW_LABELS,
+                           today=today_local())
+
+
+def _review(review_id) -> EvidenceReview:
+    review = db.session.get(EvidenceReview, review_id)
+    if review is None:
+        abort(404)
+    return review
+
+
+def _review_page(review, accept_form=None, reject_form=None):
+    today = today_local()
+    organisation = db.session.get(Organisation, review.organisation_id)
+    documents = _reviews_with_documents([review])
+    new = documents[review.document_id]
+    old = documents.get(review.replaces_document_id)
+    dates = compliance.tracked_dates(organisation.id)
+    old_until = (dates.get(old.id) or old.valid_until) if old is not None else None
+    subject_ids = [i for i in (review.replaces_document_id, review.document_id) if i]
+    subjects = compliance.subjects_of(organisation.id, subject_ids)
+    labels = []
+    for i in subject_ids:
+        labels += [s for s in subjects.get(i, []) if s not in labels]
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(
+        {review.submitted_by_id, review.reviewed_by_id} - {None})))}
+    status = 200 if accept_form is None and reject_form is None else 422
+    return render_template(
+        "partners/compliance/review.html", review=review, organisation=organisation, new=new,
+        old=old, old_until=old_until, subjects=labels, users=users, today=today,
+        labels=REVIEW_LABELS, accept_form=accept_form or AcceptForm(formdata=None),
+        reject_form=reject_form or RejectForm(formdata=None),
+        compliant=compliance.compliance_status(organisation.id, today).compliant), status
+
+
+@bp.route("/beheer/bewijsstukken/<int:review_id>")
+@assessor_required
+def review(review_id):
+    return _review_page(_review(review_id))
+
+
+def _decide(review, form, form_name, operation, success):
+    back = url_for("partners_compliance.review", review_id=review.id)
+    if not form.validate_on_submit():
+        return _review_page(review, **{form_name: form})
+    try:
+        operation()
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        _field_errors(form, exc)
+        return _review_page(_review(review.id), **{form_name: form})
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    flash(success, "success")
+    return redirect(url_for("partners_compliance.reviews"))
+
+
+@bp.route("/beheer/bewijsstukken/<int:review_id>/accepteren", methods=["POST"])
+@assessor_required
+def accept(review_id):
+    item = _review(review_id)
+    return _decide(item, AcceptForm(), "accept_form",
+                   lambda: compliance.accept_replacement(item, by=current_user),
+                   "De nieuwe versie is geaccepteerd; de aanbieder krijgt bericht.")
+
+
+@bp.route("/beheer/bewijsstukken/<int:review_id>/afwijzen", methods=["POST"])
+@assessor_required
+def reject(review_id):
+    item = _review(review_id)
+    form = RejectForm()
+    return _decide(item, form, "reject_form",
+                   lambda: compliance.reject_replacement(item, by=current_user,
+                                                         reason=form.reason.data),
+                   "De nieuwe versie is afgewezen; de aanbieder krijgt de reden per e-mail.")
+
+
+# --- the region's list of partners -------------------------------------------------------------
+
+@dataclass
+class PartnerRow:
+    id: int
+    organisation: Organisation
+    compliant: bool
+    pending: bool
+    admissions: list[tuple[Category, AdmissionStatus]] = field(default_factory=list)
+
+
+def _live():
+    return exists().where(Admission.organisation_id == Organisation.id,
+                          Admission.status.in_(LIVE_ADMISSION))
+
+
+@bp.route("/beheer/partners")
+@assessor_required
+def partners():
+    """Every partner (an organisation with a live admission), one row each, with its admitted
+    categories and whether it is compliant; the state is computed in the database."""
+    args = request.args
+    today = today_local()
+    term = " ".join((args.get("zoek") or "").split())[:SEARCH_MAX]
+    only_not_compliant = args.get("niet_compliant") == "1"
+    ids = select(Organisation.id).where(_live())
+    if term:
+        like = "%" + term.replace("%", "").replace("_", "") + "%"
+        digits = term.replace(" ", "")
+        conditions = [Organisation.name.ilike(like)]
+        if digits.isdigit():
+            conditions.append(Organisation.kvk_number.like(digits + "%"))
+        ids = ids.where(or_(*conditions))
+    if only_not_compliant:
+        ids = ids.where(compliance.expired_exists(Organisation.id, today))
+    pending = exists().where(EvidenceReview.organisation_id == Organisation.id,
+                             EvidenceReview.status == PENDING)
+
+    def load(page_ids):
+        return [PartnerRow(org.id, org, bool(ok), bool(waiting))
+                for org, ok, waiting in db.session.execute(
+                    select(Organisation, compliance.is_compliant(Organisation.id, today),
+                           pending).where(Organisation.id.in_(page_ids)))]
+
+    page = paginate(ids.order_by(Organisation.name, Organisation.id), load)
+    if page.items:
+        rows = {row.id: row for row in page.items}
+        for organisation_id, category, status in db.session.execute(
+                select(Admission.organisation_id, Category, Admission.status)
+                .join(Category, Category.id == Admission.category_id)
+                .where(Admission.organisation_id.in_(rows), Admission.status.in_(LIVE_ADMISSION))
+                .order_by(Category.position)):
+            rows[organisation_id].admissions.append((category, status))
+    not_compliant, more = capped_count(
+        select(Organisation.id).where(_live(), compliance.expired_exists(Organisation.id, today)))
+    filters = {"zoek": term or None, "niet_compliant": "1" if only_not_compliant else None}
+    return render_template("partners/compliance/partners.html", page=page, filters=filters,
+                           term=term, only_not_compliant=only_not_compliant,
+                           not_compliant=not_compliant, not_compliant_more=more)
