@@ -159,6 +159,7 @@ def _application():
         status=S(value="in_behandeling", label="in behandeling"),
         submitted_at=datetime(2027, 3, 1, 9, 30), decision_due=date(2027, 4, 26),
         assessor=_user("Bea Beoordelaar", "beoordelaar@regio.example"),
+        round_id=None,  # set for a re-confirmation (herbevestiging)
     )
 
 

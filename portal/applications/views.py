@@ -426,8 +426,11 @@ def _render_edit(application, form, missing=(), saved_with_errors=False):
 
 
 def _group(application, requirements):
-    """Requirements grouped (the wizard's steps): general first, then per chosen category."""
-    groups = [("Algemene eisen", [r for r in requirements if r.is_general])]
+    """Requirements grouped (the wizard's steps): general first, then per chosen category.
+    A group without requirements (a re-confirmation that changed no general requirement)
+    is left out."""
+    general = [r for r in requirements if r.is_general]
+    groups = [("Algemene eisen", general)] if general else []
     for cat in application.categories:
         reqs = [r for r in requirements if not r.is_general and cat in r.categories]
         if reqs:
