@@ -34,6 +34,8 @@ PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
 REVIEW_LABELS = {PENDING: "in beoordeling", ACCEPTED: "geaccepteerd", REJECTED: "afgewezen"}
 MOMENTS = (60, 30, 7, 0)  # expiry mails: days before the validity date; 0 is the day itself
 REASON_MAX = 2000
+NOT_VALID_AFTER_TODAY = ("De nieuwe versie moet na vandaag nog geldig zijn. Vul de datum in tot "
+                         "wanneer zij geldig is.")
 
 
 # --- SQL building blocks --------------------------------------------------------------------
@@ -399,8 +401,7 @@ def submit_replacement(organisation: Organisation, document_id: int, file_storag
     if valid_until is None:
         errors.append(("valid_until", "Vul in tot wanneer de nieuwe versie geldig is."))
     elif valid_until <= today:
-        errors.append(("valid_until", "De nieuwe versie moet na vandaag nog geldig zijn. Vul "
-                                      "de datum in tot wanneer zij geldig is."))
+        errors.append(("valid_until", NOT_VALID_AFTER_TODAY))
     if errors:
         raise ValidationFailed(errors)
     old = db.session.get(Document, document_id)

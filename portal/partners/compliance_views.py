@@ -46,6 +46,10 @@ class ReplacementForm(FlaskForm):
         if not field.data or not getattr(field.data, "filename", ""):
             raise ValidationError("Kies het bestand met de nieuwe versie.")
 
+    def validate_valid_until(self, field):
+        if field.data is not None and field.data <= today_local():
+            raise ValidationError(compliance.NOT_VALID_AFTER_TODAY)
+
 
 class AcceptForm(FlaskForm):
     """Accepteren: only the CSRF token."""
