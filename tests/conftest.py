@@ -196,3 +196,7 @@ def user(email):
     from portal.models import User
 
     return db.session.scalar(select(User).where(User.email == email))
+
+
+# The browser tests' fixtures, shared by every tests/test_browser*.py.
+from tests.browser_support import browser, live  # noqa: E402,F401

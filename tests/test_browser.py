@@ -1,54 +1,17 @@
 """The spine in a real browser: Debian's Chromium driven by Playwright against a live server."""
-import shutil
 
 import pytest
 
-from tests.conftest import ASSESSOR_1, ASSESSOR_2, DEMO_PASSWORD, PROVIDER, make_app
+from tests.browser_support import login_page as _login
+from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
+from tests.conftest import ASSESSOR_1, ASSESSOR_2, PROVIDER
 from tests.helpers import PDF_BYTES, valid_until
-from tests.infra.browser import LiveServer, chromium_available, launch_chromium
+from tests.infra.browser import chromium_available
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def live(template_db, tmp_path, smtp):
-    path = tmp_path / "live.sqlite"
-    shutil.copy(template_db, path)
-    app = make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
-def _login(browser, base, email):
-    context = browser.new_context(locale="nl-NL")
-    page = context.new_page()
-    page.goto(base + "/inloggen")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    return page
-
-
-def _serious_a11y_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [(v["id"], v["help"]) for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 def test_provider_applies_assessors_decide_provider_sees_decision(live, browser, smtp, tmp_path):
@@ -108,7 +71,7 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
     assert page.get_by_text("is ingediend").is_visible()
     reference = page.locator("h1").inner_text().split()[-1]
     assert reference.startswith("WMB-")
-    assert smtp.find(subject_contains=f"Ontvangstbevestiging aanmelding {reference}")
+    assert smtp.wait_find(subject_contains=f"Ontvangstbevestiging aanmelding {reference}")
 
     # Assessor 1: queue, take it, verdicts, propose admission.
     assessor = _login(browser, base, ASSESSOR_1)
@@ -132,7 +95,7 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
     second.get_by_role("link", name=reference, exact=True).click()
     second.get_by_role("button", name="Goedkeuren").click()
     assert second.get_by_text("Het besluit is goedgekeurd").is_visible()
-    assert smtp.find(subject_contains=f"Besluit over uw aanmelding {reference}")
+    assert smtp.wait_find(subject_contains=f"Besluit over uw aanmelding {reference}")
 
     # Provider sees the decision and the admission; the public register lists them.
     page.goto(base + "/aanbieder")
@@ -192,7 +155,7 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     first.get_by_label("Vraag over L1").fill("Uw methode beschrijft de nachtdienst niet. Wilt u die toevoegen?")
     first.get_by_role("button", name="Aanvulling vragen").click()
     assert first.get_by_text("De vraag om aanvulling is naar de aanbieder gestuurd").is_visible()
-    assert smtp.find(subject_contains=f"Aanvulling gevraagd op uw aanmelding {reference}")
+    assert smtp.wait_find(subject_contains=f"Aanvulling gevraagd op uw aanmelding {reference}")
 
     # The provider sees the question, can change only L1, and sends the completion.
     page = _login(browser, base, PROVIDER)
@@ -225,7 +188,7 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     assert second.get_by_role("heading", name="Geschiedenis").is_visible()
     assert second.get_by_text("decision approved").is_visible()
     assert _serious_a11y_violations(second) == []
-    [mail] = [m for m in smtp.find(subject_contains=f"Besluit over uw aanmelding {reference}")
+    [mail] = [m for m in smtp.wait_find(subject_contains=f"Besluit over uw aanmelding {reference}")
               if m["To"] == PROVIDER]
     assert [a.get_filename() for a in mail.iter_attachments()] == [f"besluitbrief-{reference}.pdf"]
 

@@ -2,13 +2,14 @@
 a beheerder invites a colleague, the colleague opens the link from the mail the real SMTP
 catcher received, accepts and logs in; axe checks every page of this part."""
 import re
-import shutil
 import time
 
 import pytest
 
-from tests.conftest import DEMO_PASSWORD, PROVIDER, make_app
-from tests.infra.browser import LiveServer, chromium_available, launch_chromium
+from tests.browser_support import login_page as _login
+from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
+from tests.conftest import DEMO_PASSWORD, PROVIDER
+from tests.infra.browser import chromium_available
 
 pytestmark = [
     pytest.mark.browser,
@@ -18,49 +19,11 @@ pytestmark = [
 PASSWORD = "collega-wachtwoord-2027"
 
 
-@pytest.fixture
-def live(template_db, tmp_path, smtp):
-    path = tmp_path / "live.sqlite"
-    shutil.copy(template_db, path)
-    app = make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
-def _login(browser, base, email, password=DEMO_PASSWORD):
-    context = browser.new_context(locale="nl-NL")
-    page = context.new_page()
-    page.goto(base + "/inloggen")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(password)
-    page.get_by_role("button", name="Inloggen").click()
-    return page
-
-
-def _serious_a11y_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [(v["id"], v["help"]) for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
-
-
 def _link_in_mail(smtp, to, path):
     """The link to ``path`` in the last plain-text mail to ``to``, rebased on nothing."""
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        found = smtp.find(to=to)
+        found = smtp.wait_find(to=to)
         if found:
             body = found[-1].get_body(preferencelist=("plain",)).get_content()
             return re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", body).group(1)

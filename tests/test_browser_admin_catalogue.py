@@ -2,55 +2,18 @@
 changes, moves and removes requirements, compares, publishes, and the public page /eisen
 shows the new version; axe checks every page of the catalogue."""
 import re
-import shutil
 
 import pytest
 
-from tests.conftest import ADMIN, DEMO_PASSWORD, make_app
-from tests.infra.browser import LiveServer, chromium_available, launch_chromium
+from tests.browser_support import login_page as _login
+from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
+from tests.conftest import ADMIN
+from tests.infra.browser import chromium_available
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def live(template_db, tmp_path, smtp):
-    path = tmp_path / "live.sqlite"
-    shutil.copy(template_db, path)
-    app = make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
-def _login(browser, base, email):
-    context = browser.new_context(locale="nl-NL")
-    page = context.new_page()
-    page.goto(base + "/inloggen")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    return page
-
-
-def _serious_a11y_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [(v["id"], v["help"]) for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 TITLE = "Werken met een veiligheidsplan"

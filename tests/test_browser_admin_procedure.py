@@ -7,9 +7,11 @@ from datetime import date
 import pytest
 
 from portal.admin import procedure_ops
-from tests.conftest import ADMIN, DEMO_PASSWORD, make_app
+from tests.browser_support import login_page as _login
+from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
+from tests.conftest import ADMIN, make_app
 from tests.helpers import PDF_BYTES
-from tests.infra.browser import LiveServer, chromium_available, launch_chromium
+from tests.infra.browser import LiveServer, chromium_available
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,34 +29,6 @@ def live(template_db, tmp_path, smtp, monkeypatch):
     server = LiveServer(app).start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
-def _login(browser, base, email):
-    context = browser.new_context(locale="nl-NL")
-    page = context.new_page()
-    page.goto(base + "/inloggen")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    return page
-
-
-def _serious_a11y_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [(v["id"], v["help"]) for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 def test_administrator_maintains_the_procedure_and_the_public_page_follows(live, browser, tmp_path):

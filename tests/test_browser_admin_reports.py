@@ -5,8 +5,9 @@ import shutil
 
 import pytest
 
+from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
 from tests.conftest import ADMIN, DEMO_PASSWORD, make_app
-from tests.infra.browser import LiveServer, chromium_available, launch_chromium
+from tests.infra.browser import LiveServer, chromium_available
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,16 +43,6 @@ def live_empty(template_db, tmp_path, smtp):
     server.stop()
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
 def _login(browser, base, email):
     context = browser.new_context(locale="nl-NL", accept_downloads=True)
     page = context.new_page()
@@ -60,14 +51,6 @@ def _login(browser, base, email):
     page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
     return page
-
-
-def _serious_a11y_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [(v["id"], v["help"]) for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 def test_admin_reads_filters_and_downloads_the_report(live, browser, tmp_path):

@@ -1,37 +1,17 @@
 """Browser: a partner accepts the agreement; the region's admission and term pages."""
-import shutil
 
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import ADMIN, PROVIDER, make_app
-from tests.infra.browser import LiveServer, chromium_available, launch_chromium
-from tests.test_browser import _login, _serious_a11y_violations
+from tests.browser_support import login_page as _login
+from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
+from tests.conftest import ADMIN, PROVIDER
+from tests.infra.browser import chromium_available
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def live(template_db, tmp_path, smtp):
-    path = tmp_path / "live.sqlite"
-    shutil.copy(template_db, path)
-    app = make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 def test_partner_accepts_the_agreement_and_the_region_manages_the_admission(live, browser, smtp):
@@ -55,7 +35,7 @@ def test_partner_accepts_the_agreement_and_the_region_manages_the_admission(live
     page.get_by_label("Ik heb de deelnemersovereenkomst gelezen").check()
     page.get_by_role("button", name="Overeenkomst accepteren").click()
     assert page.get_by_text("Uw toelating is nu actief").is_visible()
-    assert smtp.find(subject_contains="deelnemersovereenkomst geaccepteerd")
+    assert smtp.wait_find(subject_contains="deelnemersovereenkomst geaccepteerd")
     page.goto(base + "/organisatie/overeenkomsten")
     assert _serious_a11y_violations(page) == []
     with live.app.app_context():

@@ -2,56 +2,19 @@
 region's staff see it in the overview, the partner file and the public register; axe-core
 checks every page of this part."""
 import re
-import shutil
 from datetime import date
 
 import pytest
 
-from tests.conftest import ASSESSOR_1, DEMO_PASSWORD, PROVIDER, make_app
-from tests.infra.browser import LiveServer, chromium_available, launch_chromium
+from tests.browser_support import login_page as _login
+from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
+from tests.conftest import ASSESSOR_1, PROVIDER
+from tests.infra.browser import chromium_available
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not chromium_available(), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def live(template_db, tmp_path, smtp):
-    path = tmp_path / "live.sqlite"
-    shutil.copy(template_db, path)
-    app = make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
-def _login(browser, base, email):
-    context = browser.new_context(locale="nl-NL")
-    page = context.new_page()
-    page.goto(base + "/inloggen")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    return page
-
-
-def _serious_a11y_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [(v["id"], v["help"]) for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 def _setup(app):
@@ -165,4 +128,4 @@ def test_partner_reports_capacity_and_staff_see_it(live, browser, smtp):
     sent = live.app.test_cli_runner().invoke(args=["outbox", "send"])
     assert sent.exit_code == 0, sent.output
     smtp.wait_for(2)
-    assert smtp.find(to="info@delinde.demo.nl", subject_contains="Werk uw beschikbare plaatsen bij")
+    assert smtp.wait_find(to="info@delinde.demo.nl", subject_contains="Werk uw beschikbare plaatsen bij")

@@ -183,6 +183,16 @@ class SmtpCatcher:
             found.append(message)
         return found
 
+    def wait_find(self, timeout: float = 5, **filters) -> list[EmailMessage]:
+        """Like find(), but waits up to ``timeout`` seconds for a match: a live server
+        delivers mail once its response has been sent, so it may arrive a moment later."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.find(**filters)
+            if found or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.05)
+
 
 def _recipients(message: EmailMessage, rcpt_tos: list[str]) -> set[str]:
     """Lower-cased bare addresses from the envelope and the To/Cc headers."""
