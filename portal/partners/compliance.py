@@ -506,3 +506,80 @@ def _mail_outcome(review: EvidenceReview, kind: str, subject: str) -> None:
         notifications.queue(kind, recipient, subject=subject, organisation=organisation,
                             review=review, document=document, old_document=old,
                             old_valid_until=old_valid_until, subjects=subjects)
+
+
+# --- the mail kinds, for the administrators' mail-text editor -----------------------------------
+
+def _register_mail_kinds() -> None:
+    from types import SimpleNamespace as S
+
+    from ..admin.mail_texts import register
+
+    subjects = ("subjects", "de eisen waarvoor het een bewijsstuk is; gebruik "
+                            "{% for item in subjects %}{{ item }}{% endfor %}")
+    evidence = [
+        ("document.original_name", "bestandsnaam van het bewijsstuk"),
+        ("valid_until|datum", "datum tot en met wanneer het bewijsstuk geldig is"),
+        ("days_left", "aantal dagen tot die datum (0 op de dag zelf, negatief als het "
+                      "bewijsstuk verlopen is)"),
+        ("days_before", "moment van deze e-mail: 60, 30 of 7 dagen vooraf, of 0 (de dag zelf)"),
+        subjects,
+    ]
+    review = [
+        ("document.original_name", "bestandsnaam van de nieuwe versie"),
+        ("old_document.original_name", "bestandsnaam van het document dat zij vervangt"),
+        ("organisation.name", "naam van de aanbieder"),
+        subjects,
+    ]
+    insurance = ["A8 Beroeps- en bedrijfsaansprakelijkheidsverzekering"]
+
+    def organisation():
+        return S(id=9, name="Stichting Voorbeeld Jeugdzorg", kvk_number="12345678",
+                 city="Breda")
+
+    def expiring():
+        return {"document": S(id=12, original_name="polis-2027.pdf",
+                              valid_until=date(2027, 6, 30)),
+                "valid_until": date(2027, 6, 30), "days_left": 30, "days_before": 30,
+                "subjects": insurance}
+
+    def reviewed(reason=None):
+        return {"organisation": organisation(), "review": S(id=3, reason=reason),
+                "document": S(id=14, original_name="polis-2028.pdf",
+                              valid_until=date(2028, 6, 30)),
+                "old_document": S(id=12, original_name="polis-2027.pdf",
+                                  valid_until=date(2027, 6, 30)),
+                "old_valid_until": date(2027, 6, 30), "subjects": insurance}
+
+    register("expiry_partner", "Bewijsstuk verloopt", "de beheerders van de aanbieder",
+             evidence + [("organisation.name", "naam van de aanbieder"),
+                         ("portal_url('partners_compliance.replace', document_id=document.id)",
+                          "link om een nieuwe versie te uploaden")],
+             lambda: {"subject": "Bewijsstuk verloopt over 30 dagen: " + insurance[0],
+                      "organisation": organisation(), **expiring()})
+    register("expiry_region", "Bewijsstuk van een partner verloopt", "alle contractbeheerders",
+             evidence + [("partner.name", "naam van de aanbieder"),
+                         ("portal_url('partners_file.show', organisation_id=partner.id)",
+                          "link naar het partnerdossier")],
+             lambda: {"subject": "Stichting Voorbeeld Jeugdzorg: bewijsstuk verloopt over 30 "
+                                 "dagen: " + insurance[0],
+                      "partner": organisation(), **expiring()})
+    register("evidence_review_accepted", "Nieuwe versie van een bewijsstuk geaccepteerd",
+             "de beheerders van de aanbieder en wie de nieuwe versie instuurde",
+             review + [("document.valid_until|datum",
+                        "datum tot en met wanneer de nieuwe versie geldig is"),
+                       ("portal_url('partners_compliance.mine')",
+                        "link naar de bewijsstukken van de aanbieder")],
+             lambda: {"subject": "Nieuwe versie geaccepteerd: polis-2028.pdf", **reviewed()})
+    register("evidence_review_rejected", "Nieuwe versie van een bewijsstuk afgewezen",
+             "de beheerders van de aanbieder en wie de nieuwe versie instuurde",
+             review + [("review.reason", "de reden van de afwijzing"),
+                       ("old_valid_until|datum",
+                        "datum tot en met wanneer het huidige bewijsstuk geldig is"),
+                       ("portal_url('partners_compliance.replace', document_id=old_document.id)",
+                        "link om een andere versie te uploaden")],
+             lambda: {"subject": "Nieuwe versie afgewezen: polis-2028.pdf",
+                      **reviewed("De polis is niet ondertekend.")})
+
+
+_register_mail_kinds()
