@@ -242,3 +242,23 @@ def test_daily_command_reports_and_is_safe_twice(app):
     assert "admissions ended 0" in first.output
     second = runner.invoke(args=["partners", "daily"])
     assert second.exit_code == 0 and "agreement reminders 0" in second.output
+
+
+def test_partner_file_shows_compliance(app):
+    from portal.models import Document
+
+    with app.app_context():
+        application = _admitted()
+        org_id = application.organisation_id
+    admin = app.test_client()
+    login(admin, ADMIN)
+    assert "Compliant: alle bewijsstukken" in admin.get(f"/beheer/partners/{org_id}").get_data(as_text=True)
+    with app.app_context():
+        for document in db.session.scalars(select(Document).where(Document.organisation_id == org_id)):
+            document.valid_until = date.today() - timedelta(days=1)
+        from portal.models import Answer
+        for answer in db.session.scalars(select(Answer).where(Answer.evidence_valid_until.is_not(None))):
+            answer.evidence_valid_until = date.today() - timedelta(days=1)
+        db.session.commit()
+    page = admin.get(f"/beheer/partners/{org_id}").get_data(as_text=True)
+    assert "Niet compliant." in page

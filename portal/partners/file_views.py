@@ -93,8 +93,11 @@ def show(organisation_id):
         .options(joinedload(CapacityReport.category))
         .order_by(CapacityReport.id.desc()).limit(LIST_LIMIT + 1)).all())
     mails = _mail_page(org.id)
+    from .compliance import compliance_status
+
     return render_template(
         "partners/file.html", org=org, today=today, admissions=admissions,
+        compliance=compliance_status(org.id, today),
         applications=applications, more_applications=more_applications,
         decisions=decisions, more_decisions=more_decisions,
         agreements=agreements, more_agreements=more_agreements,
