@@ -274,9 +274,9 @@ def send_expiry_notices(today: date | None = None) -> dict:
     today = today or today_local()
     report = {f"notices_{m}": 0 for m in MOMENTS}
     report.update(notices=0, mails=0)
+    db.session.commit()  # each document gets a transaction of its own (nothing else lost)
     candidates = _candidates(today)
     sent = _sent_moments([c[0] for c in candidates])
-    db.session.rollback()  # end the read transaction; each document gets its own
     administrators = None
     for doc_id, organisation_id, until in candidates:
         days_before = moment_due(until, today)
