@@ -1,6 +1,6 @@
 """Assessment workflow: assignment, conflicts, requests to complete and the stopped clock,
 four eyes with stale proposals, corrections, letters, reminders, concurrency."""
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.applications import workflow
 from portal.assessment import workflow as assessment
-from portal.clock import add_working_days, days_stopped, decision_due
+from portal.clock import add_working_days, days_stopped, decision_due, resumed_due
 from portal.errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -16,6 +16,7 @@ from portal.models import (
     AdmissionStatus,
     Application,
     AuditEvent,
+    CompletionRequest,
     DecisionLetter,
     OutboxMail,
     Outcome,
@@ -23,6 +24,7 @@ from portal.models import (
     Status,
     VerdictOutcome,
 )
+from portal.timeutil import today_local
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, user
 from tests.helpers import categories, fill_completely, requirement
 
@@ -34,11 +36,13 @@ def test_working_days_skip_weekends():
     assert add_working_days(date(2027, 1, 4), 5) == date(2027, 1, 11)
 
 
-def test_decision_due_adds_stopped_days():
+def test_decision_due_adds_the_period_and_the_stopped_days():
     assert decision_due(date(2027, 1, 4), 8) == date(2027, 3, 1)
-    assert decision_due(date(2027, 1, 4), 8, days_stopped(date(2027, 1, 10), date(2027, 1, 24))) \
-        == date(2027, 3, 15)
-    assert days_stopped(date(2027, 1, 10), date(2027, 1, 9)) == 0
+    assert decision_due(date(2027, 1, 4), 8, 14) == date(2027, 3, 15)
+    assert days_stopped(date(2027, 1, 10), date(2027, 1, 24)) == 14
+    assert days_stopped(date(2027, 1, 10), date(2027, 1, 9)) == 0  # never negative
+    assert resumed_due(date(2027, 4, 26), date(2027, 3, 10), date(2027, 3, 15)) == (date(2027, 5, 1), 5)
+    assert resumed_due(date(2027, 4, 26), date(2027, 3, 10), date(2027, 3, 10)) == (date(2027, 4, 26), 0)
 
 
 def _submitted(cats=("pleegzorg",), declare=True):
@@ -102,7 +106,7 @@ def test_request_to_complete_stops_the_clock_and_limits_what_may_change(ctx):
     with pytest.raises(ValidationFailed):
         assessment.request_completion(application, {a5: " "}, by=user(ASSESSOR_1))
 
-    today = date.today()
+    today = today_local()
     request = assessment.request_completion(
         application, {a5: "Het certificaat is onleesbaar; stuur een scherpe kopie."},
         by=user(ASSESSOR_1), today=today)
@@ -127,7 +131,8 @@ def test_request_to_complete_stops_the_clock_and_limits_what_may_change(ctx):
     request.requested_at = request.requested_at  # unchanged
     assert application.status == Status.IN_BEHANDELING
     assert request.closed_at is not None and not request.closed_by_deadline
-    assert application.decision_due == due_before + timedelta(days=request.clock_days_stopped)
+    assert request.clock_days_stopped == 5
+    assert application.decision_due == due_before + timedelta(days=5)
     assert db.session.scalar(select(OutboxMail).where(OutboxMail.kind == "completion_back"))
     with pytest.raises(TransitionNotAllowed):
         workflow.save_answers(application, {a5: {"number": 1}}, {}, by=user(PROVIDER))
@@ -140,7 +145,7 @@ def test_request_to_complete_stops_the_clock_and_limits_what_may_change(ctx):
 def test_deadline_passes_application_returns_as_it_stands(ctx):
     application = _submitted()
     a5 = requirement("A5").id
-    today = date.today()
+    today = today_local()
     request = assessment.request_completion(application, {a5: "Graag een nieuw certificaat."},
                                             by=user(ASSESSOR_1), today=today)
     db.session.commit()
@@ -151,7 +156,7 @@ def test_deadline_passes_application_returns_as_it_stands(ctx):
                               today=later)
     assert assessment.expire_completions(later) == 1
     assert application.status == Status.IN_BEHANDELING and request.closed_by_deadline
-    assert request.clock_days_stopped == (request.deadline - request.requested_at.date()).days
+    assert request.clock_days_stopped == (request.deadline - today).days  # resumed at the deadline
     assert assessment.expire_completions(later) == 0
 
 
@@ -313,3 +318,191 @@ def test_withdrawing_during_a_request_to_complete_closes_it(ctx):
     assert application.status == Status.INGETROKKEN
     assert workflow.open_completion(application) is None
     assert assessment.expire_completions(date.today() + timedelta(days=60)) == 0
+
+
+# --- the decision clock in concrete dates -------------------------------------------------
+
+def _dated(application, requested_at_utc, request):
+    """Move a request to a known moment (the workflow stamps 'now')."""
+    request.requested_at = requested_at_utc
+    db.session.flush()
+
+
+def test_decision_clock_in_concrete_dates(ctx):
+    """Submitted Monday 1 March 2027: 8 weeks, due Monday 26 April. Round 1 is asked at
+    00:30 on Wednesday 10 March in Amsterdam (still Tuesday 9 March in UTC): 10 working
+    days, over two weekends, to Wednesday 24 March; returned Monday 15 March, the clock
+    stood still 5 days: due Saturday 1 May. Round 2, asked Wednesday 17 March, passes its
+    deadline of Wednesday 31 March: 14 more days, due Saturday 15 May."""
+    application = _submitted()
+    a5, a7 = requirement("A5").id, requirement("A7").id
+    application.decision_due = decision_due(date(2027, 3, 1), application.procedure.decision_period_weeks)
+    assert application.decision_due == date(2027, 4, 26)
+
+    first = assessment.request_completion(application, {a5: "Stuur een leesbaar certificaat."},
+                                          by=user(ASSESSOR_1), today=date(2027, 3, 10))
+    _dated(application, datetime(2027, 3, 9, 23, 30), first)  # 00:30 CET on 10 March
+    assert first.deadline == date(2027, 3, 24)
+    assessment.return_completion(application, by=user(PROVIDER), today=date(2027, 3, 15))
+    assert first.clock_days_stopped == 5  # 6 if the UTC date (9 March) were used
+    assert application.decision_due == date(2027, 5, 1)
+
+    second = assessment.request_completion(application, {a7: "Hoeveel medewerkers precies?"},
+                                           by=user(ASSESSOR_1), today=date(2027, 3, 17))
+    _dated(application, datetime(2027, 3, 17, 9, 0), second)
+    assert second.deadline == date(2027, 3, 31)
+    assert assessment.expire_completions(date(2027, 3, 31)) == 0  # the deadline day itself still counts
+    assert assessment.expire_completions(date(2027, 4, 1)) == 1
+    assert second.closed_by_deadline and second.clock_days_stopped == 14
+    assert application.decision_due == date(2027, 5, 15)
+    details = db.session.scalars(select(AuditEvent.detail).where(
+        AuditEvent.object_id == application.id,
+        AuditEvent.action.in_(("completion_returned", "completion_expired")))
+        .order_by(AuditEvent.id)).all()
+    assert details == ["ronde 1; de klok stond 5 dagen stil", "ronde 2; de klok stond 14 dagen stil"]
+
+
+def test_completion_deadline_uses_the_procedures_working_days(ctx):
+    application = _submitted()
+    application.procedure.completion_working_days = 3
+    friday = date(2027, 3, 5)
+    request = assessment.request_completion(application, {requirement("A5").id: "Nieuwe kopie?"},
+                                            by=user(ASSESSOR_1), today=friday)
+    db.session.commit()
+    assert request.deadline == date(2027, 3, 10)  # Mon, Tue, Wed
+    mail = db.session.scalar(select(OutboxMail).where(OutboxMail.kind == "completion_requested"))
+    assert "uiterlijk 10 maart 2027" in " ".join(mail.body_text.split())
+
+
+def test_reminders_skip_a_stopped_clock_and_follow_the_moved_deadline(ctx):
+    application = _submitted()
+    a5 = requirement("A5").id
+    application.decision_due = date(2027, 4, 26)
+    request = assessment.request_completion(application, {a5: "Vraag"}, by=user(ASSESSOR_1),
+                                            today=date(2027, 4, 15))
+    _dated(application, datetime(2027, 4, 15, 8, 0), request)
+    db.session.commit()
+    # While the clock stands still: no reminder, not even past the old deadline.
+    assert assessment.send_overdue_reminders(date(2027, 4, 22)) == 0
+    assert assessment.send_overdue_reminders(date(2027, 4, 27)) == 0
+
+    assessment.return_completion(application, by=user(PROVIDER), today=date(2027, 4, 29))
+    assert application.decision_due == date(2027, 5, 10)  # 14 days later
+    assert assessment.send_overdue_reminders(date(2027, 5, 2)) == 0  # 8 days left
+    assert assessment.send_overdue_reminders(date(2027, 5, 3)) == 1  # a week before
+    db.session.commit()
+    assert application.overdue_reminder_sent_at is not None
+    assert assessment.send_overdue_reminders(date(2027, 5, 4)) == 0  # once
+
+    # The deadline moves again: the reminder is reset and sent for the new date.
+    request = assessment.request_completion(application, {a5: "Nog één vraag"},
+                                            by=user(ASSESSOR_1), today=date(2027, 5, 4))
+    _dated(application, datetime(2027, 5, 4, 8, 0), request)
+    assessment.return_completion(application, by=user(PROVIDER), today=date(2027, 5, 6))
+    assert application.decision_due == date(2027, 5, 12)
+    assert application.overdue_reminder_sent_at is None
+    assert assessment.send_overdue_reminders(date(2027, 5, 6)) == 1
+    db.session.commit()
+    subjects = db.session.scalars(select(OutboxMail.subject).where(
+        OutboxMail.kind == "deadline_reminder", OutboxMail.to_address == ASSESSOR_1)
+        .order_by(OutboxMail.id)).all()
+    assert [s[-10:] for s in subjects] == ["10-05-2027", "12-05-2027"]
+
+
+# --- the declaration of no conflict of interest ------------------------------------------
+
+def test_every_assessor_action_needs_the_actors_own_declaration(ctx):
+    """After a reassignment the new assessor cannot give verdicts, ask, or propose before
+    declaring; a herstelbesluit needs its proposer's declaration too."""
+    application = _submitted()  # assessor 1 declared
+    assessment.record_verdicts(application, _verdicts(application), by=user(ASSESSOR_1))
+    assessment.assign(application, user(ASSESSOR_2), by=user(ADMIN))
+    [pleeg] = categories("pleegzorg")
+    second = user(ASSESSOR_2)
+    refused = {
+        "verdicts": lambda: assessment.record_verdicts(application, _verdicts(application), by=second),
+        "completion": lambda: assessment.request_completion(
+            application, {requirement("A5").id: "Vraag"}, by=second),
+        "proposal": lambda: assessment.propose_decision(
+            application, {pleeg.id: (Outcome.TOEGELATEN, "Voldoet.", [])}, by=second),
+    }
+    for name, action in refused.items():
+        with pytest.raises(NotPermitted, match="Verklaar eerst dat u geen belangenconflict heeft"):
+            action()
+    assert application.status == Status.IN_BEHANDELING
+    assert db.session.scalar(select(db.func.count()).select_from(CompletionRequest)) == 0
+
+    assessment.declare_no_conflict(application, by=second)
+    assessment.propose_decision(application, {pleeg.id: (Outcome.TOEGELATEN, "Voldoet.", [])},
+                                by=second)
+    assessment.approve_decision(application, by=user(ASSESSOR_1))
+    db.session.commit()
+
+    admin = user(ADMIN)  # an administrator may assess, but has not declared
+    correction = {pleeg.id: (Outcome.TOEGELATEN, "Voldoet aan alle minimumeisen.", [])}
+    with pytest.raises(NotPermitted, match="Verklaar eerst"):
+        assessment.propose_correction(application, correction, by=admin, reason="Motivering te kort.")
+    assessment.declare_no_conflict(application, by=admin)  # after the decision: any assessor
+    [new] = assessment.propose_correction(application, correction, by=admin,
+                                          reason="Motivering te kort.")
+    assert new.round == 1 and new.proposed_by_id == admin.id
+
+
+# --- the decision letter's content ---------------------------------------------------------
+
+MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+          "september", "oktober", "november", "december"]
+
+
+def _letter_text(letter) -> str:
+    from pypdf import PdfReader
+
+    from portal.applications.storage import path_for
+
+    reader = PdfReader(str(path_for(letter.document)))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def test_decision_letter_states_reference_date_outcomes_grounds_and_objection(ctx):
+    application = _submitted(cats=("pleegzorg", "gezinshuiszorg"))
+    pleeg, gezin = categories("pleegzorg", "gezinshuiszorg")
+    h2 = requirement("H2")
+    assessment.record_verdicts(application, _verdicts(application) | {
+        h2.id: (VerdictOutcome.VOLDOET_NIET, "Acht kinderen in één gezinshuis.")}, by=user(ASSESSOR_1))
+    assessment.propose_decision(application, {
+        pleeg.id: (Outcome.TOEGELATEN, "Voldoet aan alle minimumeisen voor pleegzorg.", []),
+        gezin.id: (Outcome.AFGEWEZEN, "Het gezinshuis heeft meer plaatsen dan toegestaan.", [h2.id]),
+    }, by=user(ASSESSOR_1))
+    assessment.approve_decision(application, by=user(ASSESSOR_2))
+    db.session.commit()
+    text = _letter_text(db.session.scalar(select(DecisionLetter)))
+    today = today_local()
+
+    assert f"Kenmerk {application.reference}" in text
+    assert f"Datum {today.day} {MONTHS[today.month - 1]} {today.year}" in text
+    assert application.procedure.region.name in text
+    assert ("Pleegzorg Besluit: toegelaten Motivering: Voldoet aan alle minimumeisen voor "
+            "pleegzorg.") in text
+    assert ("Gezinshuiszorg Besluit: afgewezen Motivering: Het gezinshuis heeft meer plaatsen "
+            "dan toegestaan. U voldoet niet aan de volgende eisen:") in text
+    failed_part = text.split("U voldoet niet aan de volgende eisen:")[1].split("Bezwaar")[0]
+    assert f"H2 {' '.join(h2.title.split())}" in failed_part
+    assert "H1" not in failed_part and "P1" not in failed_part
+    objection = text.split("Bezwaar", 1)[1]
+    assert "binnen zes weken" in objection and f"het kenmerk {application.reference}" in objection
+
+
+def test_herstelbesluit_letter_has_its_own_reference_and_says_what_it_replaces(ctx):
+    application = _submitted()
+    pleeg = _proposed(application)
+    assessment.approve_decision(application, by=user(ASSESSOR_2))
+    assessment.propose_correction(application, {pleeg.id: (
+        Outcome.TOEGELATEN, "Toegelaten voor pleegzorg; de eerdere motivering noemde een andere "
+        "categorie.", [])}, by=user(ASSESSOR_1), reason="Verkeerde categorie.")
+    assessment.approve_correction(application, by=user(ASSESSOR_2))
+    db.session.commit()
+    letter = db.session.scalar(select(DecisionLetter).where(DecisionLetter.round == 1))
+    text = _letter_text(letter)
+    assert f"Kenmerk {application.reference}-H1" in text
+    assert "Dit herstelbesluit vervangt ons eerdere besluit" in text
+    assert "de eerdere motivering noemde een andere categorie" in text

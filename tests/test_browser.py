@@ -94,7 +94,7 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
     second.goto(base + "/beoordeling/?status=besluit_voorgesteld")
     second.get_by_role("link", name=reference, exact=True).click()
     second.get_by_role("button", name="Goedkeuren").click()
-    assert second.get_by_text("Het besluit is goedgekeurd").is_visible()
+    second.get_by_text("Het besluit is goedgekeurd").wait_for()  # the letter takes a moment
     assert smtp.wait_find(subject_contains=f"Besluit over uw aanmelding {reference}")
 
     # Provider sees the decision and the admission; the public register lists them.
@@ -184,9 +184,11 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     second.goto(f"{base}/beoordeling/{app_id}")
     assert _serious_a11y_violations(second) == []
     second.get_by_role("button", name="Goedkeuren").click()
-    assert second.get_by_text("Het besluit is goedgekeurd").is_visible()
+    second.get_by_text("Het besluit is goedgekeurd").wait_for()  # the letter takes a moment
     assert second.get_by_role("heading", name="Geschiedenis").is_visible()
-    assert second.get_by_text("decision approved").is_visible()
+    history = second.locator("ol.timeline")
+    assert history.get_by_text("Besluit goedgekeurd").is_visible()
+    assert history.get_by_text("(van besluit voorgesteld naar besloten)").is_visible()
     assert _serious_a11y_violations(second) == []
     [mail] = [m for m in smtp.wait_find(subject_contains=f"Besluit over uw aanmelding {reference}")
               if m["To"] == PROVIDER]
@@ -195,6 +197,7 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     # The provider reads the decision and downloads the letter.
     page.goto(f"{base}/aanmeldingen/{app_id}")
     assert page.get_by_text("Voldoet aan alle minimumeisen voor leefgroepen.").is_visible()
+    assert _serious_a11y_violations(page) == []  # the decision and the letter link
     with page.expect_download() as download:
         page.get_by_role("link", name=f"besluitbrief-{reference}.pdf").click()
     assert open(download.value.path(), "rb").read().startswith(b"%PDF-")

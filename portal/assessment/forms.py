@@ -81,10 +81,20 @@ class DecisionFormBase(VersionedForm):
         return out
 
 
+def _failed_choice(requirement, failed) -> tuple[int, str]:
+    label = f"{requirement.code} {requirement.title}"
+    notes = (["knock-out-eis"] if requirement.knockout else []) + (
+        ["beoordeeld als 'voldoet niet'"] if requirement.id in failed else [])
+    return requirement.id, label + (f" ({', '.join(notes)})" if notes else "")
+
+
 def build_decision_form(categories, requirements_per_category, existing=None, failed=None,
                         with_reason=False, **kwargs):
-    """``existing``: decisions to show; ``failed``: requirement ids judged 'voldoet niet',
-    pre-ticked as grounds for rejection when nothing was proposed yet."""
+    """``existing``: decisions to show; ``failed``: requirement ids judged 'voldoet niet'.
+    When nothing was proposed yet, the failed knock-out requirements are pre-ticked as
+    the grounds for rejection; other failed requirements are listed (and marked), not
+    ticked: failing them alone is no reason to reject."""
+    failed = set(failed or ())
 
     class DecisionForm(DecisionFormBase):
         pass
@@ -96,7 +106,7 @@ def build_decision_form(categories, requirements_per_category, existing=None, fa
                 TextAreaField(f"Motivering {cat.name}", validators=[Optional(), MAX_TEXT]))
         setattr(DecisionForm, f"c{cat.id}_failed",
                 MultiCheckboxField(f"Eisen waaraan niet is voldaan ({cat.name})", coerce=int,
-                                   choices=[(r.id, f"{r.code} {r.title}")
+                                   choices=[_failed_choice(r, failed)
                                             for r in requirements_per_category[cat.id]],
                                    validators=[Optional()]))
     if with_reason:
@@ -114,7 +124,7 @@ def build_decision_form(categories, requirements_per_category, existing=None, fa
                 form[f"c{cat.id}_failed"].data = [r.id for r in d.failed_requirements]
             elif failed:
                 form[f"c{cat.id}_failed"].data = [
-                    r.id for r in requirements_per_category[cat.id] if r.id in failed]
+                    r.id for r in requirements_per_category[cat.id] if r.id in failed and r.knockout]
     return form
 
 

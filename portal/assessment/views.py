@@ -1,24 +1,36 @@
 from datetime import datetime, timedelta, timezone
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import format_time
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Organisation, Role, User
-from ..applications.models import Application, Status, application_categories
+from ..applications import storage
+from ..applications.models import Application, Document, Status, application_categories
 from ..applications.views import _group, load_application_for
 from ..audit.models import AuditEvent
 from ..auth import assessor_required
+from ..clock import days_left
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..notifications.models import OutboxMail
 from ..pagination import paginate
 from ..procedure.models import Category
 from ..timeutil import today_local
-from . import workflow
+from . import history, workflow
 from .forms import (
     ActionForm,
     AssignForm,
@@ -71,6 +83,8 @@ def queue():
     elif who == "niemand":
         ids = ids.where(Application.assessor_id.is_(None))
     due = args.get("termijn")
+    if due in ("verlopen", "week"):  # a stopped clock is never overdue
+        ids = ids.where(Application.status.in_(workflow.CLOCK_RUNNING))
     if due == "verlopen":
         ids = ids.where(Application.decision_due < today)
     elif due == "week":
@@ -103,7 +117,18 @@ def queue():
                "zoek": term or None, "sorteer": sort}
     return render_template("assessment/queue.html", page=page, key=key, cap=TAB_COUNT_CAP,
                            tabs=[(k, counts[k]) for k in QUEUE_FILTERS], today=today,
-                           categories=categories, filters=filters)
+                           categories=categories, filters=filters, clock=clock_state)
+
+
+def clock_state(application, today):
+    """The decision clock as the queue and the detail page show it: (days left or None,
+    stopped). While the provider is asked to complete, the clock stands still: no days
+    count down and nothing is overdue."""
+    if application.status == Status.AANVULLING_GEVRAAGD:
+        return None, True
+    if application.status not in workflow.CLOCK_RUNNING:
+        return None, False
+    return days_left(application.decision_due, today), False
 
 
 def _load(application_id):
@@ -141,6 +166,8 @@ def _page(application, *, forms=None, errors=(), status=200):
         .options(joinedload(AuditEvent.actor)).order_by(AuditEvent.at, AuditEvent.id)).all()
     mails = db.session.scalars(
         select(OutboxMail).where(OutboxMail.application_id == application.id)
+        .options(load_only(OutboxMail.created_at, OutboxMail.to_address, OutboxMail.subject,
+                           OutboxMail.status))
         .order_by(OutboxMail.id)).all()
     letters = db.session.scalars(
         select(DecisionLetter).where(DecisionLetter.application_id == application.id)
@@ -170,9 +197,20 @@ def _page(application, *, forms=None, errors=(), status=200):
         history_decisions=[d for d in decisions if d.round != latest_round],
         rounds=rounds, timeline=timeline, mails=mails, letters=letters, declared=declared,
         is_assigned=application.assessor_id == current_user.id, per_category=per_category,
-        errors=errors, Status=Status, today=today_local(),
+        errors=errors, Status=Status, today=today_local(), clock=clock_state,
+        action_label=history.action_label, state_label=history.state_label,
+        mail_status_label=history.mail_status_label, is_pdf=_is_pdf,
         conflict_statement=workflow.CONFLICT_STATEMENT, **context,
     ), status
+
+
+def _is_pdf(document) -> bool:
+    return document is not None and document.content_type == storage.PDF[0]
+
+
+def _failed_ids(application):
+    return {rid for rid, v in workflow.verdicts_by_requirement(application).items()
+            if v.outcome == VerdictOutcome.VOLDOET_NIET}
 
 
 def _assign_form(application, **kwargs):
@@ -319,7 +357,8 @@ def completion(application_id):
 @assessor_required
 def propose(application_id):
     application = _load(application_id)
-    form = build_decision_form(application.categories, _per_category(application))
+    form = build_decision_form(application.categories, _per_category(application),
+                               failed=_failed_ids(application))
 
     def operation(app_, by, expected_version):
         workflow.propose_decision(app_, form.values(), by=by, expected_version=expected_version)
@@ -352,7 +391,8 @@ def send_back(application_id):
 @assessor_required
 def correction(application_id):
     application = _load(application_id)
-    form = build_decision_form(application.categories, _per_category(application), with_reason=True)
+    form = build_decision_form(application.categories, _per_category(application),
+                               failed=_failed_ids(application), with_reason=True)
 
     def operation(app_, by, expected_version):
         workflow.propose_correction(app_, form.values(), by=by, reason=form.reason.data or "",
@@ -367,3 +407,28 @@ def correction(application_id):
 def approve_correction(application_id):
     return _act(_load(application_id), ActionForm(), "action_form", workflow.approve_correction,
                 "Het herstelbesluit is goedgekeurd en naar de aanbieder gestuurd.")
+
+
+@bp.route("/documenten/<int:document_id>/bekijken")
+def view_document(document_id):
+    """Evidence (or a letter) shown inline in the browser, for the region's staff only and
+    only for PDFs; everyone else, and every other file, gets a 404 (providers download
+    their own files through applications.download). The PDF is sandboxed: no scripts, no
+    forms, no same-origin access, and never sniffed into anything else."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.full_path))
+    document = db.session.get(Document, document_id)
+    if document is None or not current_user.is_staff or not _is_pdf(document):
+        abort(404)
+    path = storage.path_for(document)
+    if not path.exists():
+        abort(404)
+    with path.open("rb") as fh:  # the stored type came from sniffing; check the file too
+        if storage.sniff(fh.read(8)) != storage.PDF:
+            abort(404)
+    response = send_file(path, mimetype=storage.PDF[0], as_attachment=False,
+                         download_name=document.original_name, max_age=0)
+    response.headers["Content-Security-Policy"] = "sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

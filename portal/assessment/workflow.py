@@ -20,13 +20,14 @@ from ..applications.workflow import (
     open_completion,
     provider_recipients,
 )
-from ..clock import add_working_days, days_stopped
+from ..clock import add_working_days, resumed_due
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
 from ..partners import workflow as partners
+from ..partners.compliance import refresh_evidence_date
 from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
 from ..partners.workflow import offer_agreement
-from ..timeutil import today_local, utcnow
+from ..timeutil import to_local, today_local, utcnow
 from .models import (
     CategoryDecision,
     CompletionItem,
@@ -42,9 +43,10 @@ CONFLICT_STATEMENT = (
     "zakelijke band mee heb die mijn oordeel kan beïnvloeden."
 )
 
-
-REQUIRE_CONFLICT_DECLARATION = True
-
+DECLARATION_MISSING = (
+    "Verklaar eerst dat u geen belangenconflict heeft met deze organisatie. Pas daarna kunt u "
+    "de aanmelding beoordelen, om aanvulling vragen of een besluit voorstellen."
+)
 
 STALE_MESSAGE = (
     "Iemand anders heeft deze aanmelding intussen gewijzigd. U ziet nu de actuele stand; "
@@ -101,7 +103,7 @@ def assign(application: Application, assessor: User, *, by: User,
     application.assessor = assessor
     application.updated_at = utcnow()
     audit.record("assigned", application, actor=by,
-                 detail=f"{getattr(previous, 'email', '-')} -> {assessor.email}")
+                 detail=f"van {getattr(previous, 'email', 'niemand')} naar {assessor.email}")
 
 
 def has_declared(application: Application, user: User) -> bool:
@@ -110,8 +112,20 @@ def has_declared(application: Application, user: User) -> bool:
         ConflictDeclaration.assessor_id == user.id)) is not None
 
 
+def _require_declared(application: Application, user: User) -> None:
+    """Every assessor action on an application needs the actor's own declaration of no
+    conflict of interest, also after a reassignment (declarations are per assessor)."""
+    if not has_declared(application, user):
+        raise NotPermitted(DECLARATION_MISSING)
+
+
 def declare_no_conflict(application: Application, *, by: User) -> ConflictDeclaration:
-    _require_assigned(application, by)
+    """The assigned assessor declares before acting; after the decision any assessor may
+    declare, to propose a herstelbesluit."""
+    if application.status == Status.BESLOTEN:
+        _require_assessor(by)
+    else:
+        _require_assigned(application, by)
     if has_declared(application, by):
         raise DomainError("U heeft voor deze aanmelding al verklaard dat u geen belangenconflict heeft.")
     declaration = ConflictDeclaration(application_id=application.id, assessor_id=by.id,
@@ -137,8 +151,7 @@ def record_verdicts(application: Application, verdicts: dict[int, tuple[VerdictO
             "Oordelen kunnen alleen worden vastgelegd als de aanmelding in behandeling is."
         )
     check_version(application, expected_version)
-    if REQUIRE_CONFLICT_DECLARATION and not has_declared(application, by):
-        raise DomainError("Verklaar eerst dat u geen belangenconflict heeft met deze organisatie.")
+    _require_declared(application, by)
     applicable = {r.id: r for r in application.applicable_requirements()}
     errors = []
     for req_id, (outcome, reason) in verdicts.items():
@@ -166,7 +179,8 @@ def record_verdicts(application: Application, verdicts: dict[int, tuple[VerdictO
             changed += 1
     if changed:
         application.updated_at = utcnow()  # bumps the version: forms built before are stale
-        audit.record("verdicts_recorded", application, actor=by, detail=f"changed={changed}")
+        audit.record("verdicts_recorded", application, actor=by,
+                     detail=f"{changed} {'oordeel' if changed == 1 else 'oordelen'} vastgelegd")
     return changed
 
 
@@ -184,6 +198,7 @@ def request_completion(application: Application, questions: dict[int, str], *, b
     """Aanvulling vragen: questions per requirement, a deadline; the decision clock stops."""
     _require_assigned(application, by)
     check_version(application, expected_version)
+    _require_declared(application, by)
     today = today or today_local()
     applicable = {r.id: r for r in application.applicable_requirements()}
     errors = []
@@ -219,16 +234,23 @@ def request_completion(application: Application, questions: dict[int, str], *, b
 
 def _resume_clock(application: Application, request: CompletionRequest, resumed: date,
                   by_deadline: bool, by: User | None, note: str = "") -> None:
-    stopped = days_stopped(request.requested_at.date(), resumed)
+    """The clock runs again on ``resumed`` (a date in Europe/Amsterdam, like the deadline):
+    the decision deadline moves by the days it stood still, and a reminder about the old
+    deadline no longer counts."""
+    requested = to_local(request.requested_at).date()
+    stopped = 0
+    if application.decision_due is not None:
+        application.decision_due, stopped = resumed_due(application.decision_due, requested, resumed)
+    if stopped:
+        application.overdue_reminder_sent_at = None  # a new reminder before the new deadline
     request.closed_at = utcnow()
     request.closed_by_deadline = by_deadline
     request.clock_days_stopped = stopped
     request.provider_note = note or None
-    if application.decision_due is not None:
-        application.decision_due = application.decision_due + timedelta(days=stopped)
     change_status(application, Status.IN_BEHANDELING, by=by,
                   action="completion_expired" if by_deadline else "completion_returned",
-                  detail=f"round={request.round}; clock stopped {stopped} days")
+                  detail=f"ronde {request.round}; de klok stond {stopped} "
+                         f"{'dag' if stopped == 1 else 'dagen'} stil")
     if application.assessor is not None:
         notifications.queue(
             "completion_back", application.assessor.email,
@@ -276,6 +298,7 @@ def propose_decision(application: Application, decisions: dict[int, tuple[Outcom
         raise TransitionNotAllowed("Een besluit kan alleen worden voorgesteld als de aanmelding "
                                    "in behandeling is.")
     check_version(application, expected_version)
+    _require_declared(application, by)
     requirements = application.applicable_requirements()
     verdicts = verdicts_by_requirement(application)
     errors = _decision_errors(application, requirements, verdicts, decisions)
@@ -300,7 +323,7 @@ def propose_decision(application: Application, decisions: dict[int, tuple[Outcom
         )
         db.session.add(decision)
     change_status(application, Status.BESLUIT_VOORGESTELD, by=by, action="decision_proposed",
-                  detail="; ".join(f"{c.code}={decisions[c.id][0].value}" for c in application.categories))
+                  detail="; ".join(f"{c.name}: {decisions[c.id][0].label}" for c in application.categories))
 
 
 def _decision_errors(application, requirements, verdicts, decisions):
@@ -362,6 +385,7 @@ def approve_decision(application: Application, *, by: User,
         raise NotPermitted("Een besluit moet worden goedgekeurd door een tweede beoordelaar, "
                            "niet door wie het voorstelde (vier-ogenprincipe).")
     change_status(application, Status.BESLOTEN, by=by, action="decision_approved")
+    refresh_evidence_date(application.organisation_id)  # its evidence is tracked from now on
     now = utcnow()
     application.decided_at = now
     admitted = []
@@ -428,14 +452,18 @@ def send_back(application: Application, *, by: User, note: str = "",
 
 # --- deadlines ----------------------------------------------------------------------------
 
+# The decision clock runs in these states; in aanvulling gevraagd it stands still.
+CLOCK_RUNNING = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.BESLUIT_VOORGESTELD)
+
+
 def send_overdue_reminders(today: date | None = None) -> int:
-    """Mail the assessor and the administrators a week before an application is overdue."""
+    """Mail the assessor and the administrators a week before an application is overdue.
+    Not while the clock stands still (aanvulling gevraagd): its deadline will move, and
+    the reminder is reset when it does."""
     today = today or today_local()
-    open_states = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
-                   Status.BESLUIT_VOORGESTELD)
     due_soon = db.session.scalars(
         select(Application).where(
-            Application.status.in_(open_states),
+            Application.status.in_(CLOCK_RUNNING),
             Application.decision_due <= today + timedelta(days=7),
             Application.overdue_reminder_sent_at.is_(None),
         ).order_by(Application.decision_due).limit(1000)).all()
@@ -465,6 +493,7 @@ def propose_correction(application: Application, decisions: dict[int, tuple[Outc
     check_version(application, expected_version)
     if application.status != Status.BESLOTEN:
         raise TransitionNotAllowed("Een herstelbesluit kan alleen op een genomen besluit volgen.")
+    _require_declared(application, by)
     previous = current_decisions(application)
     if any(d.approved_at is None for d in previous):
         raise DomainError("Er staat al een herstelbesluit klaar om goed te keuren.")
@@ -518,7 +547,7 @@ def approve_correction(application: Application, *, by: User,
             partners.change_status(live, AdmissionStatus.BEEINDIGD, by=by, action="ended",
                                    detail="herstelbesluit")
     application.updated_at = now
-    audit.record("correction_approved", application, actor=by, detail=f"round={pending[0].round}")
+    audit.record("correction_approved", application, actor=by, detail=f"herstelbesluit {pending[0].round}")
     _finalise(application, pending, round=pending[0].round, by=by)
     if admitted:
         offer_agreement(application, admitted, by=by)
