@@ -34,10 +34,11 @@ USAGE = """\
 usage: python3 dev.py [serve | test [PYTEST ARGS...] | bench [ARGS...] | --help]
 
 commands:
-  serve   (default) create .venv, install the project, run migrations,
-          seed demo data and start the dev server on 127.0.0.1:$PORT (default 5000)
+  serve   (default) create .venv, install the project (and Pango with apt-get when
+          missing), run migrations, seed demo data and start the dev server
+          on 127.0.0.1:$PORT (default 5000)
   test    create .venv, install the project with test extras, make sure Chromium
-          is installed (Debian apt-get), then run pytest with the given arguments
+          and Pango are installed (Debian apt-get), then run pytest with the given arguments
   bench   same setup as `test`, then run bench/pages.py with the given arguments
 """
 
@@ -139,6 +140,30 @@ def _apt_get(args: list[str], prefix: list[str]) -> bool:
         return False
 
 
+def _apt_prefix(missing: str) -> list[str] | None:
+    """[] as root, ["sudo"] when sudo exists, None (after a warning) when apt-get cannot run."""
+    if not shutil.which("apt-get"):
+        warn(f"{missing} and apt-get is unavailable")
+        return None
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        if shutil.which("sudo"):
+            return ["sudo"]
+        warn(f"{missing} and not root (no sudo)")
+        return None
+    return []
+
+
+def _apt_install(packages: list[str], prefix: list[str]) -> bool:
+    """`apt-get install -y PACKAGES`, refreshing the package index and retrying once."""
+    ok = _apt_get(["install", "-y", *packages], prefix)
+    if not ok:
+        # Usually a stale or empty package index on a fresh machine.
+        say("apt-get install failed; refreshing the package index and retrying once")
+        _apt_get(["update"], prefix)
+        ok = _apt_get(["install", "-y", *packages], prefix)
+    return ok
+
+
 def ensure_chromium() -> None:
     """Install Debian's chromium for the browser tests if it is not on PATH.
 
@@ -146,29 +171,47 @@ def ensure_chromium() -> None:
     """
     if shutil.which("chromium"):
         return
-    if not shutil.which("apt-get"):
-        warn("chromium not found and apt-get is unavailable; browser tests will be skipped")
+    prefix = _apt_prefix("chromium not found")
+    if prefix is None:
+        warn("browser tests will be skipped")
         return
 
-    prefix: list[str] = []
-    if hasattr(os, "geteuid") and os.geteuid() != 0:
-        if shutil.which("sudo"):
-            prefix = ["sudo"]
-        else:
-            warn("chromium not found and not root (no sudo); browser tests will be skipped")
-            return
-
     say("chromium not found; installing it with apt-get")
-    ok = _apt_get(["install", "-y", "chromium"], prefix)
-    if not ok:
-        # Usually a stale or empty package index on a fresh machine.
-        say("apt-get install failed; refreshing the package index and retrying once")
-        _apt_get(["update"], prefix)
-        ok = _apt_get(["install", "-y", "chromium"], prefix)
+    ok = _apt_install(["chromium"], prefix)
     if not ok or not shutil.which("chromium"):
         warn("could not install chromium; browser tests will be skipped")
     else:
         say("chromium installed")
+
+
+PANGO_LIBRARIES = ("pango-1.0", "pangoft2-1.0")
+PANGO_PACKAGES = ["libpango-1.0-0", "libpangoft2-1.0-0"]
+
+
+def _pango_missing() -> bool:
+    import ctypes.util
+
+    return any(ctypes.util.find_library(name) is None for name in PANGO_LIBRARIES)
+
+
+def ensure_pango() -> None:
+    """Install Pango (which WeasyPrint needs for the PDF letters) with apt-get if missing.
+
+    Failure is not fatal: the portal still runs; making a PDF letter then fails with
+    WeasyPrint's own message about the missing library.
+    """
+    if not _pango_missing():
+        return
+    prefix = _apt_prefix("the Pango libraries that WeasyPrint needs are missing")
+    if prefix is None:
+        warn(f"install {' '.join(PANGO_PACKAGES)} yourself; PDF letters cannot be made without them")
+        return
+
+    say("Pango not found (WeasyPrint needs it for PDF letters); installing it with apt-get")
+    if not _apt_install(PANGO_PACKAGES, prefix) or _pango_missing():
+        warn(f"could not install {' '.join(PANGO_PACKAGES)}; PDF letters cannot be made")
+    else:
+        say("Pango installed")
 
 
 # --------------------------------------------------------------------------- commands
@@ -178,6 +221,7 @@ def cmd_serve(args: list[str]) -> None:
     if args:
         die(f"`serve` takes no arguments (got: {' '.join(args)})", 2)
     python = str(ensure_installed(None))
+    ensure_pango()
     port = os.environ.get("PORT", "5000")
     if not port.isdigit():
         die(f"PORT must be a number, got {port!r}", 2)
@@ -218,6 +262,7 @@ def cmd_test(args: list[str]) -> None:
     """The whole suite on SQLite, then the database-backed tests again on PostgreSQL."""
     python = str(ensure_installed("test"))
     ensure_chromium()
+    ensure_pango()
     code = _run_child([python, "-m", "pytest", *args])
     if args or code != 0:
         sys.exit(code)

@@ -1,5 +1,6 @@
 """The requirement catalogue with versions (administrators): drafts, editing, publishing,
 comparison, bad input, access; applications keep the version they were started on."""
+import io
 import re
 from dataclasses import replace
 
@@ -23,7 +24,7 @@ from portal.models import (
 from portal.procedure.models import Evidence, Identifier
 from portal.procedure.seed import published_version
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, post, user
-from tests.helpers import categories, fill_completely
+from tests.helpers import PDF_BYTES, categories, fill_completely
 from tests.test_scale import MAX_STATEMENTS, StatementCounter
 
 BASE = "/beheer/eisen"
@@ -738,3 +739,47 @@ def test_catalogue_pages_run_a_small_fixed_number_of_statements(app):
         with StatementCounter(engine) as counter:
             assert client.get(url).status_code == 200, url
         assert counter.count <= MAX_STATEMENTS, (url, counter.count)
+
+
+def test_a_document_requirement_without_validity_date_asks_no_date(app):
+    """A document requirement added through the form without 'geldig tot': the provider's
+    step has a file field for it and no date field, and the file alone completes it."""
+    number = _draft(app)
+    admin = _client(app)
+    response = post(admin, f"{BASE}/versie/{number}/eis/nieuw", _form(
+        code="A16", title="Huisregels", declaration_text="", evidence="required",
+        evidence_label="Huisregels (PDF)", evidence_expires=None))
+    assert response.status_code == 302, _text(response)[:3000]
+    with app.app_context():
+        a16 = _req(number, "A16")
+        assert a16.evidence == Evidence.REQUIRED and a16.evidence_expires is False
+        assert not a16.asks_declaration
+        a16_id, a5_id = a16.id, _req(number, "A5").id
+        assert _req(number, "A5").evidence_expires  # the contrast: A5 asks for a date
+    post(admin, f"{BASE}/versie/{number}/publiceren", token_from=f"{BASE}/versie/{number}")
+
+    provider = _client(app, PROVIDER)
+    with app.app_context():
+        pleegzorg = str(categories("pleegzorg")[0].id)
+    response = post(provider, "/aanmeldingen/nieuw", {"categories": pleegzorg})
+    assert response.status_code == 302
+    with app.app_context():
+        application = db.session.scalar(select(Application).order_by(Application.id.desc()))
+        assert application.catalogue_version.number == number
+        app_id = application.id
+    step = f"/aanmeldingen/{app_id}/stap/1"
+    page = _text(provider.get(step))
+    assert "Huisregels (PDF)" in page and f'name="r{a16_id}_file"' in page
+    assert f'name="r{a16_id}_valid_until"' not in page
+    assert f'name="r{a5_id}_file"' in page and f'name="r{a5_id}_valid_until"' in page
+
+    response = post(provider, step, {f"r{a16_id}_file": (io.BytesIO(PDF_BYTES), "huisregels.pdf"),
+                                     "opslaan": "1"}, content_type="multipart/form-data")
+    assert response.status_code == 302, _text(response)[:3000]
+    with app.app_context():
+        application = db.session.get(Application, app_id)
+        answer = application.answers_by_requirement()[a16_id]
+        assert answer.document.original_name == "huisregels.pdf"
+        assert answer.evidence_valid_until is None
+        missing = {m.requirement_id for m in workflow.missing_items(application)}
+        assert a16_id not in missing and a5_id in missing

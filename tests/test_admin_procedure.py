@@ -859,3 +859,89 @@ def test_pages_run_a_small_fixed_number_of_statements(app):
         with StatementCounter(engine) as counter:
             assert c.get(url).status_code == 200, url
         assert counter.count <= MAX_STATEMENTS, (url, counter.count)
+
+
+# --- variants tested on their own --------------------------------------------------------------------
+
+def test_indexation_with_only_per_product_percentages(app):
+    """No percentage for all products: only the products given a percentage get a 2028
+    draft, each with its own percentage, exact to the cent."""
+    _set_prices(app, 2027, {"44A06": "123,45", "44A07": "200,00", "44A08": "10,00"}, publish=True)
+    client = _client(app)
+    with app.app_context():
+        i06, i07, i08 = (f"i{_product(c).id}" for c in ("44A06", "44A07", "44A08"))
+    response = post(client, "/beheer/tarieven/2028/indexeren",
+                    {"percentage": "", i06: "2,5", i07: "", i08: "-1,25"},
+                    token_from="/beheer/tarieven/2028")
+    assert response.status_code == 302, _text(response)[:3000]
+    page = _text(client.get(response.headers["Location"]))
+    assert "2 tarieven voor 2028 berekend en opgeslagen als concept" in page
+    with app.app_context():
+        assert _tariff("44A06", 2028).price == Decimal("126.54")  # 123.45 * 1.025 = 126.53625
+        assert _tariff("44A08", 2028).price == Decimal("9.88")  # 10 * 0.9875 = 9.875, half-up
+        assert _tariff("44A07", 2028) is None  # no percentage given: left alone
+        assert _tariff("44A06", 2028).published_at is None
+        details = sorted(e.detail for e in _events("tariff_set") if "op 2027" in e.detail)
+        assert len(details) == 2
+        assert any("index 2.5% op 2027" in d for d in details)
+        assert any("index -1.25% op 2027" in d for d in details)
+    row = re.search(r"<td>44A06</td>.*?</tr>", page, re.S).group(0)
+    assert "€\xa0123,45" in row and 'value="126,54"' in row and "+2,50%" in row
+    row = re.search(r"<td>44A08</td>.*?</tr>", page, re.S).group(0)
+    # The last column is the real change on 2027 after rounding to the cent: -1,20%.
+    assert 'value="9,88"' in row and "-1,20%" in row
+
+
+def test_the_model_agreement_is_uploaded_and_downloadable_by_anyone(app):
+    client = _client(app)
+    anonymous = app.test_client()
+    assert anonymous.get("/procedure/documenten/modelovereenkomst").status_code == 404
+    body = PDF_BYTES + b"% modelovereenkomst\n"
+    response = _upload(client, "modelovereenkomst", body, "model.pdf",
+                       "Model deelnemersovereenkomst 2027")
+    assert response.status_code == 302, _text(response)[:2000]
+    download = anonymous.get("/procedure/documenten/modelovereenkomst")
+    assert download.status_code == 200 and download.data == body
+    assert download.mimetype == "application/pdf"
+    assert "attachment" in download.headers["Content-Disposition"]
+    home = _text(anonymous.get("/"))
+    assert 'href="/procedure/documenten/modelovereenkomst"' in home
+    assert "Model deelnemersovereenkomst 2027" in home
+    # The other kind is still absent: one kind does not stand in for the other.
+    assert anonymous.get("/procedure/documenten/toelatingsdocument").status_code == 404
+    with app.app_context():
+        (row,) = db.session.scalars(select(ProcedureDocument)).all()
+        assert row.kind == "modelovereenkomst" and row.title == "Model deelnemersovereenkomst 2027"
+        assert row.document.original_name == "model.pdf"
+        (event,) = _events("document_published")
+        assert "model.pdf" in event.detail
+
+
+def test_exercising_an_extension_option_moves_the_public_end_and_leaves_one_fewer(app):
+    anonymous = app.test_client()
+    home = _text(anonymous.get("/"))
+    assert "1 januari 2027 tot en met 31 december 2031" in home
+    assert "nog 2 van 2, elk 12 maanden" in home
+    client = _client(app)
+    response = post(client, "/beheer/looptijd", {
+        "rationale": "De markt is nog volop in ontwikkeling.", "exercised_on": "2031-06-01"})
+    assert response.status_code == 302, _text(response)[:2000]
+    home = _text(anonymous.get("/"))
+    assert "1 januari 2027 tot en met 31 december 2032" in home
+    assert "nog 1 van 2, elk 12 maanden (uiterlijk tot en met 31 december 2033)" in home
+    assert "31 december 2031" not in home
+    with app.app_context():
+        procedure = _procedure()
+        assert procedure.current_end == date(2032, 12, 31) and procedure.options_left == 1
+        (event,) = _events("extension_exercised")
+        assert "2031-12-31 -> 2032-12-31" in event.detail
+    # The second and last option: none left, and a third is refused.
+    post(client, "/beheer/looptijd", {"rationale": "Nog een jaar.", "exercised_on": "2032-06-01"})
+    home = _text(anonymous.get("/"))
+    assert "tot en met 31 december 2033" in home and "geen (meer)" in home
+    response = post(client, "/beheer/looptijd", {"rationale": "Te veel.",
+                                                 "exercised_on": "2033-06-01"},
+                    follow_redirects=True)
+    assert "Er zijn geen verlengingsopties meer over." in _text(response)
+    with app.app_context():
+        assert _procedure().options_left == 0 and len(_events("extension_exercised")) == 2

@@ -145,7 +145,7 @@ def build_known_data():
     today = today_local()
     app1.decision_due = today - timedelta(days=30)  # decided: never overdue
 
-    # Open applications: two overdue, one not; a draft; a withdrawn one.
+    # Open applications: one overdue, one asked to complete (its clock stands still), one not; a draft; a withdrawn one.
     app5 = _submit(a, "gezinshuiszorg")
     app5.decision_due = today - timedelta(days=3)
     _in_review(b, "kleinschalige-woonvormen")  # due in 8 weeks
@@ -182,8 +182,8 @@ EXPECTED_DECISIONS = [("2027-02", 1, 1), ("2027-03", 1, 0), ("2027-04", 3, 0)]
 # days: 28, 30, 41, 64 -> median (30 + 41) / 2; p90 at rank 2.7: 41 + 0.7 * (64 - 41)
 EXPECTED_LEAD = {"count": 4, "median": Decimal("35.5"), "p90": Decimal("57.1"),
                  "shortest": 28, "longest": 64}
-EXPECTED_OVERDUE = {"Ingediend": 1, "In behandeling": 0, "Aanvulling gevraagd": 1,
-                    "Besluit voorgesteld": 0}
+# The application asked to complete (its clock stands still) is not overdue.
+EXPECTED_OVERDUE = {"Ingediend": 1, "In behandeling": 0, "Besluit voorgesteld": 0}
 # category -> toegelaten, actief, geschorst
 EXPECTED_PARTNERS = {
     "Pleegzorg": [0, 0, 1],
@@ -210,7 +210,7 @@ def test_figures_on_known_data(ctx):
             "shortest": lead.shortest, "longest": lead.longest} == EXPECTED_LEAD
     assert {reports.STATUS_LABELS[s]: n for s, n in report.overdue.per_state.items()} \
         == EXPECTED_OVERDUE
-    assert report.overdue.total == 2
+    assert report.overdue.total == 1
     assert {r.category.name: [r.counts[s] for s in reports.LIVE_STATES]
             for r in report.partners.rows} == EXPECTED_PARTNERS
     assert report.partners.total == 4
@@ -365,7 +365,7 @@ def _expected_tables() -> dict[str, list[list]]:
         "doorlooptijd": [["Aantal besloten aanmeldingen", 4], ["Mediaan (dagen)", Decimal("35.5")],
                          ["90e percentiel (dagen)", Decimal("57.1")], ["Kortste (dagen)", 28],
                          ["Langste (dagen)", 64]],
-        "te-laat": [[k, v] for k, v in EXPECTED_OVERDUE.items()] + [["Totaal", 2]],
+        "te-laat": [[k, v] for k, v in EXPECTED_OVERDUE.items()] + [["Totaal", 1]],
         "partners": partners,
     }
 
@@ -489,3 +489,40 @@ def test_statement_count_is_small_and_does_not_grow_with_data(app):
     large = _count(app)
     assert large == small
     assert {url: n for url, n in large.items() if n > MAX_STATEMENTS} == {}
+
+
+# --- figures kept for a while (REPORT_CACHE_SECONDS) --------------------------------------------
+
+def test_figures_are_kept_for_a_while_say_when_and_can_be_computed_again(app):
+    from tests.conftest import post
+
+    app.config["REPORT_CACHE_SECONDS"] = 300
+    admin = _admin(app)
+
+    def submitted_count(html):
+        # The row "Ingediend" of the table of applications per state.
+        row = html.split("<th scope=\"row\">Ingediend</th>", 1)[1].split("</tr>", 1)[0]
+        return int(row.split("<td")[1].split(">", 1)[1].split("<", 1)[0].replace(".", ""))
+
+    first = admin.get("/beheer/rapportage").get_data(as_text=True)
+    assert "Berekend op" in first and "Nu bijwerken" in first
+    before = submitted_count(first)
+    with app.app_context():
+        _submit(_provider("Kept BV", "44440001", "kept@example.nl"), "pleegzorg")
+        db.session.commit()
+    # Within the five minutes the kept figures are shown, and they say so.
+    assert submitted_count(admin.get("/beheer/rapportage").get_data(as_text=True)) == before
+    response = post(admin, "/beheer/rapportage/bijwerken", token_from="/beheer/rapportage")
+    assert response.status_code == 302
+    assert submitted_count(admin.get("/beheer/rapportage").get_data(as_text=True)) == before + 1
+    # Without a cache every request computes the figures and no time is shown.
+    app.config["REPORT_CACHE_SECONDS"] = 0
+    assert "Berekend op" not in admin.get("/beheer/rapportage").get_data(as_text=True)
+
+
+def test_computing_again_is_for_administrators_only(app):
+    from tests.conftest import post
+
+    client = app.test_client()
+    login(client, ASSESSOR_1)
+    assert post(client, "/beheer/rapportage/bijwerken", token_from="/beoordeling/").status_code == 403

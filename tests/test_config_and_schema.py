@@ -179,3 +179,85 @@ def test_demo_seed_gives_the_assessor_a_submitted_application(app):
         [application] = db.session.scalars(select(Application)).all()
         assert application.status == Status.INGEDIEND
         assert application.organisation.kvk_number == "23456789"
+
+
+def test_the_limits_and_switches_come_from_the_environment_too(monkeypatch, tmp_path):
+    env = {"SECRET_KEY": "from-env", "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite",
+           "UPLOAD_DIR": str(tmp_path / "files"), "UPLOAD_MAX_BYTES": "2048",
+           "MAX_FORM_MEMORY_SIZE": "4096", "RATELIMIT_ENABLED": "false",
+           "WTF_CSRF_TIME_LIMIT": "600", "DECISION_PERIOD_WEEKS": "6"}
+    config = _reload_config(monkeypatch, **env)
+    try:
+        app = create_app(config.DevelopmentConfig)
+        assert app.config["UPLOAD_MAX_BYTES"] == 2048
+        assert app.config["MAX_FORM_MEMORY_SIZE"] == 4096
+        assert app.config["RATELIMIT_ENABLED"] is False
+        assert app.config["WTF_CSRF_TIME_LIMIT"] == 600
+        assert app.config["DECISION_PERIOD_WEEKS"] == 6
+    finally:
+        for key in env:
+            monkeypatch.delenv(key)
+        importlib.reload(config)
+
+
+def _load_dev_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "dev.py"
+    spec = importlib.util.spec_from_file_location("dev_script", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_dev_script_installs_pango_with_apt_get_when_it_is_missing(monkeypatch, tmp_path, capsys):
+    """`python3 dev.py test` and `serve` install the Pango libraries WeasyPrint needs. A
+    stand-in apt-get (a real executable on PATH) records how it was called and 'installs'
+    them; nothing is asked of apt-get once they are there."""
+    import ctypes.util
+    import os
+    import stat
+
+    dev = _load_dev_script()
+    bin_dir, log, installed = tmp_path / "bin", tmp_path / "apt.log", tmp_path / "installed"
+    bin_dir.mkdir()
+    for name, body in (("apt-get", f'echo "$@" >> {log}\ntouch {installed}\n'),
+                       ("sudo", 'exec "$@"\n')):
+        script = bin_dir / name
+        script.write_text("#!/bin/sh\n" + body)
+        script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/bin{os.pathsep}/usr/bin")
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: (
+        str(bin_dir / name) if (bin_dir / name).exists() else None))
+    real = ctypes.util.find_library
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: (
+        f"lib{name}.so.0" if installed.exists() else None) if name.startswith("pango") else real(name))
+
+    dev.ensure_pango()
+    assert log.read_text().splitlines() == ["install -y libpango-1.0-0 libpangoft2-1.0-0"]
+    assert "Pango installed" in capsys.readouterr().out
+    dev.ensure_pango()  # present now: apt-get is not asked again
+    assert len(log.read_text().splitlines()) == 1
+
+
+
+def test_seed_takes_the_decision_period_from_the_configuration(tmp_path):
+    """DECISION_PERIOD_WEEKS is the period of a newly seeded procedure; after that it is the
+    procedure's own setting, which seeding again does not overwrite."""
+    from flask_migrate import upgrade
+
+    from portal.models import Procedure
+    from portal.procedure.seed import seed_reference
+
+    app = make_app(f"sqlite:///{tmp_path}/p.sqlite", tmp_path / "uploads", DECISION_PERIOD_WEEKS=6)
+    with app.app_context():
+        upgrade()
+        seed_reference()
+        db.session.commit()
+        assert db.session.scalar(select(Procedure.decision_period_weeks)) == 6
+        app.config["DECISION_PERIOD_WEEKS"] = 10
+        seed_reference()
+        db.session.commit()
+        assert db.session.scalar(select(Procedure.decision_period_weeks)) == 6
+        db.engine.dispose()

@@ -1,12 +1,23 @@
 """The whole admission spine through the pages, with a real SMTP server on loopback."""
+import io
 import re
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Admission, Application, MailStatus, OutboxMail, Status
-from tests.conftest import ASSESSOR_1, ASSESSOR_2, login, post
-from tests.helpers import categories, complete_form_data
+from portal.models import (
+    Admission,
+    Answer,
+    Application,
+    CatalogueVersion,
+    Document,
+    MailStatus,
+    OutboxMail,
+    Requirement,
+    Status,
+)
+from tests.conftest import ASSESSOR_1, ASSESSOR_2, PROVIDER, login, make_app, post
+from tests.helpers import PDF_BYTES, categories, complete_form_data
 
 
 def _mail_link(message, pattern):
@@ -168,3 +179,126 @@ def test_register_confirm_apply_decide_register(app, client, smtp):
     assert "Kleinschalige woonvormen" in dashboard and "sinds" in dashboard
     register = app.test_client().get("/register?categorie=kleinschalige-woonvormen")
     assert "Stichting Kleinschalig Wonen Oosterhout" in register.get_data(as_text=True)
+
+
+def test_more_than_one_category_through_the_pages(app, provider_client, smtp):
+    """A provider chooses Pleegzorg and Leefgroepen on the page: the application asks the
+    general requirements plus those of both categories (and nothing of the others), one
+    step per category, and is submitted for both."""
+    client = provider_client
+    with app.app_context():
+        pleeg, leef = categories("pleegzorg", "leefgroepen")
+        chosen = {pleeg.id, leef.id}
+        version = db.session.scalar(select(CatalogueVersion).where(
+            CatalogueVersion.published_at.is_not(None)).order_by(CatalogueVersion.number.desc()))
+        every = db.session.scalars(select(Requirement).where(
+            Requirement.version_id == version.id)).all()
+        expected = {r.id for r in every if r.is_general or {c.id for c in r.categories} & chosen}
+        expected_codes = {r.code for r in every if r.id in expected}
+    # The catalogue's own split: general A1-A14, P1-P2 for Pleegzorg, L1 for Leefgroepen.
+    assert expected_codes == {f"A{i}" for i in range(1, 15)} | {"P1", "P2", "L1"}
+
+    page = client.get("/aanmeldingen/nieuw").get_data(as_text=True)
+    assert f'value="{pleeg.id}"' in page and f'value="{leef.id}"' in page
+    response = post(client, "/aanmeldingen/nieuw", {"categories": [str(pleeg.id), str(leef.id)]})
+    assert response.status_code == 302
+    application_id = _latest_application(app)
+    base = f"/aanmeldingen/{application_id}"
+    with app.app_context():
+        application = db.session.get(Application, application_id)
+        assert {c.id for c in application.categories} == chosen
+        assert {r.id for r in application.applicable_requirements()} == expected
+        data = [complete_form_data(application) for _ in range(3)]
+
+    # Three steps: general, Pleegzorg, Leefgroepen; together they ask exactly the expected set.
+    asked, titles = set(), []
+    for n in (1, 2, 3):
+        html = client.get(f"{base}/stap/{n}").get_data(as_text=True)
+        assert f"Stap {n} van 4" in html
+        titles.append(re.search(r"<h2>([^<]+)</h2>", html).group(1))
+        on_page = {int(i) for i in re.findall(r'name="r(\d+)_', html)}
+        assert not on_page & asked  # each requirement on one step only
+        asked |= on_page
+    assert asked == expected
+    assert titles[1:] == ["Eisen voor Pleegzorg", "Eisen voor Leefgroepen"]
+    assert client.get(f"{base}/stap/4").status_code == 404
+
+    for n, step_data in enumerate(data, start=1):
+        response = post(client, f"{base}/stap/{n}", {**step_data, "volgende": "1"},
+                        content_type="multipart/form-data")
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert response.headers["Location"] == f"{base}/overzicht"
+    response = post(client, f"{base}/indienen", token_from=f"{base}/overzicht")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with app.app_context():
+        application = db.session.get(Application, application_id)
+        assert application.status == Status.INGEDIEND
+        assert {c.id for c in application.categories} == chosen
+        assert {a.requirement_id for a in application.answers} >= expected
+    receipt = smtp.find(subject_contains="Ontvangstbevestiging")[0]
+    assert "Categorieën: Pleegzorg, Leefgroepen" in receipt.get_body(
+        preferencelist=("plain",)).get_content()
+
+
+def test_a_request_over_the_size_limit_gets_the_dutch_413_page_and_keeps_the_draft(
+        database_url, tmp_path, smtp):
+    """MAX_CONTENT_LENGTH made small: a step posted with too big a file is refused as a
+    whole with the Dutch 413 page (the limits, a link back to the page it came from, or
+    to the dashboard), and the answers saved before are exactly as they were."""
+    app = make_app(database_url, tmp_path / "uploads", smtp,
+                   MAX_CONTENT_LENGTH=200 * 1024, UPLOAD_MAX_BYTES=100 * 1024)
+    client = app.test_client()
+    login(client, PROVIDER)
+    with app.app_context():
+        pleegzorg = categories("pleegzorg")[0].id
+    post(client, "/aanmeldingen/nieuw", {"categories": str(pleegzorg)})
+    application_id = _latest_application(app)
+    step = f"/aanmeldingen/{application_id}/stap/1"
+    with app.app_context():
+        application = db.session.get(Application, application_id)
+        data = complete_form_data(application)
+        a7 = next(r for r in application.applicable_requirements() if r.code == "A7")
+        a5 = next(r for r in application.applicable_requirements() if r.code == "A5")
+    assert post(client, step, {**data, "opslaan": "1"},
+                content_type="multipart/form-data").status_code == 302
+
+    def snapshot():
+        with app.app_context():
+            answers = db.session.scalars(select(Answer).where(
+                Answer.application_id == application_id).order_by(Answer.requirement_id)).all()
+            return ([(a.requirement_id, a.declared, a.identifier_value, a.number_value,
+                      a.amount_value, a.text_value, a.evidence_valid_until, a.document_id)
+                     for a in answers],
+                    db.session.scalar(select(func.count(Document.id))))
+
+    before = snapshot()
+    assert any(row[0] == a7.id and row[3] is not None for row in before[0])
+    stored = sorted(p.name for p in (tmp_path / "uploads").rglob("*") if p.is_file())
+
+    too_big = PDF_BYTES + b"0" * (300 * 1024)
+    changed = {f"r{a7.id}_number": "99", f"r{a7.id}_declared": "y",
+               f"r{a5.id}_file": (io.BytesIO(too_big), "groot.pdf"),
+               f"r{a5.id}_valid_until": "2030-01-01", "opslaan": "1"}
+    response = post(client, step, changed, content_type="multipart/form-data",
+                    headers={"Referer": f"http://localhost{step}"})
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "<h1>Bestand te groot</h1>" in html
+    assert "Eén bestand mag maximaal 100 kB zijn." in html
+    assert "samen maximaal 200 kB zijn." in html
+    assert f'<a href="{step}">Terug naar de pagina waar u was</a>' in html
+    assert snapshot() == before
+    assert sorted(p.name for p in (tmp_path / "uploads").rglob("*") if p.is_file()) == stored
+
+    # From another site, or without a Referer: the link leads to the provider's dashboard.
+    for headers in ({"Referer": f"https://elders.example{step}"}, {}):
+        response = post(client, step, {**changed, f"r{a5.id}_file": (io.BytesIO(too_big), "g.pdf")},
+                        content_type="multipart/form-data", headers=headers)
+        assert response.status_code == 413
+        assert '<a href="/aanbieder">Naar uw startpagina</a>' in response.get_data(as_text=True)
+    assert snapshot() == before
+    # The draft still opens with what was saved.
+    page = client.get(step).get_data(as_text=True)
+    assert f'name="r{a7.id}_number"' in page and 'value="99"' not in page
+    with app.app_context():
+        db.engine.dispose()

@@ -1,5 +1,6 @@
 """Unit tests of the application workflow: the transition table, audit, the rules."""
 import itertools
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from portal.models import (
     Status,
     VerdictOutcome,
 )
+from portal.timeutil import to_local
 from tests.conftest import ASSESSOR_1, ASSESSOR_2, PROVIDER, user
 from tests.helpers import categories, fill_completely, requirement
 
@@ -97,7 +99,9 @@ def test_submit_complete_application_sets_reference_due_date_and_queues_receipt(
     db.session.commit()
     assert application.status == Status.INGEDIEND
     assert application.reference == f"WMB-{application.submitted_at.year}-{application.id:06d}"
-    assert (application.decision_due - application.submitted_at.date()).days in (55, 56, 57)
+    # 8 weeks (the seeded procedure) after the day of submission in Amsterdam, exactly.
+    assert application.procedure.decision_period_weeks == 8
+    assert application.decision_due == to_local(application.submitted_at).date() + timedelta(days=56)
     mails = db.session.scalars(select(OutboxMail).where(OutboxMail.kind == "receipt")).all()
     assert {m.to_address for m in mails} == {PROVIDER, application.organisation.contact_email}
     assert all(m.body_text and "<html" in m.body_html for m in mails)
@@ -246,3 +250,53 @@ def test_withdraw_before_decision(ctx):
     assert application.status == Status.INGETROKKEN and application.withdrawn_at
     with pytest.raises(TransitionNotAllowed):
         workflow.withdraw(application, by=user(PROVIDER))
+
+
+def test_the_missing_list_is_exactly_what_was_left_open(app):
+    """All answered through the pages except two: the A12 declaration (general step) and
+    the H2 number (the Gezinshuiszorg step). The workflow names exactly those two, and the
+    refused submit links to exactly those two fields, each on its own step."""
+    import re
+
+    from tests.conftest import login, post
+    from tests.helpers import complete_form_data
+
+    client = app.test_client()
+    login(client, PROVIDER)
+    with app.app_context():
+        chosen = [str(c.id) for c in categories("pleegzorg", "gezinshuiszorg")]
+    response = post(client, "/aanmeldingen/nieuw", {"categories": chosen})
+    assert response.status_code == 302
+    with app.app_context():
+        application = db.session.scalar(select(Application).order_by(Application.id.desc()))
+        app_id = application.id
+        a12, h2 = requirement("A12"), requirement("H2")
+        assert a12.version_id == h2.version_id == application.catalogue_version_id
+        left_open = {f"r{a12.id}_declared", f"r{h2.id}_number"}
+        pages = [{k: v for k, v in complete_form_data(application).items() if k not in left_open}
+                 for _ in range(3)]  # posted files are closed after use: one set per step
+    base = f"/aanmeldingen/{app_id}"
+    for n, data in enumerate(pages, start=1):
+        response = post(client, f"{base}/stap/{n}", {**data, "volgende": "1"},
+                        content_type="multipart/form-data")
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+    with app.app_context():
+        application = db.session.get(Application, app_id)
+        missing = workflow.missing_items(application)
+        assert {m.field for m in missing} == left_open
+        assert {m.requirement_id for m in missing} == {a12.id, h2.id}
+        assert len(missing) == 2
+
+    response = post(client, f"{base}/indienen", token_from=f"{base}/overzicht")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
+    assert "er ontbreken 2 onderdelen" in summary
+    links = set(re.findall(r'<a href="([^"]+)"', summary))
+    assert links == {f"{base}/stap/1#r{a12.id}_declared", f"{base}/stap/3#r{h2.id}_number"}
+    # Each link lands on its field.
+    assert f'id="r{a12.id}_declared"' in client.get(f"{base}/stap/1").get_data(as_text=True)
+    assert f'id="r{h2.id}_number"' in client.get(f"{base}/stap/3").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Application, app_id).status == Status.CONCEPT

@@ -12,6 +12,11 @@ Conventions:
   replaces the decision it corrects (and moves it to the month of the herstelbesluit);
 - the lead time is the number of calendar days from submission to decision;
 - percentiles interpolate linearly between ranks (as Excel's PERCENTIL.INC).
+
+The aggregates still read every application, so at national scale (hundreds of
+thousands) the rows of each figure are kept for REPORT_CACHE_SECONDS (default five
+minutes, see ``_rows``); the dashboard says when its figures were computed and an
+administrator can have them computed again at once.
 """
 from __future__ import annotations
 
@@ -24,18 +29,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from math import ceil, floor, log10
 
+from flask import current_app, g
 from sqlalchemy import Date, Integer, and_, cast, exists, func, literal_column, select
 from sqlalchemy.orm import aliased
 
 from ..applications.models import Application, Status, application_categories
 from ..assessment.models import CategoryDecision, Outcome
 from ..errors import ValidationFailed
-from ..extensions import db
+from ..extensions import cache, db
 from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
 from ..procedure.models import Category
 
 OPEN_STATES = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
                Status.BESLUIT_VOORGESTELD)
+# While the provider is asked to complete the application the decision clock stands still
+# (the deadline moves when it runs again): such an application is never overdue.
+OVERDUE_STATES = tuple(s for s in OPEN_STATES if s is not Status.AANVULLING_GEVRAAGD)
 LIVE_STATES = tuple(AdmissionStatus[name] for name in LIVE_ADMISSION)
 MAX_PERIOD_MONTHS = 120
 
@@ -174,14 +183,48 @@ def _in_period(column, period: Period):
 
 # --- the figures -------------------------------------------------------------------------------
 
+# --- the figures' rows, kept for a while -----------------------------------------------------
+
+def _generation() -> int:
+    return cache.get("report:generation") or 0
+
+
+def refresh() -> None:
+    """Compute every figure again on its next use (the 'Nu bijwerken' button)."""
+    cache.set("report:generation", _generation() + 1, timeout=0)
+
+
+def _rows(key: str, statement) -> list[tuple]:
+    """The rows of an aggregate ``statement``, kept REPORT_CACHE_SECONDS under ``key``
+    (which must name everything the statement depends on). Records in ``g`` when the
+    rows used by this request were computed."""
+    from ..timeutil import utcnow
+
+    seconds = current_app.config.get("REPORT_CACHE_SECONDS", 0)
+    full_key = f"report:{_generation()}:{key}"
+    hit = cache.get(full_key) if seconds else None
+    if hit is None:
+        hit = (utcnow(), [tuple(row) for row in db.session.execute(statement).all()])
+        if seconds:
+            cache.set(full_key, hit, timeout=seconds)
+    times = g.setdefault("report_computed_at", [])
+    times.append(hit[0])
+    return hit[1]
+
+
+def computed_at():
+    """When the oldest figure shown in this request was computed (UTC), or None."""
+    times = g.get("report_computed_at") or []
+    return min(times) if times else None
+
+
 def categories() -> list[Category]:
     return list(db.session.scalars(
         select(Category).order_by(Category.procedure_id, Category.position, Category.id)))
 
 
 def applications_per_state() -> dict[Status, int]:
-    rows = db.session.execute(
-        select(Application.status, func.count()).group_by(Application.status)).all()
+    rows = _rows("states", select(Application.status, func.count()).group_by(Application.status))
     counts = {status: 0 for status in Status}
     counts.update({status: n for status, n in rows})
     return counts
@@ -200,10 +243,9 @@ class CategoryStates:
 def applications_per_category(cats: list[Category]) -> list[CategoryStates]:
     """Per category and state; an application for two categories counts in both."""
     link = application_categories.c
-    rows = db.session.execute(
-        select(link.category_id, Application.status, func.count())
-        .join(Application, Application.id == link.application_id)
-        .group_by(link.category_id, Application.status)).all()
+    rows = _rows("per-category", select(link.category_id, Application.status, func.count())
+                 .join(Application, Application.id == link.application_id)
+                 .group_by(link.category_id, Application.status))
     table = {c.id: CategoryStates(c, {s: 0 for s in Status}) for c in cats}
     for category_id, status, n in rows:
         if category_id in table:
@@ -242,11 +284,10 @@ def decisions_per_month(period: Period = Period()) -> list[MonthDecisions]:
         later.approved_at.is_not(None),
     )
     month = _month_of(CategoryDecision.approved_at)
-    rows = db.session.execute(
-        select(month, CategoryDecision.outcome, func.count())
-        .where(CategoryDecision.approved_at.is_not(None), ~superseded,
-               _in_period(CategoryDecision.approved_at, period))
-        .group_by(month, CategoryDecision.outcome)).all()
+    rows = _rows(f"decisions:{period.slug()}", select(month, CategoryDecision.outcome, func.count())
+                 .where(CategoryDecision.approved_at.is_not(None), ~superseded,
+                        _in_period(CategoryDecision.approved_at, period))
+                 .group_by(month, CategoryDecision.outcome))
     counts: dict[date, dict[Outcome, int]] = {}
     for key, outcome, n in rows:
         counts.setdefault(parse_month(key), {})[outcome] = n
@@ -325,12 +366,12 @@ def lead_time(period: Period = Period()) -> LeadTime:
     """Median and 90th percentile of the days from submission to decision of the
     applications decided in the period."""
     days = _days(Application.submitted_at, Application.decided_at).label("days")
-    histogram = [(int(d), n) for d, n in db.session.execute(
-        select(days, func.count())
+    histogram = [(int(d), n) for d, n in _rows(
+        f"lead-time:{period.slug()}", select(days, func.count())
         .where(Application.status == Status.BESLOTEN, Application.decided_at.is_not(None),
                Application.submitted_at.is_not(None),
                _in_period(Application.decided_at, period))
-        .group_by(days).order_by(days)).all()]
+        .group_by(days).order_by(days))]
     return LeadTime(
         count=sum(n for _, n in histogram),
         median=_one_decimal(percentile(histogram, Fraction(1, 2))),
@@ -351,12 +392,12 @@ class Overdue:
 
 
 def overdue(today: date) -> Overdue:
-    """Open applications whose decision date (beslistermijn) has passed."""
-    rows = db.session.execute(
-        select(Application.status, func.count())
-        .where(Application.status.in_(OPEN_STATES), Application.decision_due < today)
-        .group_by(Application.status)).all()
-    per_state = {s: 0 for s in OPEN_STATES}
+    """Open applications whose decision date (beslistermijn) has passed, not counting
+    those whose clock stands still (aanvulling gevraagd)."""
+    rows = _rows(f"overdue:{today.isoformat()}", select(Application.status, func.count())
+                 .where(Application.status.in_(OVERDUE_STATES), Application.decision_due < today)
+                 .group_by(Application.status))
+    per_state = {s: 0 for s in OVERDUE_STATES}
     per_state.update({s: n for s, n in rows})
     return Overdue(today, per_state)
 
@@ -387,17 +428,16 @@ class Partners:
 
 def partners_per_category(cats: list[Category]) -> Partners:
     """Live admissions (toegelaten, actief, geschorst) per category and state."""
-    rows = db.session.execute(
-        select(Admission.category_id, Admission.status, func.count())
-        .where(Admission.status.in_(LIVE_STATES))
-        .group_by(Admission.category_id, Admission.status)).all()
+    rows = _rows("partners", select(Admission.category_id, Admission.status, func.count())
+                 .where(Admission.status.in_(LIVE_STATES))
+                 .group_by(Admission.category_id, Admission.status))
     table = {c.id: CategoryPartners(c, {s: 0 for s in LIVE_STATES}) for c in cats}
     for category_id, status, n in rows:
         if category_id in table:
             table[category_id].counts[status] = n
-    organisations = db.session.scalar(
-        select(func.count(func.distinct(Admission.organisation_id)))
-        .where(Admission.status.in_(LIVE_STATES)))
+    organisations = _rows("partner-organisations", select(
+        func.count(func.distinct(Admission.organisation_id)))
+        .where(Admission.status.in_(LIVE_STATES)))[0][0]
     return Partners(list(table.values()), organisations or 0)
 
 
@@ -485,7 +525,8 @@ def table(key: str, today: date, period: Period = Period(), report: Report | Non
         rows.append(["Totaal", late.total])
         return Table(key, title, ["Status", "Aantal met verstreken beslistermijn"], rows,
                      [f"Peildatum: {today:%d-%m-%Y}; open aanmeldingen met een uiterste "
-                      "besluitdatum vóór de peildatum."])
+                      "besluitdatum vóór de peildatum; niet meegeteld: aanmeldingen waarvan "
+                      "de klok stilstaat (aanvulling gevraagd)."])
     if key == "partners":
         partners = report.partners if report else partners_per_category(categories())
         rows = [[r.category.name, *(r.counts[s] for s in LIVE_STATES), r.total]

@@ -6,7 +6,16 @@ the period (``van``/``tot``, months) applies to the decisions per month and the 
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ..auth import admin_required
 from ..errors import ValidationFailed
@@ -46,7 +55,18 @@ def dashboard():
         figures=reports.FIGURES, export_params=period.params(), all_key=ALL,
         status_labels=reports.STATUS_LABELS, admission_labels=reports.ADMISSION_LABELS,
         live_states=reports.LIVE_STATES, open_states=reports.OPEN_STATES,
+        computed_at=reports.computed_at(),
+        cache_seconds=current_app.config.get("REPORT_CACHE_SECONDS", 0),
     ), (422 if errors else 200)
+
+
+@bp.route("/rapportage/bijwerken", methods=["POST"])
+@admin_required
+def refresh():
+    """Compute the figures again now instead of waiting for the kept ones to expire."""
+    reports.refresh()
+    params = {k: v for k, v in request.args.items() if k in ("van", "tot") and v}
+    return redirect(url_for("admin_reports.dashboard", **params))
 
 
 @bp.route("/rapportage/<figure>.<fmt>")

@@ -43,9 +43,16 @@ def seed_reference() -> Procedure:
         Region, {"code": catalogue.REGION["code"]},
         {k: v for k, v in catalogue.REGION.items() if k != "code"},
     )
+    from flask import current_app
+
+    # The decision period of a newly seeded procedure; afterwards it is a procedure setting
+    # that administrators change in the portal (Beheer → Procedure).
+    weeks = current_app.config.get("DECISION_PERIOD_WEEKS") or catalogue.PROCEDURE[
+        "decision_period_weeks"]
     procedure = _get_or_create(
         Procedure, {"slug": catalogue.PROCEDURE["slug"]},
-        {**{k: v for k, v in catalogue.PROCEDURE.items() if k != "slug"}, "region": region},
+        {**{k: v for k, v in catalogue.PROCEDURE.items() if k != "slug"}, "region": region,
+         "decision_period_weeks": weeks},
     )
     categories = {}
     for position, (code, name, description) in enumerate(catalogue.CATEGORIES, start=1):
