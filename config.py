@@ -78,6 +78,13 @@ class Config:
     CONFIRM_TOKEN_MAX_AGE = _env_int("CONFIRM_TOKEN_MAX_AGE", 3 * 24 * 3600)
     DECISION_PERIOD_WEEKS = _env_int("DECISION_PERIOD_WEEKS", 8)
     PAGE_SIZE = _env_int("PAGE_SIZE", 25)
+    # The management report aggregates over every application: its figures are kept this
+    # many seconds (0: computed on every request). The cache is per process by default;
+    # set CACHE_TYPE=RedisCache and CACHE_REDIS_URL to share it between processes.
+    REPORT_CACHE_SECONDS = _env_int("REPORT_CACHE_SECONDS", 300)
+    CACHE_TYPE = _env("CACHE_TYPE", "SimpleCache")
+    CACHE_REDIS_URL = _env("CACHE_REDIS_URL", "")
+    CACHE_DEFAULT_TIMEOUT = 300
 
     BABEL_DEFAULT_LOCALE = _env("BABEL_DEFAULT_LOCALE", "nl")
     BABEL_DEFAULT_TIMEZONE = _env("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")
@@ -92,6 +99,11 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     WTF_CSRF_TIME_LIMIT = _env_int("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+
+    # Reverse proxies in front of the portal that set X-Forwarded-For/-Proto (0: none; the
+    # client address is then the connection's). Only count proxies you run yourself: a
+    # client can send any X-Forwarded-For header.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
@@ -115,6 +127,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = False
+    REPORT_CACHE_SECONDS = 0
     MAIL_SERVER = ""
     PORTAL_BASE_URL = "http://localhost"
     SERVER_NAME = None

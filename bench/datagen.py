@@ -240,6 +240,17 @@ def _rich(rnd, procedure, version_id, apps, start_org, start_user, n_orgs, now):
                         (Suspension, suspensions), (Question, questions), (AuditEvent, events)):
         for batch in _batches(rows):
             db.session.execute(insert(table), batch)
+    # The kept earliest validity date of each partner's tracked evidence (as
+    # compliance.refresh_evidence_date would set it): its library certificate, tracked
+    # once one of its applications is decided; the pending new versions do not count.
+    evidence = {row["application_id"] for row in answers}
+    dated = {r["organisation_id"]: documents[r["organisation_id"] - start_org]["valid_until"]
+             for r in apps if r["id"] in evidence}
+    orgs = Organisation.__table__
+    set_until = (update(orgs).where(orgs.c.id == bindparam("o_id"))
+                 .values(evidence_valid_until=bindparam("until")))
+    for batch in _batches([dict(o_id=k, until=v) for k, v in dated.items()]):
+        db.session.connection().execute(set_until, batch)
     table = Admission.__table__
     statement = (update(table).where(table.c.id == bindparam("a_id"))
                  .values(status=bindparam("status"), activated_at=bindparam("activated_at"),

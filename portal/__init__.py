@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +43,7 @@ def create_app(config=None) -> Flask:
         Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(
             parents=True, exist_ok=True)
 
+    _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -64,6 +65,16 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address (recorded, for
+    example, when an agreement is accepted) and scheme from their X-Forwarded-* headers."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
+
 def _init_extensions(app: Flask) -> None:
     from .accounts.models import User
 
@@ -73,6 +84,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     babel.init_app(app)
+    cache.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -110,8 +122,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .assessment.cli import deadlines_cli
-    from .partners.cli import partners_cli
     from .notifications.cli import outbox_cli
+    from .partners.cli import partners_cli
     from .procedure.cli import seed_command
 
     app.cli.add_command(seed_command)
@@ -163,10 +175,15 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_e):
-        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return page(413, "Bestand te groot",
-                    f"Wat u verstuurde is groter dan {limit} MB in totaal. Ga terug, kies kleinere "
-                    "bestanden en verstuur het opnieuw.")
+        from .applications.storage import human_size
+
+        back_url = _same_origin_referrer()
+        return render_template(
+            "errors/too_large.html", code=413, title="Bestand te groot",
+            per_file=human_size(app.config["UPLOAD_MAX_BYTES"]),
+            per_request=human_size(app.config["MAX_CONTENT_LENGTH"] or 0),
+            back_url=back_url or _home_of_current_user(), back_is_referrer=bool(back_url),
+        ), 413
 
     @app.errorhandler(429)
     def too_many(_e):
@@ -177,6 +194,39 @@ def _register_errors(app: Flask) -> None:
     def csrf_error(_e):
         return page(400, "Formulier verlopen", "Het formulier is verlopen of ongeldig. Ga terug, "
                     "laad de pagina opnieuw en probeer het nog eens.")
+
+
+def _same_origin_referrer() -> str | None:
+    """The page the request came from, as a path on this site; None for another site."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from flask import request
+
+    referrer = urlsplit(request.referrer or "")
+    own = urlsplit(request.host_url)
+    if (referrer.scheme, referrer.netloc) != (own.scheme, own.netloc):
+        return None
+    if not referrer.path.startswith("/") or referrer.path.startswith("//"):
+        return None
+    return urlunsplit(("", "", referrer.path, referrer.query, ""))
+
+
+def _home_of_current_user() -> str:
+    """The start page of the signed-in user's part of the portal (or the public home)."""
+    from flask import current_app, url_for
+    from flask_login import current_user
+
+    endpoint = "procedure.home"
+    if current_user.is_authenticated:
+        if current_user.is_provider:
+            endpoint = "applications.dashboard"
+        elif current_user.is_admin:
+            endpoint = "admin.index"
+        elif current_user.is_assessor:
+            endpoint = "assessment.queue"
+    if endpoint not in current_app.view_functions:
+        endpoint = "procedure.home"
+    return url_for(endpoint)
 
 
 def _security_headers(app: Flask) -> None:

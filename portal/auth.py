@@ -24,3 +24,5 @@ def _guard(check):
 provider_required = _guard(lambda u: u.is_provider and u.is_confirmed)
 assessor_required = _guard(lambda u: u.is_assessor)
 admin_required = _guard(lambda u: u.is_admin)
+# Current capacity: the region's staff and referrers (verwijzers).
+capacity_viewer_required = _guard(lambda u: u.can_see_capacity)

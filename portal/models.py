@@ -25,13 +25,13 @@ from .partners.models import (  # noqa: F401
 from .procedure.models import (  # noqa: F401
     CatalogueVersion,
     Category,
-    Procedure,
     ExtensionExercise,
     MailTemplate,
-    Product,
+    Procedure,
     ProcedureDocument,
+    Product,
     Question,
-    Tariff,
     Region,
     Requirement,
+    Tariff,
 )

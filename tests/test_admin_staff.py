@@ -26,9 +26,9 @@ def _client(app, who):
     return client
 
 
-def _create(client, name="Nora Nieuw", email=NEW_EMAIL, role="assessor"):
+def _create(client, name="Nora Nieuw", email=NEW_EMAIL, role="assessor", **extra):
     return post(client, "/beheer/medewerkers/nieuw",
-                {"full_name": name, "email": email, "role": role})
+                {"full_name": name, "email": email, "role": role, **extra})
 
 
 def _link_from_mail(smtp, to):
@@ -175,7 +175,7 @@ def test_create_refuses_bad_input_and_keeps_what_was_typed(app, smtp):
     assert empty.status_code == 422
     assert "Vul de naam van de medewerker in." in html
     assert "Vul het e-mailadres van de medewerker in." in html
-    assert "Kies de rol: beoordelaar of contractbeheerder." in html
+    assert "Kies de rol: beoordelaar, contractbeheerder of verwijzer." in html
 
     bad = _create(admin, name="Nora Nieuw", email="geen-adres", role="provider")
     html = bad.get_data(as_text=True)
@@ -426,3 +426,113 @@ def test_two_administrators_cannot_deactivate_each_other(app):
         db.session.rollback()
     with app.app_context():
         assert user(ADMIN).is_active_account and not db.session.get(User, second_id).is_active_account
+
+
+# --- referrers (verwijzers) -------------------------------------------------------------------
+
+REFERRER_EMAIL = "vera@wijkteam-breda.example"
+
+
+def test_admin_creates_a_referrer_who_sets_a_password_and_sees_capacity(app, smtp):
+    admin = _client(app, ADMIN)
+    missing = _create(admin, name="Vera Verwijzer", email=REFERRER_EMAIL, role="referrer")
+    html = missing.get_data(as_text=True)
+    assert missing.status_code == 422
+    assert "Vul bij een verwijzer het sociaal wijkteam of de gemeente in waarvoor die werkt." \
+        in html
+    assert 'value="Vera Verwijzer"' in html and f'value="{REFERRER_EMAIL}"' in html
+    assert '<input checked id="role-2" name="role" required type="radio" value="referrer">' in html
+    with app.app_context():
+        assert user(REFERRER_EMAIL) is None
+    assert smtp.messages == []
+
+    response = _create(admin, name="Vera Verwijzer", email=REFERRER_EMAIL, role="referrer",
+                       affiliation="  Sociaal wijkteam   Breda-Noord ")
+    assert response.status_code == 302
+    page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Het account van Vera Verwijzer (verwijzer) is aangemaakt." in page
+    assert "Sociaal wijkteam Breda-Noord" in page and "Open aanmeldingen" not in page
+    listing = admin.get("/beheer/medewerkers").get_data(as_text=True)
+    assert "verwijzer (Sociaal wijkteam Breda-Noord)" in listing
+    with app.app_context():
+        created = user(REFERRER_EMAIL)
+        assert created.role == Role.REFERRER and created.organisation_id is None
+        assert created.affiliation == "Sociaal wijkteam Breda-Noord"
+        assert created.email_confirmed_at is None
+        assert not (created.is_staff or created.is_assessor or created.is_admin)
+        assert db.session.scalar(select(AuditEvent.detail).where(
+            AuditEvent.action == "staff_created", AuditEvent.object_id == created.id)) == \
+            f"email={REFERRER_EMAIL} role=referrer affiliation=Sociaal wijkteam Breda-Noord"
+
+    [mail] = smtp.wait_for(1)
+    assert mail["To"] == REFERRER_EMAIL
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "een account als verwijzer" in text
+    link = LINK_RE.search(text).group(1)
+    invitee = app.test_client()
+    assert "Kies een wachtwoord voor uw account als verwijzer" in \
+        invitee.get(link).get_data(as_text=True)
+    done = post(invitee, link, {"password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD})
+    assert done.status_code == 302
+
+    referrer = app.test_client()
+    logged_in = login(referrer, REFERRER_EMAIL, NEW_PASSWORD)
+    assert logged_in.headers["Location"].endswith("/capaciteit")
+    overview = referrer.get("/capaciteit")
+    assert overview.status_code == 200
+    assert "Beschikbare plaatsen bij partners" in overview.get_data(as_text=True)
+    assert referrer.get("/beoordeling/").status_code == 403
+    assert referrer.get("/beheer/medewerkers").status_code == 403
+
+
+def test_an_assessor_role_is_not_given_to_a_referrers_affiliation(app):
+    admin = _client(app, ADMIN)
+    assert _create(admin, role="assessor", affiliation="Gemeente Breda").status_code == 302
+    with app.app_context():
+        assert user(NEW_EMAIL).affiliation is None  # only a referrer works elsewhere
+
+
+def _sample_url(rule):
+    values = {}
+    for name, converter in rule._converters.items():
+        values[name] = 1 if type(converter).__name__ == "IntegerConverter" else "x"
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_referrers_reach_nothing_of_assessment_administration_or_providers(app):
+    from portal.accounts.passwords import hash_password
+    from portal.timeutil import utcnow
+    from tests.conftest import DEMO_PASSWORD
+
+    with app.app_context():
+        db.session.add(User(email=REFERRER_EMAIL, full_name="Vera Verwijzer", role=Role.REFERRER,
+                            affiliation="Gemeente Oosterhout",
+                            password_hash=hash_password(DEMO_PASSWORD),
+                            email_confirmed_at=utcnow()))
+        db.session.commit()
+    referrer = _client(app, REFERRER_EMAIL)
+    closed = ("/beheer", "/beoordeling", "/organisatie", "/aanbieder")
+    open_to_all = {"/beheer/wachtwoord-instellen/<token>"}  # the signed link decides
+    # Pages that do not even tell others that the object exists.
+    not_found_for_others = {"/beoordeling/documenten/<int:document_id>/bekijken"}
+    checked, wrong = [], []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(closed) or rule.rule in open_to_all:
+            continue
+        url = _sample_url(rule)
+        if "GET" in rule.methods:
+            response = referrer.get(url)
+        else:
+            response = post(referrer, url, {}, token_from="/account")
+        expected = 404 if rule.rule in not_found_for_others else 403
+        if response.status_code != expected:
+            wrong.append((rule.rule, response.status_code))
+        checked.append(rule.rule)
+    assert wrong == []
+    assert "/beheer/partners/<int:organisation_id>" in checked
+    assert "/beheer/herbevestiging" in checked and "/beheer/looptijd" in checked
+    assert "/organisatie/capaciteit" in checked and "/beoordeling/" in checked
+    assert len(checked) > 40
+    # What is open to them: current capacity and the public pages.
+    assert referrer.get("/capaciteit").status_code == 200
+    assert referrer.get("/register").status_code == 200

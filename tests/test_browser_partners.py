@@ -1,6 +1,7 @@
 """Browser: a partner accepts the agreement; the region's admission and term pages."""
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser_support import login_page as _login
@@ -31,10 +32,10 @@ def test_partner_accepts_the_agreement_and_the_region_manages_the_admission(live
     assert page.get_by_role("heading", name="Deelnemersovereenkomst").is_visible()
     assert _serious_a11y_violations(page) == []
     page.get_by_role("button", name="Overeenkomst accepteren").click()
-    assert page.get_by_text("Bevestig dat u de overeenkomst accepteert").first.is_visible()
+    expect(page.get_by_text("Bevestig dat u de overeenkomst accepteert").first).to_be_visible()
     page.get_by_label("Ik heb de deelnemersovereenkomst gelezen").check()
     page.get_by_role("button", name="Overeenkomst accepteren").click()
-    assert page.get_by_text("Uw toelating is nu actief").is_visible()
+    expect(page.get_by_text("Uw toelating is nu actief")).to_be_visible()
     assert smtp.wait_find(subject_contains="deelnemersovereenkomst geaccepteerd")
     page.goto(base + "/organisatie/overeenkomsten")
     assert _serious_a11y_violations(page) == []
@@ -48,7 +49,7 @@ def test_partner_accepts_the_agreement_and_the_region_manages_the_admission(live
     admin.get_by_label("Reden van de schorsing").fill("Onderzoek naar een melding")
     admin.get_by_label("Ingangsdatum").fill(__import__("datetime").date.today().isoformat())
     admin.get_by_role("button", name="Schorsen").click()
-    assert admin.get_by_text("De schorsing is vastgelegd").is_visible()
+    expect(admin.get_by_text("De schorsing is vastgelegd")).to_be_visible()
     assert admin.get_by_text("geschorst").first.is_visible()
     admin.goto(base + "/beheer/looptijd")
     assert _serious_a11y_violations(admin) == []

@@ -114,3 +114,82 @@ def test_development_default_prints_mail_and_admin_can_read_it(template_db, tmp_
     other = app.test_client()
     login(other, ASSESSOR_1)
     assert other.get("/beheer/mails/").status_code == 403
+
+
+# --- mail with a secret link ------------------------------------------------------------------
+
+def test_every_queued_mail_with_a_token_link_is_marked_sensitive():
+    """A static guard: any queue() call that builds a signed link names a sensitive kind."""
+    import ast
+    from pathlib import Path
+
+    from portal.notifications import SENSITIVE_KINDS
+
+    root = Path(__file__).resolve().parent.parent / "portal"
+    found = {}
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "queue"
+                    and node.args and isinstance(node.args[0], ast.Constant)):
+                uses_token = any(isinstance(n, ast.keyword) and n.arg == "token"
+                                 for n in ast.walk(node))
+                found[node.args[0].value] = found.get(node.args[0].value, False) or uses_token
+    with_token = {kind for kind, uses in found.items() if uses}
+    assert {"password_reset", "invitation", "confirm_email_change", "staff_invitation"} <= with_token
+    assert with_token <= SENSITIVE_KINDS
+    assert SENSITIVE_KINDS <= set(found)  # no stale names in the set
+
+
+def test_queue_marks_sensitive_kinds_and_cannot_unmark_them(app):
+    from portal.notifications import SENSITIVE_KINDS
+
+    with app.test_request_context():
+        reset = queue("password_reset", "a@b.example", subject="x", name="A",
+                      link="http://localhost/wachtwoord-herstellen/abc", minutes=60)
+        forced = queue("password_reset", "a@b.example", subject="x", sensitive=False, name="A",
+                       link="http://localhost/wachtwoord-herstellen/abc", minutes=60)
+        plain = queue("password_changed", "a@b.example", subject="y", name="A",
+                      reset_link="http://localhost/wachtwoord-vergeten")
+        chosen = queue("password_changed", "a@b.example", subject="y", sensitive=True, name="A",
+                       reset_link="http://localhost/wachtwoord-vergeten")
+        db.session.commit()
+        assert "password_reset" in SENSITIVE_KINDS
+        assert (reset.sensitive, forced.sensitive, plain.sensitive, chosen.sensitive) == (
+            True, True, False, True)
+
+
+def test_console_mode_admin_reads_confirmation_links_but_the_organisation_does_not(template_db,
+                                                                                    tmp_path):
+    import re
+    import shutil
+
+    from tests.conftest import ADMIN, login
+
+    path = tmp_path / "p.sqlite"
+    shutil.copy(template_db, path)
+    app = make_app(f"sqlite:///{path}", tmp_path / "up", None)  # no MAIL_SERVER: console mode
+    client = app.test_client()
+    _register(client)
+    with app.app_context():
+        mail = db.session.scalar(select(OutboxMail).where(OutboxMail.kind == "confirm_email"))
+        assert mail.sensitive
+        mail_id, token = mail.id, re.search(r"/bevestigen/([^\s\"<]+)", mail.body_text).group(1)
+    admin = app.test_client()
+    login(admin, ADMIN)
+    assert token in admin.get(f"/beheer/mails/{mail_id}").get_data(as_text=True)
+    assert token in admin.get(f"/beheer/mails/{mail_id}/html").get_data(as_text=True)
+    # The organisation's own message pages never show it, not even to the recipient.
+    client.get(f"/bevestigen/{token}")  # the recipient confirms through the mail
+    user = app.test_client()
+    login(user, "nieuw@org.example", "wachtwoord-van-12")
+    page = user.get(f"/organisatie/berichten/{mail_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert token not in html and "persoonlijke link" in html
+    # With an SMTP server the administrators' reader redacts it too.
+    live = make_app(f"sqlite:///{path}", tmp_path / "up", None, MAIL_SERVER="127.0.0.1")
+    admin = live.test_client()
+    login(admin, ADMIN)
+    html = admin.get(f"/beheer/mails/{mail_id}").get_data(as_text=True)
+    assert token not in html and "persoonlijke link" in html
+    assert admin.get(f"/beheer/mails/{mail_id}/html").status_code == 404

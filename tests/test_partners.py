@@ -202,7 +202,13 @@ def test_pages_accept_the_agreement_and_admin_actions(app):
         agreement = db.session.get(Agreement, agreement_id)
         assert agreement.accepted_ip == "127.0.0.1"
     again = post(provider, url, {"agree": "y"}, follow_redirects=True)
-    assert "al geaccepteerd" in again.get_data(as_text=True) or "Geaccepteerd op" in again.get_data(as_text=True)
+    assert again.status_code == 200
+    # The second acceptance is refused with its own message, and changes nothing.
+    assert "Deze overeenkomst is al geaccepteerd." in again.get_data(as_text=True)
+    assert "U heeft de deelnemersovereenkomst geaccepteerd" not in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "agreement_accepted")) == 1
 
     from tests.test_bad_input import _other_provider
     stranger = _other_provider(app)
@@ -233,15 +239,54 @@ def test_pages_accept_the_agreement_and_admin_actions(app):
     assert "De verlengingsoptie is benut" in term.get_data(as_text=True)
 
 
-def test_daily_command_reports_and_is_safe_twice(app):
+def test_daily_command_reports_and_is_safe_twice(app, smtp):
+    """A day on which something of every kind is due: each is done, and mailed, once."""
+    from portal.timeutil import today_local
+    from tests.test_partners_capacity import admit, age, demo_org, organisation, report
+
+    today = today_local()
+    yesterday = today - timedelta(days=1)
     with app.app_context():
-        _admitted()
+        _admitted()  # the agreement for pleegzorg, not accepted ...
+        agreement = db.session.scalar(select(Agreement))
+        agreement.created_at = workflow.utcnow() - timedelta(days=15)  # ... for 15 days
+        [leefgroepen] = admit(demo_org(), "leefgroepen")
+        age(report(demo_org(), "leefgroepen", location="Made"), 31)  # a stale report
+        admin = user(ADMIN)
+        # Planned earlier: a suspension that starts today, an end on today.
+        workflow.suspend(leefgroepen, by=admin, reason="Onderzoek.", starts_on=today,
+                         today=yesterday)
+        [ending] = admit(organisation("Stoppend Huis", "66000001"), "pleegzorg")
+        workflow.end(ending, by=admin, reason="Afspraak.", ends_on=today, today=yesterday)
+        db.session.commit()
+        queued = _mail_counts()
+        leefgroepen_id, ending_id = leefgroepen.id, ending.id
     runner = app.test_cli_runner()
     first = runner.invoke(args=["partners", "daily"])
     assert first.exit_code == 0, first.output
-    assert "admissions ended 0" in first.output
+    assert ("suspensions started 1, suspensions ended 0, admissions ended 1, "
+            "agreement reminders 1") in first.output
+    assert "stale capacity reminders: 1" in first.output
+    with app.app_context():
+        after_first = _mail_counts()
+        assert db.session.get(Admission, leefgroepen_id).status == A.GESCHORST
+        assert db.session.get(Admission, ending_id).status == A.BEEINDIGD
+    new = {kind: n - queued.get(kind, 0) for kind, n in after_first.items()
+           if n != queued.get(kind, 0)}
+    # The partner: contact address and beheerder; the ended one only its contact address.
+    assert new == {"agreement_reminder": 2, "capacity_stale": 2, "admission_ended": 1}
     second = runner.invoke(args=["partners", "daily"])
-    assert second.exit_code == 0 and "agreement reminders 0" in second.output
+    assert second.exit_code == 0, second.output
+    assert ("suspensions started 0, suspensions ended 0, admissions ended 0, "
+            "agreement reminders 0") in second.output
+    assert "stale capacity reminders: 0" in second.output
+    with app.app_context():
+        assert _mail_counts() == after_first
+    assert runner.invoke(args=["outbox", "send"]).exit_code == 0
+    smtp.wait_for(sum(after_first.values()))
+    reminders = smtp.find(to=PROVIDER, subject_contains="Herinnering: accepteer")
+    assert len(reminders) == 1
+    assert len(smtp.find(to="info@66000001.example", subject_contains="is beëindigd")) == 1
 
 
 def test_partner_file_shows_compliance(app):
@@ -262,3 +307,362 @@ def test_partner_file_shows_compliance(app):
         db.session.commit()
     page = admin.get(f"/beheer/partners/{org_id}").get_data(as_text=True)
     assert "Niet compliant." in page
+
+
+# --- the notice period of the admission's own procedure -----------------------------------
+
+def test_the_notice_period_is_the_one_of_the_admissions_own_procedure(ctx):
+    from portal.models import Application, CatalogueVersion, Category, Region
+
+    admission = _active()
+    procedure = admission.category.procedure
+    today = date(2027, 3, 15)
+    procedure.notice_months = 6
+    db.session.commit()
+    ends_on = workflow.end_by_partner(admission, by=user(PROVIDER), reason="Wij stoppen.",
+                                      today=today)
+    db.session.commit()
+    assert ends_on == admission.ended_on == date(2027, 9, 15)
+
+    # A second procedure with a notice period of its own: its admissions follow it, not the
+    # first procedure's.
+    other = Procedure(region_id=db.session.scalar(select(Region.id)), slug="tweede-procedure",
+                      name="Tweede open house", term_start=date(2027, 1, 1),
+                      term_end=date(2031, 12, 31), notice_months=1)
+    db.session.add(other)
+    db.session.flush()
+    category = Category(procedure_id=other.id, code="kamers", name="Kamertraining", position=9)
+    db.session.add(category)
+    db.session.flush()
+    application = Application(organisation_id=admission.organisation_id, procedure_id=other.id,
+                              catalogue_version_id=db.session.scalar(select(CatalogueVersion.id)),
+                              created_by_id=user(PROVIDER).id, reference="WMB-T-TWEEDE")
+    db.session.add(application)
+    db.session.flush()
+    second = Admission(organisation_id=admission.organisation_id, category_id=category.id,
+                       application_id=application.id, status=A.ACTIEF)
+    db.session.add(second)
+    db.session.commit()
+    assert db.session.scalar(select(Procedure.id).order_by(Procedure.id)) != other.id
+    assert workflow.end_by_partner(second, by=user(PROVIDER), reason="Ook hiermee.",
+                                   today=today) == date(2027, 4, 15)
+
+
+def test_the_notice_page_shows_the_period_of_the_procedure(app):
+    with app.app_context():
+        admission = _active()
+        admission.category.procedure.notice_months = 5
+        db.session.commit()
+        admission_id = admission.id
+    provider = app.test_client()
+    login(provider, PROVIDER)
+    url = f"/organisatie/toelatingen/{admission_id}/opzeggen"
+    assert "De opzegtermijn is 5 maanden." in provider.get(url).get_data(as_text=True)
+    done = post(provider, url, {"reason": "Wij stoppen met pleegzorg.", "confirm": "y"})
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.get(Admission, admission_id).ended_on == add_months(date.today(), 5)
+
+
+# --- two administrators exercising the same extension option -------------------------------
+
+def _competing_exercise(procedure_id, number):
+    """Another administrator's exercise of option ``number``, committed on a connection of
+    its own (as a second request would)."""
+    from portal.procedure.models import ExtensionExercise
+
+    with db.engine.begin() as connection:
+        connection.execute(ExtensionExercise.__table__.insert().values(
+            procedure_id=procedure_id, number=number, months=12, rationale="Tegelijk.",
+            exercised_on=date.today(), exercised_by_id=user(ADMIN).id,
+            created_at=workflow.utcnow()))
+
+
+def test_exercising_an_option_someone_else_just_exercised_is_refused(ctx):
+    from portal.procedure.models import ExtensionExercise
+
+    _active()
+    procedure = db.session.scalar(select(Procedure))
+    assert procedure.options_left == 2  # what this administrator's page showed
+    _competing_exercise(procedure.id, 1)
+    with pytest.raises(DomainError, match="Een andere contractbeheerder heeft intussen"):
+        workflow.exercise_extension(procedure, by=user(ADMIN), rationale="Ook verlengen.")
+    db.session.commit()
+    exercises = db.session.scalars(select(ExtensionExercise)).all()
+    assert [(e.number, e.rationale) for e in exercises] == [(1, "Tegelijk.")]
+    assert db.session.scalar(select(func.count()).select_from(OutboxMail).where(
+        OutboxMail.kind == "term_extended")) == 0
+    # With a fresh view the administrator exercises the next option.
+    procedure = db.session.scalar(select(Procedure))
+    workflow.exercise_extension(procedure, by=user(ADMIN), rationale="Tweede optie.")
+    db.session.commit()
+    assert procedure.current_end == date(2033, 12, 31) and procedure.options_left == 0
+
+
+def test_the_term_page_answers_a_simultaneous_exercise_with_a_message(app):
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from portal.procedure.models import ExtensionExercise
+
+    with app.app_context():
+        _active()
+        procedure_id = db.session.scalar(select(Procedure.id))
+    admin = app.test_client()
+    login(admin, ADMIN)
+    raced = []
+
+    def other_admin_first(session, _context, _instances):
+        # Just before this request writes its exercise, the other administrator's commits.
+        if not raced and any(isinstance(o, ExtensionExercise) for o in session.new):
+            raced.append(True)
+            _competing_exercise(procedure_id, 1)
+
+    event.listen(Session, "before_flush", other_admin_first)
+    try:
+        response = post(admin, "/beheer/looptijd",
+                        {"rationale": "Verlengen", "exercised_on": date.today().isoformat()},
+                        follow_redirects=True)
+    finally:
+        event.remove(Session, "before_flush", other_admin_first)
+    html = response.get_data(as_text=True)
+    assert raced and response.status_code == 200
+    assert "Een andere contractbeheerder heeft intussen dezelfde verlengingsoptie benut." in html
+    assert "De verlengingsoptie is benut" not in html
+    assert "1 van 2" in html  # the page shows the current state: one option left
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ExtensionExercise)) == 1
+
+
+# --- the daily run, interrupted halfway -----------------------------------------------------
+
+DAY = date.today() + timedelta(days=20)
+PHASES = ("start", "stop", "end", "remind")
+
+
+def _daily_scenario():
+    """Two of everything the admission part of the daily run does on DAY: planned
+    suspensions that start, suspensions that ended the day before, admissions that end,
+    agreements offered more than 14 days earlier and not accepted."""
+    from tests.test_partners_capacity import admit, organisation
+    from tests.test_partners_reconfirmation import _admitted as admitted_through_workflow
+    from tests.test_partners_reconfirmation import _provider
+
+    admin, today = user(ADMIN), date.today()
+    items = {phase: [] for phase in PHASES}
+    for n in range(2):
+        [admission] = admit(organisation(f"Start {n}", f"6100000{n}"), "pleegzorg")
+        workflow.suspend(admission, by=admin, reason="Onderzoek.", starts_on=DAY)
+        items["start"].append(admission.id)
+    for n in range(2):
+        [admission] = admit(organisation(f"Stop {n}", f"6200000{n}"), "pleegzorg")
+        workflow.suspend(admission, by=admin, reason="Tijdelijk.", starts_on=today,
+                         ends_on=DAY - timedelta(days=1))
+        items["stop"].append(admission.id)
+    for n in range(2):
+        [admission] = admit(organisation(f"Einde {n}", f"6300000{n}"), "pleegzorg")
+        workflow.end(admission, by=admin, reason="Einde samenwerking.", ends_on=DAY)
+        items["end"].append(admission.id)
+    db.session.commit()
+    for n in range(2):
+        provider = _provider(f"beheer{n}@wacht.example", f"Wacht {n}", f"6400000{n}")
+        application = admitted_through_workflow(provider, ("leefgroepen",), accept=False)
+        items["remind"].append(db.session.scalar(select(Agreement.id).where(
+            Agreement.application_id == application.id)))
+    db.session.commit()
+    return items
+
+
+def _done(items):
+    """How many items of each phase have been done."""
+    admissions = {a.id: a.status for a in db.session.scalars(select(Admission))}
+    agreements = {a.id: a.reminder_sent_at for a in db.session.scalars(select(Agreement))}
+    return {
+        "start": sum(admissions[i] == A.GESCHORST for i in items["start"]),
+        "stop": sum(admissions[i] == A.ACTIEF for i in items["stop"]),
+        "end": sum(admissions[i] == A.BEEINDIGD for i in items["end"]),
+        "remind": sum(agreements[i] is not None for i in items["remind"]),
+    }
+
+
+def _mail_counts():
+    return dict(db.session.execute(select(OutboxMail.kind, func.count())
+                                   .group_by(OutboxMail.kind)).all())
+
+
+def _fail_at_second(monkeypatch, target, name, key_of):
+    """Make ``target.name`` raise when it reaches the second item (key_of gives the item
+    of a call, or None for calls that do not count): the machine goes down halfway."""
+    real = getattr(target, name)
+    seen = []
+
+    def interrupted(*args, **kwargs):
+        key = key_of(*args, **kwargs)
+        if key is not None and key not in seen:
+            seen.append(key)
+        if key is not None and len(seen) == 2:
+            raise RuntimeError("de server viel uit")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, interrupted)
+
+
+INTERRUPTIONS = {
+    # The item-level step where the second item of each phase is interrupted.
+    "start": ("change_status", lambda adm, new, **kw: adm.id if kw["action"] == "suspended"
+              else None),
+    "stop": ("_mail_partner", lambda adm, kind, *a, **kw: adm.id
+             if kind == "admission_reinstated" else None),
+    "end": ("_mail_partner", lambda adm, kind, *a, **kw: adm.id
+            if kind == "admission_ended" else None),
+    "remind": ("queue", lambda kind, to, **kw: kw["agreement"].id
+               if kind == "agreement_reminder" else None),
+}
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_an_interrupted_daily_run_loses_nothing_and_does_nothing_twice(ctx, monkeypatch, phase):
+    items = _daily_scenario()
+    before = _mail_counts()
+    name, key_of = INTERRUPTIONS[phase]
+    _fail_at_second(monkeypatch, workflow.notifications if name == "queue" else workflow, name,
+                    key_of)
+    with pytest.raises(RuntimeError, match="de server viel uit"):
+        workflow.run_daily(DAY)
+    db.session.rollback()
+    monkeypatch.undo()
+    # What came before the interruption is kept; the interrupted item is not half done.
+    position = PHASES.index(phase)
+    expected = {p: 2 if i < position else 1 if i == position else 0
+                for i, p in enumerate(PHASES)}
+    assert _done(items) == expected
+
+    report = workflow.run_daily(DAY)
+    assert (report.suspensions_started, report.suspensions_ended, report.admissions_ended,
+            report.agreement_reminders) == tuple(2 - expected[p] for p in PHASES)
+    assert _done(items) == {p: 2 for p in PHASES}
+    after = _mail_counts()
+    # Each admission's partner (its contact address) got one mail; each waiting agreement's
+    # partner (contact address and beheerder) one reminder.
+    assert after.get("admission_reinstated", 0) - before.get("admission_reinstated", 0) == 2
+    assert after.get("admission_ended", 0) - before.get("admission_ended", 0) == 2
+    assert after.get("agreement_reminder", 0) - before.get("agreement_reminder", 0) == 4
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "ended")) == 2
+
+    again = workflow.run_daily(DAY)
+    assert (again.suspensions_started, again.suspensions_ended, again.admissions_ended,
+            again.agreement_reminders) == (0, 0, 0, 0)
+    assert _mail_counts() == after
+
+
+def test_an_interrupted_stale_capacity_run_continues_with_the_rest(ctx, monkeypatch):
+    from portal.models import CapacityReport, User
+    from portal.partners import capacity
+    from portal.timeutil import today_local
+    from tests.test_partners_capacity import admit, age, organisation, report
+
+    ids = []
+    for n in range(3):
+        org = organisation(f"Plaatsen {n}", f"6500000{n}", beheerder=f"plaats{n}@org.example")
+        admit(org, "pleegzorg")
+        row = report(org, by=db.session.scalar(select(User).where(
+            User.organisation_id == org.id)))
+        age(row, 31 + n)
+        ids.append(row.id)
+    db.session.commit()
+    _fail_at_second(monkeypatch, capacity.notifications, "queue",
+                    lambda kind, to, **kw: kw["report"].id if kind == "capacity_stale" else None)
+    with pytest.raises(RuntimeError):
+        capacity.remind_stale(today_local())
+    db.session.rollback()
+    monkeypatch.undo()
+    reminded = {i: db.session.get(CapacityReport, i).reminder_sent_at is not None for i in ids}
+    assert reminded == {ids[0]: True, ids[1]: False, ids[2]: False}
+    assert _mail_counts().get("capacity_stale") == 2  # contact address and beheerder
+    assert capacity.remind_stale(today_local()) == 2
+    assert capacity.remind_stale(today_local()) == 0
+    assert _mail_counts()["capacity_stale"] == 6
+    assert sorted(db.session.scalars(select(OutboxMail.to_address).where(
+        OutboxMail.kind == "capacity_stale"))) == sorted(
+        [f"info@6500000{n}.example" for n in range(3)]
+        + [f"plaats{n}@org.example" for n in range(3)])
+
+
+def test_a_failing_part_of_the_daily_command_does_not_stop_the_others(app, monkeypatch):
+    from portal.partners import capacity
+    from portal.timeutil import today_local
+    from tests.test_partners_capacity import admit, age, demo_org, report
+
+    with app.app_context():
+        _admitted()
+        agreement = db.session.scalar(select(Agreement))
+        agreement.created_at = workflow.utcnow() - timedelta(days=15)
+        admit(demo_org(), "leefgroepen")
+        age(report(demo_org(), "leefgroepen"), 40)
+        db.session.commit()
+    real = workflow.run_daily
+
+    def broken_run(today=None):
+        raise RuntimeError("database weg")
+
+    monkeypatch.setattr(workflow, "run_daily", broken_run)
+    runner = app.test_cli_runner()
+    broken = runner.invoke(args=["partners", "daily"])
+    assert broken.exit_code == 1
+    assert "admissions failed: RuntimeError: database weg" in broken.output
+    assert "not completed: admissions" in broken.output
+    assert "stale capacity reminders: 1" in broken.output  # the other parts ran
+    assert "evidence: {" in broken.output
+    monkeypatch.setattr(workflow, "run_daily", real)
+    fixed = runner.invoke(args=["partners", "daily"])
+    assert fixed.exit_code == 0, fixed.output
+    assert "agreement reminders 1" in fixed.output
+    assert "stale capacity reminders: 0" in fixed.output
+    with app.app_context():
+        assert capacity.remind_stale(today_local()) == 0
+
+
+# --- the partner's address behind a reverse proxy ----------------------------------------
+
+@pytest.mark.parametrize("proxies, recorded", [(1, "203.0.113.9"), (0, "127.0.0.1")])
+def test_accepting_records_the_forwarded_address_only_behind_trusted_proxies(
+        database_url, tmp_path, smtp, proxies, recorded):
+    from tests.conftest import make_app
+
+    app = make_app(database_url, tmp_path / "uploads", smtp, TRUSTED_PROXIES=proxies)
+    try:
+        with app.app_context():
+            _admitted()
+            agreement_id = db.session.scalar(select(Agreement.id))
+        provider = app.test_client()
+        # Every request of this browser comes through the proxy, which names the client.
+        provider.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"
+        login(provider, PROVIDER)
+        response = post(provider, f"/organisatie/overeenkomsten/{agreement_id}", {"agree": "y"})
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/organisatie/overeenkomsten/{agreement_id}")
+        with app.app_context():
+            agreement = db.session.get(Agreement, agreement_id)
+            assert agreement.accepted_ip == recorded
+            event = db.session.scalar(select(AuditEvent).where(
+                AuditEvent.action == "agreement_accepted"))
+            assert f"ip={recorded}" in event.detail
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_trusted_proxies_comes_from_the_environment(monkeypatch):
+    import importlib
+
+    import config
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "2")
+    try:
+        assert importlib.reload(config).Config.TRUSTED_PROXIES == 2
+        monkeypatch.delenv("TRUSTED_PROXIES")
+        assert importlib.reload(config).Config.TRUSTED_PROXIES == 0
+    finally:
+        monkeypatch.delenv("TRUSTED_PROXIES", raising=False)
+        importlib.reload(config)

@@ -1,9 +1,10 @@
 """Free places for placement coordination (beschikbare plaatsen) and the partner file:
 the operation, its bad input, the partner's pages, the staff overview, stale reminders."""
+import random
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from portal.errors import NotPermitted, ValidationFailed
 from portal.extensions import db
@@ -151,6 +152,11 @@ def test_new_report_replaces_the_current_one_and_keeps_history(ctx):
                                  .order_by(CapacityReport.id)).all()
     assert [r.id for r in current] == [other.id, group.id, newer.id]
     assert db.session.scalar(select(func.count()).select_from(CapacityReport)) == 4
+    # Kept on the rows: the replaced report is history.
+    db.session.expire_all()
+    assert [(r.id, r.is_current) for r in db.session.scalars(
+        select(CapacityReport).order_by(CapacityReport.id))] == [
+        (first.id, False), (other.id, True), (group.id, True), (newer.id, True)]
     assert first.id not in {r.id for r in current}
     event_row = db.session.scalar(select(AuditEvent).where(
         AuditEvent.object_type == "capacity_reports", AuditEvent.object_id == newer.id))
@@ -162,6 +168,71 @@ def test_new_report_replaces_the_current_one_and_keeps_history(ctx):
     assert [r.id for r in fits] == [other.id, group.id, newer.id]
     first_fit = db.session.scalars(select(CapacityReport).where(capacity.fits_age(13))).all()
     assert first not in first_fit
+
+
+def test_the_database_keeps_one_current_report_per_location(ctx):
+    """Two reports for one location saved at the same moment cannot both be current: the
+    partial unique index refuses the second (case aside, as the match)."""
+    from sqlalchemy.exc import IntegrityError
+
+    org = demo_org()
+    admit(org, "pleegzorg")
+    current = report(org, location="Breda-Noord", places=2)
+    db.session.commit()
+    db.session.add(CapacityReport(organisation_id=org.id, category_id=current.category_id,
+                                  location="BREDA-NOORD", places=1,
+                                  available_from=today_local(), reported_by_id=user(PROVIDER).id))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    # As history (not current) it is allowed, and a report through the operation replaces.
+    db.session.add(CapacityReport(organisation_id=org.id, category_id=current.category_id,
+                                  location="breda-noord", places=1, is_current=False,
+                                  available_from=today_local(), reported_by_id=user(PROVIDER).id))
+    newer = report(org, location="breda-noord", places=0)
+    db.session.commit()
+    assert [r.id for r in db.session.scalars(capacity.current_reports_query())] == [newer.id]
+
+
+def _migration(name):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / name
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_migration_marks_the_latest_report_per_location_current(ctx):
+    """The fill of 0012 for existing rows: the latest report (highest id) per organisation,
+    category and location, case aside, is current; the others are history."""
+    rnd = random.Random(5)
+    org, other = demo_org(), organisation("Tweede Huis", "55667788")
+    admit(org, "pleegzorg", "leefgroepen")
+    admit(other, "pleegzorg")
+    by = user(PROVIDER).id
+    rows = []
+    for _ in range(60):
+        row = CapacityReport(
+            organisation_id=rnd.choice([org.id, other.id]),
+            category_id=category(rnd.choice(["pleegzorg", "leefgroepen"])).id,
+            location=rnd.choice(["Breda", "BREDA", "breda", "Made", "Dorst"]),
+            places=rnd.randint(0, 3), available_from=today_local(), reported_by_id=by,
+            is_current=False)  # as before the migration: not known yet
+        db.session.add(row)
+        rows.append(row)
+    db.session.flush()
+    latest = {}
+    for row in rows:
+        key = (row.organisation_id, row.category_id, row.location.lower())
+        latest[key] = max(latest.get(key, 0), row.id)
+    _migration("0012_current_capacity_reports.py").fill_current(db.session.connection())
+    db.session.expire_all()
+    current = {r.id for r in db.session.scalars(select(CapacityReport).where(
+        CapacityReport.is_current))}
+    assert current == set(latest.values()) and 3 < len(current) < len(rows)
 
 
 @pytest.mark.parametrize("fields, field, message", [
@@ -433,6 +504,47 @@ def test_staff_see_current_capacity_with_filters(app):
     assert _client(app, ADMIN).get("/capaciteit").status_code == 200
     assert _client(app, PROVIDER).get("/capaciteit").status_code == 403
     assert app.test_client().get("/capaciteit").status_code == 302
+
+
+def test_overview_lists_per_category_freshest_first(app):
+    """Per category (in the region's order of categories) the latest report comes first;
+    a stale one sinks to the end."""
+    with app.app_context():
+        org = demo_org()
+        admit(org, "pleegzorg", "leefgroepen")
+        for location, days in (("Oud-Huis", 20), ("Nieuw-Huis", 0), ("Middel-Huis", 5)):
+            age(report(org, location=location), days)
+        age(report(org, "leefgroepen", location="Groep-Huis"), 40)
+        db.session.commit()
+    client = _client(app, ASSESSOR_1)
+
+    def order():
+        html = client.get("/capaciteit").get_data(as_text=True)
+        names = ("Nieuw-Huis", "Middel-Huis", "Oud-Huis", "Groep-Huis")
+        return sorted(names, key=html.index)
+
+    assert order() == ["Nieuw-Huis", "Middel-Huis", "Oud-Huis", "Groep-Huis"]
+    with app.app_context():
+        category("leefgroepen").position = 0  # the region puts Leefgroepen first
+        db.session.commit()
+    assert order() == ["Groep-Huis", "Nieuw-Huis", "Middel-Huis", "Oud-Huis"]
+
+
+def test_the_overview_reads_the_current_reports_in_index_order(ctx):
+    """No sort of all current reports per request (SQLite's plan, on bulk data with fresh
+    statistics): the categories and each category's current reports are walked in their
+    indexes, with and without filters."""
+    from bench.datagen import populate
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the plan is SQLite's")
+    populate(900, rich=True)
+    for query in (capacity.overview_ids(), capacity.overview_ids(category("pleegzorg").id, 16),
+                  capacity.overview_ids(None, 16, True)):
+        compiled = query.limit(25).compile(db.engine, compile_kwargs={"literal_binds": True})
+        plan = " | ".join(row[3] for row in db.session.execute(
+            text(f"EXPLAIN QUERY PLAN {compiled}")))
+        assert "ix_capacity_reports_current" in plan and "TEMP B-TREE" not in plan, plan
 
 
 def test_overview_is_paginated_with_a_flat_statement_count(app):

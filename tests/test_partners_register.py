@@ -272,3 +272,101 @@ def test_exports_stream_a_large_register(app, client):
     release = _ocds(client)["releases"][0]
     assert sum(len(a["suppliers"]) for a in release["awards"]) == expected
     assert len(release["parties"]) - 1 == len({r["kvk_nummer"] for r in rows})
+
+
+def _date_nl(value):
+    from babel.dates import format_date
+
+    return format_date(value, "d MMMM y", locale="nl")
+
+
+def _row(html, name):
+    row = html[html.index(name):]
+    return row[:row.index("</tr>")]
+
+
+def test_notice_and_planned_end_show_in_the_register_and_on_the_partner_page(app, client):
+    from portal.partners import workflow
+    from portal.procedure.models import add_months
+    from tests.conftest import ADMIN, user
+
+    ids = _register_data(app)
+    before = count_statements(app, client, "/register")
+    today = date.today()
+    with app.app_context():
+        def admission_of(org_id, code):
+            return db.session.scalar(select(Admission).join(Category).where(
+                Admission.organisation_id == org_id, Category.code == code))
+
+        notice_end = workflow.end_by_partner(admission_of(ids["demo"], "pleegzorg"),
+                                             by=user(PROVIDER), reason="Wij stoppen ermee.")
+        planned_end = today + timedelta(days=45)
+        workflow.end(admission_of(ids["geschorst"], "leefgroepen"), by=user(ADMIN),
+                     reason="Tekortkomingen.", ends_on=planned_end)
+        db.session.commit()
+    assert notice_end == add_months(today, 3)
+
+    page = client.get(f"/register/{ids['demo']}").get_data(as_text=True)
+    assert f"eindigt op {_date_nl(notice_end)}" in _row(page, "<td>Pleegzorg</td>")
+    assert "eindigt op" not in _row(page, "<td>Gezinshuiszorg</td>")
+    assert "Wij stoppen ermee." not in page  # the reason is not public
+    anker = client.get(f"/register/{ids['geschorst']}").get_data(as_text=True)
+    assert f"eindigt op {_date_nl(planned_end)}" in anker and "badge-geschorst" in anker
+
+    register = client.get("/register").get_data(as_text=True)
+    demo_row = _row(register, "Stichting Gezinshuis De Linde")
+    pleeg = demo_row[demo_row.index("Pleegzorg"):]
+    assert pleeg[:pleeg.index("</li>")].endswith(f"eindigt op {_date_nl(notice_end)}")
+    gezins = demo_row[demo_row.index("Gezinshuiszorg"):]
+    assert "eindigt op" not in gezins[:gezins.index("</li>")]
+    anker_row = _row(register, "Woongroep Het Anker")
+    assert "badge-geschorst" in anker_row and f"eindigt op {_date_nl(planned_end)}" in anker_row
+    assert "Tekortkomingen." not in register
+    # Showing the end costs no statement more.
+    assert count_statements(app, client, "/register") == before <= MAX_STATEMENTS
+
+
+def _referrer(app, email="verwijzer@wijkteam.example"):
+    from portal.accounts.passwords import hash_password
+    from portal.models import Role, User
+    from portal.timeutil import utcnow
+    from tests.conftest import DEMO_PASSWORD
+
+    with app.app_context():
+        db.session.add(User(email=email, full_name="Vera Verwijzer", role=Role.REFERRER,
+                            affiliation="Sociaal wijkteam Breda-Noord",
+                            password_hash=hash_password(DEMO_PASSWORD),
+                            email_confirmed_at=utcnow()))
+        db.session.commit()
+    client = app.test_client()
+    response = login(client, email)
+    assert response.headers["Location"].endswith("/capaciteit")  # their start page
+    return client
+
+
+def test_referrers_see_current_capacity_in_the_overview_and_on_the_partner_page(app, client):
+    ids = _register_data(app)
+    with app.app_context():
+        report(demo_org(), location="Breda-Noord", places=2)
+        old = report(demo_org(), location="Teteringen", places=1)
+        age(old, 31)
+        db.session.commit()
+    referrer = _referrer(app)
+    overview = referrer.get("/capaciteit")
+    html = overview.get_data(as_text=True)
+    assert overview.status_code == 200
+    assert "Breda-Noord" in html and "Teteringen" in html and "badge-verouderd" in html
+    # The organisation links to its public page, not to the region's partner file.
+    assert f'href="/register/{ids["demo"]}"' in html and "/beheer/partners/" not in html
+    # The menu: capacity, no assessment, no administration.
+    nav = html[html.index('aria-label="Hoofdmenu"'):html.index("</nav>")]
+    assert 'href="/capaciteit"' in nav
+    assert "/beoordeling" not in nav and 'href="/beheer/"' not in nav
+    assert "Ingelogd als Vera Verwijzer (verwijzer)" in html
+
+    page = referrer.get(f"/register/{ids['demo']}").get_data(as_text=True)
+    assert "Breda-Noord" in page and "Beschikbare plaatsen" in page
+    assert "/beheer/partners/" not in page
+    assert "Breda-Noord" not in client.get(f"/register/{ids['demo']}").get_data(as_text=True)
+    assert count_statements(app, referrer, "/capaciteit") <= MAX_STATEMENTS
+    assert count_statements(app, referrer, f"/register/{ids['demo']}") <= MAX_STATEMENTS

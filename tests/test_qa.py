@@ -471,11 +471,11 @@ class _StatementCounter:
         event.remove(self.engine, "before_cursor_execute", self._on_execute)
 
 
-def _add_questions(app, n):
+def _add_questions(app, n, start=0):
     with app.app_context():
         procedure = db.session.scalar(select(Procedure))
         provider, admin = user(PROVIDER), user(ADMIN)
-        for i in range(n):
+        for i in range(start, start + n):  # distinct texts: the same question twice is refused
             question = qa.ask(procedure, f"Onderwerp {i}", f"Vraag {i} over het tarief", by=provider)
             if i % 3:
                 qa.answer(question, f"Antwoord {i} over het tarief", by=admin)
@@ -513,7 +513,53 @@ def _count_pages(app, question_id):
 def test_qa_pages_run_few_statements_that_do_not_grow_with_data(app):
     question_id = _add_questions(app, 80)  # every list has a second page already
     small = _count_pages(app, question_id)
-    _add_questions(app, 90)
+    _add_questions(app, 90, start=80)
     large = _count_pages(app, question_id)
     assert large == small
     assert {k: n for k, n in large.items() if n > MAX_STATEMENTS} == {}
+
+
+
+# --- a double click ---------------------------------------------------------------------------
+
+def test_double_submit_stores_one_question_and_sends_one_receipt(app, provider_client, smtp):
+    import time
+    from datetime import timedelta
+
+    from tests.conftest import csrf_token
+
+    token = csrf_token(provider_client, "/vragen/stellen")  # one form, clicked twice
+    data = {"csrf_token": token, "subject": "Tarief 2028",
+            "body": "Geldt het tarief van 2027 ook in 2028?"}
+    first = provider_client.post("/vragen/stellen", data=data)
+    second = provider_client.post("/vragen/stellen", data=data)
+    assert first.status_code == second.status_code == 302
+    with app.app_context():
+        [question] = db.session.scalars(select(Question)).all()
+        assert db.session.scalar(select(db.func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "question_asked")) == 1
+    # Both clicks end on the one question; the second says why nothing new was sent.
+    assert first.headers["Location"] == second.headers["Location"] == f"/vragen/mijn/{question.id}"
+    page = provider_client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "U heeft deze vraag net al gesteld" in page and "Tarief 2028" in page
+    smtp.wait_find(subject_contains="Ontvangstbevestiging van uw vraag")
+    time.sleep(0.3)
+    assert len(smtp.find(subject_contains="Ontvangstbevestiging van uw vraag")) == 1
+
+    # Another question is fine at once; the same one again once the moment has passed.
+    other = post(provider_client, "/vragen/stellen", {"subject": "Tarief 2028",
+                                                      "body": "En in 2029?"})
+    assert other.status_code == 302
+    with app.app_context():
+        db.session.get(Question, question.id).asked_at = utcnow() - qa.DUPLICATE_WINDOW \
+            - timedelta(seconds=1)
+        db.session.commit()
+    again = provider_client.post("/vragen/stellen", data=data)
+    assert again.status_code == 302 and again.headers["Location"] != first.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Question)) == 3
+        # The rule itself: a direct second call is refused and names the first question.
+        with pytest.raises(qa.DuplicateQuestion) as refused:
+            qa.ask(db.session.scalar(select(Procedure)), "Tarief 2028", "En in 2029?",
+                   by=user(PROVIDER))
+        assert refused.value.question.body == "En in 2029?"

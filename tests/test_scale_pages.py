@@ -34,8 +34,8 @@ def _count_every_page(app, rows):
 
 def test_every_page_is_counted():
     """A new page must join the scenario (or say why it is skipped), or this fails."""
-    from portal import create_app
     from config import TestConfig
+    from portal import create_app
 
     app = create_app(TestConfig)
     rows = scenario.pages(app, _placeholder_ids())

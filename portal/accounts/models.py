@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, false
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,12 +16,14 @@ class Role(str, enum.Enum):
     PROVIDER = "provider"  # aanbieder (user of an organisation)
     ASSESSOR = "assessor"  # beoordelaar
     ADMIN = "admin"  # contractbeheerder
+    # verwijzer: a referrer of a sociaal wijkteam or municipality; sees current capacity
+    # (placement coordination), nothing of assessment or administration.
+    REFERRER = "referrer"
 
     @property
     def label(self) -> str:
-        return {"provider": "aanbieder", "assessor": "beoordelaar", "admin": "contractbeheerder"}[
-            self.value
-        ]
+        return {"provider": "aanbieder", "assessor": "beoordelaar", "admin": "contractbeheerder",
+                "referrer": "verwijzer"}[self.value]
 
 
 class OrgRole(str, enum.Enum):
@@ -33,6 +35,11 @@ class Organisation(db.Model):
     __tablename__ = "organisations"
     __table_args__ = (
         CheckConstraint("length(kvk_number) = 8", name="kvk_length"),
+        # "niet compliant" is one range condition on this index (evidence_valid_until <
+        # today); organisations without tracked evidence (NULL) stay out of it.
+        Index("ix_organisations_evidence_valid_until", "evidence_valid_until",
+              sqlite_where=text("evidence_valid_until IS NOT NULL"),
+              postgresql_where=text("evidence_valid_until IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +52,10 @@ class Organisation(db.Model):
     contact_email: Mapped[str] = mapped_column(String(254))
     website: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The earliest validity date of the organisation's current tracked evidence (None:
+    # nothing tracked), kept by partners.compliance.refresh_evidence_date in every workflow
+    # that changes those documents. The partner is niet compliant once it lies before today.
+    evidence_valid_until: Mapped[date | None]
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
 
@@ -75,6 +86,8 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # A referrer's sociaal wijkteam or municipality (verwijzer only).
+    affiliation: Mapped[str | None] = mapped_column(String(200))
     # Opted in to a mail when new questions and answers (nota van inlichtingen) are published.
     qa_notifications: Mapped[bool] = mapped_column(default=False, server_default=false())
 
@@ -105,6 +118,15 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def is_referrer(self) -> bool:
+        return self.role == Role.REFERRER
+
+    @property
+    def can_see_capacity(self) -> bool:
+        """Current free places (placement coordination): the region's staff and referrers."""
+        return self.role in (Role.ASSESSOR, Role.ADMIN, Role.REFERRER)
 
     @property
     def is_org_beheerder(self) -> bool:

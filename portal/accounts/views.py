@@ -34,6 +34,8 @@ def _home_for(user):
         return url_for("applications.dashboard")
     if user.is_staff:
         return url_for("assessment.queue")
+    if user.is_referrer:
+        return url_for("partners_capacity.overview")
     return url_for("procedure.home")
 
 

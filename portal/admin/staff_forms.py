@@ -25,6 +25,9 @@ STAFF_ROLE_CHOICES = [
     ("assessor", "Beoordelaar: beoordeelt aanmeldingen en stelt besluiten voor of keurt ze goed"),
     ("admin", "Contractbeheerder: beheert daarnaast de procedure, de toegelaten aanbieders, "
               "e-mailteksten en accounts van medewerkers, en kan aanmeldingen toewijzen"),
+    ("referrer", "Verwijzer: werkt bij een sociaal wijkteam of gemeente en ziet alleen de "
+                 "actuele beschikbare plaatsen bij de partners, niets van beoordelingen of "
+                 "beheer"),
 ]
 
 
@@ -35,7 +38,7 @@ def _strip(value):
 class StaffRoleField(RadioField):
     """A radio group whose refusal of an unknown value is in Dutch too."""
 
-    MESSAGE = "Kies de rol: beoordelaar of contractbeheerder."
+    MESSAGE = "Kies de rol: beoordelaar, contractbeheerder of verwijzer."
 
     def __init__(self, label, **kwargs):
         super().__init__(label, choices=STAFF_ROLE_CHOICES,
@@ -62,6 +65,15 @@ class StaffForm(FlaskForm):
                           check_deliverability=False),
                     Length(max=254, message="Maximaal 254 tekens.")])
     role = StaffRoleField("Rol")
+    affiliation = StringField(
+        "Sociaal wijkteam of gemeente (alleen voor een verwijzer)", filters=[_strip],
+        description="Bijvoorbeeld: Sociaal wijkteam Breda-Noord of Gemeente Oosterhout.",
+        validators=[Length(max=200, message="Maximaal 200 tekens.")])
+
+    def validate_affiliation(self, field):
+        if self.role.data == "referrer" and not field.data:
+            raise ValidationError("Vul bij een verwijzer het sociaal wijkteam of de gemeente "
+                                  "in waarvoor die werkt.")
 
 
 class SetPasswordForm(FlaskForm):

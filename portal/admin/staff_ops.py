@@ -1,5 +1,7 @@
-"""Staff accounts of the region (assessors and administrators): create with an invitation
-to set a password, resend the invitation, deactivate and reactivate.
+"""Accounts managed by the region's administrators: its staff (assessors and
+administrators) and referrers (verwijzers of sociale wijkteams and municipalities, who see
+current capacity only): create with an invitation to set a password, resend the
+invitation, deactivate and reactivate.
 
 A new staff user gets an unusable random password hash; the invitation link carries a
 fingerprint of that hash, so the link works once (setting the password changes the hash)
@@ -27,6 +29,9 @@ from ..urls import portal_url
 PURPOSE = "staff-set-password"
 INVITE_MAX_AGE = 7 * 24 * 3600  # the link is valid for 7 days
 STAFF_ROLES = (Role.ASSESSOR, Role.ADMIN)
+# The accounts an administrator creates and manages here: the region's staff and referrers.
+MANAGED_ROLES = (*STAFF_ROLES, Role.REFERRER)
+AFFILIATION_MAX = 200
 OPEN_STATES = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
                Status.BESLUIT_VOORGESTELD)
 
@@ -37,7 +42,7 @@ def _require_admin(by: User) -> None:
 
 
 def _require_staff(user: User) -> None:
-    if user.role not in STAFF_ROLES:
+    if user.role not in MANAGED_ROLES:
         raise NotPermitted("Dit is geen account van een medewerker van de regio.")
 
 
@@ -52,7 +57,7 @@ def _fingerprint(user: User) -> str:
 
 def invitation_pending(user: User) -> bool:
     """The staff user has not chosen a password yet (the link confirms the address)."""
-    return user.role in STAFF_ROLES and user.email_confirmed_at is None
+    return user.role in MANAGED_ROLES and user.email_confirmed_at is None
 
 
 def set_password_token(user: User) -> str:
@@ -70,34 +75,46 @@ def _queue_invitation(user: User, by: User) -> None:
     )
 
 
-def create_staff(*, full_name: str, email: str, role: Role | str, by: User) -> User:
-    """Create an assessor or administrator and mail the invitation to set a password."""
+def create_staff(*, full_name: str, email: str, role: Role | str, by: User,
+                 affiliation: str | None = None) -> User:
+    """Create an assessor, administrator or referrer (with the sociaal wijkteam or
+    municipality it works for) and mail the invitation to set a password."""
     _require_admin(by)
     try:
         role = Role(role)
     except ValueError:
         role = None
-    if role not in STAFF_ROLES:
-        raise FieldError("role", "Kies de rol: beoordelaar of contractbeheerder.")
+    if role not in MANAGED_ROLES:
+        raise FieldError("role", "Kies de rol: beoordelaar, contractbeheerder of verwijzer.")
     full_name = " ".join((full_name or "").split())
     if not full_name:
         raise FieldError("full_name", "Vul de naam in.")
+    affiliation = " ".join((affiliation or "").split()) or None
+    if role == Role.REFERRER and affiliation is None:
+        raise FieldError("affiliation", "Vul bij een verwijzer het sociaal wijkteam of de "
+                                        "gemeente in waarvoor die werkt.")
+    if affiliation is not None and len(affiliation) > AFFILIATION_MAX:
+        raise FieldError("affiliation", f"Maximaal {AFFILIATION_MAX} tekens.")
+    if role != Role.REFERRER:
+        affiliation = None  # only a referrer works for another organisation
     email = normalise_email(email)
     existing = find_user_by_email(email)
     if existing is not None:
-        if existing.role in STAFF_ROLES:
+        if existing.role in MANAGED_ROLES:
             message = ("Er bestaat al een account van een medewerker met dit e-mailadres."
                        + ("" if existing.is_active_account
                           else " Het is gedeactiveerd; heractiveer het op de pagina van dat account."))
         else:
             message = "Dit e-mailadres hoort bij een account van een aanbieder."
         raise FieldError("email", message)
-    user = User(email=email, full_name=full_name, role=role,
+    user = User(email=email, full_name=full_name, role=role, affiliation=affiliation,
                 password_hash=_unusable_password(), email_confirmed_at=None,
                 is_active_account=True)
     db.session.add(user)
     db.session.flush()
-    audit.record("staff_created", user, actor=by, detail=f"email={email} role={role.value}")
+    audit.record("staff_created", user, actor=by,
+                 detail=f"email={email} role={role.value}"
+                        + (f" affiliation={affiliation}" if affiliation else ""))
     _queue_invitation(user, by)
     return user
 
@@ -128,7 +145,7 @@ def check_set_password_token(token: str) -> User:
         raise DomainError("Deze link is ongeldig. Controleer of u de hele link uit de e-mail "
                           "heeft gebruikt.") from exc
     user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
-    if user is None or user.role not in STAFF_ROLES or user.email != data.get("email"):
+    if user is None or user.role not in MANAGED_ROLES or user.email != data.get("email"):
         raise DomainError("Deze link hoort niet (meer) bij een account.")
     if not user.is_active_account:
         raise DomainError("Dit account is gedeactiveerd. Neem contact op met een "

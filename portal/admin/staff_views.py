@@ -40,7 +40,7 @@ def _show_error(form, exc: DomainError) -> None:
 
 def _staff(user_id: int) -> User:
     user = db.session.scalar(select(User).where(User.id == user_id,
-                                                User.role.in_(ops.STAFF_ROLES)))
+                                                User.role.in_(ops.MANAGED_ROLES)))
     if user is None:
         abort(404)
     return user
@@ -54,7 +54,7 @@ def staff():
     key = request.args.get("status", "actief")
     if key not in STAFF_FILTERS:
         key = "actief"
-    ids = select(User.id).where(User.role.in_(ops.STAFF_ROLES))
+    ids = select(User.id).where(User.role.in_(ops.MANAGED_ROLES))
     if STAFF_FILTERS[key] is not None:
         ids = ids.where(User.is_active_account.is_(STAFF_FILTERS[key]))
     order = (case((User.is_active_account.is_(True), 0), else_=1), User.full_name, User.id)
@@ -74,7 +74,8 @@ def create_staff():
     if form.validate_on_submit():
         try:
             user = ops.create_staff(full_name=form.full_name.data, email=form.email.data,
-                                    role=form.role.data, by=current_user)
+                                    role=form.role.data, affiliation=form.affiliation.data,
+                                    by=current_user)
         except DomainError as exc:
             _show_error(form, exc)
         else:

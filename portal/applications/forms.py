@@ -198,7 +198,8 @@ def _int_or_none(value):
 def _library_label(document) -> str:
     until = f", geldig tot {document.valid_until:%d-%m-%Y}" if document.valid_until else ""
     kind = f"{document.doc_type}: " if document.doc_type else ""
-    return f"{kind}{document.original_name}{until}"
+    image = {"image/jpeg": " (JPEG)", "image/png": " (PNG)"}.get(document.content_type, "")
+    return f"{kind}{document.original_name}{image}{until}"
 
 
 def fill_from_answers(form: AnswerFormBase, answers: dict) -> None:

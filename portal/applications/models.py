@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -53,6 +54,15 @@ class Application(db.Model):
         Index("ix_applications_status_submitted", "status", "submitted_at"),
         Index("ix_applications_status_decided", "status", "decided_at"),
         Index("ix_applications_org_created", "organisation_id", "created_at"),
+        Index("ix_applications_catalogue_version_id", "catalogue_version_id"),
+        # Partial: most applications have no assessor yet or belong to no round, and an
+        # index full of NULLs makes the planner give up on it for the few that do.
+        Index("ix_applications_assessor_id", "assessor_id",
+              sqlite_where=text("assessor_id IS NOT NULL"),
+              postgresql_where=text("assessor_id IS NOT NULL")),
+        Index("ix_applications_round_id", "round_id",
+              sqlite_where=text("round_id IS NOT NULL"),
+              postgresql_where=text("round_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,7 +74,7 @@ class Application(db.Model):
         Enum(Status, name="application_status"), default=Status.CONCEPT
     )
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
@@ -79,8 +89,7 @@ class Application(db.Model):
     wizard_step: Mapped[int] = mapped_column(default=1, server_default="1")
     # Set for a re-confirmation (herbevestiging) of an admitted partner: then only the
     # round's new or changed requirements are asked (see applicable_requirements).
-    round_id: Mapped[int | None] = mapped_column(
-        ForeignKey("reconfirmation_rounds.id"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("reconfirmation_rounds.id"))
 
     __mapper_args__ = {"version_id_col": version}
 

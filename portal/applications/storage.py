@@ -126,7 +126,10 @@ def store_upload(file_storage, *, organisation, by, allow_images: bool = False,
     if existing is not None:  # the same file again: stored once, used twice
         target.unlink()
         if valid_until and (existing.valid_until is None or existing.valid_until < valid_until):
+            from ..partners.compliance import refresh_evidence_date
+
             existing.valid_until = valid_until
+            refresh_evidence_date(organisation.id)  # the document may be tracked evidence
         return existing
     document = Document(
         organisation_id=organisation.id,

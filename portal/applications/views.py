@@ -16,11 +16,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import notifications
 from ..auth import provider_required
-from ..errors import DomainError
+from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..pagination import paginate
-from ..partners.models import LIVE_ADMISSION, Admission
+from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
 from ..procedure.models import CatalogueVersion, Category, Requirement
 from ..procedure.seed import current_procedure
 from ..timeutil import today_local
@@ -101,13 +102,26 @@ def dashboard():
     admissions = db.session.scalars(
         select(Admission)
         .where(Admission.organisation_id == org.id, Admission.status.in_(LIVE_ADMISSION))
-        .options(joinedload(Admission.category))
+        .options(joinedload(Admission.category), selectinload(Admission.suspensions))
         .order_by(Admission.admitted_at)
     ).all()
+    suspensions = {a.id: s for a in admissions if (s := _open_suspension(a, today)) is not None}
     return render_template("applications/dashboard.html", org=org, page=page, admissions=admissions,
+                           suspensions=suspensions,
                            drafts=drafts, completions=completions, expiring=expiring,
                            open_agreements=open_agreements,
                            messages=messages, today=today)
+
+
+def _open_suspension(admission, today):
+    """For a suspended admission the suspension that runs; for an active one a suspension
+    planned to start later; else None."""
+    open_ = [s for s in admission.suspensions if s.reinstated_at is None]
+    if admission.status == AdmissionStatus.ACTIEF:
+        open_ = [s for s in open_ if s.starts_on > today]
+    elif admission.status != AdmissionStatus.GESCHORST:
+        return None
+    return max(open_, key=lambda s: s.starts_on, default=None)
 
 
 @bp.route("/organisatie/berichten")
@@ -131,7 +145,10 @@ def message(mail_id):
     mail = db.session.get(OutboxMail, mail_id)
     if mail is None or mail.organisation_id != current_user.organisation_id:
         abort(404)
-    return render_template("applications/message.html", mail=mail)
+    # A mail with a secret link (password reset, invitation, ...) is for its recipient's
+    # mailbox only: colleagues see that it was sent, not its text.
+    return render_template("applications/message.html", mail=mail,
+                           visible=notifications.body_visible(mail))
 
 
 @bp.route("/organisatie/documenten", methods=["GET", "POST"])
@@ -204,8 +221,7 @@ def edit(application_id):
         return redirect(url_for("applications.step", application_id=application.id, n=n))
     if not editable:
         if request.method == "POST":
-            flash(f"Deze aanmelding heeft de status '{application.status.label}' en kan niet meer "
-                  "worden gewijzigd.", "error")
+            flash(workflow.locked_message(application), "error")
             return redirect(url_for("applications.edit", application_id=application.id))
         return _show(application)
     form = _answer_form(application, editable)
@@ -271,9 +287,26 @@ def _save(application, form):
                 file_field.errors = [*file_field.errors, exc.message]
                 field_errors = True
         elif existing is not None and existing.data and not existing.errors:
-            documents[req.id] = library[existing.data]
+            document = library[existing.data]
+            entered = (valid_until.data if valid_until is not None and not valid_until.errors
+                       else None)
+            problems = workflow.attachment_problems(req, document, entered)
+            for name, message in problems:
+                form[name].errors = [*form[name].errors, message]
+            if problems:
+                field_errors = True
+            else:
+                documents[req.id] = document
     try:
         workflow.save_answers(application, form.values_without_errors(), documents, by=current_user)
+    except ValidationFailed as exc:  # the fields say what to change; nothing was saved
+        db.session.rollback()
+        for name, message in exc.errors:
+            if name in form:
+                form[name].errors = [*form[name].errors, message]
+            else:
+                form.form_errors.append(message)
+        return _render_form_again(application, form), 422
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -6,14 +6,15 @@ audit event and queue the mails in the caller's transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 
 from .. import audit, notifications
 from ..accounts.models import Organisation, User
 from ..assessment.models import CompletionRequest
-from ..errors import DomainError, NotPermitted, TransitionNotAllowed
+from ..clock import decision_due
+from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
 from ..procedure.models import Category, Identifier, Procedure
 from ..procedure.seed import published_version
@@ -230,7 +231,7 @@ def submit(application: Application, *, by: User) -> None:
     application.submitted_at = utcnow()
     application.reference = application.reference or _reference(application)
     weeks = application.procedure.decision_period_weeks
-    application.decision_due = today_local() + timedelta(weeks=weeks)
+    application.decision_due = decision_due(today_local(), weeks)
     for recipient in provider_recipients(application, by):
         notifications.queue(
             "receipt",
@@ -290,22 +291,67 @@ def editable_requirement_ids(application: Application, today: date | None = None
     return {item.requirement_id for item in request.items}
 
 
+FILE_KINDS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+
+
+def attachment_problems(requirement, document, valid_until: date | None) -> list[tuple[str, str]]:
+    """Why ``document`` cannot be the evidence of ``requirement`` with the answer's date
+    ``valid_until``, as (field id, Dutch message) pairs; empty when it can.
+
+    A document's type must be one the requirement accepts (an image from the library
+    cannot go to a PDF-only requirement), and the answer cannot claim the evidence is valid
+    longer than the document itself is (an empty date takes the document's own)."""
+    problems = []
+    if document.content_type != "application/pdf" and not requirement.evidence_allows_images:
+        kind = FILE_KINDS.get(document.content_type, document.content_type)
+        problems.append((field_id(requirement, "existing"),
+                         f"Het document '{document.original_name}' is een {kind}-bestand; bij "
+                         f"{requirement.code} is alleen een PDF-bestand toegestaan. Kies een "
+                         "PDF-document of upload er een."))
+    if (requirement.evidence_expires and document.valid_until is not None
+            and valid_until is not None and valid_until > document.valid_until):
+        problems.append((field_id(requirement, "valid_until"),
+                         f"Het gekozen document is geldig tot {document.valid_until:%d-%m-%Y}. "
+                         "Vul geen latere datum in, of laat het veld leeg: dan geldt de datum "
+                         "van het document."))
+    return problems
+
+
+def locked_message(application: Application, today: date | None = None) -> str:
+    """Why the answers of this application cannot change now (for a refused change)."""
+    if application.status == S.AANVULLING_GEVRAAGD:
+        request = open_completion(application)
+        if request is not None and (today or today_local()) > request.deadline:
+            return (f"De uiterste datum voor de aanvulling ({request.deadline:%d-%m-%Y}) is "
+                    "verstreken. U kunt de antwoorden niet meer wijzigen; de regio beoordeelt "
+                    "uw aanmelding zoals zij nu is.")
+    return (f"Deze aanmelding heeft de status '{application.status.label}'; de antwoorden "
+            "kunnen niet meer worden gewijzigd.")
+
+
 def save_answers(application: Application, values: dict[int, dict], documents: dict, *,
                  by: User, today: date | None = None) -> int:
     """Store answers: all of a draft's, or those an open request to complete asks about.
     ``values``: requirement id -> part -> value; ``documents``: requirement id -> newly
-    stored Document. Returns the number of answers changed."""
+    stored or attached Document. Returns the number of answers changed.
+
+    An attached document must suit its requirement (``attachment_problems``); when the
+    answer gives no validity date, the document's own date is taken."""
     require_member(application, by)
     editable = editable_requirement_ids(application, today)
     if editable is not None and not editable:
-        raise TransitionNotAllowed(
-            f"Deze aanmelding heeft de status '{application.status.label}'; de antwoorden "
-            "kunnen niet meer worden gewijzigd."
-        )
+        raise TransitionNotAllowed(locked_message(application, today))
     answers = application.answers_by_requirement()
     applicable = {r.id: r for r in application.applicable_requirements()
                   if editable is None or r.id in editable}
-    changed = 0
+    problems = []
+    for req_id, document in documents.items():
+        if req_id in applicable and document is not None:
+            entered = values.get(req_id, {}).get("valid_until")
+            problems += attachment_problems(applicable[req_id], document, entered)
+    if problems:
+        raise ValidationFailed(problems)
+    changed, dated = 0, False
     for req_id, parts in values.items():
         if req_id not in applicable:
             continue
@@ -321,9 +367,16 @@ def save_answers(application: Application, values: dict[int, dict], documents: d
             ans.document = document
             if document.valid_until is None:
                 document.valid_until = ans.evidence_valid_until
+                dated = dated or document.valid_until is not None
+            elif parts.get("valid_until") is None and applicable[req_id].evidence_expires:
+                ans.evidence_valid_until = document.valid_until  # no date given: the document's
         if document is not None or before != {c: getattr(ans, c) for c in ANSWER_COLUMNS.values()}:
             ans.updated_by_id = by.id
             changed += 1
+    if dated:  # a document got a validity date: it may be tracked evidence already
+        from ..partners.compliance import refresh_evidence_date
+
+        refresh_evidence_date(application.organisation_id)
     if changed:
         application.updated_at = utcnow()
     return changed

@@ -1,13 +1,42 @@
 """Mail: queue() renders a mail into the outbox; delivery sends it after commit."""
-from flask import g, render_template
+from flask import current_app, g, render_template
 
 from ..extensions import db
 from .models import MailStatus, OutboxMail
 
-__all__ = ["queue", "MailStatus", "OutboxMail"]
+__all__ = ["queue", "MailStatus", "OutboxMail", "SENSITIVE_KINDS", "SENSITIVE_NOTE",
+           "body_visible"]
+
+# Mails that carry a secret link (a signed token): whoever reads the body can reset a
+# password, take over an invitation or confirm an address. They are stored like every mail
+# (the outbox sends them), but marked ``sensitive``: no page shows their body.
+SENSITIVE_KINDS = frozenset({
+    "password_reset",        # accounts.workflow.request_password_reset
+    "confirm_email",         # accounts.workflow.queue_confirmation (registration)
+    "confirm_email_change",  # accounts.workflow.request_email_change
+    "invitation",            # accounts.workflow.invite (a colleague of the organisation)
+    "staff_invitation",      # admin.staff_ops: a staff member sets a password
+})
+
+SENSITIVE_NOTE = ("Deze e-mail bevat een persoonlijke link en is alleen in de mailbox van de "
+                  "ontvanger te lezen.")
 
 
-def queue(kind, to, *, subject, organisation=None, user=None, **context):
+def console_mode() -> bool:
+    """Development without an SMTP server: mail is printed and read under /beheer/mails."""
+    return not current_app.config.get("MAIL_SERVER")
+
+
+def body_visible(mail: OutboxMail, *, dev_reader: bool = False) -> bool:
+    """May a page show this mail's text? Never for a mail with a secret link, except in the
+    administrators' mail reader (``dev_reader``) while the portal runs without MAIL_SERVER:
+    that reader is then the only way to read a confirmation link in development."""
+    if not mail.sensitive:
+        return True
+    return dev_reader and console_mode()
+
+
+def queue(kind, to, *, subject, organisation=None, user=None, sensitive=False, **context):
     """Add a mail to the outbox in the current transaction (the caller commits).
 
     ``kind`` names the templates ``mail/<kind>.txt`` and ``mail/<kind>.html``; when an
@@ -15,7 +44,9 @@ def queue(kind, to, *, subject, organisation=None, user=None, **context):
     instead, rendered in the mail sandbox with the same context, its HTML body in the
     standard layout. The context's ``subject`` is the subject given here. An
     ``application`` in the context links the mail to it (its history shows the mail); an
-    ``attachment`` (a Document) is attached when the mail is sent.
+    ``attachment`` (a Document) is attached when the mail is sent. A mail of a kind in
+    ``SENSITIVE_KINDS``, or queued with ``sensitive=True``, carries a secret link: its body
+    is never shown in the portal (see ``body_visible``).
     """
     from ..admin.mail_texts import render_for_outbox  # the administrators' texts
 
@@ -38,6 +69,7 @@ def queue(kind, to, *, subject, organisation=None, user=None, **context):
         user_id=getattr(user, "id", None),
         application_id=getattr(application, "id", None),
         attachment_document_id=getattr(attachment, "id", None),
+        sensitive=bool(sensitive) or kind in SENSITIVE_KINDS,
     )
     db.session.add(mail)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -35,6 +35,10 @@ class OutboxMail(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
     attachment_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    # The mail carries a secret link (a signed token: password reset, confirmation,
+    # invitation). Its body is for the recipient's mailbox only: no page of the portal shows
+    # it (except the administrators' mail reader in development, without an SMTP server).
+    sensitive: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[MailStatus] = mapped_column(
         Enum(MailStatus, name="mail_status"), default=MailStatus.QUEUED
     )

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from ..auth import admin_required
 from ..extensions import db
 from ..pagination import paginate
+from . import body_visible
 from .models import MailStatus, OutboxMail
 
 bp = Blueprint("notifications", __name__, url_prefix="/beheer/mails")
@@ -31,14 +32,17 @@ def show(mail_id):
     mail = db.session.get(OutboxMail, mail_id)
     if mail is None:
         abort(404)
-    return render_template("notifications/show.html", mail=mail)
+    # A mail with a secret link is readable here only in development without MAIL_SERVER
+    # (README: how to read a confirmation link); otherwise only subject and status.
+    return render_template("notifications/show.html", mail=mail,
+                           visible=body_visible(mail, dev_reader=True))
 
 
 @bp.route("/<int:mail_id>/html")
 @admin_required
 def html(mail_id):
     mail = db.session.get(OutboxMail, mail_id)
-    if mail is None:
+    if mail is None or not body_visible(mail, dev_reader=True):
         abort(404)
     # Shown inside a sandboxed iframe; the mail's HTML is our own rendering.
     return mail.body_html, 200, {

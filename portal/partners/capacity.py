@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
 from sqlalchemy import and_, exists, func, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit, notifications
 from ..accounts.models import Organisation, User
-from ..errors import NotPermitted, ValidationFailed
+from ..errors import DomainError, NotPermitted, ValidationFailed
 from ..extensions import db
 from ..procedure.models import Category
 from ..timeutil import AMSTERDAM, today_local, utcnow
@@ -46,15 +46,9 @@ def is_stale(report: CapacityReport, today: date | None = None) -> bool:
 
 
 def is_current():
-    """SQL condition: no later report exists for the same organisation, category and
-    location, so this one is the current report."""
-    newer = aliased(CapacityReport)
-    return ~exists().where(
-        newer.organisation_id == CapacityReport.organisation_id,
-        newer.category_id == CapacityReport.category_id,
-        func.lower(newer.location) == func.lower(CapacityReport.location),
-        newer.id > CapacityReport.id,
-    )
+    """SQL condition: the report is the current one for its organisation, category and
+    location (no later report replaced it; kept on the row by ``report_capacity``)."""
+    return CapacityReport.is_current
 
 
 def live_admission():
@@ -69,6 +63,24 @@ def live_admission():
 def current_reports_query():
     """The current reports of live admissions (a select of CapacityReport to filter further)."""
     return select(CapacityReport).where(is_current(), live_admission())
+
+
+def overview_ids(category_id: int | None = None, age: int | None = None,
+                 free_only: bool = False):
+    """The ids of the current reports of live admissions for the overview, per category
+    (in the categories' order) and within it freshest first. The categories and each
+    category's current reports are read in index order (ix_categories_position,
+    ix_capacity_reports_current), so a page costs the same however many reports exist."""
+    ids = (select(CapacityReport.id).where(is_current(), live_admission())
+           .join(Category, Category.id == CapacityReport.category_id))
+    if category_id is not None:
+        ids = ids.where(CapacityReport.category_id == category_id)
+    if age is not None:
+        ids = ids.where(fits_age(age))
+    if free_only:
+        ids = ids.where(CapacityReport.places > 0)
+    return ids.order_by(Category.position, Category.id, CapacityReport.reported_at.desc(),
+                        CapacityReport.id.desc())
 
 
 def fits_age(age: int):
@@ -161,17 +173,33 @@ def report_capacity(organisation: Organisation, data: CapacityInput, *, by: User
         select(CapacityReport.location).where(
             CapacityReport.organisation_id == organisation.id,
             CapacityReport.category_id == category.id,
-            func.lower(CapacityReport.location) == location.lower())
+            func.lower(CapacityReport.location) == func.lower(location))
         .order_by(CapacityReport.id.desc()).limit(1))
+    # The new report replaces the current one: it stays as history.
+    db.session.execute(
+        update(CapacityReport)
+        .where(CapacityReport.organisation_id == organisation.id,
+               CapacityReport.category_id == category.id,
+               func.lower(CapacityReport.location) == func.lower(location),
+               CapacityReport.is_current)
+        .values(is_current=False)
+        .execution_options(synchronize_session="fetch"))
     report = CapacityReport(
         organisation_id=organisation.id, category_id=category.id,
         location=earlier or location,
         places=data.places, available_from=data.available_from, age_min=data.age_min,
         age_max=data.age_max, remarks=(data.remarks or "").strip() or None,
-        reported_by_id=by.id,
+        reported_by_id=by.id, is_current=True,
     )
     db.session.add(report)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # Another report for this location was saved at the same moment (the unique index
+        # keeps one current report per location).
+        raise DomainError("Er is zojuist tegelijk een andere opgave voor deze categorie en "
+                          "locatie opgeslagen. Bekijk de actuele opgave en geef zo nodig "
+                          "opnieuw uw beschikbare plaatsen op.") from exc
     ages = (f"{'' if data.age_min is None else data.age_min}-"
             f"{'' if data.age_max is None else data.age_max}")
     audit.record("capacity_reported", report, actor=by,

@@ -1,5 +1,5 @@
 """Free places for placement coordination: the partner reports them, the region's staff
-see the current capacity per category."""
+and referrers see the current capacity per category."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -9,7 +9,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import InputRequired, Optional
 
 from ..accounts.models import Organisation
-from ..auth import assessor_required, provider_required
+from ..auth import capacity_viewer_required, provider_required
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..pagination import paginate
@@ -171,10 +171,12 @@ def update(report_id):
 
 
 @bp.route("/capaciteit")
-@assessor_required
+@capacity_viewer_required
 def overview():
-    """Current free places of every admitted partner, per category (placement coordination).
-    Region staff only: referrers have no account type yet."""
+    """Current free places of every admitted partner, per category (placement coordination),
+    for the region's staff and referrers (verwijzers). Per category the freshest report
+    comes first: a coordinator looking for a place wants the latest news, and a stale report
+    sinks to the end (see capacity.overview_ids)."""
     args = request.args
     today = today_local()
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
@@ -187,18 +189,8 @@ def overview():
             age, age_error = None, (f"Vul een leeftijd van {AGE_LOWEST} tot en met "
                                     f"{AGE_HIGHEST} jaar in.")
     free_only = args.get("vrij") == "1"
-    ids = (select(CapacityReport.id).where(capacity.is_current(), capacity.live_admission())
-           .join(Category, Category.id == CapacityReport.category_id)
-           .join(Organisation, Organisation.id == CapacityReport.organisation_id))
-    if category is not None:
-        ids = ids.where(CapacityReport.category_id == category.id)
-    if age is not None:
-        ids = ids.where(capacity.fits_age(age))
-    if free_only:
-        ids = ids.where(CapacityReport.places > 0)
     page = paginate(
-        ids.order_by(Category.position, Organisation.name, CapacityReport.location,
-                     CapacityReport.id),
+        capacity.overview_ids(category.id if category else None, age, free_only),
         lambda page_ids: db.session.scalars(
             select(CapacityReport).where(CapacityReport.id.in_(page_ids))
             .options(joinedload(CapacityReport.category))))

@@ -9,33 +9,56 @@ def partners_cli():
     pass
 
 
+def _admissions_part(today):
+    from . import workflow
+
+    report = workflow.run_daily(today)
+    return (f"suspensions started {report.suspensions_started}, "
+            f"suspensions ended {report.suspensions_ended}, "
+            f"admissions ended {report.admissions_ended}, "
+            f"agreement reminders {report.agreement_reminders}")
+
+
+def _evidence_part(today):
+    from .compliance import run_daily as compliance_daily
+
+    return f"evidence: {compliance_daily(today)}"
+
+
+def _capacity_part(today):
+    from .capacity import remind_stale
+
+    return f"stale capacity reminders: {remind_stale(today)}"
+
+
+DAILY_PARTS = (("admissions", _admissions_part), ("evidence", _evidence_part),
+               ("capacity", _capacity_part))
+
+
 @partners_cli.command("daily")
 @with_appcontext
 def daily_command():
     """What is due today: suspensions that start or end, admissions that end (also at the
     end of the term), agreement reminders, expiry mails, stale capacity reminders. Safe to
-    run twice a day; run `flask outbox send` after it."""
-    from . import workflow
+    run twice a day; run `flask outbox send` after it.
 
-    report = workflow.run_daily()
-    click.echo(f"suspensions started {report.suspensions_started}, "
-               f"suspensions ended {report.suspensions_ended}, "
-               f"admissions ended {report.admissions_ended}, "
-               f"agreement reminders {report.agreement_reminders}")
-    try:
-        from .compliance import run_daily as compliance_daily
-    except ImportError:  # compliance tracking not installed in this build
-        compliance_daily = None
-    if compliance_daily is not None:
-        from ..timeutil import today_local as _today
+    Every item commits on its own, so an interrupted run loses nothing and the next run
+    continues where it stopped. A part that fails does not stop the other parts; the
+    command then exits with status 1 (cron mails the error) and the next run retries it."""
+    from ..timeutil import today_local
 
-        click.echo(f"evidence: {compliance_daily(_today())}")
-    try:
-        from .capacity import remind_stale
-    except ImportError:
-        remind_stale = None
-    if remind_stale is not None:
-        from ..timeutil import today_local
-
-        click.echo(f"stale capacity reminders: {remind_stale(today_local())}")
-    db.session.commit()
+    today = today_local()
+    failed = []
+    for name, part in DAILY_PARTS:
+        try:
+            click.echo(part(today))
+        except Exception as exc:  # noqa: BLE001 - report, keep the other parts going
+            db.session.rollback()
+            failed.append(name)
+            click.echo(f"{name} failed: {exc.__class__.__name__}: {exc}", err=True)
+        else:
+            db.session.commit()
+    if failed:
+        raise click.ClickException(
+            f"not completed: {', '.join(failed)}; what was done is kept, run the command "
+            "again to continue")

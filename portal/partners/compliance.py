@@ -9,8 +9,13 @@ A partner's *tracked documents* are
   with their own ``valid_until``,
 leaving out every document that an accepted replacement has superseded. A partner is *niet
 compliant* when one of those current tracked documents has expired (its validity date lies
-before today). Every rule here is one SQL condition, so that a list of partners can show
-the state of every row in one statement.
+before today).
+
+The earliest validity date of an organisation's tracked documents is kept on the
+organisation (``organisations.evidence_valid_until``, by ``refresh_evidence_date``), so that
+"niet compliant" is one indexed range condition (``not_compliant``) however many partners
+and documents there are; the per-document detail (``compliance_status``,
+``tracked_documents``) is computed from the documents themselves.
 """
 from __future__ import annotations
 
@@ -83,24 +88,37 @@ def tracked_rows(organisation_id=None):
     return union_all(original, replacement).subquery("tracked")
 
 
-def expired_exists(organisation_id, today: date):
-    """SQL condition: the organisation (a column or a value) has a current tracked document
-    whose validity date lies before ``today``; the partner is then niet compliant."""
-    until = _original_until()
-    original = exists().where(
-        Answer.application_id == Application.id, Document.id == Answer.document_id,
-        Application.organisation_id == organisation_id, Application.status == Status.BESLOTEN,
-        until < today, ~superseded(Document.id))
-    replacement = exists().where(
-        Document.id == EvidenceReview.document_id,
-        EvidenceReview.organisation_id == organisation_id, EvidenceReview.status == ACCEPTED,
-        Document.valid_until < today, ~superseded(Document.id))
-    return or_(original, replacement)
+def earliest_until(organisation_id: int):
+    """SQL scalar: the earliest validity date of the organisation's current tracked
+    documents; NULL when it has none."""
+    rows = tracked_rows(organisation_id)
+    return select(func.min(rows.c.valid_until)).scalar_subquery()
 
 
-def is_compliant(organisation_id, today: date):
-    """SQL condition: the opposite of ``expired_exists``."""
-    return ~expired_exists(organisation_id, today)
+def refresh_evidence_date(organisation_id: int) -> None:
+    """Store the earliest validity date of the organisation's current tracked documents on
+    the organisation (``evidence_valid_until``). Every workflow that changes what
+    ``tracked_rows`` returns for it calls this in the same transaction: a decision that
+    becomes final (its application is then besloten), an accepted new version, and a
+    document whose validity date changes. Submitting or rejecting a new version changes
+    nothing tracked (only accepted versions count), and neither does time passing: the
+    date is compared with today when it is read."""
+    db.session.execute(
+        update(Organisation).where(Organisation.id == organisation_id)
+        .values(evidence_valid_until=earliest_until(organisation_id))
+        .execution_options(synchronize_session="fetch"))
+
+
+def not_compliant(today: date):
+    """SQL condition on Organisation: niet compliant on ``today`` (a tracked document has
+    expired). An indexed range condition on the kept date."""
+    return Organisation.evidence_valid_until < today
+
+
+def is_compliant_on(organisation: Organisation, today: date) -> bool:
+    """``not_compliant`` for a loaded organisation."""
+    until = organisation.evidence_valid_until
+    return until is None or until >= today
 
 
 # --- per organisation -----------------------------------------------------------------------
@@ -333,7 +351,7 @@ def not_compliant_count(today: date | None = None) -> int:
     live = exists().where(Admission.organisation_id == Organisation.id,
                           Admission.status.in_(LIVE_ADMISSION))
     return db.session.scalar(select(func.count()).select_from(Organisation).where(
-        live, expired_exists(Organisation.id, today))) or 0
+        live, not_compliant(today))) or 0
 
 
 def run_daily(today: date | None = None) -> dict:
@@ -457,6 +475,7 @@ def accept_replacement(review: EvidenceReview, *, by: User, today: date | None =
         raise DomainError("Het oude document is intussen al vervangen door een andere nieuwe "
                           "versie. Wijs deze versie af als zij niet meer nodig is.")
     _decide(review, ACCEPTED, by=by, reason=None)
+    refresh_evidence_date(review.organisation_id)
     audit.record("evidence_accepted", review, actor=by, from_state=PENDING, to_state=ACCEPTED,
                  detail=f"document {review.document_id} geldig tot "
                         f"{document.valid_until.isoformat()}")

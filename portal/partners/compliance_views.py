@@ -274,7 +274,8 @@ def _live():
 @assessor_required
 def partners():
     """Every partner (an organisation with a live admission), one row each, with its admitted
-    categories and whether it is compliant; the state is computed in the database."""
+    categories and whether it is compliant (from the kept earliest validity date of its
+    evidence, so the filter and the count are one indexed range condition)."""
     args = request.args
     today = today_local()
     term = " ".join((args.get("zoek") or "").split())[:SEARCH_MAX]
@@ -287,18 +288,26 @@ def partners():
         if digits.isdigit():
             conditions.append(Organisation.kvk_number.like(digits + "%"))
         ids = ids.where(or_(*conditions))
+    not_compliant, more = capped_count(
+        select(Organisation.id).where(_live(), compliance.not_compliant(today)))
+    order = [Organisation.name, Organisation.id]
     if only_not_compliant:
-        ids = ids.where(compliance.expired_exists(Organisation.id, today))
+        ids = ids.where(compliance.not_compliant(today))
+        if not more:
+            # At most COUNT_CAP partners are niet compliant: read just those through the
+            # date index and sort them, rather than walk every partner in name order to
+            # find them (the plan a database picks for "name order, limit 25" without
+            # knowing how few they are). An expression is no index order.
+            order[0] = Organisation.name.concat("")
     pending = exists().where(EvidenceReview.organisation_id == Organisation.id,
                              EvidenceReview.status == PENDING)
 
     def load(page_ids):
-        return [PartnerRow(org.id, org, bool(ok), bool(waiting))
-                for org, ok, waiting in db.session.execute(
-                    select(Organisation, compliance.is_compliant(Organisation.id, today),
-                           pending).where(Organisation.id.in_(page_ids)))]
+        return [PartnerRow(org.id, org, compliance.is_compliant_on(org, today), bool(waiting))
+                for org, waiting in db.session.execute(
+                    select(Organisation, pending).where(Organisation.id.in_(page_ids)))]
 
-    page = paginate(ids.order_by(Organisation.name, Organisation.id), load)
+    page = paginate(ids.order_by(*order), load)
     if page.items:
         rows = {row.id: row for row in page.items}
         for organisation_id, category, status in db.session.execute(
@@ -307,8 +316,6 @@ def partners():
                 .where(Admission.organisation_id.in_(rows), Admission.status.in_(LIVE_ADMISSION))
                 .order_by(Category.position)):
             rows[organisation_id].admissions.append((category, status))
-    not_compliant, more = capped_count(
-        select(Organisation.id).where(_live(), compliance.expired_exists(Organisation.id, today)))
     filters = {"zoek": term or None, "niet_compliant": "1" if only_not_compliant else None}
     return render_template("partners/compliance/partners.html", page=page, filters=filters,
                            term=term, only_not_compliant=only_not_compliant,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased, joinedload, load_only
+from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from ..accounts.models import Organisation, User
 from ..applications.models import Application, Document
 from ..assessment.models import CategoryDecision
 from ..auth import assessor_required
 from ..extensions import db
+from ..notifications import body_visible
 from ..notifications.models import OutboxMail
 from ..pagination import Page, capped_count, paginate, requested_page
 from ..procedure.models import Category
@@ -49,7 +50,7 @@ def show(organisation_id):
         .order_by(Admission.admitted_at.desc(), Admission.id.desc())).unique().all()
     applications, more_applications = _limited(db.session.scalars(
         select(Application).where(Application.organisation_id == org.id)
-        .options(joinedload(Application.categories))
+        .options(selectinload(Application.categories))
         .order_by(Application.created_at.desc(), Application.id.desc())
         .limit(LIST_LIMIT + 1)).unique().all())
     # Per application and category the decision that stands: the latest approved round
@@ -132,7 +133,7 @@ def applications(organisation_id):
         .order_by(Application.created_at.desc(), Application.id.desc()),
         lambda ids: db.session.scalars(
             select(Application).where(Application.id.in_(ids))
-            .options(joinedload(Application.categories))).unique())
+            .options(selectinload(Application.categories))).unique())
     return render_template("partners/file_applications.html", org=org, page=page)
 
 
@@ -174,4 +175,5 @@ def mail(organisation_id, mail_id):
     item = db.session.get(OutboxMail, mail_id)
     if item is None or item.organisation_id != org.id:
         abort(404)
-    return render_template("partners/file_mail.html", org=org, mail=item)
+    return render_template("partners/file_mail.html", org=org, mail=item,
+                           visible=body_visible(item))

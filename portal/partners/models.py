@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -132,7 +133,11 @@ class EvidenceReview(db.Model):
     """A partner's new version of an expiring document, checked by an assessor."""
 
     __tablename__ = "evidence_reviews"
-    __table_args__ = (Index("ix_evidence_reviews_status", "status", "submitted_at"),)
+    __table_args__ = (
+        Index("ix_evidence_reviews_status", "status", "submitted_at"),
+        # "Has this document been replaced?" (compliance.superseded), asked per document.
+        Index("ix_evidence_reviews_replaces", "replaces_document_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -152,6 +157,14 @@ class CapacityReport(db.Model):
     __tablename__ = "capacity_reports"
     __table_args__ = (
         Index("ix_capacity_reports_org_category", "organisation_id", "category_id", "reported_at"),
+        # The overview: the current reports per category, freshest first, read in index order.
+        Index("ix_capacity_reports_current", "category_id", "reported_at", "id",
+              sqlite_where=text("is_current = 1"), postgresql_where=text("is_current")),
+        # One current report per organisation, category and location (case aside), also
+        # when two reports for the same location are saved at the same moment.
+        Index("uq_capacity_reports_current_location", "organisation_id", "category_id",
+              text("lower(location)"), unique=True,
+              sqlite_where=text("is_current = 1"), postgresql_where=text("is_current")),
         CheckConstraint("places >= 0", name="places_nonnegative"),
         CheckConstraint("age_min IS NULL OR age_max IS NULL OR age_min <= age_max",
                         name="age_order"),
@@ -169,6 +182,9 @@ class CapacityReport(db.Model):
     reported_at: Mapped[datetime] = mapped_column(default=utcnow)
     reported_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reminder_sent_at: Mapped[datetime | None]
+    # The latest report for its organisation, category and location (case aside); a new
+    # report clears it on the one it replaces (capacity.report_capacity).
+    is_current: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     category: Mapped[Category] = relationship()
 

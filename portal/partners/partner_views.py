@@ -99,7 +99,7 @@ def _own_admission(admission_id):
 @provider_required
 def give_notice(admission_id):
     admission = _own_admission(admission_id)
-    procedure = current_procedure()
+    procedure = admission.category.procedure  # its notice period applies
     return _apply(
         NoticeForm(),
         lambda: workflow.end_by_partner(admission, by=current_user, reason=request.form["reason"]),

@@ -145,7 +145,7 @@ def _safe_website(url: str | None) -> str | None:
 @bp.route("/register/<int:organisation_id>")
 def partner(organisation_id):
     """A partner's public page: its categories, admission dates and states, contact
-    details; for the region's staff also its current free places."""
+    details; for the region's staff and referrers also its current free places."""
     procedure = _procedure_or_404()
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
@@ -163,7 +163,7 @@ def partner(organisation_id):
                                if s.reinstated_at is None and s.starts_on <= today), None)
                    for a in admissions}
     reports = None
-    if current_user.is_authenticated and current_user.is_staff:
+    if current_user.is_authenticated and current_user.can_see_capacity:
         reports = db.session.scalars(
             capacity.current_reports_query()
             .where(CapacityReport.organisation_id == organisation.id)

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from flask import render_template
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import audit, notifications
@@ -28,6 +29,8 @@ ALLOWED_TRANSITIONS: dict[AdmissionStatus, frozenset[AdmissionStatus]] = {
     A.BEEINDIGD: frozenset(),
 }
 AGREEMENT_REMINDER_DAYS = 14
+EXTENSION_RACE = ("Een andere contractbeheerder heeft intussen dezelfde verlengingsoptie benut. "
+                  "Bekijk de actuele looptijd en benut zo nodig de volgende optie.")
 
 
 def change_status(admission: Admission, new: AdmissionStatus, *, by: User | None, action: str,
@@ -207,7 +210,8 @@ def end_by_partner(admission: Admission, *, by: User, reason: str,
     """The partner ends its own admission with the procedure's notice period."""
     _require_beheerder_of(admission.organisation_id, by)
     today = today or today_local()
-    procedure = db.session.scalar(select(Procedure).order_by(Procedure.id).limit(1))
+    # The notice period of the admission's own procedure (its category belongs to it).
+    procedure = admission.category.procedure
     ends_on = add_months(today, procedure.notice_months)
     _plan_end(admission, by=by, reason=reason or "Opgezegd door de aanbieder", ends_on=ends_on,
               today=today, action="notice_given")
@@ -265,7 +269,12 @@ def exercise_extension(procedure: Procedure, *, by: User, rationale: str,
                                  months=procedure.extension_months, rationale=rationale.strip(),
                                  exercised_on=exercised_on or today_local(), exercised_by_id=by.id)
     db.session.add(exercise)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # Two administrators at once: the unique (procedure, number) refuses the second.
+        db.session.rollback()
+        raise DomainError(EXTENSION_RACE) from exc
     db.session.refresh(procedure, ["extensions"])
     audit.record("extension_exercised", procedure, actor=by,
                  detail=f"{old_end} -> {procedure.current_end}: {rationale.strip()}")
@@ -298,7 +307,8 @@ def run_daily(today: date | None = None) -> DailyReport:
     today = today or today_local()
     report = DailyReport()
     for suspension in db.session.scalars(select(Suspension).where(
-            Suspension.reinstated_at.is_(None), Suspension.starts_on <= today)).all():
+            Suspension.reinstated_at.is_(None), Suspension.starts_on <= today)
+            .order_by(Suspension.id)).all():
         admission = suspension.admission
         if suspension.ends_on is not None and suspension.ends_on < today:
             if admission.status == A.GESCHORST:
@@ -316,7 +326,7 @@ def run_daily(today: date | None = None) -> DailyReport:
     ending = select(Admission).where(Admission.status.in_(LIVE_ADMISSION))
     if not term_over:
         ending = ending.where(Admission.ended_on <= today)
-    for admission in db.session.scalars(ending.limit(5000)).all():
+    for admission in db.session.scalars(ending.order_by(Admission.id).limit(5000)).all():
         if term_over and (admission.ended_on is None or admission.ended_on > procedure.current_end):
             admission.ended_on = procedure.current_end
             admission.end_reason = "Einde looptijd van de procedure"

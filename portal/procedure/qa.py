@@ -12,6 +12,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -35,6 +36,21 @@ STALE_MESSAGE = ("Iemand anders heeft deze vraag intussen gewijzigd. U ziet nu d
 
 class StaleQuestion(DomainError):
     """The question changed after the actor loaded it."""
+
+
+# The same question by the same user within this time is a double click (or a form sent
+# again): it is stored, and its receipt sent, once.
+DUPLICATE_WINDOW = timedelta(minutes=10)
+DUPLICATE_MESSAGE = ("U heeft deze vraag net al gesteld. Hij is één keer verstuurd; u hoeft "
+                     "hem niet opnieuw te versturen.")
+
+
+class DuplicateQuestion(DomainError):
+    """The user asked exactly this question a moment ago; ``question`` is that one."""
+
+    def __init__(self, question: Question):
+        super().__init__(DUPLICATE_MESSAGE)
+        self.question = question
 
 
 # --- reading helpers ---------------------------------------------------------------------
@@ -111,6 +127,17 @@ def ask(procedure: Procedure, subject: str, body: str, *, by: User) -> Question:
     subject = " ".join(subject.split())  # a one-line subject (it goes into a mail header)
     body = _text(body, empty="Vul uw vraag in.", maximum=BODY_MAX,
                  too_long=f"Uw vraag mag maximaal {BODY_MAX:,} tekens lang zijn.".replace(",", "."))
+    # One asker at a time (PostgreSQL: a row lock; SQLite has one writer anyway), so two
+    # requests of one double click cannot both miss each other's question.
+    db.session.execute(select(User.id).where(User.id == by.id).with_for_update())
+    earlier = db.session.scalar(
+        select(Question).where(Question.asked_by_id == by.id,
+                               Question.procedure_id == procedure.id,
+                               Question.subject == subject, Question.body == body,
+                               Question.asked_at >= utcnow() - DUPLICATE_WINDOW)
+        .order_by(Question.id.desc()).limit(1))
+    if earlier is not None:
+        raise DuplicateQuestion(earlier)
     question = Question(procedure_id=procedure.id, organisation_id=by.organisation_id,
                         asked_by_id=by.id, subject=subject, body=body, asked_at=utcnow())
     db.session.add(question)

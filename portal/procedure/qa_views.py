@@ -102,6 +102,10 @@ def ask():
     if form.validate_on_submit():
         try:
             question = qa.ask(procedure, form.subject.data, form.body.data, by=current_user)
+        except qa.DuplicateQuestion as exc:  # a double click: show the question sent once
+            db.session.rollback()
+            flash(exc.message, "info")
+            return redirect(url_for("qa.mine_detail", question_id=exc.question.id))
         except DomainError as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
