@@ -301,7 +301,7 @@ def test_dashboard_shows_every_figure_and_accessible_charts(app):
                     "Toegelaten aanbieders per categorie"):
         assert f">{heading}</h2>" in html
     assert "35,5 dagen" in html and "57,1 dagen" in html
-    assert "<strong>2</strong> open aanmeldingen" in html
+    assert "<strong>1</strong> open aanmeldingen" in html  # the one asked to complete is not late
     assert "februari 2027" in html and "april 2027" in html and "januari 2027" not in html
     assert "In totaal zijn 3 verschillende organisaties toegelaten." in html
     # Two charts, each an image with a title and a description, and a bar per number.
