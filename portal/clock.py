@@ -7,18 +7,34 @@ Every date here is a calendar date in Europe/Amsterdam (``timeutil.today_local``
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+
+@lru_cache(maxsize=64)
+def public_holidays(year: int) -> frozenset[date]:
+    """The days of ``year`` that the Algemene termijnenwet (art. 3) treats as Sundays:
+    New Year's Day, Good Friday, Easter and Whit Monday, Ascension Day, King's Day, both
+    Christmas days, and 5 May every year (the holidays package has Liberation Day only in
+    the years it is a day off for everyone, once every five)."""
+    days = set(holidays.country_holidays("NL", years=year))
+    days.add(date(year, 5, 5))
+    return frozenset(days)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in public_holidays(day.year)
 
 
 def add_working_days(start: date, days: int) -> date:
-    """The date ``days`` working days (Monday to Friday) after ``start``.
-
-    Public holidays are not counted out yet: a deadline may fall on one.
-    """
+    """The date ``days`` working days after ``start``: Monday to Friday, not counting the
+    public holidays of the Algemene termijnenwet, so a deadline never ends on one."""
     current = start
     remaining = days
     while remaining > 0:
         current += timedelta(days=1)
-        if current.weekday() < 5:
+        if is_working_day(current):
             remaining -= 1
     return current
 

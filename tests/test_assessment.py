@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.applications import workflow
 from portal.assessment import workflow as assessment
-from portal.clock import add_working_days, days_stopped, decision_due, resumed_due
+from portal.clock import add_working_days, days_stopped, decision_due, is_working_day, resumed_due
 from portal.errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -34,6 +34,17 @@ def test_working_days_skip_weekends():
     assert add_working_days(friday, 1) == date(2027, 1, 11)  # Monday
     assert add_working_days(friday, 10) == date(2027, 1, 22)
     assert add_working_days(date(2027, 1, 4), 5) == date(2027, 1, 11)
+
+
+def test_working_days_skip_the_public_holidays_of_the_algemene_termijnenwet():
+    assert add_working_days(date(2027, 4, 23), 1) == date(2027, 4, 26)  # Friday -> Monday
+    assert add_working_days(date(2027, 4, 26), 1) == date(2027, 4, 28)  # King's Day 27 April
+    assert add_working_days(date(2027, 5, 4), 1) == date(2027, 5, 7)  # 5 May, Ascension 6 May
+    assert add_working_days(date(2026, 12, 23), 2) == date(2026, 12, 28)  # 24th, then Christmas
+    assert add_working_days(date(2027, 12, 31), 1) == date(2028, 1, 3)  # New Year, weekend
+    # 5 May counts every year, not only the lustrum years the holidays package marks.
+    assert not is_working_day(date(2026, 5, 5)) and is_working_day(date(2026, 5, 6))
+    assert is_working_day(date(2027, 3, 25)) and not is_working_day(date(2027, 3, 26))  # Good Friday
 
 
 def test_decision_due_adds_the_period_and_the_stopped_days():
@@ -332,8 +343,9 @@ def test_decision_clock_in_concrete_dates(ctx):
     """Submitted Monday 1 March 2027: 8 weeks, due Monday 26 April. Round 1 is asked at
     00:30 on Wednesday 10 March in Amsterdam (still Tuesday 9 March in UTC): 10 working
     days, over two weekends, to Wednesday 24 March; returned Monday 15 March, the clock
-    stood still 5 days: due Saturday 1 May. Round 2, asked Wednesday 17 March, passes its
-    deadline of Wednesday 31 March: 14 more days, due Saturday 15 May."""
+    stood still 5 days: due Saturday 1 May. Round 2, asked Wednesday 17 March, runs over
+    Good Friday (26 March) and Easter Monday (29 March) to Friday 2 April and passes that
+    deadline: 16 more days, due Monday 17 May."""
     application = _submitted()
     a5, a7 = requirement("A5").id, requirement("A7").id
     application.decision_due = decision_due(date(2027, 3, 1), application.procedure.decision_period_weeks)
@@ -350,16 +362,16 @@ def test_decision_clock_in_concrete_dates(ctx):
     second = assessment.request_completion(application, {a7: "Hoeveel medewerkers precies?"},
                                            by=user(ASSESSOR_1), today=date(2027, 3, 17))
     _dated(application, datetime(2027, 3, 17, 9, 0), second)
-    assert second.deadline == date(2027, 3, 31)
-    assert assessment.expire_completions(date(2027, 3, 31)) == 0  # the deadline day itself still counts
-    assert assessment.expire_completions(date(2027, 4, 1)) == 1
-    assert second.closed_by_deadline and second.clock_days_stopped == 14
-    assert application.decision_due == date(2027, 5, 15)
+    assert second.deadline == date(2027, 4, 2)
+    assert assessment.expire_completions(date(2027, 4, 2)) == 0  # the deadline day itself still counts
+    assert assessment.expire_completions(date(2027, 4, 3)) == 1
+    assert second.closed_by_deadline and second.clock_days_stopped == 16
+    assert application.decision_due == date(2027, 5, 17)
     details = db.session.scalars(select(AuditEvent.detail).where(
         AuditEvent.object_id == application.id,
         AuditEvent.action.in_(("completion_returned", "completion_expired")))
         .order_by(AuditEvent.id)).all()
-    assert details == ["ronde 1; de klok stond 5 dagen stil", "ronde 2; de klok stond 14 dagen stil"]
+    assert details == ["ronde 1; de klok stond 5 dagen stil", "ronde 2; de klok stond 16 dagen stil"]
 
 
 def test_completion_deadline_uses_the_procedures_working_days(ctx):

@@ -71,7 +71,8 @@ class SettingsForm(VersionedForm):
                                              "aanbieder een aanvulling levert.")
     completion_working_days = WholeNumberField(
         "Termijn voor een aanvulling (werkdagen)",
-        description="De standaardtermijn die een beoordelaar de aanbieder geeft.")
+        description="De standaardtermijn die een beoordelaar de aanbieder geeft. Weekenden "
+                    "en de feestdagen van de Algemene termijnenwet tellen niet mee.")
     notice_months = WholeNumberField(
         "Opzegtermijn (maanden)", description="Als een partner zelf de deelname beëindigt.")
 
