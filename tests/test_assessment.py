@@ -208,10 +208,30 @@ def test_return_needs_a_remark_and_a_second_assessor_and_stale_approval_fails(ct
     db.session.commit()
     # The second assessor's page still shows the old proposal: approving it fails.
     with pytest.raises(assessment.StaleState):
-        assessment.approve_decision(application, by=user(ASSESSOR_2), expected_version=seen_by_second)
-    assessment.approve_decision(application, by=user(ASSESSOR_2), expected_version=application.version)
+        assessment.approve_decision(application, no_conflict=True, by=user(ASSESSOR_2), expected_version=seen_by_second)
+    assessment.approve_decision(application, no_conflict=True, by=user(ASSESSOR_2), expected_version=application.version)
     db.session.commit()
     assert application.status == Status.BESLOTEN
+
+
+def test_the_second_assessor_declares_no_conflict_with_the_approval(ctx):
+    application = _submitted()
+    _proposed(application)
+    db.session.commit()
+    second = user(ASSESSOR_2)
+    with pytest.raises(ValidationFailed) as refused:
+        assessment.approve_decision(application, by=second)
+    assert refused.value.errors == [("no_conflict", assessment.APPROVER_DECLARATION_MISSING)]
+    db.session.rollback()
+    assert application.status == Status.BESLUIT_VOORGESTELD
+    assert not assessment.has_declared(application, second)
+    assessment.approve_decision(application, no_conflict=True, by=second)
+    db.session.commit()
+    assert application.status == Status.BESLOTEN
+    assert assessment.has_declared(application, second)
+    declared = db.session.scalars(select(AuditEvent.actor_id).where(
+        AuditEvent.object_id == application.id, AuditEvent.action == "conflict_declared")).all()
+    assert sorted(declared) == sorted([user(ASSESSOR_1).id, second.id])
 
 
 def test_final_decision_has_a_pdf_letter_attached_to_the_mail(ctx, smtp, tmp_path):
@@ -219,7 +239,7 @@ def test_final_decision_has_a_pdf_letter_attached_to_the_mail(ctx, smtp, tmp_pat
 
     application = _submitted()
     _proposed(application)
-    assessment.approve_decision(application, by=user(ASSESSOR_2))
+    assessment.approve_decision(application, no_conflict=True, by=user(ASSESSOR_2))
     db.session.commit()
     letter = db.session.scalar(select(DecisionLetter))
     from portal.applications.storage import path_for
@@ -253,7 +273,7 @@ def _inflated(pdf: bytes) -> bytes:
 def test_herstelbesluit_replaces_the_decision_by_a_new_one(ctx):
     application = _submitted()
     pleeg = _proposed(application)
-    assessment.approve_decision(application, by=user(ASSESSOR_2))
+    assessment.approve_decision(application, no_conflict=True, by=user(ASSESSOR_2))
     db.session.commit()
     admission = db.session.scalar(select(Admission))
     assert admission.status == AdmissionStatus.TOEGELATEN
@@ -271,8 +291,8 @@ def test_herstelbesluit_replaces_the_decision_by_a_new_one(ctx):
         by=user(ASSESSOR_1), reason="Verkeerde categorie in de motivering.")
     assert new[0].round == 1 and new[0].corrects_id is not None
     with pytest.raises(NotPermitted):
-        assessment.approve_correction(application, by=user(ASSESSOR_1))
-    assessment.approve_correction(application, by=user(ASSESSOR_2))
+        assessment.approve_correction(application, no_conflict=True, by=user(ASSESSOR_1))
+    assessment.approve_correction(application, no_conflict=True, by=user(ASSESSOR_2))
     db.session.commit()
     assert [d.round for d in assessment.current_decisions(application)] == [1]
     assert db.session.scalar(select(db.func.count()).select_from(DecisionLetter)) == 2
@@ -308,11 +328,11 @@ def test_two_sessions_cannot_both_approve(app):
         first_version = first.version
         with app.app_context():  # a second, independent session
             second = db.session.get(Application, application_id)
-            assessment.approve_decision(second, by=user(ASSESSOR_2), expected_version=first_version)
+            assessment.approve_decision(second, no_conflict=True, by=user(ASSESSOR_2), expected_version=first_version)
             db.session.commit()
         third_user = user("derde@regio.example")
         with pytest.raises(StaleDataError):  # at the first flush that touches the row
-            assessment.approve_decision(first, by=third_user, expected_version=first_version)
+            assessment.approve_decision(first, no_conflict=True, by=third_user, expected_version=first_version)
             db.session.commit()
         db.session.rollback()
         assert db.session.scalar(select(db.func.count()).select_from(OutboxMail)
@@ -447,7 +467,7 @@ def test_every_assessor_action_needs_the_actors_own_declaration(ctx):
     assessment.declare_no_conflict(application, by=second)
     assessment.propose_decision(application, {pleeg.id: (Outcome.TOEGELATEN, "Voldoet.", [])},
                                 by=second)
-    assessment.approve_decision(application, by=user(ASSESSOR_1))
+    assessment.approve_decision(application, no_conflict=True, by=user(ASSESSOR_1))
     db.session.commit()
 
     admin = user(ADMIN)  # an administrator may assess, but has not declared
@@ -485,7 +505,7 @@ def test_decision_letter_states_reference_date_outcomes_grounds_and_objection(ct
         pleeg.id: (Outcome.TOEGELATEN, "Voldoet aan alle minimumeisen voor pleegzorg.", []),
         gezin.id: (Outcome.AFGEWEZEN, "Het gezinshuis heeft meer plaatsen dan toegestaan.", [h2.id]),
     }, by=user(ASSESSOR_1))
-    assessment.approve_decision(application, by=user(ASSESSOR_2))
+    assessment.approve_decision(application, no_conflict=True, by=user(ASSESSOR_2))
     db.session.commit()
     text = _letter_text(db.session.scalar(select(DecisionLetter)))
     today = today_local()
@@ -507,11 +527,11 @@ def test_decision_letter_states_reference_date_outcomes_grounds_and_objection(ct
 def test_herstelbesluit_letter_has_its_own_reference_and_says_what_it_replaces(ctx):
     application = _submitted()
     pleeg = _proposed(application)
-    assessment.approve_decision(application, by=user(ASSESSOR_2))
+    assessment.approve_decision(application, no_conflict=True, by=user(ASSESSOR_2))
     assessment.propose_correction(application, {pleeg.id: (
         Outcome.TOEGELATEN, "Toegelaten voor pleegzorg; de eerdere motivering noemde een andere "
         "categorie.", [])}, by=user(ASSESSOR_1), reason="Verkeerde categorie.")
-    assessment.approve_correction(application, by=user(ASSESSOR_2))
+    assessment.approve_correction(application, no_conflict=True, by=user(ASSESSOR_2))
     db.session.commit()
     letter = db.session.scalar(select(DecisionLetter).where(DecisionLetter.round == 1))
     text = _letter_text(letter)

@@ -93,6 +93,7 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
     second = _login(browser, base, ASSESSOR_2)
     second.goto(base + "/beoordeling/?status=besluit_voorgesteld")
     second.get_by_role("link", name=reference, exact=True).click()
+    second.get_by_label("Ik verklaar dat ik geen belangen heb", exact=False).check()
     second.get_by_role("button", name="Goedkeuren").click()
     second.get_by_text("Het besluit is goedgekeurd").wait_for()  # the letter takes a moment
     assert smtp.wait_find(subject_contains=f"Besluit over uw aanmelding {reference}")
@@ -183,6 +184,7 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     second = _login(browser, base, ASSESSOR_2)
     second.goto(f"{base}/beoordeling/{app_id}")
     assert _serious_a11y_violations(second) == []
+    second.get_by_label("Ik verklaar dat ik geen belangen heb", exact=False).check()
     second.get_by_role("button", name="Goedkeuren").click()
     second.get_by_text("Het besluit is goedgekeurd").wait_for()  # the letter takes a moment
     assert second.get_by_role("heading", name="Geschiedenis").is_visible()

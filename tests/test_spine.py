@@ -153,7 +153,12 @@ def test_register_confirm_apply_decide_register(app, client, smtp):
     # 5. Assessor 2 approves: final, mail sent, admission made.
     second = app.test_client()
     login(second, ASSESSOR_2)
-    assert post(second, detail + "/goedkeuren", token_from=detail).status_code == 302
+    # The second assessor decides too: approving without declaring no conflict is refused.
+    refused = post(second, detail + "/goedkeuren", token_from=detail)
+    assert refused.status_code == 422
+    assert "Verklaar dat u geen belangenconflict heeft" in refused.get_data(as_text=True)
+    assert smtp.find(subject_contains="Besluit") == []
+    assert post(second, detail + "/goedkeuren", {"no_conflict": "y"}, token_from=detail).status_code == 302
     decision_mails = smtp.find(subject_contains="Besluit")
     assert {m["To"] for m in decision_mails} == {"eva@kwo.example", "info@kwo.example"}
     text = decision_mails[0].get_body(preferencelist=("plain",)).get_content()

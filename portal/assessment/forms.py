@@ -24,6 +24,15 @@ class ActionForm(VersionedForm):
     """A button that changes state: CSRF token and version only."""
 
 
+class ApprovalForm(VersionedForm):
+    """Goedkeuren: the second assessor declares no conflict of interest with it (checked by
+    the workflow, which knows whether they declared before)."""
+
+    no_conflict = BooleanField(
+        "Ik verklaar dat ik geen belangen heb bij deze organisatie en er geen persoonlijke of "
+        "zakelijke band mee heb die mijn oordeel kan beïnvloeden.")
+
+
 class ReturnForm(VersionedForm):
     remark = TextAreaField(
         "Opmerking voor de beoordelaar",

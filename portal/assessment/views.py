@@ -33,6 +33,7 @@ from ..timeutil import today_local
 from . import history, workflow
 from .forms import (
     ActionForm,
+    ApprovalForm,
     AssignForm,
     ReturnForm,
     build_completion_form,
@@ -185,6 +186,7 @@ def _page(application, *, forms=None, errors=(), status=200):
                                                        data=version),
         "return_form": lambda: ReturnForm(formdata=None, data=version),
         "action_form": lambda: ActionForm(formdata=None, data=version),
+        "approval_form": lambda: ApprovalForm(formdata=None, data=version),
         "assign_form": lambda: _assign_form(application, formdata=None),
     }
     context = {name: forms.get(name) or make() for name, make in defaults.items()}
@@ -370,8 +372,10 @@ def propose(application_id):
 @bp.route("/<int:application_id>/goedkeuren", methods=["POST"])
 @assessor_required
 def approve(application_id):
-    return _act(_load(application_id), ActionForm(), "action_form", workflow.approve_decision,
-                "Het besluit is goedgekeurd en naar de aanbieder gestuurd.")
+    form = ApprovalForm()
+    return _act(_load(application_id), form, "approval_form", workflow.approve_decision,
+                "Het besluit is goedgekeurd en naar de aanbieder gestuurd.",
+                no_conflict=bool(form.no_conflict.data))
 
 
 @bp.route("/<int:application_id>/terugsturen", methods=["POST"])
@@ -405,8 +409,10 @@ def correction(application_id):
 @bp.route("/<int:application_id>/herstel/goedkeuren", methods=["POST"])
 @assessor_required
 def approve_correction(application_id):
-    return _act(_load(application_id), ActionForm(), "action_form", workflow.approve_correction,
-                "Het herstelbesluit is goedgekeurd en naar de aanbieder gestuurd.")
+    form = ApprovalForm()
+    return _act(_load(application_id), form, "approval_form", workflow.approve_correction,
+                "Het herstelbesluit is goedgekeurd en naar de aanbieder gestuurd.",
+                no_conflict=bool(form.no_conflict.data))
 
 
 @bp.route("/documenten/<int:document_id>/bekijken")

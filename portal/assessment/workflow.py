@@ -119,6 +119,23 @@ def _require_declared(application: Application, user: User) -> None:
         raise NotPermitted(DECLARATION_MISSING)
 
 
+APPROVER_DECLARATION_MISSING = (
+    "Verklaar dat u geen belangenconflict heeft met deze organisatie voordat u het besluit "
+    "goedkeurt: ook de tweede beoordelaar beslist mee.")
+
+
+def _declare_as_approver(application: Application, by: User, no_conflict: bool) -> None:
+    """The second assessor decides too: approving needs their own declaration of no
+    conflict of interest, given with the approval when they have not declared before."""
+    if has_declared(application, by):
+        return
+    if not no_conflict:
+        raise ValidationFailed([("no_conflict", APPROVER_DECLARATION_MISSING)])
+    db.session.add(ConflictDeclaration(application_id=application.id, assessor_id=by.id,
+                                       statement=CONFLICT_STATEMENT))
+    audit.record("conflict_declared", application, actor=by, detail=CONFLICT_STATEMENT)
+
+
 def declare_no_conflict(application: Application, *, by: User) -> ConflictDeclaration:
     """The assigned assessor declares before acting; after the decision any assessor may
     declare, to propose a herstelbesluit."""
@@ -373,9 +390,11 @@ def current_decisions(application: Application, round: int | None = None) -> lis
     return [d for d in rows if d.round == latest]
 
 
-def approve_decision(application: Application, *, by: User,
+def approve_decision(application: Application, *, by: User, no_conflict: bool = False,
                      expected_version: int | None = None) -> list[CategoryDecision]:
-    """Goedkeuren by a second assessor: the decision becomes final, is sent, and admits."""
+    """Goedkeuren by a second assessor: the decision becomes final, is sent, and admits.
+    ``no_conflict``: the approver declares no conflict of interest with this approval
+    (needed unless they declared before)."""
     _require_assessor(by)
     check_version(application, expected_version)
     decisions = current_decisions(application)
@@ -384,6 +403,8 @@ def approve_decision(application: Application, *, by: User,
     ):
         raise NotPermitted("Een besluit moet worden goedgekeurd door een tweede beoordelaar, "
                            "niet door wie het voorstelde (vier-ogenprincipe).")
+    if application.status == Status.BESLUIT_VOORGESTELD:
+        _declare_as_approver(application, by, no_conflict)
     change_status(application, Status.BESLOTEN, by=by, action="decision_approved")
     refresh_evidence_date(application.organisation_id)  # its evidence is tracked from now on
     now = utcnow()
@@ -521,7 +542,7 @@ def propose_correction(application: Application, decisions: dict[int, tuple[Outc
     return new
 
 
-def approve_correction(application: Application, *, by: User,
+def approve_correction(application: Application, *, by: User, no_conflict: bool = False,
                        expected_version: int | None = None) -> list[CategoryDecision]:
     _require_assessor(by)
     check_version(application, expected_version)
@@ -530,6 +551,7 @@ def approve_correction(application: Application, *, by: User,
         raise DomainError("Er is geen herstelbesluit om goed te keuren.")
     if any(d.proposed_by_id == by.id for d in pending):
         raise NotPermitted("Een herstelbesluit moet worden goedgekeurd door een tweede beoordelaar.")
+    _declare_as_approver(application, by, no_conflict)
     now = utcnow()
     admitted = []
     for d in pending:
