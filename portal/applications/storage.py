@@ -8,7 +8,8 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from .. import audit
 from ..errors import DomainError
@@ -54,6 +55,26 @@ def upload_root() -> Path:
     return root
 
 
+# Files written in a transaction that is rolled back (a form refused after its upload was
+# stored, a stale form, an error) are removed again, so no file without a Document stays.
+_NEW_FILES = "portal_new_files"
+
+
+def _written(target: Path) -> None:
+    db.session.info.setdefault(_NEW_FILES, []).append(target)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_new_files(session) -> None:
+    session.info.pop(_NEW_FILES, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_new_files(session) -> None:
+    for target in session.info.pop(_NEW_FILES, []):
+        target.unlink(missing_ok=True)
+
+
 def path_for(document: Document) -> Path:
     return upload_root() / document.stored_name
 
@@ -74,6 +95,7 @@ def store_bytes(data: bytes, *, organisation, by, original_name: str, content_ty
     tmp = target.with_suffix(".part")
     tmp.write_bytes(data)
     os.replace(tmp, target)
+    _written(target)
     document = Document(
         organisation_id=organisation.id, doc_type=doc_type, original_name=original_name,
         stored_name=relative, content_type=content_type, size_bytes=len(data),
@@ -131,6 +153,7 @@ def store_upload(file_storage, *, organisation, by, allow_images: bool = False,
             existing.valid_until = valid_until
             refresh_evidence_date(organisation.id)  # the document may be tracked evidence
         return existing
+    _written(target)
     document = Document(
         organisation_id=organisation.id,
         doc_type=doc_type,
