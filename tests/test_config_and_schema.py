@@ -158,6 +158,21 @@ def test_users_create_command(app):
     assert result.exit_code != 0
 
 
+def test_users_create_command_makes_referrers_with_their_affiliation(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "--role", "referrer", "--email",
+                                 "wijkteam@breda.example", "--password", "een-goed-wachtwoord"])
+    assert result.exit_code != 0 and "--affiliation" in result.output
+    result = runner.invoke(args=["users", "create", "--role", "referrer", "--email",
+                                 "wijkteam@breda.example", "--affiliation", "Sociaal wijkteam Breda",
+                                 "--password", "een-goed-wachtwoord"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        created = db.session.scalar(select(User).where(User.email == "wijkteam@breda.example"))
+        assert created.role == Role.REFERRER and created.affiliation == "Sociaal wijkteam Breda"
+        assert created.can_see_capacity and not created.is_staff
+
+
 def test_models_match_migrations_on_the_suites_database(app):
     """Runs on SQLite, and on PostgreSQL in the --db=postgres pass."""
     with app.app_context():

@@ -6,24 +6,34 @@ from ..extensions import db
 from .models import Role
 from .workflow import create_staff_user
 
-users_cli = AppGroup("users", help="Staff accounts (assessors and administrators).")
+users_cli = AppGroup("users", help="Staff accounts (assessors, administrators, referrers).")
 
 
 @users_cli.command("create")
-@click.option("--role", type=click.Choice(["assessor", "admin"]), required=True)
+@click.option("--role", type=click.Choice(["assessor", "admin", "referrer"]), required=True)
 @click.option("--email", required=True)
 @click.option("--name", "full_name", default=None, help="Full name; defaults to the email.")
+@click.option("--affiliation", default=None,
+              help="A referrer's sociaal wijkteam or municipality (required for referrers).")
 @click.password_option(
     "--password", prompt="Wachtwoord", help="At least 12 characters; prompted when omitted."
 )
-def create_command(role, email, full_name, password):
-    """Create an assessor or administrator account."""
+def create_command(role, email, full_name, affiliation, password):
+    """Create an assessor, administrator or referrer (verwijzer) account."""
     if len(password) < 12:
         raise click.BadParameter("at least 12 characters", param_hint="--password")
+    affiliation = (affiliation or "").strip()
+    if role == "referrer" and not affiliation:
+        raise click.BadParameter("name the sociaal wijkteam or municipality",
+                                 param_hint="--affiliation")
     try:
         user = create_staff_user(
             email=email, full_name=full_name or email, role=Role(role), password=password
         )
+        if role == "referrer":
+            user.affiliation = affiliation
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     db.session.commit()
