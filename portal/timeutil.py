@@ -18,3 +18,10 @@ def to_local(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(AMSTERDAM)
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """The stored (naive UTC) form of 00:00 in Amsterdam on ``day``: compare a timestamp
+    column with it to ask whether the timestamp lies before that local date."""
+    local = datetime(day.year, day.month, day.day, tzinfo=AMSTERDAM)
+    return local.astimezone(timezone.utc).replace(tzinfo=None)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Category, Requirement
+from portal.timeutil import today_local
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -19,7 +20,7 @@ def categories(*codes):
 
 
 def valid_until():
-    return date.today() + timedelta(days=365)
+    return today_local() + timedelta(days=365)
 
 
 def complete_form_data(application, *, kvk: str | None = None) -> dict:

@@ -301,7 +301,7 @@ def test_herstelbesluit_replaces_the_decision_by_a_new_one(ctx):
 
 def test_reminder_a_week_before_the_deadline_once(ctx):
     application = _submitted()
-    application.decision_due = date.today() + timedelta(days=6)
+    application.decision_due = today_local() + timedelta(days=6)
     db.session.commit()
     assert assessment.send_overdue_reminders() == 1
     db.session.commit()
@@ -348,7 +348,7 @@ def test_withdrawing_during_a_request_to_complete_closes_it(ctx):
     db.session.commit()
     assert application.status == Status.INGETROKKEN
     assert workflow.open_completion(application) is None
-    assert assessment.expire_completions(date.today() + timedelta(days=60)) == 0
+    assert assessment.expire_completions(today_local() + timedelta(days=60)) == 0
 
 
 # --- the decision clock in concrete dates -------------------------------------------------

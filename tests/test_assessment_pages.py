@@ -1,6 +1,6 @@
 """Assessment pages through the test client: queue filters, assignment, bad input."""
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -8,6 +8,7 @@ from portal.applications import workflow
 from portal.assessment import workflow as assessment
 from portal.extensions import db
 from portal.models import Application, AuditEvent, Procedure, Status
+from portal.timeutil import today_local
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, post, user
 from tests.helpers import categories, fill_completely, requirement
 
@@ -23,7 +24,7 @@ def _submitted(app, cats=("pleegzorg",), take=True, due_in=None):
             assessment.start_review(application, by=user(ASSESSOR_1))
             assessment.declare_no_conflict(application, by=user(ASSESSOR_1))
         if due_in is not None:
-            application.decision_due = date.today() + timedelta(days=due_in)
+            application.decision_due = today_local() + timedelta(days=due_in)
         db.session.commit()
         return application.id, application.reference
 
@@ -119,7 +120,7 @@ def test_request_to_complete_needs_a_requirement_and_a_question(app):
     assert "schrijf de vraag aan de aanbieder" in response.get_data(as_text=True)
     response = post(client, url + "/aanvulling", {
         f"q{a5}_ask": "y", f"q{a5}_question": "Stuur het nieuwe certificaat.",
-        "deadline": (date.today() - timedelta(days=1)).isoformat()}, token_from=url)
+        "deadline": (today_local() - timedelta(days=1)).isoformat()}, token_from=url)
     assert "De uiterste datum moet na vandaag liggen" in response.get_data(as_text=True)
     response = post(client, url + "/aanvulling", {
         f"q{a5}_ask": "y", f"q{a5}_question": "Stuur het nieuwe certificaat."}, token_from=url,
@@ -144,10 +145,10 @@ def test_deadlines_command_closes_expired_requests(app):
         application = db.session.get(Application, app_id)
         assessment.request_completion(application, {requirement("A5").id: "Vraag"},
                                       by=user(ASSESSOR_1),
-                                      deadline=date.today() + timedelta(days=1),
-                                      today=date.today() - timedelta(days=10))
+                                      deadline=today_local() + timedelta(days=1),
+                                      today=today_local() - timedelta(days=10))
         request = assessment.open_completion(application)
-        request.deadline = date.today() - timedelta(days=1)
+        request.deadline = today_local() - timedelta(days=1)
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["deadlines", "run"])
     assert result.exit_code == 0 and "closed at their deadline: 1" in result.output
@@ -188,7 +189,7 @@ def _submit_for(app, email, cats, due_in=None):
         fill_completely(application, provider)
         workflow.submit(application, by=provider)
         if due_in is not None:
-            application.decision_due = date.today() + timedelta(days=due_in)
+            application.decision_due = today_local() + timedelta(days=due_in)
         db.session.commit()
         return application.id, application.reference
 

@@ -47,7 +47,7 @@ def test_partner_accepts_the_agreement_and_the_region_manages_the_admission(live
     admin.goto(f"{base}/beheer/toelatingen/{admission_id}")
     assert _serious_a11y_violations(admin) == []
     admin.get_by_label("Reden van de schorsing").fill("Onderzoek naar een melding")
-    admin.get_by_label("Ingangsdatum").fill(__import__("datetime").date.today().isoformat())
+    admin.get_by_label("Ingangsdatum").fill(__import__("datetime").today_local().isoformat())
     admin.get_by_role("button", name="Schorsen").click()
     expect(admin.get_by_text("De schorsing is vastgelegd")).to_be_visible()
     assert admin.get_by_text("geschorst").first.is_visible()

@@ -2,10 +2,10 @@
 region's staff see it in the overview, the partner file and the public register; axe-core
 checks every page of this part."""
 import re
-from datetime import date
 
 import pytest
 
+from portal.timeutil import today_local
 from tests.browser_support import login_page as _login
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
 from tests.conftest import ASSESSOR_1, PROVIDER
@@ -50,7 +50,7 @@ def test_partner_reports_capacity_and_staff_see_it(live, browser, smtp):
     page.get_by_label("Categorie").select_option(label="Pleegzorg")
     page.get_by_label("Locatie").fill("Breda-Noord")
     page.get_by_label("Aantal beschikbare plaatsen").fill("-1")
-    page.get_by_label("Beschikbaar vanaf").fill(date.today().isoformat())
+    page.get_by_label("Beschikbaar vanaf").fill(today_local().isoformat())
     page.get_by_label("Leeftijd vanaf (jaar)").fill("18")
     page.get_by_label("Leeftijd tot en met (jaar)").fill("12")
     page.get_by_role("button", name="Opslaan").click()

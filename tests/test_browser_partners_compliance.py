@@ -3,10 +3,11 @@ version (correcting bad input from the error summary), an assessor finds it in t
 accepts it, and the region's partner list shows the partner compliant again; axe-core checks
 every page of this part."""
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from portal.timeutil import today_local
 from tests.browser_support import login_page as _login
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
 from tests.conftest import ASSESSOR_1, PROVIDER
@@ -27,7 +28,7 @@ def _setup(app):
     with app.app_context():
         application = _admitted()
         answers = _expiring_answers(application)
-        _set_until(answers["A8"], date.today() - timedelta(days=3))
+        _set_until(answers["A8"], today_local() - timedelta(days=3))
         db.session.commit()
         return application.organisation_id, answers["A8"].document.original_name
 
@@ -50,7 +51,7 @@ def test_partner_replaces_expired_evidence_and_an_assessor_accepts_it(live, brow
     assert _serious_a11y_violations(page) == []
 
     # Bad input: no file and a date in the past; corrected from the error summary.
-    page.get_by_label("Geldig tot en met").fill((date.today() - timedelta(days=1)).isoformat())
+    page.get_by_label("Geldig tot en met").fill((today_local() - timedelta(days=1)).isoformat())
     page.get_by_role("button", name="Uploaden").click()
     summary = page.locator(".error-summary")
     assert summary.is_visible()
@@ -59,7 +60,7 @@ def test_partner_replaces_expired_evidence_and_an_assessor_accepts_it(live, brow
     summary.get_by_role("link", name=re.compile("^Geldig tot en met")).click()
     assert page.url.endswith("#valid_until")
     page.get_by_label("Nieuwe versie (PDF)").set_input_files(str(new_file))
-    page.get_by_label("Geldig tot en met").fill((date.today() + timedelta(days=365)).isoformat())
+    page.get_by_label("Geldig tot en met").fill((today_local() + timedelta(days=365)).isoformat())
     page.get_by_role("button", name="Uploaden").click()
     assert page.get_by_text("De nieuwe versie 'polis-2028.pdf' is ontvangen.",
                             exact=False).is_visible()

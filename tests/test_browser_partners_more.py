@@ -2,12 +2,13 @@
 (no serious or critical violations): the partner gives notice, the region starts a
 re-confirmation round, reads a mail in the partner file, and a referrer (verwijzer) looks
 up current capacity."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from portal.timeutil import today_local
 from tests.browser_support import login_page, serious_a11y_violations
 from tests.conftest import ADMIN, PROVIDER
 from tests.infra.browser import chromium_available
@@ -48,7 +49,7 @@ def test_partner_gives_notice_and_the_register_shows_the_end(live, browser, smtp
     page.get_by_label("Ik zeg deze toelating op namens mijn organisatie.").check()
     page.get_by_role("button", name="Opzeggen").click()
     expect(page.get_by_text("Uw opzegging is vastgelegd")).to_be_visible()
-    ends_on = add_months(date.today(), 3)
+    ends_on = add_months(today_local(), 3)
     with live.app.app_context():
         assert db.session.get(Admission, admission_id).ended_on == ends_on
     assert smtp.wait_find(subject_contains=f"eindigt op {ends_on:%d-%m-%Y}")
@@ -79,15 +80,15 @@ def test_region_starts_a_reconfirmation_round_and_reads_a_partner_mail(live, bro
     assert serious_a11y_violations(admin) == []
 
     # Bad input: no version, a deadline in the past.
-    admin.get_by_label("Uiterste datum").fill((date.today() - timedelta(days=1)).isoformat())
+    admin.get_by_label("Uiterste datum").fill((today_local() - timedelta(days=1)).isoformat())
     admin.get_by_role("button", name="Ronde starten").click()
     expect(admin.locator(".error-summary")).to_be_visible()
     assert admin.get_by_text("Kies de versie van de eisen").first.is_visible()
     assert serious_a11y_violations(admin) == []
 
     admin.get_by_label("Nieuwe versie van de eisen").select_option(
-        label=f"Versie {version_number}, gepubliceerd {date.today():%d-%m-%Y}")
-    admin.get_by_label("Uiterste datum").fill((date.today() + timedelta(days=30)).isoformat())
+        label=f"Versie {version_number}, gepubliceerd {today_local():%d-%m-%Y}")
+    admin.get_by_label("Uiterste datum").fill((today_local() + timedelta(days=30)).isoformat())
     admin.get_by_label("Toelichting voor de partners").fill("De pleegzorgeisen zijn aangescherpt.")
     admin.get_by_role("button", name="Ronde starten").click()
     expect(admin.get_by_text("De herbevestigingsronde is gestart")).to_be_visible()

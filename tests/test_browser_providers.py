@@ -1,11 +1,12 @@
 """Browser: the provider's pages around the wizard (dashboard with action items, the
 category choice and a category step, an upload error), a read-only application that is
 withdrawn with confirmation, and the organisation's messages; each passes axe-core."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from portal.timeutil import today_local
 from tests.browser_support import login_page as _login
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
 from tests.conftest import ASSESSOR_1, PROVIDER
@@ -47,7 +48,7 @@ def test_dashboard_category_choice_category_step_and_upload_error(live, browser,
         assessment.request_completion(other, {requirement("L1").id: "Beschrijf de nachtdienst."},
                                       by=first)
         soon = db.session.scalar(select(Document).order_by(Document.id))
-        soon.valid_until = date.today() + timedelta(days=20)
+        soon.valid_until = today_local() + timedelta(days=20)
         db.session.commit()
         reference = other.reference
     base = live.url

@@ -22,6 +22,7 @@ from portal.models import (
 from portal.partners import workflow
 from portal.partners.workflow import ALLOWED_TRANSITIONS, change_status
 from portal.procedure.models import add_months
+from portal.timeutil import today_local
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, post, user
 from tests.helpers import categories, fill_completely
 
@@ -100,7 +101,7 @@ def test_accepting_the_agreement_activates_and_records_everything(ctx):
 
 def test_agreement_reminder_after_14_days_once(ctx):
     _admitted()
-    today = date.today()
+    today = today_local()
     assert workflow.remind_agreements(today + timedelta(days=13)) == 0
     assert workflow.remind_agreements(today + timedelta(days=14)) == 1
     assert workflow.remind_agreements(today + timedelta(days=15)) == 0
@@ -119,7 +120,7 @@ def _active():
 
 def test_suspension_now_and_planned_and_its_end(ctx):
     admission = _active()
-    today = date.today()
+    today = today_local()
     with pytest.raises(ValidationFailed) as err:
         workflow.suspend(admission, by=user(ADMIN), reason="Onderzoek", starts_on=today + timedelta(days=5),
                          ends_on=today + timedelta(days=2))
@@ -143,7 +144,7 @@ def test_suspension_now_and_planned_and_its_end(ctx):
 
 def test_end_by_region_and_notice_by_partner(ctx):
     admission = _active()
-    today = date.today()
+    today = today_local()
     with pytest.raises(NotPermitted):
         workflow.end_by_partner(admission, by=user(ASSESSOR_1), reason="x")
     ends_on = workflow.end_by_partner(admission, by=user(PROVIDER), reason="We stoppen met pleegzorg.")
@@ -218,11 +219,11 @@ def test_pages_accept_the_agreement_and_admin_actions(app):
     admin = app.test_client()
     login(admin, ADMIN)
     page = f"/beheer/toelatingen/{admission_id}"
-    bad = post(admin, page + "/schorsen", {"reason": "Onderzoek", "starts_on": date.today().isoformat(),
-                                            "ends_on": (date.today() - timedelta(days=3)).isoformat()},
+    bad = post(admin, page + "/schorsen", {"reason": "Onderzoek", "starts_on": today_local().isoformat(),
+                                            "ends_on": (today_local() - timedelta(days=3)).isoformat()},
                token_from=page)
     assert bad.status_code == 422 and "ligt vóór de begindatum" in bad.get_data(as_text=True)
-    ok = post(admin, page + "/schorsen", {"reason": "Onderzoek", "starts_on": date.today().isoformat()},
+    ok = post(admin, page + "/schorsen", {"reason": "Onderzoek", "starts_on": today_local().isoformat()},
               token_from=page, follow_redirects=True)
     assert "De schorsing is vastgelegd" in ok.get_data(as_text=True)
     with app.app_context():
@@ -231,10 +232,10 @@ def test_pages_accept_the_agreement_and_admin_actions(app):
     assessor = app.test_client()
     login(assessor, ASSESSOR_1)
     assert assessor.get(page).status_code == 200
-    assert post(assessor, page + "/beeindigen", {"reason": "x", "ends_on": date.today().isoformat()},
+    assert post(assessor, page + "/beeindigen", {"reason": "x", "ends_on": today_local().isoformat()},
                 token_from=page).status_code == 403
     assert assessor.get("/beheer/looptijd").status_code == 403
-    term = post(admin, "/beheer/looptijd", {"rationale": "Verlengen", "exercised_on": date.today().isoformat()},
+    term = post(admin, "/beheer/looptijd", {"rationale": "Verlengen", "exercised_on": today_local().isoformat()},
                 follow_redirects=True)
     assert "De verlengingsoptie is benut" in term.get_data(as_text=True)
 
@@ -300,10 +301,10 @@ def test_partner_file_shows_compliance(app):
     assert "Compliant: alle bewijsstukken" in admin.get(f"/beheer/partners/{org_id}").get_data(as_text=True)
     with app.app_context():
         for document in db.session.scalars(select(Document).where(Document.organisation_id == org_id)):
-            document.valid_until = date.today() - timedelta(days=1)
+            document.valid_until = today_local() - timedelta(days=1)
         from portal.models import Answer
         for answer in db.session.scalars(select(Answer).where(Answer.evidence_valid_until.is_not(None))):
-            answer.evidence_valid_until = date.today() - timedelta(days=1)
+            answer.evidence_valid_until = today_local() - timedelta(days=1)
         db.session.commit()
     page = admin.get(f"/beheer/partners/{org_id}").get_data(as_text=True)
     assert "Niet compliant." in page
@@ -361,7 +362,7 @@ def test_the_notice_page_shows_the_period_of_the_procedure(app):
     done = post(provider, url, {"reason": "Wij stoppen met pleegzorg.", "confirm": "y"})
     assert done.status_code == 302
     with app.app_context():
-        assert db.session.get(Admission, admission_id).ended_on == add_months(date.today(), 5)
+        assert db.session.get(Admission, admission_id).ended_on == add_months(today_local(), 5)
 
 
 # --- two administrators exercising the same extension option -------------------------------
@@ -374,7 +375,7 @@ def _competing_exercise(procedure_id, number):
     with db.engine.begin() as connection:
         connection.execute(ExtensionExercise.__table__.insert().values(
             procedure_id=procedure_id, number=number, months=12, rationale="Tegelijk.",
-            exercised_on=date.today(), exercised_by_id=user(ADMIN).id,
+            exercised_on=today_local(), exercised_by_id=user(ADMIN).id,
             created_at=workflow.utcnow()))
 
 
@@ -421,7 +422,7 @@ def test_the_term_page_answers_a_simultaneous_exercise_with_a_message(app):
     event.listen(Session, "before_flush", other_admin_first)
     try:
         response = post(admin, "/beheer/looptijd",
-                        {"rationale": "Verlengen", "exercised_on": date.today().isoformat()},
+                        {"rationale": "Verlengen", "exercised_on": today_local().isoformat()},
                         follow_redirects=True)
     finally:
         event.remove(Session, "before_flush", other_admin_first)
@@ -436,7 +437,7 @@ def test_the_term_page_answers_a_simultaneous_exercise_with_a_message(app):
 
 # --- the daily run, interrupted halfway -----------------------------------------------------
 
-DAY = date.today() + timedelta(days=20)
+DAY = today_local() + timedelta(days=20)
 PHASES = ("start", "stop", "end", "remind")
 
 
@@ -448,7 +449,7 @@ def _daily_scenario():
     from tests.test_partners_reconfirmation import _admitted as admitted_through_workflow
     from tests.test_partners_reconfirmation import _provider
 
-    admin, today = user(ADMIN), date.today()
+    admin, today = user(ADMIN), today_local()
     items = {phase: [] for phase in PHASES}
     for n in range(2):
         [admission] = admit(organisation(f"Start {n}", f"6100000{n}"), "pleegzorg")

@@ -244,7 +244,7 @@ def test_the_migration_marks_the_latest_report_per_location_current(ctx):
     ({"places": None}, "places", "Vul het aantal beschikbare plaatsen in"),
     ({"places": 1000}, "places", "hoogstens 999"),
     ({"location": "   "}, "location", "Vul de locatie in"),
-    ({"available_from": date.today() - timedelta(days=3)}, "available_from",
+    ({"available_from": today_local() - timedelta(days=3)}, "available_from",
      "Deze datum ligt in het verleden"),
     ({"code": "leefgroepen"}, "category", "niet toegelaten voor deze categorie"),
 ])
@@ -295,7 +295,7 @@ def test_remind_stale_once_per_stale_report(app, smtp):
         almost = report(org, "leefgroepen", location="Breda")
         age(almost, 29)
         gone = CapacityReport(organisation_id=ended_org.id, category_id=category("pleegzorg").id,
-                              location="Made", places=1, available_from=date.today(),
+                              location="Made", places=1, available_from=today_local(),
                               reported_by_id=user(PROVIDER).id,
                               reported_at=utcnow() - timedelta(days=50))
         db.session.add(gone)
@@ -346,7 +346,7 @@ def _admitted_demo(app, *codes):
 
 def _form(code_id, **values):
     data = {"category": str(code_id), "location": "Breda", "places": "2",
-            "available_from": date.today().isoformat(), "age_min": "", "age_max": "",
+            "available_from": today_local().isoformat(), "age_min": "", "age_max": "",
             "remarks": ""}
     data.update(values)
     return data
@@ -608,7 +608,7 @@ def _full_file(app):
         expired = Document(organisation_id=org.id, doc_type="Verzekeringspolis",
                            original_name="polis-2026.pdf", stored_name="x" * 64,
                            content_type="application/pdf", size_bytes=10, sha256="0" * 64,
-                           valid_until=date.today() - timedelta(days=2),
+                           valid_until=today_local() - timedelta(days=2),
                            uploaded_by_id=provider.id)
         db.session.add(expired)
         db.session.commit()
@@ -687,7 +687,7 @@ def _more_data(app, org_id):
             db.session.add(Document(
                 organisation_id=org.id, original_name=f"doc-{n}.pdf", stored_name=f"{n:064d}",
                 content_type="application/pdf", size_bytes=1, sha256="1" * 64,
-                valid_until=date.today() + timedelta(days=n), uploaded_by_id=provider.id))
+                valid_until=today_local() + timedelta(days=n), uploaded_by_id=provider.id))
             db.session.add(OutboxMail(kind="receipt", to_address="info@delinde.demo.nl",
                                       subject=f"Bericht {n:02d}", body_text="t",
                                       body_html="<p>t</p>", organisation_id=org.id))

@@ -102,7 +102,7 @@ def test_tracked_documents_are_the_dated_evidence_of_decided_applications(ctx):
     org_id = application.organisation_id
     tracked = compliance.tracked_dates(org_id)
     assert set(tracked) == {a.document_id for a in answers.values()}
-    status = compliance.compliance_status(org_id, today=date.today())
+    status = compliance.compliance_status(org_id, today=today_local())
     assert status.compliant and status.expired == []
 
 
@@ -565,7 +565,7 @@ def _partner_with_expired(app, days_ago=3):
     with app.app_context():
         application = _admitted()
         answers = _expiring_answers(application)
-        _set_until(answers["A8"], date.today() - timedelta(days=days_ago))
+        _set_until(answers["A8"], today_local() - timedelta(days=days_ago))
         db.session.commit()
         return application.organisation_id, answers["A8"].document_id, answers["A5"].document_id
 
@@ -573,7 +573,7 @@ def _partner_with_expired(app, days_ago=3):
 def _upload(client, document_id, *, content=PDF_BYTES + b"nieuw", name="polis-2028.pdf",
             until=None):
     url = f"/organisatie/bewijsstukken/{document_id}/nieuwe-versie"
-    data = {"valid_until": (until or date.today() + timedelta(days=365)).isoformat()}
+    data = {"valid_until": (until or today_local() + timedelta(days=365)).isoformat()}
     if content is not None:
         data["file"] = (io.BytesIO(content), name)
     return post(client, url, data, content_type="multipart/form-data")
@@ -600,7 +600,7 @@ def test_uploading_a_new_version_puts_it_in_the_queue(app):
             compliance.PENDING, expired_id, org_id)
         new = db.session.get(Document, review.document_id)
         assert new.original_name == "polis-2028.pdf"
-        assert new.valid_until == date.today() + timedelta(days=365)
+        assert new.valid_until == today_local() + timedelta(days=365)
         assert storage.path_for(new).read_bytes() == PDF_BYTES + b"nieuw"
         # Still not compliant until an assessor accepts it.
         assert not compliance.compliance_status(org_id).compliant
@@ -618,8 +618,8 @@ def test_uploading_a_new_version_puts_it_in_the_queue(app):
 
 @pytest.mark.parametrize("kwargs,message", [
     ({"content": None}, "Kies het bestand met de nieuwe versie."),
-    ({"until": date.today()}, "De nieuwe versie moet na vandaag nog geldig zijn."),
-    ({"until": date.today() - timedelta(days=10)}, "moet na vandaag nog geldig zijn"),
+    ({"until": today_local()}, "De nieuwe versie moet na vandaag nog geldig zijn."),
+    ({"until": today_local() - timedelta(days=10)}, "moet na vandaag nog geldig zijn"),
     ({"content": b"GIF89a niet een pdf"}, "is geen PDF-bestand"),
     ({"content": b""}, "is leeg"),
 ])
@@ -649,7 +649,7 @@ def test_an_unreadable_date_and_the_same_file_again_are_refused(app):
     assert "al eerder als bewijsstuk gebruikt" in same.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(EvidenceReview)) == 0
-        assert db.session.get(Document, expired_id).valid_until < date.today()
+        assert db.session.get(Document, expired_id).valid_until < today_local()
 
 
 def test_another_organisations_document_is_not_found(app):
@@ -660,7 +660,7 @@ def test_another_organisations_document_is_not_found(app):
                                 contact_email="info@ander.example")
         db.session.add(stranger)
         db.session.flush()
-        theirs = _new_document(stranger, user(PROVIDER), date.today(), "van-een-ander.pdf")
+        theirs = _new_document(stranger, user(PROVIDER), today_local(), "van-een-ander.pdf")
         db.session.commit()
         theirs_id = theirs.id
     provider = _client(app, PROVIDER)
@@ -709,7 +709,7 @@ def test_an_assessor_accepts_a_new_version_and_the_partner_is_compliant_again(ap
         assert expired_id not in compliance.tracked_dates(org_id)
         # Accepting stored the new earliest date: the partner list agrees.
         kept = db.session.get(Organisation, org_id).evidence_valid_until
-        assert kept == _earliest_tracked(org_id) and kept >= date.today()
+        assert kept == _earliest_tracked(org_id) and kept >= today_local()
         assert db.session.scalar(select(AuditEvent).where(
             AuditEvent.action == "evidence_accepted", AuditEvent.object_id == review_id))
     smtp.wait_for(2)
@@ -759,7 +759,7 @@ def test_rejecting_needs_a_reason_that_the_partner_gets(app, smtp):
 def test_an_expired_new_version_cannot_be_accepted(app):
     _org_id, _expired_id, review_id, new_id = _submitted_review(app)
     with app.app_context():
-        db.session.get(Document, new_id).valid_until = date.today() - timedelta(days=1)
+        db.session.get(Document, new_id).valid_until = today_local() - timedelta(days=1)
         db.session.commit()
     assessor = _client(app, ASSESSOR_2)
     response = post(assessor, f"/beheer/bewijsstukken/{review_id}/accepteren",
@@ -843,7 +843,7 @@ def _quick_partner(n, until, *, status=AdmissionStatus.ACTIEF, category="pleegzo
 
 
 def test_the_partner_list_shows_compliance_and_filters(app):
-    today = date.today()
+    today = today_local()
     with app.app_context():
         ok = _quick_partner(1, today + timedelta(days=100), name="Stichting Goed Geregeld")
         late = _quick_partner(2, today - timedelta(days=1), name="Zorg Te Laat BV",
@@ -906,7 +906,7 @@ def _statements(client, url):
 
 
 def test_the_partner_list_runs_few_statements_whatever_the_number_of_partners(app):
-    today = date.today()
+    today = today_local()
     with app.app_context():
         for n in range(1, 4):
             _quick_partner(n, today + timedelta(days=n - 2))

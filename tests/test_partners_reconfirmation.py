@@ -1,6 +1,6 @@
 """Re-confirmation rounds (herbevestiging): starting one, who gets it, answering it through
 the wizard, assessing it without a second admission, and the region's overview."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask_babel import format_date
@@ -278,7 +278,7 @@ def test_start_form_and_overview_show_who_answered(app, client):
     assert response.status_code == 422
     assert "in de toekomst" in response.get_data(as_text=True)
     response = post(admin, "/beheer/herbevestiging",
-                    {"version": "", "deadline": (date.today() + timedelta(days=20)).isoformat()})
+                    {"version": "", "deadline": (today_local() + timedelta(days=20)).isoformat()})
     assert response.status_code == 422 and "Kies de versie" in response.get_data(as_text=True)
     # An assessor sees the list but cannot start a round.
     assessor = _client(app, ASSESSOR_1)

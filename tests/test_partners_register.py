@@ -3,13 +3,14 @@ the register as open data (CSV and Open Contracting JSON)."""
 import csv
 import io
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Admission, AdmissionStatus, Category
 from portal.partners.views import MUNICIPALITIES
+from portal.timeutil import today_local
 from tests.conftest import ASSESSOR_1, PROVIDER, login
 from tests.test_partners_capacity import (
     MAX_STATEMENTS,
@@ -130,7 +131,7 @@ def test_suspension_shows_on_the_partner_page(app, client):
             Admission.organisation_id == ids["demo"]).join(Category).where(
             Category.code == "pleegzorg"))
         workflow.suspend(admission, by=user(ADMIN), reason="Onderzoek.",
-                         starts_on=date.today(), ends_on=date.today() + timedelta(days=30))
+                         starts_on=today_local(), ends_on=today_local() + timedelta(days=30))
         db.session.commit()
     html = client.get(f"/register/{ids['demo']}").get_data(as_text=True)
     assert "geschorst" in html and "tot en met" in html
@@ -292,7 +293,7 @@ def test_notice_and_planned_end_show_in_the_register_and_on_the_partner_page(app
 
     ids = _register_data(app)
     before = count_statements(app, client, "/register")
-    today = date.today()
+    today = today_local()
     with app.app_context():
         def admission_of(org_id, code):
             return db.session.scalar(select(Admission).join(Category).where(

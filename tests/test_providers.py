@@ -1,7 +1,7 @@
 """The provider's side: wizard details, document library, dashboard, roles, uploads."""
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from portal.assessment import workflow as assessment
 from portal.errors import NotPermitted
 from portal.extensions import db
 from portal.models import Answer, Application, Document, OrgRole, Procedure, Role, Status, User
-from portal.timeutil import utcnow
+from portal.timeutil import today_local, utcnow
 from tests.conftest import ASSESSOR_1, PROVIDER, login, post, user
 from tests.helpers import PDF_BYTES, categories, fill_completely, requirement
 
@@ -82,7 +82,7 @@ def test_two_tabs_the_stale_one_is_refused_and_its_input_kept(app, provider_clie
 def test_library_upload_attach_and_expired_documents(app, provider_client, draft):
     response = post(provider_client, "/organisatie/documenten", {
         "doc_type": "Kwaliteitscertificaat", "file": (io.BytesIO(PDF_BYTES), "hkz.pdf"),
-        "valid_until": (date.today() + timedelta(days=300)).isoformat()},
+        "valid_until": (today_local() + timedelta(days=300)).isoformat()},
         content_type="multipart/form-data", follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "staat in uw documentenbibliotheek" in html and "hkz.pdf" in html
@@ -93,7 +93,7 @@ def test_library_upload_attach_and_expired_documents(app, provider_client, draft
         doc = db.session.scalar(select(Document))
         expired = Document(organisation_id=doc.organisation_id, doc_type="Verzekeringspolis",
                            original_name="oude-polis.pdf", stored_name="xx/oud", content_type="application/pdf",
-                           size_bytes=10, sha256="0" * 64, valid_until=date.today() - timedelta(days=1),
+                           size_bytes=10, sha256="0" * 64, valid_until=today_local() - timedelta(days=1),
                            uploaded_by_id=doc.uploaded_by_id)
         db.session.add(expired)
         db.session.commit()
@@ -102,7 +102,7 @@ def test_library_upload_attach_and_expired_documents(app, provider_client, draft
     assert "hkz.pdf" in step and "oude-polis.pdf" not in step
     # Attach the library document instead of uploading again.
     assert post(provider_client, f"/aanmeldingen/{draft}/stap/1", {
-        f"r{a5}_existing": str(doc_id), f"r{a5}_valid_until": (date.today() + timedelta(days=300)).isoformat(),
+        f"r{a5}_existing": str(doc_id), f"r{a5}_valid_until": (today_local() + timedelta(days=300)).isoformat(),
         "opslaan": "1"}).status_code == 302
     with app.app_context():
         answer = db.session.scalar(select(Answer).where(Answer.application_id == draft,
@@ -149,7 +149,7 @@ def test_dashboard_shows_what_needs_action_and_the_messages(app, provider_client
         assessment.request_completion(other, {requirement("L1").id: "Beschrijf de nachtdienst."},
                                       by=user(ASSESSOR_1))
         soon = db.session.scalar(select(Document).order_by(Document.id))
-        soon.valid_until = date.today() + timedelta(days=20)
+        soon.valid_until = today_local() + timedelta(days=20)
         db.session.commit()
         reference, soon_name = other.reference, soon.original_name
     html = provider_client.get("/aanbieder").get_data(as_text=True)

@@ -277,7 +277,7 @@ def test_an_image_from_the_library_cannot_go_to_a_pdf_only_requirement(app, prov
 
 
 def test_a_library_document_brings_its_validity_date_and_limits_the_answers(app, provider_client, draft):
-    until = date.today() + timedelta(days=200)
+    until = today_local() + timedelta(days=200)
     doc = _library_document(app, PDF_BYTES, "hkz.pdf", valid_until=until)
     with app.app_context():
         a5 = requirement("A5").id
@@ -359,7 +359,7 @@ def test_another_organisation_cannot_post_to_a_submitted_application(app, smtp):
 
 
 def test_library_upload_of_a_non_pdf_is_refused_and_the_form_kept(app, provider_client):
-    until = (date.today() + timedelta(days=90)).isoformat()
+    until = (today_local() + timedelta(days=90)).isoformat()
     response = post(provider_client, "/organisatie/documenten", {
         "doc_type": "Verzekeringspolis", "file": (io.BytesIO(PNG_BYTES), "polis.pdf"),
         "valid_until": until}, content_type="multipart/form-data")

@@ -21,7 +21,7 @@ from portal.models import (
     Status,
     VerdictOutcome,
 )
-from portal.timeutil import to_local
+from portal.timeutil import to_local, today_local
 from tests.conftest import ASSESSOR_1, ASSESSOR_2, PROVIDER, user
 from tests.helpers import categories, fill_completely, requirement
 
@@ -110,7 +110,7 @@ def test_submit_complete_application_sets_reference_due_date_and_queues_receipt(
 
 
 def test_amount_below_minimum_and_expired_evidence_are_missing(ctx):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     provider = user(PROVIDER)
     application = _application()
@@ -118,7 +118,7 @@ def test_amount_below_minimum_and_expired_evidence_are_missing(ctx):
     a8 = requirement("A8")
     answer = application.answers_by_requirement()[a8.id]
     answer.amount_value = 1_000_000
-    answer.evidence_valid_until = date.today() - timedelta(days=1)
+    answer.evidence_valid_until = today_local() - timedelta(days=1)
     messages = [m.message for m in workflow.missing_items(application)]
     assert any("minstens € 2.500.000" in m for m in messages)
     assert any("verlopen" in m for m in messages)

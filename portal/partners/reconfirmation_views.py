@@ -15,7 +15,7 @@ from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..pagination import paginate
 from ..procedure.seed import current_procedure
-from ..timeutil import today_local
+from ..timeutil import to_local, today_local
 from . import reconfirmation
 from .models import ReconfirmationRound
 
@@ -63,7 +63,8 @@ def index():
     versions = reconfirmation.eligible_versions(procedure) if current_user.is_admin else []
     form = StartRoundForm()
     form.version.choices = [("", "Kies een versie")] + [
-        (v.id, f"Versie {v.number}, gepubliceerd {v.published_at:%d-%m-%Y}") for v in versions]
+        (v.id, f"Versie {v.number}, gepubliceerd {to_local(v.published_at):%d-%m-%Y}")
+        for v in versions]
     if form.validate_on_submit():
         version = next((v for v in versions if v.id == form.version.data), None)
         if version is None:

@@ -17,7 +17,7 @@ from ..accounts.models import OrgRole, User
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
 from ..procedure.models import ExtensionExercise, Procedure, add_months
-from ..timeutil import today_local, utcnow
+from ..timeutil import local_midnight_utc, today_local, utcnow
 from .models import LIVE_ADMISSION, Admission, AdmissionStatus, Agreement, Suspension
 
 A = AdmissionStatus
@@ -133,7 +133,8 @@ def remind_agreements(today: date) -> int:
     cutoff = today - timedelta(days=AGREEMENT_REMINDER_DAYS)
     due = db.session.scalars(select(Agreement).where(
         Agreement.accepted_at.is_(None), Agreement.reminder_sent_at.is_(None),
-        Agreement.created_at < cutoff + timedelta(days=1)).limit(1000)).all()
+        # offered on or before the cutoff, in Amsterdam dates
+        Agreement.created_at < local_midnight_utc(cutoff + timedelta(days=1))).limit(1000)).all()
     for agreement in due:
         if all(a.status == A.BEEINDIGD for a in agreement.admissions):
             agreement.reminder_sent_at = utcnow()
