@@ -1,6 +1,7 @@
 """The spine in a real browser: Debian's Chromium driven by Playwright against a live server."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser_support import login_page as _login
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
@@ -25,16 +26,16 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
     page.get_by_label("Pleegzorg").check()
     page.get_by_role("button", name="Volgende").click()
     # The wizard: step 1 of 3 (general requirements), with its progress.
-    assert page.get_by_role("heading", name="Algemene eisen").is_visible()
-    assert page.get_by_text("Stap 1 van 3").is_visible()
-    assert page.get_by_text("Alleen PDF, maximaal 10 MB.").first.is_visible()
+    expect(page.get_by_role("heading", name="Algemene eisen")).to_be_visible()
+    expect(page.get_by_text("Stap 1 van 3")).to_be_visible()
+    expect(page.get_by_text("Alleen PDF, maximaal 10 MB.").first).to_be_visible()
     assert _serious_a11y_violations(page) == []
 
     # Submitting too early shows the missing items, each linking to its field.
     page.get_by_role("link", name="Overzicht en indienen").click()
     page.get_by_role("button", name="Indienen").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     assert _serious_a11y_violations(page) == []
     summary.get_by_role("link", name="A13").first.click()
     assert "/stap/1" in page.url and page.url.endswith("_declared")
@@ -58,35 +59,35 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
 
     fill_step()
     page.get_by_role("button", name="Opslaan").click()
-    assert page.get_by_text("Uw antwoorden zijn opgeslagen.").is_visible()
+    expect(page.get_by_text("Uw antwoorden zijn opgeslagen.")).to_be_visible()
     page.get_by_role("button", name="Volgende").click()
-    assert page.get_by_text("Stap 2 van 3: Eisen voor Pleegzorg").is_visible()
+    expect(page.get_by_text("Stap 2 van 3: Eisen voor Pleegzorg")).to_be_visible()
     fill_step()
     page.get_by_role("button", name="Volgende").click()
-    assert page.get_by_role("heading", name="Overzicht en indienen").is_visible()
-    assert page.get_by_text("Alle eisen zijn ingevuld").is_visible()
-    assert page.get_by_text("Jongeren praten mee in onze jongerenraad.").is_visible()
+    expect(page.get_by_role("heading", name="Overzicht en indienen")).to_be_visible()
+    expect(page.get_by_text("Alle eisen zijn ingevuld")).to_be_visible()
+    expect(page.get_by_text("Jongeren praten mee in onze jongerenraad.")).to_be_visible()
     assert _serious_a11y_violations(page) == []
     page.get_by_role("button", name="Indienen").click()
-    assert page.get_by_text("is ingediend").is_visible()
+    expect(page.get_by_text("is ingediend")).to_be_visible()
     reference = page.locator("h1").inner_text().split()[-1]
     assert reference.startswith("WMB-")
     assert smtp.wait_find(subject_contains=f"Ontvangstbevestiging aanmelding {reference}")
 
     # Assessor 1: queue, take it, verdicts, propose admission.
     assessor = _login(browser, base, ASSESSOR_1)
-    assert assessor.get_by_role("heading", name="Aanmeldingen beoordelen").is_visible()
+    expect(assessor.get_by_role("heading", name="Aanmeldingen beoordelen")).to_be_visible()
     assessor.get_by_role("link", name=reference, exact=True).click()
     assessor.get_by_role("button", name="In behandeling nemen").click()
     assessor.get_by_role("button", name="Ik verklaar dat ik geen belangenconflict heb").click()
     for radio in assessor.locator("input[type=radio][value=voldoet]").all():
         radio.check()
     assessor.get_by_role("button", name="Oordelen opslaan").click()
-    assert assessor.get_by_text("De oordelen zijn opgeslagen.").is_visible()
+    expect(assessor.get_by_text("De oordelen zijn opgeslagen.")).to_be_visible()
     assessor.get_by_label("Toegelaten").check()
     assessor.get_by_label("Motivering Pleegzorg").fill("Voldoet aan alle minimumeisen voor pleegzorg.")
     assessor.get_by_role("button", name="Besluit voorstellen").click()
-    assert assessor.get_by_text("Een tweede beoordelaar moet het goedkeuren").is_visible()
+    expect(assessor.get_by_text("Een tweede beoordelaar moet het goedkeuren")).to_be_visible()
     assert _serious_a11y_violations(assessor) == []
 
     # Assessor 2 approves.
@@ -100,12 +101,12 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
 
     # Provider sees the decision and the admission; the public register lists them.
     page.goto(base + "/aanbieder")
-    assert page.get_by_role("heading", name="Toegelaten categorieën").is_visible()
-    assert page.locator("li", has_text="Pleegzorg").first.is_visible()
+    expect(page.get_by_role("heading", name="Toegelaten categorieën")).to_be_visible()
+    expect(page.locator("li", has_text="Pleegzorg").first).to_be_visible()
     page.get_by_role("link", name=reference, exact=True).click()
-    assert page.get_by_text("Voldoet aan alle minimumeisen voor pleegzorg.").is_visible()
+    expect(page.get_by_text("Voldoet aan alle minimumeisen voor pleegzorg.")).to_be_visible()
     page.goto(base + "/register?categorie=pleegzorg")
-    assert page.get_by_role("cell", name="Stichting Gezinshuis De Linde (demo)").is_visible()
+    expect(page.get_by_role("cell", name="Stichting Gezinshuis De Linde (demo)")).to_be_visible()
     assert _serious_a11y_violations(page) == []
 
 
@@ -138,7 +139,7 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     first.get_by_role("link", name=reference, exact=True).click()
     first.get_by_role("button", name="In behandeling nemen").click()
     first.get_by_role("button", name="Ik verklaar dat ik geen belangenconflict heb").click()
-    assert first.get_by_text("Uw verklaring is vastgelegd").is_visible()
+    expect(first.get_by_text("Uw verklaring is vastgelegd")).to_be_visible()
     assert _serious_a11y_violations(first) == []
 
     # Verdicts are saved as they are given (progressive enhancement), then survive a reload.
@@ -155,30 +156,30 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     first.get_by_label("Vraag stellen over deze eis").last.check()
     first.get_by_label("Vraag over L1").fill("Uw methode beschrijft de nachtdienst niet. Wilt u die toevoegen?")
     first.get_by_role("button", name="Aanvulling vragen").click()
-    assert first.get_by_text("De vraag om aanvulling is naar de aanbieder gestuurd").is_visible()
+    expect(first.get_by_text("De vraag om aanvulling is naar de aanbieder gestuurd")).to_be_visible()
     assert smtp.wait_find(subject_contains=f"Aanvulling gevraagd op uw aanmelding {reference}")
 
     # The provider sees the question, can change only L1, and sends the completion.
     page = _login(browser, base, PROVIDER)
     page.goto(f"{base}/aanmeldingen/{app_id}")
-    assert page.get_by_text("nachtdienst").is_visible()
+    expect(page.get_by_text("nachtdienst")).to_be_visible()
     assert page.locator("fieldset.req").count() == 1
     assert _serious_a11y_violations(page) == []
     page.locator("input[type=file]").set_input_files(str(evidence))
     page.get_by_label("Toelichting bij uw aanvulling (niet verplicht)").fill("Nachtdienst toegevoegd.")
     page.get_by_role("button", name="Aanvulling versturen").click()
-    assert page.get_by_text("Uw aanvulling is verstuurd").is_visible()
+    expect(page.get_by_text("Uw aanvulling is verstuurd")).to_be_visible()
 
     # Back with the assessor: verdicts and a proposal.
     first.goto(f"{base}/beoordeling/{app_id}")
-    assert first.get_by_text("Aanvulling ontvangen op").is_visible()
+    expect(first.get_by_text("Aanvulling ontvangen op")).to_be_visible()
     for radio in first.locator("input[type=radio][value=voldoet]").all():
         radio.check()
     first.get_by_role("button", name="Oordelen opslaan").click()
     first.get_by_label("Toegelaten").check()
     first.get_by_label("Motivering Leefgroepen").fill("Voldoet aan alle minimumeisen voor leefgroepen.")
     first.get_by_role("button", name="Besluit voorstellen").click()
-    assert first.get_by_text("U heeft dit besluit voorgesteld").is_visible()
+    expect(first.get_by_text("U heeft dit besluit voorgesteld")).to_be_visible()
 
     # The second assessor approves; the letter is made and mailed.
     second = _login(browser, base, ASSESSOR_2)
@@ -187,10 +188,10 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     second.get_by_label("Ik verklaar dat ik geen belangen heb", exact=False).check()
     second.get_by_role("button", name="Goedkeuren").click()
     second.get_by_text("Het besluit is goedgekeurd").wait_for()  # the letter takes a moment
-    assert second.get_by_role("heading", name="Geschiedenis").is_visible()
+    expect(second.get_by_role("heading", name="Geschiedenis")).to_be_visible()
     history = second.locator("ol.timeline")
-    assert history.get_by_text("Besluit goedgekeurd").is_visible()
-    assert history.get_by_text("(van besluit voorgesteld naar besloten)").is_visible()
+    expect(history.get_by_text("Besluit goedgekeurd")).to_be_visible()
+    expect(history.get_by_text("(van besluit voorgesteld naar besloten)")).to_be_visible()
     assert _serious_a11y_violations(second) == []
     [mail] = [m for m in smtp.wait_find(subject_contains=f"Besluit over uw aanmelding {reference}")
               if m["To"] == PROVIDER]
@@ -198,7 +199,7 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
 
     # The provider reads the decision and downloads the letter.
     page.goto(f"{base}/aanmeldingen/{app_id}")
-    assert page.get_by_text("Voldoet aan alle minimumeisen voor leefgroepen.").is_visible()
+    expect(page.get_by_text("Voldoet aan alle minimumeisen voor leefgroepen.")).to_be_visible()
     assert _serious_a11y_violations(page) == []  # the decision and the letter link
     with page.expect_download() as download:
         page.get_by_role("link", name=f"besluitbrief-{reference}.pdf").click()
@@ -221,6 +222,6 @@ def test_provider_pages_are_accessible(live, browser, smtp, tmp_path):
     page.get_by_label("Bestand (PDF)").set_input_files(str(evidence))
     page.get_by_label("Geldig tot (niet verplicht)").fill(valid_until().isoformat())
     page.get_by_role("button", name="Uploaden").click()
-    assert page.get_by_text("'polis.pdf' staat in uw documentenbibliotheek.").is_visible()
-    assert page.get_by_role("link", name="polis.pdf").is_visible()
+    expect(page.get_by_text("'polis.pdf' staat in uw documentenbibliotheek.")).to_be_visible()
+    expect(page.get_by_role("link", name="polis.pdf")).to_be_visible()
     assert _serious_a11y_violations(page) == []

@@ -4,6 +4,7 @@ shows the new version; axe checks every page of the catalogue."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser_support import login_page as _login
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
@@ -26,18 +27,18 @@ def test_admin_publishes_a_new_catalogue_version_and_the_public_page_shows_it(li
 
     # The overview of versions; a new draft.
     page.goto(base + "/beheer/eisen")
-    assert page.get_by_role("heading", name="Eisen en versies").is_visible()
+    expect(page.get_by_role("heading", name="Eisen en versies")).to_be_visible()
     assert _serious_a11y_violations(page) == []
     page.get_by_role("button", name="Nieuwe conceptversie maken").click()
-    assert page.get_by_text("Conceptversie 2 is gemaakt").is_visible()
+    expect(page.get_by_text("Conceptversie 2 is gemaakt")).to_be_visible()
     assert page.url.endswith("/beheer/eisen/versie/2")
-    assert page.get_by_role("cell", name="A14", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="A14", exact=True)).to_be_visible()
     assert _serious_a11y_violations(page) == []
     draft_url = page.url
 
     # Adding a requirement: first with problems (not general, no category; min above max).
     page.get_by_role("link", name="Eis toevoegen").click()
-    assert page.get_by_role("heading", name="Eis toevoegen aan conceptversie 2").is_visible()
+    expect(page.get_by_role("heading", name="Eis toevoegen aan conceptversie 2")).to_be_visible()
     assert _serious_a11y_violations(page) == []
     page.get_by_label("Code", exact=True).fill("A15")
     page.get_by_label("Titel", exact=True).fill(TITLE)
@@ -52,9 +53,9 @@ def test_admin_publishes_a_new_catalogue_version_and_the_public_page_shows_it(li
     page.get_by_label("Grootste toegestane getal").fill("3")
     page.get_by_role("button", name="Eis toevoegen").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
-    assert summary.get_by_text("Kies minstens één categorie").is_visible()
-    assert summary.get_by_text("Het kleinste getal (9) mag niet groter zijn").is_visible()
+    expect(summary).to_be_visible()
+    expect(summary.get_by_text("Kies minstens één categorie")).to_be_visible()
+    expect(summary.get_by_text("Het kleinste getal (9) mag niet groter zijn")).to_be_visible()
     assert _serious_a11y_violations(page) == []
     # Nothing typed is lost.
     assert page.get_by_label("Titel", exact=True).input_value() == TITLE
@@ -68,50 +69,50 @@ def test_admin_publishes_a_new_catalogue_version_and_the_public_page_shows_it(li
     page.get_by_label("Kleinste toegestane getal").fill("")
     page.get_by_label("Grootste toegestane getal").fill("")
     page.get_by_role("button", name="Eis toevoegen").click()
-    assert page.get_by_text("Eis A15 is toegevoegd aan conceptversie 2.").is_visible()
-    assert page.get_by_role("cell", name="A15", exact=True).is_visible()
+    expect(page.get_by_text("Eis A15 is toegevoegd aan conceptversie 2.")).to_be_visible()
+    expect(page.get_by_role("cell", name="A15", exact=True)).to_be_visible()
 
     # Changing it: the edit page, then move it up one place.
     page.get_by_role("link", name="Wijzigen A15").click()
-    assert page.get_by_role("heading", name="Eis A15 wijzigen in conceptversie 2").is_visible()
+    expect(page.get_by_role("heading", name="Eis A15 wijzigen in conceptversie 2")).to_be_visible()
     assert _serious_a11y_violations(page) == []
     page.get_by_label("Knock-out-eis").uncheck()
     page.get_by_role("button", name="Opslaan").click()
-    assert page.get_by_text("Eis A15 is gewijzigd.").is_visible()
+    expect(page.get_by_text("Eis A15 is gewijzigd.")).to_be_visible()
     page.get_by_role("button", name="Omhoog A15").click()
-    assert page.get_by_text("Eis A15 staat nu een plaats omhoog.").is_visible()
+    expect(page.get_by_text("Eis A15 staat nu een plaats omhoog.")).to_be_visible()
     codes = page.locator("tbody tr td:first-child").all_inner_texts()
     assert codes[-2:] == ["A15", "L1"]
 
     # Removing Z2 (with a confirmation page).
     page.get_by_role("link", name="Verwijderen Z2").click()
-    assert page.get_by_role("heading", name="Eis Z2 verwijderen").is_visible()
+    expect(page.get_by_role("heading", name="Eis Z2 verwijderen")).to_be_visible()
     assert _serious_a11y_violations(page) == []
     page.get_by_role("button", name="Verwijderen").click()
-    assert page.get_by_text("Eis Z2 is verwijderd uit conceptversie 2.").is_visible()
+    expect(page.get_by_text("Eis Z2 is verwijderd uit conceptversie 2.")).to_be_visible()
 
     # The comparison with version 1.
     page.get_by_role("link", name="Vergelijk versie 2 met versie 1").click()
-    assert page.get_by_role("heading", name="Van versie 1 naar versie 2").is_visible()
-    assert page.get_by_text("1 toegevoegd, 1 verwijderd, 0 gewijzigd").is_visible()
-    assert page.get_by_role("cell", name="A15", exact=True).is_visible()
-    assert page.get_by_role("cell", name="Z2", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Van versie 1 naar versie 2")).to_be_visible()
+    expect(page.get_by_text("1 toegevoegd, 1 verwijderd, 0 gewijzigd")).to_be_visible()
+    expect(page.get_by_role("cell", name="A15", exact=True)).to_be_visible()
+    expect(page.get_by_role("cell", name="Z2", exact=True)).to_be_visible()
     assert _serious_a11y_violations(page) == []
 
     # Publishing.
     page.goto(draft_url)
     page.get_by_label("Wat is er veranderd?").fill("Nieuwe eis A15 over het veiligheidsplan.")
     page.get_by_role("button", name="Versie 2 publiceren").click()
-    assert page.get_by_text("Versie 2 is gepubliceerd.").is_visible()
+    expect(page.get_by_text("Versie 2 is gepubliceerd.")).to_be_visible()
     assert not page.get_by_role("link", name="Eis toevoegen").is_visible()
     assert _serious_a11y_violations(page) == []
 
     # The public page shows version 2: A15 but not Z2, and never the assessment guidance.
     public = browser.new_context(locale="nl-NL").new_page()
     public.goto(base + "/eisen")
-    assert public.get_by_text(re.compile(r"Versie 2, gepubliceerd op \d{1,2} \w+ 20\d\d")).is_visible()
-    assert public.get_by_text("Nieuwe eis A15 over het veiligheidsplan.").is_visible()
-    assert public.get_by_text(TITLE).is_visible()
+    expect(public.get_by_text(re.compile(r"Versie 2, gepubliceerd op \d{1,2} \w+ 20\d\d"))).to_be_visible()
+    expect(public.get_by_text("Nieuwe eis A15 over het veiligheidsplan.")).to_be_visible()
+    expect(public.get_by_text(TITLE)).to_be_visible()
     assert public.get_by_role("cell", name="Z2", exact=True).count() == 0
     assert GUIDANCE not in public.content()
     assert _serious_a11y_violations(public) == []
@@ -120,22 +121,22 @@ def test_admin_publishes_a_new_catalogue_version_and_the_public_page_shows_it(li
     page.goto(base + "/beheer/eisen")
     page.get_by_role("button", name="Nieuwe conceptversie maken").click()
     page.get_by_role("link", name="Conceptversie weggooien").click()
-    assert page.get_by_role("heading", name="Conceptversie 3 weggooien").is_visible()
+    expect(page.get_by_role("heading", name="Conceptversie 3 weggooien")).to_be_visible()
     assert _serious_a11y_violations(page) == []
     page.get_by_role("button", name="Weggooien").click()
-    assert page.get_by_text("Conceptversie 3 is weggegooid.").is_visible()
-    assert page.get_by_role("link", name="Versie 2", exact=True).is_visible()
-    assert page.get_by_role("link", name="Versie 1", exact=True).is_visible()
+    expect(page.get_by_text("Conceptversie 3 is weggegooid.")).to_be_visible()
+    expect(page.get_by_role("link", name="Versie 2", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Versie 1", exact=True)).to_be_visible()
     assert _serious_a11y_violations(page) == []
 
     # A published version can be read, not edited.
     page.get_by_role("link", name="Versie 1", exact=True).click()
-    assert page.get_by_text("Deze versie is gepubliceerd en wordt niet meer gewijzigd.").is_visible()
+    expect(page.get_by_text("Deze versie is gepubliceerd en wordt niet meer gewijzigd.")).to_be_visible()
     assert page.get_by_role("link", name=re.compile("^Wijzigen")).count() == 0
     page.get_by_text("Toelichting en beoordelingsrichtlijn bij A1", exact=True).click()
     assert _serious_a11y_violations(page) == []
 
     # A comparison with a version that does not exist shows the problem.
     page.goto(base + "/beheer/eisen/vergelijken?van=9&naar=2")
-    assert page.locator(".error-summary").get_by_text("Versie 9 bestaat niet.").is_visible()
+    expect(page.locator(".error-summary").get_by_text("Versie 9 bestaat niet.")).to_be_visible()
     assert _serious_a11y_violations(page) == []

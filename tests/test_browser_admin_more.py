@@ -7,6 +7,7 @@ import shutil
 import time
 
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.admin import staff_ops
@@ -52,22 +53,22 @@ def test_more_administration_pages_pass_axe(live, browser):
     admin = login_page(browser, base, ADMIN)
 
     admin.goto(base + "/beheer/")
-    assert admin.get_by_role("heading", name="Contractbeheer", level=1).is_visible()
-    assert admin.get_by_role("link", name="Medewerkers").is_visible()
+    expect(admin.get_by_role("heading", name="Contractbeheer", level=1)).to_be_visible()
+    expect(admin.get_by_role("link", name="Medewerkers")).to_be_visible()
     assert serious_a11y_violations(admin) == []
 
     admin.goto(f"{base}/beheer/producten/{product_id}")
-    assert admin.get_by_role("heading", name="Product 44A06 wijzigen").is_visible()
+    expect(admin.get_by_role("heading", name="Product 44A06 wijzigen")).to_be_visible()
     assert admin.get_by_label("Productcode").input_value() == "44A06"
     assert serious_a11y_violations(admin) == []
     admin.get_by_label("Productcode").fill("")
     admin.get_by_role("button", name="Opslaan").click()
-    assert admin.locator(".error-summary").is_visible()
+    expect(admin.locator(".error-summary")).to_be_visible()
     assert serious_a11y_violations(admin) == []
 
     admin.goto(base + "/beheer/medewerkers?status=gedeactiveerd")
     assert admin.get_by_role("link", name="Gedeactiveerd").get_attribute("aria-current") == "page"
-    assert admin.get_by_role("cell", name=ASSESSOR_2).is_visible()
+    expect(admin.get_by_role("cell", name=ASSESSOR_2)).to_be_visible()
     assert admin.get_by_role("cell", name="beoordelaar1@demo.nl").count() == 0
     assert serious_a11y_violations(admin) == []
 
@@ -76,9 +77,9 @@ def test_more_administration_pages_pass_axe(live, browser):
                         (expired_token, "Deze link is verlopen")):
         response = visitor.goto(f"{base}/beheer/wachtwoord-instellen/{token}")
         assert response.status == 400
-        assert visitor.get_by_role("heading", name="Wachtwoord kiezen").is_visible()
-        assert visitor.get_by_role("alert").filter(has_text=text).is_visible()
-        assert visitor.get_by_role("link", name="Naar de inlogpagina").is_visible()
+        expect(visitor.get_by_role("heading", name="Wachtwoord kiezen")).to_be_visible()
+        expect(visitor.get_by_role("alert").filter(has_text=text)).to_be_visible()
+        expect(visitor.get_by_role("link", name="Naar de inlogpagina")).to_be_visible()
         assert visitor.get_by_label("Kies een wachtwoord").count() == 0
         assert serious_a11y_violations(visitor) == []
 
@@ -107,7 +108,7 @@ def test_a_file_over_the_limit_is_caught_before_the_form_is_sent(template_db, tm
         upload.set_input_files(files=[{"name": "groot.pdf", "mimeType": "application/pdf",
                                        "buffer": PDF_BYTES + b"0" * (80 * 1024)}])
         message = page.locator(".error-message", has_text="groot.pdf")
-        assert message.is_visible()
+        expect(message).to_be_visible()
         assert "groter dan 50 kB" in message.inner_text()
         assert message.locator("xpath=..").get_attribute("aria-live") == "polite"
         assert upload.get_attribute("aria-invalid") == "true"
@@ -127,7 +128,7 @@ def test_a_file_over_the_limit_is_caught_before_the_form_is_sent(template_db, tm
                                        "buffer": PDF_BYTES}])
         assert message.count() == 0 and upload.get_attribute("aria-invalid") is None
         page.get_by_role("button", name="Opslaan").click()
-        assert page.get_by_text("Uw antwoorden zijn opgeslagen.").is_visible()
+        expect(page.get_by_text("Uw antwoorden zijn opgeslagen.")).to_be_visible()
         assert posts == [step_url]
 
         # Where the script cannot help (here: the mark taken off the input, as in a browser
@@ -139,13 +140,13 @@ def test_a_file_over_the_limit_is_caught_before_the_form_is_sent(template_db, tm
         with page.expect_response(lambda r: r.request.method == "POST") as answer:
             page.get_by_role("button", name="Opslaan").click()
         assert answer.value.status == 413
-        assert page.get_by_role("heading", name="Bestand te groot", level=1).is_visible()
-        assert page.get_by_text("Eén bestand mag maximaal 50 kB zijn.").is_visible()
+        expect(page.get_by_role("heading", name="Bestand te groot", level=1)).to_be_visible()
+        expect(page.get_by_text("Eén bestand mag maximaal 50 kB zijn.")).to_be_visible()
         back = page.get_by_role("link", name="Terug naar de pagina waar u was")
         assert back.get_attribute("href") == step_url.removeprefix(server.url)
         assert serious_a11y_violations(page) == []
         back.click()
-        assert page.get_by_text("Huidig bestand:").first.is_visible()
+        expect(page.get_by_text("Huidig bestand:").first).to_be_visible()
         assert page.get_by_role("link", name="klein.pdf").is_visible()  # the 413 changed nothing
     finally:
         server.stop()

@@ -4,6 +4,7 @@ downloads a figure; axe checks the dashboard with data, filtered, with an error,
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
 from tests.conftest import ADMIN, DEMO_PASSWORD, make_app
@@ -56,13 +57,13 @@ def _login(browser, base, email):
 def test_admin_reads_filters_and_downloads_the_report(live, browser, tmp_path):
     page = _login(browser, live.url, ADMIN)
     page.goto(live.url + "/beheer/rapportage")
-    assert page.get_by_role("heading", name="Rapportage", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Rapportage", level=1)).to_be_visible()
     # The charts are images with an accessible name; their numbers are in tables.
     decisions = page.get_by_role("img", name="Besluiten per maand: toegelaten en afgewezen")
-    assert decisions.is_visible()
-    assert page.get_by_role("img", name="Toegelaten aanbieders per categorie").is_visible()
-    assert page.get_by_role("row", name="april 2027 3 0 3").is_visible()
-    assert page.get_by_text("35,5 dagen").is_visible()
+    expect(decisions).to_be_visible()
+    expect(page.get_by_role("img", name="Toegelaten aanbieders per categorie")).to_be_visible()
+    expect(page.get_by_role("row", name="april 2027 3 0 3")).to_be_visible()
+    expect(page.get_by_text("35,5 dagen")).to_be_visible()
     assert _serious_a11y_violations(page) == []
     page.screenshot(path=str(tmp_path / "rapportage.png"), full_page=True)
 
@@ -71,9 +72,9 @@ def test_admin_reads_filters_and_downloads_the_report(live, browser, tmp_path):
     page.get_by_label("Tot en met (maand)").fill("2027-03")
     page.get_by_role("button", name="Periode tonen").click()
     assert "van=2027-03" in page.url
-    assert page.get_by_role("row", name="maart 2027 1 0 1").is_visible()
+    expect(page.get_by_role("row", name="maart 2027 1 0 1")).to_be_visible()
     assert page.get_by_role("row", name="april 2027 3 0 3").count() == 0
-    assert page.get_by_text("47,0 dagen").is_visible()
+    expect(page.get_by_text("47,0 dagen")).to_be_visible()
     assert _serious_a11y_violations(page) == []
 
     # A CSV download of the filtered figure.
@@ -86,7 +87,7 @@ def test_admin_reads_filters_and_downloads_the_report(live, browser, tmp_path):
     page.get_by_label("Van (maand)").fill("2027-05")
     page.get_by_role("button", name="Periode tonen").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     assert _serious_a11y_violations(page) == []
     summary.get_by_role("link").first.click()
     assert page.url.endswith("#tot")
@@ -95,6 +96,6 @@ def test_admin_reads_filters_and_downloads_the_report(live, browser, tmp_path):
 def test_empty_report_is_accessible(live_empty, browser):
     page = _login(browser, live_empty.url, ADMIN)
     page.goto(live_empty.url + "/beheer/rapportage")
-    assert page.get_by_text("Er zijn in deze periode geen besluiten genomen.").is_visible()
-    assert page.get_by_text("Er zijn in deze periode geen aanmeldingen besloten.").is_visible()
+    expect(page.get_by_text("Er zijn in deze periode geen besluiten genomen.")).to_be_visible()
+    expect(page.get_by_text("Er zijn in deze periode geen aanmeldingen besloten.")).to_be_visible()
     assert _serious_a11y_violations(page) == []

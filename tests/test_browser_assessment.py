@@ -64,7 +64,7 @@ def test_assign_error_summary_and_stopped_clock_pass_axe(live, browser, smtp):
     # The administrator assigns the application to assessor 1 with the assign form.
     admin = _login(browser, base, ADMIN)
     admin.goto(f"{base}/beoordeling/{app_id}")
-    assert admin.get_by_label("Toewijzen aan").is_visible()
+    expect(admin.get_by_label("Toewijzen aan")).to_be_visible()
     assert _serious_a11y_violations(admin) == []
     admin.get_by_label("Toewijzen aan").select_option(label="Bas Jansen")
     admin.get_by_role("button", name="Toewijzen").click()
@@ -78,8 +78,8 @@ def test_assign_error_summary_and_stopped_clock_pass_axe(live, browser, smtp):
     first.get_by_role("button", name="Besluit voorstellen").click()
     summary = first.locator(".error-summary")
     expect(summary).to_be_visible()
-    assert summary.get_by_text("Pleegzorg: kies toegelaten of afgewezen.").is_visible()
-    assert summary.get_by_text("er is nog geen oordeel vastgelegd").first.is_visible()
+    expect(summary.get_by_text("Pleegzorg: kies toegelaten of afgewezen.")).to_be_visible()
+    expect(summary.get_by_text("er is nog geen oordeel vastgelegd").first).to_be_visible()
     assert _serious_a11y_violations(first) == []
 
     # Ask to complete: the queue and the page show the clock standing still.
@@ -89,10 +89,10 @@ def test_assign_error_summary_and_stopped_clock_pass_axe(live, browser, smtp):
     first.get_by_label("Vraag over A5").fill("Het certificaat is onleesbaar.")
     first.get_by_role("button", name="Aanvulling vragen").click()
     expect(first.get_by_text("De beslistermijn staat stil.")).to_be_visible()
-    assert first.get_by_text("klok staat stil").is_visible()
+    expect(first.get_by_text("klok staat stil")).to_be_visible()
     first.goto(f"{base}/beoordeling/?status=aanvulling_gevraagd")
     row = first.get_by_role("row").filter(has_text=reference)
-    assert row.get_by_text("klok staat stil").is_visible()
+    expect(row.get_by_text("klok staat stil")).to_be_visible()
     assert _serious_a11y_violations(first) == []
 
 
@@ -118,26 +118,26 @@ def test_herstelbesluit_form_and_view_pass_axe(live, browser, smtp):
         "Toegelaten voor leefgroepen; de eerdere motivering noemde een andere categorie.")
     first.get_by_role("button", name="Herstelbesluit voorstellen").click()
     expect(first.get_by_text("Het herstelbesluit is voorgesteld.")).to_be_visible()
-    assert first.get_by_text("U heeft dit herstelbesluit voorgesteld.").is_visible()
+    expect(first.get_by_text("U heeft dit herstelbesluit voorgesteld.")).to_be_visible()
     assert _serious_a11y_violations(first) == []
 
     # Assessor 2 sees the proposed herstelbesluit and approves it; the view then shows the
     # new decision, the earlier one, both letters and the history.
     second = _login(browser, base, ASSESSOR_2)
     second.goto(f"{base}/beoordeling/{app_id}")
-    assert second.get_by_text("herstelbesluit 1").first.is_visible()
+    expect(second.get_by_text("herstelbesluit 1").first).to_be_visible()
     assert _serious_a11y_violations(second) == []
     # The second assessor declared with the first approval: not asked again.
     assert second.get_by_label("Ik verklaar dat ik geen belangen heb", exact=False).count() == 0
     second.get_by_role("button", name="Herstelbesluit goedkeuren").click()
     expect(second.get_by_text("Het herstelbesluit is goedgekeurd")).to_be_visible(timeout=15_000)
-    assert second.get_by_role("heading", name="Eerdere besluiten").is_visible()
-    assert second.get_by_role("link", name=f"besluitbrief-{reference}-herstel-1.pdf", exact=True).is_visible()
-    assert second.locator("ol.timeline").get_by_text("Herstelbesluit goedgekeurd").is_visible()
+    expect(second.get_by_role("heading", name="Eerdere besluiten")).to_be_visible()
+    expect(second.get_by_role("link", name=f"besluitbrief-{reference}-herstel-1.pdf", exact=True)).to_be_visible()
+    expect(second.locator("ol.timeline").get_by_text("Herstelbesluit goedgekeurd")).to_be_visible()
     assert _serious_a11y_violations(second) == []
 
     # The provider's page with the corrected decision and the letters.
     page = _login(browser, base, PROVIDER)
     page.goto(f"{base}/aanmeldingen/{app_id}")
-    assert page.get_by_text("de eerdere motivering noemde een andere categorie").first.is_visible()
+    expect(page.get_by_text("de eerdere motivering noemde een andere categorie").first).to_be_visible()
     assert _serious_a11y_violations(page) == []

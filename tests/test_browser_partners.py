@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from portal.timeutil import today_local
 from tests.browser_support import login_page as _login
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
 from tests.conftest import ADMIN, PROVIDER
@@ -29,7 +30,7 @@ def test_partner_accepts_the_agreement_and_the_region_manages_the_admission(live
     page = _login(browser, base, PROVIDER)
     page.goto(base + "/aanbieder")
     page.get_by_role("link", name="Overeenkomst accepteren").click()
-    assert page.get_by_role("heading", name="Deelnemersovereenkomst").is_visible()
+    expect(page.get_by_role("heading", name="Deelnemersovereenkomst")).to_be_visible()
     assert _serious_a11y_violations(page) == []
     page.get_by_role("button", name="Overeenkomst accepteren").click()
     expect(page.get_by_text("Bevestig dat u de overeenkomst accepteert").first).to_be_visible()
@@ -47,11 +48,11 @@ def test_partner_accepts_the_agreement_and_the_region_manages_the_admission(live
     admin.goto(f"{base}/beheer/toelatingen/{admission_id}")
     assert _serious_a11y_violations(admin) == []
     admin.get_by_label("Reden van de schorsing").fill("Onderzoek naar een melding")
-    admin.get_by_label("Ingangsdatum").fill(__import__("datetime").today_local().isoformat())
+    admin.get_by_label("Ingangsdatum").fill(today_local().isoformat())
     admin.get_by_role("button", name="Schorsen").click()
     expect(admin.get_by_text("De schorsing is vastgelegd")).to_be_visible()
-    assert admin.get_by_text("geschorst").first.is_visible()
+    expect(admin.get_by_text("geschorst").first).to_be_visible()
     admin.goto(base + "/beheer/looptijd")
     assert _serious_a11y_violations(admin) == []
     page.goto(base + "/aanbieder")
-    assert page.get_by_text("geschorst sinds").is_visible()
+    expect(page.get_by_text("geschorst sinds")).to_be_visible()

@@ -4,6 +4,7 @@ checks every page of this part."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.timeutil import today_local
 from tests.browser_support import login_page as _login
@@ -44,8 +45,8 @@ def test_partner_reports_capacity_and_staff_see_it(live, browser, smtp):
     # The partner: the capacity page, a report with bad input, then a correct one.
     page = _login(browser, base, PROVIDER)
     page.goto(base + "/organisatie/capaciteit")
-    assert page.get_by_role("heading", name="Beschikbare plaatsen", exact=True).is_visible()
-    assert page.get_by_text("verouderd").first.is_visible()
+    expect(page.get_by_role("heading", name="Beschikbare plaatsen", exact=True)).to_be_visible()
+    expect(page.get_by_text("verouderd").first).to_be_visible()
     assert _serious_a11y_violations(page) == []
     page.get_by_label("Categorie").select_option(label="Pleegzorg")
     page.get_by_label("Locatie").fill("Breda-Noord")
@@ -55,8 +56,8 @@ def test_partner_reports_capacity_and_staff_see_it(live, browser, smtp):
     page.get_by_label("Leeftijd tot en met (jaar)").fill("12")
     page.get_by_role("button", name="Opslaan").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
-    assert summary.get_by_text("Het aantal plaatsen kan niet negatief zijn.").is_visible()
+    expect(summary).to_be_visible()
+    expect(summary.get_by_text("Het aantal plaatsen kan niet negatief zijn.")).to_be_visible()
     assert summary.get_by_text("De leeftijd tot en met (12) is lager dan de leeftijd vanaf (18).",
                                exact=False).is_visible()
     assert _serious_a11y_violations(page) == []
@@ -68,7 +69,7 @@ def test_partner_reports_capacity_and_staff_see_it(live, browser, smtp):
     page.get_by_role("button", name="Opslaan").click()
     assert page.get_by_text("Uw opgave voor Pleegzorg, Breda-Noord is opgeslagen: 2 plaatsen."
                             ).is_visible()
-    assert page.get_by_role("cell", name="4 tot en met 12 jaar").first.is_visible()
+    expect(page.get_by_role("cell", name="4 tot en met 12 jaar").first).to_be_visible()
     assert _serious_a11y_violations(page) == []
 
     # The reminder's link: update the stale report.
@@ -86,25 +87,25 @@ def test_partner_reports_capacity_and_staff_see_it(live, browser, smtp):
     staff.goto(base + "/capaciteit")
     row = staff.get_by_role("row", name="Breda-Noord")
     assert row.is_visible() and row.get_by_text("Ook voor een broer en zus samen.").is_visible()
-    assert staff.get_by_text("geschorst").first.is_visible()
+    expect(staff.get_by_text("geschorst").first).to_be_visible()
     assert _serious_a11y_violations(staff) == []
     staff.get_by_label("Leeftijd van de jongere").fill("14")
     staff.get_by_role("button", name="Filteren").click()
-    assert staff.get_by_role("cell", name="Oosterhout").is_visible()
+    expect(staff.get_by_role("cell", name="Oosterhout")).to_be_visible()
     assert staff.get_by_role("cell", name="Breda-Noord").count() == 0
     assert _serious_a11y_violations(staff) == []
     staff.get_by_label("Leeftijd van de jongere").fill("veertig")
     staff.get_by_role("button", name="Filteren").click()
-    assert staff.get_by_text("Vul een leeftijd van 0 tot en met 23 jaar in.").is_visible()
+    expect(staff.get_by_text("Vul een leeftijd van 0 tot en met 23 jaar in.")).to_be_visible()
     assert _serious_a11y_violations(staff) == []
 
     staff.get_by_role("link", name="Stichting Gezinshuis De Linde (demo)").first.click()
     assert staff.get_by_role("heading", name="Partnerdossier Stichting Gezinshuis De Linde "
                                              "(demo)").is_visible()
-    assert staff.get_by_role("cell", name="Breda-Noord").first.is_visible()
+    expect(staff.get_by_role("cell", name="Breda-Noord").first).to_be_visible()
     assert _serious_a11y_violations(staff) == []
     staff.get_by_role("link", name="Werk uw beschikbare plaatsen bij", exact=False).first.click()
-    assert staff.get_by_text("ouder dan 30 dagen", exact=False).is_visible()
+    expect(staff.get_by_text("ouder dan 30 dagen", exact=False)).to_be_visible()
     assert _serious_a11y_violations(staff) == []
     for sub in ("aanmeldingen", "documenten", "capaciteit"):
         staff.goto(f"{base}/beheer/partners/{org_id}/{sub}")
@@ -113,15 +114,15 @@ def test_partner_reports_capacity_and_staff_see_it(live, browser, smtp):
     # The public register and the partner's page; staff also see its free places there.
     public = browser.new_context(locale="nl-NL").new_page()
     public.goto(base + "/register?gemeente=Breda")
-    assert public.get_by_role("cell", name="Stichting Gezinshuis De Linde (demo)").is_visible()
-    assert public.get_by_text("geschorst").first.is_visible()
+    expect(public.get_by_role("cell", name="Stichting Gezinshuis De Linde (demo)")).to_be_visible()
+    expect(public.get_by_text("geschorst").first).to_be_visible()
     assert _serious_a11y_violations(public) == []
     public.get_by_role("link", name="Stichting Gezinshuis De Linde (demo)").click()
-    assert public.get_by_role("heading", name="Contactgegevens").is_visible()
+    expect(public.get_by_role("heading", name="Contactgegevens")).to_be_visible()
     assert public.get_by_text("Breda-Noord").count() == 0
     assert _serious_a11y_violations(public) == []
     staff.goto(f"{base}/register/{org_id}")
-    assert staff.get_by_role("cell", name="Breda-Noord").is_visible()
+    expect(staff.get_by_role("cell", name="Breda-Noord")).to_be_visible()
     assert _serious_a11y_violations(staff) == []
 
     # The reminder goes out with the mail worker.

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.timeutil import today_local
 from tests.browser_support import login_page as _login
@@ -43,19 +44,19 @@ def test_partner_replaces_expired_evidence_and_an_assessor_accepts_it(live, brow
     # The partner: its evidence, marked not compliant.
     page = _login(browser, base, PROVIDER)
     page.goto(base + "/organisatie/bewijsstukken")
-    assert page.get_by_role("heading", name="Bewijsstukken met een geldigheidsdatum").is_visible()
-    assert page.get_by_text("Uw organisatie is niet compliant.").is_visible()
+    expect(page.get_by_role("heading", name="Bewijsstukken met een geldigheidsdatum")).to_be_visible()
+    expect(page.get_by_text("Uw organisatie is niet compliant.")).to_be_visible()
     assert _serious_a11y_violations(page) == []
     page.get_by_role("link", name=f"Nieuwe versie uploaden van {old_name}").click()
-    assert page.get_by_role("heading", name="Nieuwe versie uploaden").is_visible()
+    expect(page.get_by_role("heading", name="Nieuwe versie uploaden")).to_be_visible()
     assert _serious_a11y_violations(page) == []
 
     # Bad input: no file and a date in the past; corrected from the error summary.
     page.get_by_label("Geldig tot en met").fill((today_local() - timedelta(days=1)).isoformat())
     page.get_by_role("button", name="Uploaden").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
-    assert summary.get_by_text("Kies het bestand met de nieuwe versie.", exact=False).is_visible()
+    expect(summary).to_be_visible()
+    expect(summary.get_by_text("Kies het bestand met de nieuwe versie.", exact=False)).to_be_visible()
     assert _serious_a11y_violations(page) == []
     summary.get_by_role("link", name=re.compile("^Geldig tot en met")).click()
     assert page.url.endswith("#valid_until")
@@ -64,30 +65,30 @@ def test_partner_replaces_expired_evidence_and_an_assessor_accepts_it(live, brow
     page.get_by_role("button", name="Uploaden").click()
     assert page.get_by_text("De nieuwe versie 'polis-2028.pdf' is ontvangen.",
                             exact=False).is_visible()
-    assert page.get_by_text("nieuwe versie in beoordeling").first.is_visible()
+    expect(page.get_by_text("nieuwe versie in beoordeling").first).to_be_visible()
     assert _serious_a11y_violations(page) == []
 
     # The assessor: the partner list marks it, the queue holds the new version.
     assessor = _login(browser, base, ASSESSOR_1)
     assessor.goto(base + "/beheer/partners")
-    assert assessor.get_by_role("heading", name="Partners en naleving").is_visible()
-    assert assessor.get_by_text("1 partner is niet compliant.").is_visible()
+    expect(assessor.get_by_role("heading", name="Partners en naleving")).to_be_visible()
+    expect(assessor.get_by_text("1 partner is niet compliant.")).to_be_visible()
     assert _serious_a11y_violations(assessor) == []
     assessor.get_by_label("Alleen niet compliant").check()
     assessor.get_by_role("button", name="Zoeken").click()
     assert "niet_compliant=1" in assessor.url
     row = assessor.get_by_role("row", name=re.compile("Gezinshuis De Linde"))
-    assert row.get_by_text("niet compliant").is_visible()
+    expect(row.get_by_text("niet compliant")).to_be_visible()
     assert row.get_by_role("link", name=re.compile("Gezinshuis De Linde")).get_attribute(
         "href").endswith(f"/beheer/partners/{org_id}")
     assert _serious_a11y_violations(assessor) == []
 
     assessor.goto(base + "/beheer/bewijsstukken")
-    assert assessor.get_by_role("heading", name="Nieuwe bewijsstukken beoordelen").is_visible()
+    expect(assessor.get_by_role("heading", name="Nieuwe bewijsstukken beoordelen")).to_be_visible()
     assert _serious_a11y_violations(assessor) == []
     assessor.get_by_role("link", name="polis-2028.pdf").click()
-    assert assessor.get_by_role("heading", name="Nieuwe versie van een bewijsstuk").is_visible()
-    assert assessor.get_by_role("link", name="polis-2028.pdf openen").is_visible()
+    expect(assessor.get_by_role("heading", name="Nieuwe versie van een bewijsstuk")).to_be_visible()
+    expect(assessor.get_by_role("link", name="polis-2028.pdf openen")).to_be_visible()
     assert _serious_a11y_violations(assessor) == []
     # Rejecting without a reason is refused.
     assessor.get_by_role("button", name="Afwijzen").click()
@@ -95,18 +96,18 @@ def test_partner_replaces_expired_evidence_and_an_assessor_accepts_it(live, brow
         "Geef de reden van de afwijzing.", exact=False).is_visible()
     assert _serious_a11y_violations(assessor) == []
     assessor.get_by_role("button", name="Accepteren").click()
-    assert assessor.get_by_text("De nieuwe versie is geaccepteerd").is_visible()
-    assert assessor.get_by_text("Er wachten geen nieuwe versies op beoordeling.").is_visible()
+    expect(assessor.get_by_text("De nieuwe versie is geaccepteerd")).to_be_visible()
+    expect(assessor.get_by_text("Er wachten geen nieuwe versies op beoordeling.")).to_be_visible()
     assessor.get_by_role("link", name="Geaccepteerd").click()
-    assert assessor.get_by_role("link", name="polis-2028.pdf").is_visible()
+    expect(assessor.get_by_role("link", name="polis-2028.pdf")).to_be_visible()
     assert _serious_a11y_violations(assessor) == []
     assessor.goto(base + "/beheer/partners")
-    assert assessor.get_by_text("Alle partners zijn compliant.").is_visible()
+    expect(assessor.get_by_text("Alle partners zijn compliant.")).to_be_visible()
 
     # The partner hears of it and is compliant again.
     assert smtp.wait_for(2)
     assert smtp.wait_find(to=PROVIDER, subject_contains="Nieuwe versie geaccepteerd: polis-2028.pdf")
     page.goto(base + "/organisatie/bewijsstukken")
-    assert page.get_by_text("Al uw bewijsstukken met een geldigheidsdatum zijn geldig.").is_visible()
-    assert page.get_by_role("cell", name="geaccepteerd", exact=False).is_visible()
+    expect(page.get_by_text("Al uw bewijsstukken met een geldigheidsdatum zijn geldig.")).to_be_visible()
+    expect(page.get_by_role("cell", name="geaccepteerd", exact=False)).to_be_visible()
     assert _serious_a11y_violations(page) == []

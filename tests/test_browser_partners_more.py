@@ -33,16 +33,16 @@ def test_partner_gives_notice_and_the_register_shows_the_end(live, browser, smtp
     base = live.url
     page = login_page(browser, base, PROVIDER)
     page.goto(f"{base}/organisatie/toelatingen/{admission_id}/opzeggen")
-    assert page.get_by_role("heading", name="Toelating voor Pleegzorg opzeggen").is_visible()
-    assert page.get_by_text("De opzegtermijn is 3 maanden.").is_visible()
+    expect(page.get_by_role("heading", name="Toelating voor Pleegzorg opzeggen")).to_be_visible()
+    expect(page.get_by_text("De opzegtermijn is 3 maanden.")).to_be_visible()
     assert serious_a11y_violations(page) == []
 
     # Bad input first: nothing filled in; the error summary names both fields.
     page.get_by_role("button", name="Opzeggen").click()
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
-    assert summary.get_by_text("Geef de reden.").is_visible()
-    assert summary.get_by_text("Bevestig de opzegging.").is_visible()
+    expect(summary.get_by_text("Geef de reden.")).to_be_visible()
+    expect(summary.get_by_text("Bevestig de opzegging.")).to_be_visible()
     assert serious_a11y_violations(page) == []
 
     page.get_by_label("Reden van de opzegging").fill("Wij stoppen met pleegzorg.")
@@ -76,14 +76,14 @@ def test_region_starts_a_reconfirmation_round_and_reads_a_partner_mail(live, bro
     base = live.url
     admin = login_page(browser, base, ADMIN)
     admin.goto(base + "/beheer/herbevestiging")
-    assert admin.get_by_role("heading", name="Herbevestigingsronde starten").is_visible()
+    expect(admin.get_by_role("heading", name="Herbevestigingsronde starten")).to_be_visible()
     assert serious_a11y_violations(admin) == []
 
     # Bad input: no version, a deadline in the past.
     admin.get_by_label("Uiterste datum").fill((today_local() - timedelta(days=1)).isoformat())
     admin.get_by_role("button", name="Ronde starten").click()
     expect(admin.locator(".error-summary")).to_be_visible()
-    assert admin.get_by_text("Kies de versie van de eisen").first.is_visible()
+    expect(admin.get_by_text("Kies de versie van de eisen").first).to_be_visible()
     assert serious_a11y_violations(admin) == []
 
     admin.get_by_label("Nieuwe versie van de eisen").select_option(
@@ -95,13 +95,13 @@ def test_region_starts_a_reconfirmation_round_and_reads_a_partner_mail(live, bro
     with live.app.app_context():
         round_id = db.session.scalar(select(ReconfirmationRound.id))
     assert admin.url.endswith(f"/beheer/herbevestiging/{round_id}")
-    assert admin.get_by_text("Huize Oost").first.is_visible()
+    expect(admin.get_by_text("Huize Oost").first).to_be_visible()
     assert serious_a11y_violations(admin) == []
     assert smtp.wait_find(to="beheer@huize-oost.example")
 
     admin.goto(f"{base}/beheer/partners/{org_id}/mails/{mail_id}")
-    assert admin.get_by_role("heading", name="deelnemersovereenkomst geaccepteerd").is_visible()
-    assert admin.get_by_role("link", name="Terug naar het partnerdossier").is_visible()
+    expect(admin.get_by_role("heading", name="deelnemersovereenkomst geaccepteerd")).to_be_visible()
+    expect(admin.get_by_role("link", name="Terug naar het partnerdossier")).to_be_visible()
     assert serious_a11y_violations(admin) == []
 
 
@@ -126,7 +126,7 @@ def test_a_referrer_looks_up_current_capacity(live, browser):
     page = login_page(browser, base, "vera@wijkteam.example")
     expect(page.get_by_role("heading", name="Beschikbare plaatsen bij partners")).to_be_visible()
     assert page.url.endswith("/capaciteit")
-    assert page.get_by_role("cell", name="Breda-Noord").is_visible()
+    expect(page.get_by_role("cell", name="Breda-Noord")).to_be_visible()
     assert serious_a11y_violations(page) == []
 
     # Bad input in the filter: an age out of range gets a message next to the field.
@@ -138,7 +138,7 @@ def test_a_referrer_looks_up_current_capacity(live, browser):
     page.get_by_label("Alleen met vrije plaatsen").check()
     page.get_by_role("button", name="Filteren").click()
     expect(page.get_by_role("cell", name="Teteringen")).to_have_count(0)
-    assert page.get_by_role("cell", name="Breda-Noord").is_visible()
+    expect(page.get_by_role("cell", name="Breda-Noord")).to_be_visible()
 
     page.get_by_role("link", name="Stichting Gezinshuis De Linde (demo)").first.click()
     expect(page.get_by_role("heading", name="Beschikbare plaatsen")).to_be_visible()

@@ -4,6 +4,7 @@ withdrawn with confirmation, and the organisation's messages; each passes axe-co
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.timeutil import today_local
@@ -56,22 +57,22 @@ def test_dashboard_category_choice_category_step_and_upload_error(live, browser,
     page = _login(browser, base, PROVIDER)
     page.goto(base + "/aanbieder")
     attention = page.get_by_role("heading", name="Wat vraagt uw aandacht")
-    assert attention.is_visible()
-    assert page.get_by_text(f"De regio vraagt u aanmelding {reference} aan te vullen").is_visible()
-    assert page.get_by_role("link", name="Nieuwe versie uploaden").first.is_visible()
+    expect(attention).to_be_visible()
+    expect(page.get_by_text(f"De regio vraagt u aanmelding {reference} aan te vullen")).to_be_visible()
+    expect(page.get_by_role("link", name="Nieuwe versie uploaden").first).to_be_visible()
     assert page.title().startswith("Mijn organisatie")
     assert _serious_a11y_violations(page) == []
 
     # The category choice: Leefgroepen is taken by the running application.
     page.get_by_role("link", name="Nieuwe aanmelding").first.click()
-    assert page.get_by_label("Pleegzorg").is_visible()
+    expect(page.get_by_label("Pleegzorg")).to_be_visible()
     assert _serious_a11y_violations(page) == []
     page.get_by_label("Pleegzorg").check()
     page.get_by_role("button", name="Volgende").click()
 
     # The category's own step, from the step list.
     page.get_by_role("link", name="Eisen voor Pleegzorg").click()
-    assert page.get_by_text("Stap 2 van 3: Eisen voor Pleegzorg").is_visible()
+    expect(page.get_by_text("Stap 2 van 3: Eisen voor Pleegzorg")).to_be_visible()
     assert _serious_a11y_violations(page) == []
 
     # A file that is called .pdf but is not one: the error is shown at the top and at the field.
@@ -80,9 +81,9 @@ def test_dashboard_category_choice_category_step_and_upload_error(live, browser,
     page.locator("input[type=file]").first.set_input_files(str(fake))
     page.get_by_role("button", name="Opslaan").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
-    assert summary.get_by_text("is geen PDF-bestand").first.is_visible()
-    assert page.locator(".field-error .error-message").first.is_visible()
+    expect(summary).to_be_visible()
+    expect(summary.get_by_text("is geen PDF-bestand").first).to_be_visible()
+    expect(page.locator(".field-error .error-message").first).to_be_visible()
     assert _serious_a11y_violations(page) == []
 
 
@@ -99,30 +100,30 @@ def test_read_only_application_withdrawn_with_confirmation_and_messages(live, br
 
     page = _login(browser, base, PROVIDER)
     page.goto(f"{base}/aanmeldingen/{app_id}")
-    assert page.get_by_role("heading", name="Uw antwoorden").is_visible()
+    expect(page.get_by_role("heading", name="Uw antwoorden")).to_be_visible()
     assert page.locator("input[type=file]").count() == 0  # read-only
     assert _serious_a11y_violations(page) == []
 
     # Withdraw: the confirmation page first, then the withdrawal.
     page.get_by_role("link", name="Intrekken").click()
-    assert page.get_by_role("heading", name=f"Aanmelding {reference} intrekken?").is_visible()
+    expect(page.get_by_role("heading", name=f"Aanmelding {reference} intrekken?")).to_be_visible()
     assert _serious_a11y_violations(page) == []
     page.get_by_label("Reden (niet verplicht)").fill("Wij melden ons later opnieuw aan.")
     page.get_by_role("button", name="Intrekken").click()
-    assert page.get_by_text("Uw aanmelding is ingetrokken.").is_visible()
-    assert page.get_by_text("ingetrokken").first.is_visible()
+    expect(page.get_by_text("Uw aanmelding is ingetrokken.")).to_be_visible()
+    expect(page.get_by_text("ingetrokken").first).to_be_visible()
     assert page.get_by_role("link", name="Intrekken").count() == 0
     assert _serious_a11y_violations(page) == []
 
     # The messages: the receipt in full; the reset mail only by its subject.
     page.goto(base + "/organisatie/berichten")
     page.get_by_role("link", name=f"Ontvangstbevestiging aanmelding {reference}").first.click()
-    assert page.locator("pre.mail-text").is_visible()
+    expect(page.locator("pre.mail-text")).to_be_visible()
     assert reference in page.locator("pre.mail-text").inner_text()
     assert _serious_a11y_violations(page) == []
     page.goto(base + "/organisatie/berichten")
     page.get_by_role("link", name="Nieuw wachtwoord kiezen").click()
-    assert page.get_by_text("Deze e-mail bevat een persoonlijke link").is_visible()
+    expect(page.get_by_text("Deze e-mail bevat een persoonlijke link")).to_be_visible()
     assert page.locator("pre.mail-text").count() == 0
     assert "/wachtwoord-herstellen/" not in page.content()
     assert _serious_a11y_violations(page) == []
