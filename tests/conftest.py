@@ -190,6 +190,22 @@ def provider_client(client):
     return client
 
 
+@pytest.fixture
+def draft(app):
+    """A draft application of the demo provider for Pleegzorg; returns its id."""
+    from sqlalchemy import select
+
+    from portal.applications import workflow
+    from portal.models import Procedure
+    from tests.helpers import categories
+
+    with app.app_context():
+        application = workflow.create_application(
+            db.session.scalar(select(Procedure)), categories("pleegzorg"), by=user(PROVIDER))
+        db.session.commit()
+        return application.id
+
+
 def user(email):
     from sqlalchemy import select
 

@@ -103,3 +103,16 @@ def step_count(application) -> int:
     return 1 + sum(1 for cat in application.categories
                    if any(cat in r.categories for r in application.applicable_requirements()
                           if not r.is_general))
+
+
+def submitted_application(provider, *codes):
+    """A complete application of ``provider`` for the categories ``codes``, submitted
+    through the workflow (flushed, not committed)."""
+    from portal.applications import workflow
+    from portal.models import Procedure
+
+    application = workflow.create_application(db.session.scalar(select(Procedure)),
+                                              categories(*codes), by=provider)
+    fill_completely(application, provider)
+    workflow.submit(application, by=provider)
+    return application

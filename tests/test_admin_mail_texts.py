@@ -10,12 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.admin import mail_texts
-from portal.applications import workflow
 from portal.extensions import db
-from portal.models import AuditEvent, MailTemplate, Procedure
+from portal.models import AuditEvent, MailTemplate
 from portal.notifications.delivery import send_queued
 from tests.conftest import ADMIN, ASSESSOR_1, PROVIDER, login, post, user
-from tests.helpers import categories, fill_completely
+from tests.helpers import submitted_application
 
 URL = "/beheer/mailteksten/receipt"
 
@@ -41,10 +40,7 @@ def _submit_application(app, org_name=None, category="pleegzorg"):
         provider = user(PROVIDER)
         if org_name:
             provider.organisation.name = org_name
-        application = workflow.create_application(db.session.scalar(select(Procedure)),
-                                                  categories(category), by=provider)
-        fill_completely(application, provider)
-        workflow.submit(application, by=provider)
+        application = submitted_application(provider, category)
         db.session.commit()
         reference = application.reference
         send_queued()

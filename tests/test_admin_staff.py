@@ -8,12 +8,11 @@ from sqlalchemy import event, select
 
 from portal.accounts.models import Role
 from portal.admin import staff_ops
-from portal.applications import workflow
 from portal.assessment import workflow as assessment
 from portal.extensions import db
-from portal.models import Application, AuditEvent, Procedure, User
+from portal.models import Application, AuditEvent, User
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, post, user
-from tests.helpers import categories, fill_completely
+from tests.helpers import submitted_application
 
 NEW_EMAIL = "nieuwe.beoordelaar@regio.example"
 NEW_PASSWORD = "beoordelen-is-een-vak-2027"
@@ -46,10 +45,7 @@ def _can_log_in(app, email, password):
 def _assigned_application(app, assessor_email):
     with app.app_context():
         provider = user(PROVIDER)
-        application = workflow.create_application(db.session.scalar(select(Procedure)),
-                                                  categories("pleegzorg"), by=provider)
-        fill_completely(application, provider)
-        workflow.submit(application, by=provider)
+        application = submitted_application(provider, "pleegzorg")
         assessment.start_review(application, by=user(assessor_email))
         db.session.commit()
         return application.id, application.reference

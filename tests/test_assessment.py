@@ -20,13 +20,12 @@ from portal.models import (
     DecisionLetter,
     OutboxMail,
     Outcome,
-    Procedure,
     Status,
     VerdictOutcome,
 )
 from portal.timeutil import today_local
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, user
-from tests.helpers import categories, fill_completely, requirement
+from tests.helpers import categories, requirement, submitted_application
 
 
 def test_working_days_skip_weekends():
@@ -58,10 +57,7 @@ def test_decision_due_adds_the_period_and_the_stopped_days():
 
 def _submitted(cats=("pleegzorg",), declare=True):
     provider = user(PROVIDER)
-    application = workflow.create_application(db.session.scalar(select(Procedure)),
-                                              categories(*cats), by=provider)
-    fill_completely(application, provider)
-    workflow.submit(application, by=provider)
+    application = submitted_application(provider, *cats)
     assessment.start_review(application, by=user(ASSESSOR_1))
     if declare:
         assessment.declare_no_conflict(application, by=user(ASSESSOR_1))

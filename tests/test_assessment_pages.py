@@ -4,22 +4,18 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal.applications import workflow
 from portal.assessment import workflow as assessment
 from portal.extensions import db
-from portal.models import Application, AuditEvent, Procedure, Status
+from portal.models import Application, AuditEvent, Status
 from portal.timeutil import today_local
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, post, user
-from tests.helpers import categories, fill_completely, requirement
+from tests.helpers import categories, requirement, submitted_application
 
 
 def _submitted(app, cats=("pleegzorg",), take=True, due_in=None):
     with app.app_context():
         provider = user(PROVIDER)
-        application = workflow.create_application(db.session.scalar(select(Procedure)),
-                                                  categories(*cats), by=provider)
-        fill_completely(application, provider)
-        workflow.submit(application, by=provider)
+        application = submitted_application(provider, *cats)
         if take:
             assessment.start_review(application, by=user(ASSESSOR_1))
             assessment.declare_no_conflict(application, by=user(ASSESSOR_1))
@@ -184,10 +180,7 @@ def _other_org(app, name="Jeugdzorg Het Anker", kvk="99887766", email="anker@ank
 def _submit_for(app, email, cats, due_in=None):
     with app.app_context():
         provider = user(email)
-        application = workflow.create_application(db.session.scalar(select(Procedure)),
-                                                  categories(*cats), by=provider)
-        fill_completely(application, provider)
-        workflow.submit(application, by=provider)
+        application = submitted_application(provider, *cats)
         if due_in is not None:
             application.decision_due = today_local() + timedelta(days=due_in)
         db.session.commit()

@@ -1,25 +1,12 @@
 """Bad input gets a clear Dutch answer and loses nothing already entered."""
 import io
 
-import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Answer, Application, Document, Procedure, Status
+from portal.models import Answer, Application, Document, Status
 from tests.conftest import ASSESSOR_1, PROVIDER, login, post, user
-from tests.helpers import PDF_BYTES, PNG_BYTES, categories, fill_completely, requirement
-
-
-@pytest.fixture
-def draft(app):
-    """A draft application of the demo provider for Pleegzorg; returns its id."""
-    from portal.applications import workflow
-
-    with app.app_context():
-        application = workflow.create_application(
-            db.session.scalar(select(Procedure)), categories("pleegzorg"), by=user(PROVIDER))
-        db.session.commit()
-        return application.id
+from tests.helpers import PDF_BYTES, PNG_BYTES, fill_completely, requirement
 
 
 def _ids(app, *codes):

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from tests.browser_support import login_page as _login
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
 from tests.conftest import ASSESSOR_1, ASSESSOR_2, PROVIDER
-from tests.helpers import PDF_BYTES, valid_until
+from tests.helpers import PDF_BYTES, submitted_application, valid_until
 from tests.infra.browser import chromium_available
 
 pytestmark = [
@@ -113,20 +113,13 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
 def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, tmp_path):
     """Take, verdicts, request to complete, provider answers, propose, second assessor
     approves, provider reads the letter; axe checks every page of the round."""
-    from sqlalchemy import select
 
-    from portal.applications import workflow
     from portal.extensions import db
-    from portal.models import Procedure
     from tests.conftest import user
-    from tests.helpers import categories, fill_completely
 
     with live.app.app_context():
         provider = user(PROVIDER)
-        application = workflow.create_application(db.session.scalar(select(Procedure)),
-                                                  categories("leefgroepen"), by=provider)
-        fill_completely(application, provider)
-        workflow.submit(application, by=provider)
+        application = submitted_application(provider, "leefgroepen")
         db.session.commit()
         reference, app_id = application.reference, application.id
     base = live.url

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from tests.browser_support import login_page as _login
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER
+from tests.helpers import submitted_application
 from tests.infra.browser import chromium_available
 
 pytestmark = [
@@ -17,20 +18,13 @@ pytestmark = [
 
 
 def _submitted(live, cats):
-    from sqlalchemy import select
 
-    from portal.applications import workflow
     from portal.extensions import db
-    from portal.models import Procedure
     from tests.conftest import user
-    from tests.helpers import categories, fill_completely
 
     with live.app.app_context():
         provider = user(PROVIDER)
-        application = workflow.create_application(db.session.scalar(select(Procedure)),
-                                                  categories(*cats), by=provider)
-        fill_completely(application, provider)
-        workflow.submit(application, by=provider)
+        application = submitted_application(provider, *cats)
         db.session.commit()
         return application.id, application.reference
 

@@ -11,6 +11,7 @@ from portal.timeutil import today_local
 from tests.browser_support import login_page as _login
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
 from tests.conftest import ASSESSOR_1, PROVIDER
+from tests.helpers import submitted_application
 from tests.infra.browser import chromium_available
 
 pytestmark = [
@@ -20,17 +21,10 @@ pytestmark = [
 
 
 def _submitted(cats):
-    from portal.applications import workflow
-    from portal.extensions import db
-    from portal.models import Procedure
     from tests.conftest import user
-    from tests.helpers import categories, fill_completely
 
     provider = user(PROVIDER)
-    application = workflow.create_application(db.session.scalar(select(Procedure)),
-                                              categories(*cats), by=provider)
-    fill_completely(application, provider)
-    workflow.submit(application, by=provider)
+    application = submitted_application(provider, *cats)
     return application
 
 

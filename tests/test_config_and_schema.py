@@ -171,6 +171,16 @@ def test_users_create_command_makes_referrers_with_their_affiliation(app):
         created = db.session.scalar(select(User).where(User.email == "wijkteam@breda.example"))
         assert created.role == Role.REFERRER and created.affiliation == "Sociaal wijkteam Breda"
         assert created.can_see_capacity and not created.is_staff
+        # The workflow keeps the rule for every caller, and only referrers keep an affiliation.
+        from portal.accounts.workflow import create_staff_user
+        from portal.errors import DomainError
+
+        with pytest.raises(DomainError):
+            create_staff_user(email="x@gemeente.example", full_name="X", role=Role.REFERRER,
+                              password="een-goed-wachtwoord", affiliation="  ")
+        assessor = create_staff_user(email="y@regio.example", full_name="Y", role=Role.ASSESSOR,
+                                     password="een-goed-wachtwoord", affiliation="Gemeente")
+        assert assessor.affiliation is None
 
 
 def test_models_match_migrations_on_the_suites_database(app):

@@ -1,21 +1,16 @@
 """Assessor and provider pages: validation messages, confirmation steps, public pages."""
-from sqlalchemy import select
 
-from portal.applications import workflow
 from portal.assessment import workflow as assessment
 from portal.extensions import db
-from portal.models import Application, Procedure, Status
+from portal.models import Application, Status
 from tests.conftest import ASSESSOR_1, PROVIDER, login, post, user
-from tests.helpers import categories, fill_completely, requirement
+from tests.helpers import categories, requirement, submitted_application
 
 
 def _in_review(app, cats=("gezinshuiszorg",)):
     with app.app_context():
         provider = user(PROVIDER)
-        application = workflow.create_application(db.session.scalar(select(Procedure)),
-                                                  categories(*cats), by=provider)
-        fill_completely(application, provider)
-        workflow.submit(application, by=provider)
+        application = submitted_application(provider, *cats)
         assessment.start_review(application, by=user(ASSESSOR_1))
         assessment.declare_no_conflict(application, by=user(ASSESSOR_1))
         db.session.commit()

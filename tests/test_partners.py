@@ -5,7 +5,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.applications import workflow as applications
 from portal.assessment import workflow as assessment
 from portal.errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from portal.extensions import db
@@ -24,7 +23,7 @@ from portal.partners.workflow import ALLOWED_TRANSITIONS, change_status
 from portal.procedure.models import add_months
 from portal.timeutil import today_local
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, post, user
-from tests.helpers import categories, fill_completely
+from tests.helpers import submitted_application
 
 A = AdmissionStatus
 
@@ -47,10 +46,7 @@ def test_state_table_matches_the_domain():
 def _admitted(cats=("pleegzorg",)):
     """An application taken through the whole assessment: admitted, agreement offered."""
     provider = user(PROVIDER)
-    application = applications.create_application(db.session.scalar(select(Procedure)),
-                                                   categories(*cats), by=provider)
-    fill_completely(application, provider)
-    applications.submit(application, by=provider)
+    application = submitted_application(provider, *cats)
     first = user(ASSESSOR_1)
     assessment.start_review(application, by=first)
     assessment.declare_no_conflict(application, by=first)

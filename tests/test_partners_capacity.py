@@ -28,6 +28,7 @@ from portal.partners import capacity
 from portal.partners.capacity import CapacityInput
 from portal.timeutil import today_local, utcnow
 from tests.conftest import ADMIN, ASSESSOR_1, PROVIDER, login, post, user
+from tests.helpers import submitted_application
 
 MAX_STATEMENTS = 15
 
@@ -569,20 +570,15 @@ def test_overview_is_paginated_with_a_flat_statement_count(app):
 def _full_file(app):
     """The demo organisation taken through a real assessment (admission, decision, offered
     agreement), with capacity reports, documents and mail."""
-    from portal.applications import workflow as applications
     from portal.assessment import workflow as assessment
     from portal.models import Outcome, VerdictOutcome
     from portal.partners import workflow as partners
     from tests.conftest import ASSESSOR_2
-    from tests.helpers import categories, fill_completely, requirement
+    from tests.helpers import categories, requirement
 
     with app.app_context():
         provider = user(PROVIDER)
-        application = applications.create_application(db.session.scalar(select(Procedure)),
-                                                       categories("pleegzorg", "leefgroepen"),
-                                                       by=provider)
-        fill_completely(application, provider)
-        applications.submit(application, by=provider)
+        application = submitted_application(provider, "pleegzorg", "leefgroepen")
         first = user(ASSESSOR_1)
         assessment.start_review(application, by=first)
         assessment.declare_no_conflict(application, by=first)

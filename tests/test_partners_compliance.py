@@ -34,7 +34,7 @@ from portal.models import (
 from portal.partners import compliance
 from portal.timeutil import today_local
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, post, user
-from tests.helpers import PDF_BYTES, categories, fill_completely, requirement
+from tests.helpers import PDF_BYTES, categories, fill_completely, requirement, submitted_application
 
 TODAY = date(2027, 3, 1)
 
@@ -42,10 +42,7 @@ TODAY = date(2027, 3, 1)
 def _admitted(cats=("pleegzorg",)):
     """An application taken through the whole assessment: admitted, agreement offered."""
     provider = user(PROVIDER)
-    application = applications.create_application(db.session.scalar(select(Procedure)),
-                                                   categories(*cats), by=provider)
-    fill_completely(application, provider)
-    applications.submit(application, by=provider)
+    application = submitted_application(provider, *cats)
     first = user(ASSESSOR_1)
     assessment.start_review(application, by=first)
     assessment.declare_no_conflict(application, by=first)

@@ -17,15 +17,6 @@ from tests.conftest import ASSESSOR_1, PROVIDER, login, post, user
 from tests.helpers import PDF_BYTES, categories, fill_completely, requirement
 
 
-@pytest.fixture
-def draft(app):
-    with app.app_context():
-        application = workflow.create_application(
-            db.session.scalar(select(Procedure)), categories("pleegzorg"), by=user(PROVIDER))
-        db.session.commit()
-        return application.id
-
-
 def _medewerker(app):
     with app.app_context():
         org = user(PROVIDER).organisation

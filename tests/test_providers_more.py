@@ -22,7 +22,6 @@ from portal.models import (
     Document,
     OrgRole,
     OutboxMail,
-    Procedure,
     Role,
     Status,
     User,
@@ -30,7 +29,13 @@ from portal.models import (
 from portal.notifications import SENSITIVE_NOTE
 from portal.timeutil import today_local, utcnow
 from tests.conftest import ADMIN, ASSESSOR_1, PROVIDER, csrf_token, login, post, user
-from tests.helpers import PDF_BYTES, PNG_BYTES, categories, fill_completely, requirement
+from tests.helpers import (
+    PDF_BYTES,
+    PNG_BYTES,
+    fill_completely,
+    requirement,
+    submitted_application,
+)
 
 MEDEWERKER = "mw@delinde.example"
 MW_PASSWORD = "wachtwoord-van-12"
@@ -38,13 +43,6 @@ LINK_RE = re.compile(r"https?://[^\s\"'<>]+/(?:wachtwoord-herstellen|uitnodiging
                      r"([A-Za-z0-9._\-]+)")
 
 
-@pytest.fixture
-def draft(app):
-    with app.app_context():
-        application = workflow.create_application(
-            db.session.scalar(select(Procedure)), categories("pleegzorg"), by=user(PROVIDER))
-        db.session.commit()
-        return application.id
 
 
 def _medewerker(app):
@@ -340,10 +338,7 @@ def test_another_organisation_cannot_post_to_a_submitted_application(app, smtp):
 
     with app.app_context():
         provider = user(PROVIDER)
-        application = workflow.create_application(db.session.scalar(select(Procedure)),
-                                                  categories("pleegzorg"), by=provider)
-        fill_completely(application, provider)
-        workflow.submit(application, by=provider)
+        application = submitted_application(provider, "pleegzorg")
         db.session.commit()
         app_id, a7, version = application.id, requirement("A7").id, application.version
         before = _answer(app, app_id, "A7").number_value
@@ -376,10 +371,7 @@ def _completion_past_deadline(app):
     """A submitted application with a request to complete A7 whose deadline passed yesterday."""
     with app.app_context():
         provider, first = user(PROVIDER), user(ASSESSOR_1)
-        application = workflow.create_application(db.session.scalar(select(Procedure)),
-                                                  categories("pleegzorg"), by=provider)
-        fill_completely(application, provider)
-        workflow.submit(application, by=provider)
+        application = submitted_application(provider, "pleegzorg")
         assessment.start_review(application, by=first)
         assessment.declare_no_conflict(application, by=first)
         request = assessment.request_completion(application, {requirement("A7").id: "Hoeveel SKJ?"},

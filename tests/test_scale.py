@@ -6,7 +6,7 @@ from portal.applications import workflow
 from portal.extensions import db
 from portal.models import Application, Procedure, Status
 from tests.conftest import ADMIN, ASSESSOR_1, PROVIDER, login, user
-from tests.helpers import categories, fill_completely
+from tests.helpers import categories, submitted_application
 
 MAX_STATEMENTS = 15
 
@@ -31,11 +31,7 @@ def _demo_application(app):
     """One submitted, complete application of the demo provider."""
     with app.app_context():
         provider = user(PROVIDER)
-        application = workflow.create_application(
-            db.session.scalar(select(Procedure)), categories("pleegzorg", "leefgroepen"),
-            by=provider)
-        fill_completely(application, provider)
-        workflow.submit(application, by=provider)
+        application = submitted_application(provider, "pleegzorg", "leefgroepen")
         # Take it through a whole assessment, so every part of its pages has rows.
         from portal.assessment import workflow as assessment
         from portal.models import Outcome, VerdictOutcome

@@ -22,16 +22,12 @@ def create_command(role, email, full_name, affiliation, password):
     """Create an assessor, administrator or referrer (verwijzer) account."""
     if len(password) < 12:
         raise click.BadParameter("at least 12 characters", param_hint="--password")
-    affiliation = (affiliation or "").strip()
-    if role == "referrer" and not affiliation:
+    if role == "referrer" and not (affiliation or "").strip():
         raise click.BadParameter("name the sociaal wijkteam or municipality",
                                  param_hint="--affiliation")
     try:
-        user = create_staff_user(
-            email=email, full_name=full_name or email, role=Role(role), password=password
-        )
-        if role == "referrer":
-            user.affiliation = affiliation
+        user = create_staff_user(email=email, full_name=full_name or email, role=Role(role),
+                                 password=password, affiliation=affiliation)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     except DomainError as exc:

@@ -112,9 +112,17 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def create_staff_user(*, email: str, full_name: str, role: Role, password: str) -> User:
+def create_staff_user(*, email: str, full_name: str, role: Role, password: str,
+                      affiliation: str | None = None) -> User:
+    """A staff account with a password (the command line's way; the portal invites).
+    A referrer names its sociaal wijkteam or municipality (``affiliation``)."""
     if role == Role.PROVIDER:
         raise DomainError("Aanbieders registreren zich zelf via het portaal.")
+    affiliation = " ".join((affiliation or "").split()) or None
+    if role == Role.REFERRER and affiliation is None:
+        raise DomainError("Vul bij een verwijzer het sociaal wijkteam of de gemeente in.")
+    if role != Role.REFERRER:
+        affiliation = None
     email = normalise_email(email)
     if find_user_by_email(email):
         raise DomainError(f"Er bestaat al een account met e-mailadres {email}.")
@@ -122,12 +130,14 @@ def create_staff_user(*, email: str, full_name: str, role: Role, password: str) 
         email=email,
         full_name=full_name,
         role=role,
+        affiliation=affiliation,
         password_hash=hash_password(password),
         email_confirmed_at=utcnow(),
     )
     db.session.add(user)
     db.session.flush()
-    audit.record("staff_created", user, detail=f"role={role.value}")
+    audit.record("staff_created", user, detail=f"role={role.value}"
+                 + (f" affiliation={affiliation}" if affiliation else ""))
     return user
 
 
