@@ -55,7 +55,8 @@ def build(app) -> dict:
     pages need."""
     from portal.accounts.models import OrgRole, Role, User
     from portal.accounts.passwords import hash_password
-    from portal.admin import catalogue_ops, procedure_ops
+    from portal.procedure import settings as procedure_ops
+    from portal.procedure import versions as catalogue_ops
     from portal.applications import workflow as applications
     from portal.assessment import workflow as assessment
     from portal.models import (
@@ -152,7 +153,7 @@ def build(app) -> dict:
         draft_requirement = db.session.scalar(
             select(Requirement.id).where(Requirement.version_id == draft.id).order_by(Requirement.id))
         concept = applications.create_application(procedure, categories("gezinshuiszorg"), by=provider)
-        from portal.admin import mail_texts
+        from portal.notifications import mail_texts
 
         kind = mail_texts.mail_kinds()[0]
         texts = mail_texts.default_texts(kind)
@@ -180,8 +181,8 @@ def build(app) -> dict:
 
 def pages(app, ids: dict) -> list[tuple[str | None, str, str]]:
     """(who, endpoint, url) for every counted page; who is an e-mail address or None."""
-    from portal.admin.mail_texts import mail_kinds
-    from portal.admin.reports import FIGURES
+    from portal.notifications.mail_texts import mail_kinds
+    from portal.reports.figures import FIGURES
 
     i = ids
     with app.app_context():

@@ -12,7 +12,7 @@ from .assessment.models import (  # noqa: F401
     VerdictOutcome,
 )
 from .audit.models import AuditEvent  # noqa: F401
-from .notifications.models import MailStatus, OutboxMail  # noqa: F401
+from .notifications.models import MailStatus, MailTemplate, OutboxMail  # noqa: F401
 from .partners.models import (  # noqa: F401
     Admission,
     AdmissionStatus,
@@ -26,7 +26,6 @@ from .procedure.models import (  # noqa: F401
     CatalogueVersion,
     Category,
     ExtensionExercise,
-    MailTemplate,
     Procedure,
     ProcedureDocument,
     Product,

@@ -16,7 +16,11 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import Role
 from portal.accounts.passwords import hash_password
-from portal.admin import catalogue_ops, mail_texts, procedure_ops, reports, staff_ops
+from portal.accounts import staff as staff_ops
+from portal.notifications import mail_texts
+from portal.procedure import settings as procedure_ops
+from portal.procedure import versions as catalogue_ops
+from portal.reports import figures as reports
 from portal.extensions import db
 from portal.models import (
     AuditEvent,

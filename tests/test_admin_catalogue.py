@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
-from portal.admin import catalogue_ops as ops
+from portal.procedure import versions as ops
 from portal.applications import workflow
 from portal.assessment import workflow as assessment
 from portal.errors import DomainError, NotPermitted, ValidationFailed

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from portal.admin import mail_texts
+from portal.notifications import mail_texts
 from portal.extensions import db
 from portal.models import AuditEvent, MailTemplate
 from portal.notifications.delivery import send_queued
@@ -96,7 +96,7 @@ def test_every_mail_kind_is_listed_and_documented(app):
     assert set(kinds) == files and "staff_invitation" in kinds and "receipt" in kinds
     undocumented = [k for k in kinds if mail_texts.spec(k) is None]
     assert undocumented == [], ("document these mail kinds for the mail-text editor with "
-                                "portal.admin.mail_texts.register() in the module that sends them")
+                                "portal.notifications.mail_texts.register() in the module that sends them")
     for kind in kinds:
         assert f'href="/beheer/mailteksten/{kind}"' in html
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from portal.admin import procedure_ops as ops
+from portal.procedure import settings as ops
 from portal.applications import workflow
 from portal.errors import DomainError, NotPermitted, ValidationFailed
 from portal.extensions import db

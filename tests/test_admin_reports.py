@@ -17,8 +17,8 @@ from sqlalchemy import func, insert, select
 
 from bench.datagen import populate
 from portal.accounts import workflow as accounts
-from portal.admin import reports
-from portal.admin.reports import Period
+from portal.reports import figures as reports
+from portal.reports.figures import Period
 from portal.applications import workflow
 from portal.assessment import workflow as assessment
 from portal.extensions import db

@@ -10,7 +10,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from portal.admin import staff_ops
+from portal.accounts import staff as staff_ops
 from portal.extensions import db
 from portal.models import Product
 from tests.browser_support import BROWSER_MARKS, login_page, serious_a11y_violations

@@ -8,7 +8,7 @@ from sqlalchemy import event, func, select
 
 from portal.accounts.models import Organisation, OrgRole, Role, User
 from portal.accounts.passwords import hash_password
-from portal.admin import catalogue_ops
+from portal.procedure import versions as catalogue_ops
 from portal.applications import workflow as applications
 from portal.applications.models import Application, Status
 from portal.assessment import workflow as assessment

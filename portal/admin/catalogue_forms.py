@@ -18,7 +18,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from ..procedure.models import Category, Evidence, Identifier, Requirement
-from .catalogue_ops import NOTE_MAX, RequirementSpec
+from ..procedure.versions import NOTE_MAX, RequirementSpec
 
 NUMBER = "Vul een heel getal in, zonder punten of letters."
 AMOUNT = "Vul een bedrag in hele euro's in, bijvoorbeeld 2.500.000."

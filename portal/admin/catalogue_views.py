@@ -21,7 +21,7 @@ from ..extensions import db
 from ..pagination import paginate
 from ..procedure.models import CatalogueVersion, Category, Procedure, Requirement
 from ..procedure.seed import current_procedure
-from . import catalogue_ops as ops
+from ..procedure import versions as ops
 from .catalogue_forms import (
     ActionForm,
     CompareForm,

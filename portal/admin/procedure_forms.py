@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
-from .procedure_ops import UNITS
+from ..procedure.settings import UNITS
 
 DATE_MESSAGE = "Vul een datum in als dd-mm-jjjj, bijvoorbeeld 01-01-2027."
 NUMBER = "Vul een heel getal in, zonder punten of letters."

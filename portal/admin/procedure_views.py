@@ -35,7 +35,7 @@ from ..pagination import paginate
 from ..partners.models import Admission, AdmissionStatus
 from ..procedure.models import Category, Procedure, ProcedureDocument, Product, Tariff
 from ..procedure.seed import current_procedure
-from . import procedure_ops as ops
+from ..procedure import settings as ops
 from .procedure_forms import (
     ActionForm,
     CategoryForm,

@@ -20,7 +20,7 @@ from flask import (
 from ..auth import admin_required
 from ..errors import ValidationFailed
 from ..timeutil import today_local
-from . import reports
+from ..reports import figures as reports
 
 bp = Blueprint("admin_reports", __name__, url_prefix="/beheer")
 

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..validators import StrongPassword
-from .mail_texts import BODY_MAX, SUBJECT_MAX
+from ..notifications.mail_texts import BODY_MAX, SUBJECT_MAX
 
 REQUIRED = "Dit veld is verplicht."
 STAFF_ROLE_CHOICES = [

@@ -17,9 +17,9 @@ from ..auth import admin_required
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..pagination import paginate
-from ..procedure.models import MailTemplate
-from . import mail_texts
-from . import staff_ops as ops
+from ..notifications.models import MailTemplate
+from ..notifications import mail_texts
+from ..accounts import staff as ops
 from .staff_forms import ActionForm, MailTextForm, SetPasswordForm, StaffForm, VersionOnlyForm
 
 bp = Blueprint("admin_staff", __name__, url_prefix="/beheer")

@@ -48,7 +48,7 @@ def queue(kind, to, *, subject, organisation=None, user=None, sensitive=False, *
     ``SENSITIVE_KINDS``, or queued with ``sensitive=True``, carries a secret link: its body
     is never shown in the portal (see ``body_visible``).
     """
-    from ..admin.mail_texts import render_for_outbox  # the administrators' texts
+    from .mail_texts import render_for_outbox  # the administrators' texts
 
     context["subject"] = subject
     application = context.get("application")

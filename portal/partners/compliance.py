@@ -532,7 +532,7 @@ def _mail_outcome(review: EvidenceReview, kind: str, subject: str) -> None:
 def _register_mail_kinds() -> None:
     from types import SimpleNamespace as S
 
-    from ..admin.mail_texts import register
+    from ..notifications.mail_texts import register
 
     subjects = ("subjects", "de eisen waarvoor het een bewijsstuk is; gebruik "
                             "{% for item in subjects %}{{ item }}{% endfor %}")

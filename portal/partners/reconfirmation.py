@@ -20,8 +20,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, notifications
 from ..accounts.models import OrgRole, User
-from ..admin import mail_texts
-from ..admin.catalogue_ops import compare
+from ..notifications import mail_texts
+from ..procedure.versions import compare
 from ..applications.models import Answer, Application, Status
 from ..errors import DomainError, NotPermitted, ValidationFailed
 from ..extensions import db

@@ -311,20 +311,6 @@ class ExtensionExercise(db.Model):
     procedure: Mapped[Procedure] = relationship(back_populates="extensions")
 
 
-class MailTemplate(db.Model):
-    """An administrator's text for one kind of mail; without a row the default applies."""
-
-    __tablename__ = "mail_templates"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(60), unique=True)
-    subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-
 def add_months(day: date, months: int) -> date:
     """``day`` moved by whole months (the last day of a month stays the last day)."""
     import calendar

@@ -18,7 +18,7 @@ def _procedure_or_404():
 
 @bp.route("/")
 def home():
-    from ..admin import procedure_ops
+    from . import settings as procedure_ops
 
     procedure = _procedure_or_404()
     categories = db.session.scalars(

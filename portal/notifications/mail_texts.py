@@ -31,7 +31,7 @@ from werkzeug.routing import BuildError
 from .. import audit
 from ..errors import DomainError, NotPermitted
 from ..extensions import db
-from ..procedure.models import MailTemplate
+from .models import MailTemplate
 from ..timeutil import utcnow
 from ..urls import portal_url
 

@@ -1,0 +1,1 @@
+"""Management figures and charts over applications, decisions and admissions."""
