@@ -91,7 +91,7 @@ def build(app) -> dict:
             procedure, categories("pleegzorg", "leefgroepen"), by=provider)
         fill_completely(application, provider)
         # Each dated piece of evidence its own file (the same file is stored only once).
-        from portal.applications.storage import store_upload
+        from portal.files import store_upload
 
         for answer in application.answers:
             if answer.evidence_valid_until is not None:

@@ -124,7 +124,7 @@ def _register_cli(app: Flask) -> None:
     from .assessment.cli import deadlines_cli
     from .notifications.cli import outbox_cli
     from .partners.cli import partners_cli
-    from .procedure.cli import seed_command
+    from .demo import seed_command
 
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
@@ -175,7 +175,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_e):
-        from .applications.storage import human_size
+        from .files import human_size
 
         back_url = _same_origin_referrer()
         return render_template(

@@ -52,7 +52,8 @@ def build_database(db_url: str, tmp_dir) -> None:
     """Upgrade an empty database with the migrations and load reference + demo data."""
     from flask_migrate import upgrade
 
-    from portal.procedure.seed import seed_demo, seed_reference
+    from portal.demo import seed_demo
+    from portal.procedure.seed import seed_reference
 
     app = make_app(db_url, tmp_dir / "uploads")
     with app.app_context():

@@ -51,7 +51,8 @@ def fill_completely(application, by):
     """Answer every requirement through the workflow and real file storage."""
     from werkzeug.datastructures import FileStorage
 
-    from portal.applications import storage, workflow
+    from portal import files as storage
+    from portal.applications import workflow
 
     values, documents = {}, {}
     for req in application.applicable_requirements():

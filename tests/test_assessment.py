@@ -238,7 +238,7 @@ def test_final_decision_has_a_pdf_letter_attached_to_the_mail(ctx, smtp, tmp_pat
     assessment.approve_decision(application, no_conflict=True, by=user(ASSESSOR_2))
     db.session.commit()
     letter = db.session.scalar(select(DecisionLetter))
-    from portal.applications.storage import path_for
+    from portal.files import path_for
 
     pdf = path_for(letter.document).read_bytes()
     assert pdf.startswith(b"%PDF-")
@@ -485,7 +485,7 @@ MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augus
 def _letter_text(letter) -> str:
     from pypdf import PdfReader
 
-    from portal.applications.storage import path_for
+    from portal.files import path_for
 
     reader = PdfReader(str(path_for(letter.document)))
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())

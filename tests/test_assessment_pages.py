@@ -426,7 +426,7 @@ def test_staff_view_pdf_evidence_inline_providers_only_download(app):
 
     from werkzeug.datastructures import FileStorage
 
-    from portal.applications import storage
+    from portal import files as storage
     from tests.helpers import PNG_BYTES
 
     app_id, _ = _submitted(app)

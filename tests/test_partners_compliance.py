@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, func, select, update
 
-from portal.applications import storage
+from portal import files as storage
 from portal.applications import workflow as applications
 from portal.assessment import workflow as assessment
 from portal.errors import NotPermitted, ValidationFailed

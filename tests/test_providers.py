@@ -163,7 +163,7 @@ def test_dashboard_shows_what_needs_action_and_the_messages(app, provider_client
 def test_images_only_where_the_requirement_allows_them(ctx):
     from werkzeug.datastructures import FileStorage
 
-    from portal.applications import storage
+    from portal import files as storage
     from tests.helpers import PNG_BYTES
 
     provider = user(PROVIDER)

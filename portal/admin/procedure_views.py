@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
-from ..applications import storage
+from .. import files as storage
 from ..audit.models import AuditEvent
 from ..auth import admin_required
 from ..errors import DomainError, ValidationFailed

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
 from ..extensions import db
+from ..files import Document  # noqa: F401 - the library's files; answers refer to them
 from ..procedure.models import CatalogueVersion, Category, Procedure, Requirement
 from ..timeutil import utcnow
 
@@ -129,32 +130,6 @@ class Application(db.Model):
 
     def answers_by_requirement(self) -> dict[int, Answer]:
         return {a.requirement_id: a for a in self.answers}
-
-
-class Document(db.Model):
-    """An uploaded file in an organisation's document library."""
-
-    __tablename__ = "documents"
-    __table_args__ = (
-        Index("ix_documents_org_uploaded", "organisation_id", "uploaded_at"),
-        Index("ix_documents_org_sha256", "organisation_id", "sha256"),
-        Index("ix_documents_org_valid_until", "organisation_id", "valid_until"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # None for the region's own documents (procedure documents).
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    doc_type: Mapped[str | None] = mapped_column(String(80))
-    original_name: Mapped[str] = mapped_column(String(255))
-    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(80))
-    size_bytes: Mapped[int] = mapped_column(BigInteger)
-    sha256: Mapped[str] = mapped_column(String(64))
-    valid_until: Mapped[date | None]
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    uploaded_by: Mapped[User] = relationship()
 
 
 class Answer(db.Model):

@@ -25,7 +25,8 @@ from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
 from ..procedure.models import CatalogueVersion, Category, Requirement
 from ..procedure.seed import current_procedure
 from ..timeutil import today_local
-from . import storage, workflow
+from .. import files as storage
+from . import workflow
 from .forms import (
     LibraryUploadForm,
     NewApplicationForm,

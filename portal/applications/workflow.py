@@ -351,7 +351,7 @@ def save_answers(application: Application, values: dict[int, dict], documents: d
             problems += attachment_problems(applicable[req_id], document, entered)
     if problems:
         raise ValidationFailed(problems)
-    changed, dated = 0, False
+    changed = 0
     for req_id, parts in values.items():
         if req_id not in applicable:
             continue
@@ -367,16 +367,11 @@ def save_answers(application: Application, values: dict[int, dict], documents: d
             ans.document = document
             if document.valid_until is None:
                 document.valid_until = ans.evidence_valid_until
-                dated = dated or document.valid_until is not None
             elif parts.get("valid_until") is None and applicable[req_id].evidence_expires:
                 ans.evidence_valid_until = document.valid_until  # no date given: the document's
         if document is not None or before != {c: getattr(ans, c) for c in ANSWER_COLUMNS.values()}:
             ans.updated_by_id = by.id
             changed += 1
-    if dated:  # a document got a validity date: it may be tracked evidence already
-        from ..partners.compliance import refresh_evidence_date
-
-        refresh_evidence_date(application.organisation_id)
     if changed:
         application.updated_at = utcnow()
     return changed

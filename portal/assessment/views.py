@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts.models import Organisation, Role, User
-from ..applications import storage
+from .. import files as storage
 from ..applications.models import Application, Document, Status, application_categories
 from ..applications.views import _group, load_application_for
 from ..audit.models import AuditEvent

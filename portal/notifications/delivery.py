@@ -9,6 +9,7 @@ from flask_mail import Message
 from sqlalchemy import or_, select, update
 
 from ..extensions import db, mail
+from ..files import Document, path_for
 from ..timeutil import utcnow
 from .models import MailStatus, OutboxMail
 
@@ -56,9 +57,6 @@ def _transmit(item: OutboxMail) -> None:
         extra_headers={"X-Portal-Mail-Id": str(item.id), "Auto-Submitted": "auto-generated"},
     )
     if item.attachment_document_id:
-        from ..applications.models import Document
-        from ..applications.storage import path_for
-
         document = db.session.get(Document, item.attachment_document_id)
         message.attach(document.original_name, document.content_type,
                        path_for(document).read_bytes())

@@ -22,9 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import exists, func, or_, select, union_all, update
+from sqlalchemy import event, exists, func, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased, object_session
 
 from .. import audit, notifications
 from ..accounts.models import Organisation, Role, User
@@ -95,18 +95,38 @@ def earliest_until(organisation_id: int):
     return select(func.min(rows.c.valid_until)).scalar_subquery()
 
 
-def refresh_evidence_date(organisation_id: int) -> None:
+def refresh_evidence_date(organisation_id: int, session=None) -> None:
     """Store the earliest validity date of the organisation's current tracked documents on
     the organisation (``evidence_valid_until``). Every workflow that changes what
     ``tracked_rows`` returns for it calls this in the same transaction: a decision that
     becomes final (its application is then besloten), an accepted new version, and a
-    document whose validity date changes. Submitting or rejecting a new version changes
-    nothing tracked (only accepted versions count), and neither does time passing: the
-    date is compared with today when it is read."""
-    db.session.execute(
+    document whose validity date changes (noted below, whoever changes it). Submitting or
+    rejecting a new version changes nothing tracked (only accepted versions count), and
+    neither does time passing: the date is compared with today when it is read."""
+    (session or db.session).execute(
         update(Organisation).where(Organisation.id == organisation_id)
         .values(evidence_valid_until=earliest_until(organisation_id))
         .execution_options(synchronize_session="fetch"))
+
+
+# A document's validity date also changes outside this part: a provider dates the document
+# of an answer, or uploads the same file again with a later date. Those parts know nothing
+# of tracked evidence; the change is noted here and the organisation's stored date follows
+# it when the session flushes, in the same transaction.
+_DATED_ORGANISATIONS = "portal_dated_organisations"
+
+
+@event.listens_for(Document.valid_until, "set")
+def _note_validity_change(document, value, old_value, _initiator) -> None:
+    session = object_session(document)
+    if value != old_value and session is not None and document.organisation_id is not None:
+        session.info.setdefault(_DATED_ORGANISATIONS, set()).add(document.organisation_id)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _refresh_dated_organisations(session, _context) -> None:
+    for organisation_id in sorted(session.info.pop(_DATED_ORGANISATIONS, ())):
+        refresh_evidence_date(organisation_id, session)
 
 
 def not_compliant(today: date):
@@ -403,7 +423,7 @@ def submit_replacement(organisation: Organisation, document_id: int, file_storag
                        today: date | None = None) -> EvidenceReview:
     """Nieuwe versie uploaden: the partner stores a new version of one of its tracked
     documents, with its validity date; an assessor reviews it (status pending)."""
-    from ..applications.storage import UploadError, store_upload
+    from ..files import UploadError, store_upload
 
     _require_member(organisation.id, by)
     today = today or today_local()

@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 from ..accounts.models import Organisation, User
 from ..applications.models import Document
-from ..applications.storage import human_size
+from ..files import human_size
 from ..auth import assessor_required, provider_required
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db

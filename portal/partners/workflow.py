@@ -7,7 +7,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import render_template
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -16,6 +15,8 @@ from .. import audit, notifications
 from ..accounts.models import OrgRole, User
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
+from ..files import path_for, store_bytes
+from ..pdf import render_pdf
 from ..procedure.models import ExtensionExercise, Procedure, add_months
 from ..timeutil import local_midnight_utc, today_local, utcnow
 from .models import LIVE_ADMISSION, Admission, AdmissionStatus, Agreement, Suspension
@@ -68,14 +69,10 @@ def partner_recipients(organisation) -> list[str]:
 
 def offer_agreement(application, admissions: list[Admission], *, by: User) -> Agreement:
     """Make the agreement for newly admitted categories and ask the beheerders to accept it."""
-    from ..applications.storage import store_bytes
-    from ..assessment.letters import render_letter_pdf
-
     organisation = application.organisation
-    html = render_template("partners/agreement_pdf.html", organisation=organisation,
-                           application=application, admissions=admissions,
-                           procedure=application.procedure, today=today_local())
-    pdf = render_letter_pdf(html)
+    pdf = render_pdf("partners/agreement_pdf.html", organisation=organisation,
+                     application=application, admissions=admissions,
+                     procedure=application.procedure, today=today_local())
     document = store_bytes(pdf, organisation=organisation, by=by,
                            original_name=f"deelnemersovereenkomst-{application.reference}.pdf",
                            content_type="application/pdf", doc_type="deelnemersovereenkomst")
@@ -100,8 +97,6 @@ def offer_agreement(application, admissions: list[Admission], *, by: User) -> Ag
 
 def accept_agreement(agreement: Agreement, *, by: User, ip_address: str | None) -> None:
     """Overeenkomst accepteren: records who, when, from where and the exact document."""
-    from ..applications.storage import path_for
-
     _require_beheerder_of(agreement.organisation_id, by)
     if agreement.accepted_at is not None:
         raise DomainError("Deze overeenkomst is al geaccepteerd.")

@@ -1,10 +1,8 @@
-"""Idempotent loading of the reference data and the demo accounts."""
+"""Idempotent loading of the reference data: the region, the procedure and its catalogue."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..accounts.models import Organisation, OrgRole, Role, User
-from ..accounts.passwords import hash_password
 from ..extensions import db
 from ..timeutil import utcnow
 from . import catalogue
@@ -19,17 +17,8 @@ from .models import (
     Requirement,
 )
 
-DEMO_PASSWORD = "demo-wachtwoord-2027"
-DEMO_ACCOUNTS = [
-    # email, name, role, org role
-    ("aanbieder@demo.nl", "Anna de Vries", Role.PROVIDER, OrgRole.BEHEERDER),
-    ("beoordelaar1@demo.nl", "Bas Jansen", Role.ASSESSOR, None),
-    ("beoordelaar2@demo.nl", "Carla Bakker", Role.ASSESSOR, None),
-    ("beheer@demo.nl", "Dirk Visser", Role.ADMIN, None),
-]
 
-
-def _get_or_create(model, lookup: dict, values: dict):
+def get_or_create(model, lookup: dict, values: dict):
     obj = db.session.scalar(select(model).filter_by(**lookup))
     if obj is None:
         obj = model(**lookup, **values)
@@ -39,7 +28,7 @@ def _get_or_create(model, lookup: dict, values: dict):
 
 
 def seed_reference() -> Procedure:
-    region = _get_or_create(
+    region = get_or_create(
         Region, {"code": catalogue.REGION["code"]},
         {k: v for k, v in catalogue.REGION.items() if k != "code"},
     )
@@ -49,20 +38,20 @@ def seed_reference() -> Procedure:
     # that administrators change in the portal (Beheer → Procedure).
     weeks = current_app.config.get("DECISION_PERIOD_WEEKS") or catalogue.PROCEDURE[
         "decision_period_weeks"]
-    procedure = _get_or_create(
+    procedure = get_or_create(
         Procedure, {"slug": catalogue.PROCEDURE["slug"]},
         {**{k: v for k, v in catalogue.PROCEDURE.items() if k != "slug"}, "region": region,
          "decision_period_weeks": weeks},
     )
     categories = {}
     for position, (code, name, description) in enumerate(catalogue.CATEGORIES, start=1):
-        categories[code] = _get_or_create(
+        categories[code] = get_or_create(
             Category, {"procedure_id": procedure.id, "code": code},
             {"name": name, "description": description, "position": position},
         )
     for code, name, category_code in catalogue.PRODUCTS:
         category_id = categories[category_code].id
-        product = _get_or_create(Product, {"procedure_id": procedure.id, "code": code},
+        product = get_or_create(Product, {"procedure_id": procedure.id, "code": code},
                                  {"name": name, "category_id": category_id})
         if product.category_id is None:  # seeded before products had a category
             product.category_id = category_id
@@ -102,34 +91,6 @@ def seed_reference() -> Procedure:
             )
     db.session.flush()
     return procedure
-
-
-def seed_demo() -> None:
-    org = _get_or_create(
-        Organisation, {"kvk_number": "12345678"},
-        {
-            "name": "Stichting Gezinshuis De Linde (demo)",
-            "agb_code": "73730001",
-            "street": "Lindelaan 1",
-            "postal_code": "4811 AB",
-            "city": "Breda",
-            "contact_email": "info@delinde.demo.nl",
-        },
-    )
-    for email, name, role, org_role in DEMO_ACCOUNTS:
-        if db.session.scalar(select(User).filter_by(email=email)) is None:
-            db.session.add(
-                User(
-                    email=email,
-                    full_name=name,
-                    role=role,
-                    organisation=org if role == Role.PROVIDER else None,
-                    org_role=org_role,
-                    password_hash=hash_password(DEMO_PASSWORD),
-                    email_confirmed_at=utcnow(),
-                )
-            )
-    db.session.flush()
 
 
 def current_procedure() -> Procedure | None:

@@ -23,10 +23,9 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..accounts.models import User
-from ..applications.models import Document
-from ..applications.storage import PDF, UploadError, _new_location, human_size, safe_filename, sniff
 from ..errors import DomainError, NotPermitted, ValidationFailed
 from ..extensions import db
+from ..files import PDF, Document, UploadError, human_size, new_location, safe_filename, sniff
 from ..partners.models import Admission
 from ..procedure.models import Category, Procedure, ProcedureDocument, Product, Tariff
 from ..timeutil import today_local, utcnow
@@ -379,7 +378,7 @@ def set_applications_open(procedure: Procedure, is_open: bool, *, by: User,
 def store_region_pdf(file_storage, *, by: User, max_bytes: int) -> Document:
     """Check and store a PDF of the region itself (no organisation); returns the Document.
 
-    Like ``applications.storage.store_upload`` (same checks, same place on disk), but for
+    Like ``files.store_upload`` (same checks, same place on disk), but for
     documents that belong to the region: ``organisation_id`` stays None."""
     original = safe_filename(getattr(file_storage, "filename", None))
     if file_storage is None or not getattr(file_storage, "filename", None):
@@ -392,7 +391,7 @@ def store_region_pdf(file_storage, *, by: User, max_bytes: int) -> Document:
     if sniff(head) != PDF:
         raise ValidationFailed([("file", f"Het bestand '{original}' is geen PDF-bestand. "
                                          "Upload een PDF-bestand.")])
-    relative, target = _new_location()
+    relative, target = new_location()
     digest, size = hashlib.sha256(head), len(head)
     tmp = target.with_suffix(".part")
     try:

@@ -1,20 +1,26 @@
-"""Uploaded evidence: checked by content and size, stored outside static folders."""
+"""Stored files: uploads checked by content and size, kept outside static folders.
+
+Infrastructure below every part: it knows no domain. A ``Document`` is a file in an
+organisation's library (or the region's, without an organisation), with its metadata;
+the parts refer to it (answers, decision letters, agreements, procedure documents) and
+refresh what depends on a file themselves.
+"""
 from __future__ import annotations
 
 import hashlib
 import os
 import secrets
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, ForeignKey, Index, String, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .. import audit
-from ..errors import DomainError
-from ..extensions import db
-from .models import Document
+from . import audit
+from .errors import DomainError
+from .extensions import db
+from .timeutil import utcnow
 
 PDF = ("application/pdf", ".pdf")
 SIGNATURES = {
@@ -23,6 +29,32 @@ SIGNATURES = {
     b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
 }
 CHUNK = 64 * 1024
+
+
+class Document(db.Model):
+    """An uploaded file in an organisation's document library."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        Index("ix_documents_org_uploaded", "organisation_id", "uploaded_at"),
+        Index("ix_documents_org_sha256", "organisation_id", "sha256"),
+        Index("ix_documents_org_valid_until", "organisation_id", "valid_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None for the region's own documents (procedure documents).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    doc_type: Mapped[str | None] = mapped_column(String(80))
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(80))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    valid_until: Mapped[date | None]
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    uploaded_by: Mapped["User"] = relationship("User")  # noqa: F821, UP037 - accounts.models
 
 
 class UploadError(DomainError):
@@ -79,7 +111,7 @@ def path_for(document: Document) -> Path:
     return upload_root() / document.stored_name
 
 
-def _new_location() -> tuple[str, Path]:
+def new_location() -> tuple[str, Path]:
     """A random name, two-level fanned out, under the upload root."""
     name = secrets.token_hex(16)
     relative = f"{name[:2]}/{name}"
@@ -91,7 +123,7 @@ def _new_location() -> tuple[str, Path]:
 def store_bytes(data: bytes, *, organisation, by, original_name: str, content_type: str,
                 doc_type: str | None = None) -> Document:
     """Store a file the portal made itself (a decision letter, say)."""
-    relative, target = _new_location()
+    relative, target = new_location()
     tmp = target.with_suffix(".part")
     tmp.write_bytes(data)
     os.replace(tmp, target)
@@ -122,7 +154,7 @@ def store_upload(file_storage, *, organisation, by, allow_images: bool = False,
             f"Het bestand '{original}' is geen {allowed}-bestand. "
             f"Upload een {allowed}-bestand."
         )
-    relative, target = _new_location()
+    relative, target = new_location()
     digest = hashlib.sha256(head)
     size = len(head)
     tmp = target.with_suffix(".part")
@@ -148,10 +180,7 @@ def store_upload(file_storage, *, organisation, by, allow_images: bool = False,
     if existing is not None:  # the same file again: stored once, used twice
         target.unlink()
         if valid_until and (existing.valid_until is None or existing.valid_until < valid_until):
-            from ..partners.compliance import refresh_evidence_date
-
-            existing.valid_until = valid_until
-            refresh_evidence_date(organisation.id)  # the document may be tracked evidence
+            existing.valid_until = valid_until  # partners.compliance follows this change
         return existing
     _written(target)
     document = Document(
