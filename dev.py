@@ -5,13 +5,18 @@ Runs on a fresh machine that has nothing but Python 3.11+:
 
     python3 dev.py               same as `serve`
     python3 dev.py serve         set up .venv, migrate, seed demo data, run the dev server
-    python3 dev.py test [ARGS]   set up .venv with test extras, ensure Chromium, run pytest ARGS
+    python3 dev.py test [ARGS]   set up .venv with test extras, ensure Chromium, run the linters
+                                 (ruff, lint-imports) and pytest; with ARGS only `pytest ARGS`
     python3 dev.py bench [ARGS]  set up .venv with test extras, run bench/pages.py ARGS
     python3 dev.py --help        show this help
 
-The virtual environment lives in `.venv` next to this file.  `pip install` only
-re-runs when pyproject.toml changed since the last successful install; a hash of
-it is kept in `.venv/.installed-<extra>` (one stamp per set of extras).
+The virtual environment lives in `.venv` next to this file.  Dependencies come from
+the lock files in requirements/ (exact versions with hashes, compiled from
+pyproject.toml with pip-tools; see README.md): `requirements/base.txt` for `serve`,
+`requirements/test.txt` for `test` and `bench`.  The project itself is then installed
+with `pip install --no-deps -e .`.  This only re-runs when the lock file (or
+pyproject.toml) changed since the last successful install; a hash of both is kept in
+`.venv/.installed-<extra>` (one stamp per lock file).
 
 Environment:
     PORT    port for `serve` (default 5000)
@@ -29,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV_DIR = ROOT / ".venv"
 PYPROJECT = ROOT / "pyproject.toml"
+REQUIREMENTS_DIR = ROOT / "requirements"
 
 USAGE = """\
 usage: python3 dev.py [serve | test [PYTEST ARGS...] | bench [ARGS...] | --help]
@@ -38,7 +44,8 @@ commands:
           missing), run migrations, seed demo data and start the dev server
           on 127.0.0.1:$PORT (default 5000)
   test    create .venv, install the project with test extras, make sure Chromium
-          and Pango are installed (Debian apt-get), then run pytest with the given arguments
+          and Pango are installed (Debian apt-get), run `ruff check .` and `lint-imports`,
+          then pytest; with arguments only pytest runs, with those arguments
   bench   same setup as `test`, then run bench/pages.py with the given arguments
 """
 
@@ -78,6 +85,13 @@ def venv_python() -> Path:
     return VENV_DIR / "bin" / "python"
 
 
+def venv_script(name: str) -> Path:
+    """Path of a console script installed into .venv (e.g. `lint-imports`)."""
+    if os.name == "nt":
+        return VENV_DIR / "Scripts" / f"{name}.exe"
+    return VENV_DIR / "bin" / name
+
+
 # --------------------------------------------------------------------------- setup
 
 
@@ -101,29 +115,43 @@ def ensure_venv() -> Path:
     return python
 
 
-def pyproject_hash() -> str:
-    return hashlib.sha256(PYPROJECT.read_bytes()).hexdigest()
+def install_hash(lock: Path) -> str:
+    """sha256 over the lock file and pyproject.toml (which the editable install reads)."""
+    digest = hashlib.sha256()
+    for path in (lock, PYPROJECT):
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def ensure_installed(extra: str | None) -> Path:
-    """`pip install -e .[extra]` into .venv unless the stamp says it is current.
+    """Install `requirements/<extra>.txt`, then the project itself, unless the stamp is current.
 
-    The stamp `.venv/.installed-<extra>` ("base" when no extra) holds the sha256
-    of pyproject.toml at the time of the last successful install.
+    `pip install -r requirements/<extra>.txt` ("base" when no extra) puts the locked,
+    hash-checked versions into .venv; `pip install --no-deps -e .` adds the project
+    without resolving anything again.  The stamp `.venv/.installed-<extra>` holds the
+    sha256 of the lock file and pyproject.toml at the time of the last successful install.
     """
     python = ensure_venv()
     if not PYPROJECT.exists():
         die(f"{PYPROJECT} not found")
+    name = extra or "base"
+    lock = REQUIREMENTS_DIR / f"{name}.txt"
+    if not lock.exists():
+        die(f"lock file {lock.relative_to(ROOT)} not found (see README.md, 'Updating the lock files')")
 
-    stamp = VENV_DIR / f".installed-{extra or 'base'}"
-    wanted = pyproject_hash()
+    stamp = VENV_DIR / f".installed-{name}"
+    wanted = install_hash(lock)
     if stamp.exists() and stamp.read_text().strip() == wanted:
         say(f"dependencies up to date ({stamp.name})")
         return python
 
-    target = f".[{extra}]" if extra else "."
-    say(f"installing project{f' with [{extra}] extras' if extra else ''} (pyproject.toml changed or first run)")
-    run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-e", target], cwd=ROOT)
+    say(f"installing the locked dependencies from {lock.relative_to(ROOT)} (lock file changed or first run)")
+    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check"]
+    run(pip + ["-r", str(lock.relative_to(ROOT))], cwd=ROOT)
+    run(pip + ["--no-deps", "-e", "."], cwd=ROOT)
+    # A dependency added to pyproject.toml but not yet compiled into the lock file shows here.
+    run([str(python), "-m", "pip", "check", "--disable-pip-version-check"], cwd=ROOT)
     stamp.write_text(wanted + "\n")
     return python
 
@@ -258,11 +286,29 @@ def postgres_available() -> bool:
     return any(all(Path(d, n).exists() for n in names) for d in glob("/usr/lib/postgresql/*/bin"))
 
 
+def run_linters(python: str) -> int:
+    """`ruff check .` and `lint-imports` (the layer contracts in pyproject.toml); 0 when both pass."""
+    say("lint: ruff check .")
+    code = _run_child([python, "-m", "ruff", "check", "."])
+    say("lint: lint-imports")
+    code = _run_child([str(venv_script("lint-imports"))]) or code
+    if code != 0:
+        warn("lint failed (see above); pytest is not run")
+    return code
+
+
 def cmd_test(args: list[str]) -> None:
-    """The whole suite on SQLite, then the database-backed tests again on PostgreSQL."""
+    """Lint, the whole suite on SQLite, then the database-backed tests again on PostgreSQL.
+
+    With arguments only `pytest ARGS` runs (no lint, no PostgreSQL pass).
+    """
     python = str(ensure_installed("test"))
     ensure_chromium()
     ensure_pango()
+    if not args:
+        lint_code = run_linters(python)
+        if lint_code != 0:
+            sys.exit(lint_code)
     code = _run_child([python, "-m", "pytest", *args])
     if args or code != 0:
         sys.exit(code)
@@ -287,7 +333,8 @@ COMMANDS = {"serve": cmd_serve, "test": cmd_test, "bench": cmd_bench}
 
 
 def main(argv: list[str]) -> None:
-    if sys.version_info < (3, 11):
+    # dev.py runs on the machine's own python3, which may be older than the project needs.
+    if sys.version_info < (3, 11):  # noqa: UP036
         die(f"Python 3.11+ is required (this is {sys.version.split()[0]})")
 
     if argv and argv[0] in ("-h", "--help", "help"):

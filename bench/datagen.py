@@ -140,6 +140,36 @@ def _next_id(model) -> int:
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
 
 
+def _questions(procedure, n_apps, start_org, start_user, n_orgs, now) -> list[dict]:
+    """One question for every 20 applications, every other one answered and published."""
+    questions = []
+    for i in range(max(1, n_apps // 20)):
+        oid = start_org + (i % n_orgs)
+        uid = start_user + (i % n_orgs)
+        published = i % 2 == 0
+        questions.append(dict(
+            procedure_id=procedure.id, organisation_id=oid, asked_by_id=uid,
+            subject=f"Vraag {i} over de eisen", body="Hoe lees ik eis A5?", asked_at=now,
+            answer="Zo." if published else None, answered_at=now if published else None,
+            public_question="Hoe lees ik eis A5?" if published else None,
+            public_answer="Zo." if published else None, published_at=now if published else None))
+    return questions
+
+
+def _submission_events(apps) -> list[dict]:
+    """The audit events of submitting each submitted application and starting its review."""
+    events = []
+    for row in apps:
+        if row["submitted_at"] is None:
+            continue
+        for action, old, new in (("submitted", "CONCEPT", "INGEDIEND"),
+                                 ("review_started", "INGEDIEND", "IN_BEHANDELING")):
+            events.append(dict(at=row["submitted_at"], actor_id=row["created_by_id"],
+                               object_type="applications", object_id=row["id"], action=action,
+                               from_state=old, to_state=new, detail=""))
+    return events
+
+
 def _rich(rnd, procedure, version_id, apps, start_org, start_user, n_orgs, now):
     """The partners' side of the bulk data (see populate)."""
     evidence_req = db.session.scalar(select(Requirement.id).where(
@@ -215,26 +245,8 @@ def _rich(rnd, procedure, version_id, apps, start_org, start_user, n_orgs, now):
                             replaces_document_id=library[oid], status="pending",
                             submitted_at=now, submitted_by_id=uid))
         doc_id += 1
-    questions = []
-    for i in range(max(1, len(apps) // 20)):
-        oid = start_org + (i % n_orgs)
-        uid = start_user + (i % n_orgs)
-        published = i % 2 == 0
-        questions.append(dict(
-            procedure_id=procedure.id, organisation_id=oid, asked_by_id=uid,
-            subject=f"Vraag {i} over de eisen", body="Hoe lees ik eis A5?", asked_at=now,
-            answer="Zo." if published else None, answered_at=now if published else None,
-            public_question="Hoe lees ik eis A5?" if published else None,
-            public_answer="Zo." if published else None, published_at=now if published else None))
-    events = []
-    for row in apps:
-        if row["submitted_at"] is None:
-            continue
-        for action, old, new in (("submitted", "CONCEPT", "INGEDIEND"),
-                                 ("review_started", "INGEDIEND", "IN_BEHANDELING")):
-            events.append(dict(at=row["submitted_at"], actor_id=row["created_by_id"],
-                               object_type="applications", object_id=row["id"], action=action,
-                               from_state=old, to_state=new, detail=""))
+    questions = _questions(procedure, len(apps), start_org, start_user, n_orgs, now)
+    events = _submission_events(apps)
     for table, rows in ((Document, documents), (Agreement, agreements), (Answer, answers),
                         (CapacityReport, reports), (EvidenceReview, reviews),
                         (Suspension, suspensions), (Question, questions), (AuditEvent, events)):

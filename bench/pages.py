@@ -82,12 +82,14 @@ def measure(app, ids: dict, repeat: int, only: str | None) -> dict:
             client.get(url).get_data()
             times.append((time.perf_counter() - t0) * 1000)
         times.sort()
-        results[f"{'anon' if who is None else who.split('@')[0]:12} {url}"] = (statements, statistics.median(times), times[int(len(times) * 0.95) - 1])
+        key = f"{'anon' if who is None else who.split('@')[0]:12} {url}"
+        results[key] = (statements, statistics.median(times), times[int(len(times) * 0.95) - 1])
     return results
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[3000, 150000])
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -105,10 +107,7 @@ def main() -> None:
             print(f"size {size:,}:", flush=True)
             with tempfile.TemporaryDirectory() as tmp:
                 tmp = Path(tmp)
-                if server:
-                    url = server.create_database(f"bench_{size}")
-                else:
-                    url = f"sqlite:///{tmp}/bench.sqlite"
+                url = server.create_database(f"bench_{size}") if server else f"sqlite:///{tmp}/bench.sqlite"
                 app, ids = _prepare(url, tmp, size)
                 all_results[size] = measure(app, ids, args.repeat, args.only)
                 with app.app_context():

@@ -55,8 +55,6 @@ def build(app) -> dict:
     pages need."""
     from portal.accounts.models import OrgRole, Role, User
     from portal.accounts.passwords import hash_password
-    from portal.procedure import settings as procedure_ops
-    from portal.procedure import versions as catalogue_ops
     from portal.applications import workflow as applications
     from portal.assessment import workflow as assessment
     from portal.models import (
@@ -74,6 +72,8 @@ def build(app) -> dict:
     from portal.partners import capacity, compliance, reconfirmation
     from portal.partners import workflow as partners
     from portal.procedure import qa
+    from portal.procedure import settings as procedure_ops
+    from portal.procedure import versions as catalogue_ops
     from portal.timeutil import today_local, utcnow
     from tests.helpers import categories, fill_completely
 

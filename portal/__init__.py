@@ -46,6 +46,7 @@ def create_app(config=None) -> Flask:
     _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
+    _declare_mail_kinds(app)
     _register_cli(app)
     _register_template_helpers(app)
     _register_errors(app)
@@ -119,12 +120,27 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
+def _declare_mail_kinds(app: Flask) -> None:
+    """The mails each part sends, declared in its ``mails`` module (a kind declared twice
+    stops the start). Notifications knows no part: ``queue()`` and the mail-text editor
+    look a kind up in what is declared here."""
+    from .accounts import mails as accounts_mails
+    from .applications import mails as applications_mails
+    from .assessment import mails as assessment_mails
+    from .notifications import kinds
+    from .partners import mails as partners_mails
+    from .procedure import mails as procedure_mails
+
+    kinds.declare(app, accounts_mails.KINDS, procedure_mails.KINDS, applications_mails.KINDS,
+                  partners_mails.KINDS, assessment_mails.KINDS)
+
+
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .assessment.cli import deadlines_cli
+    from .demo import seed_command
     from .notifications.cli import outbox_cli
     from .partners.cli import partners_cli
-    from .demo import seed_command
 
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)

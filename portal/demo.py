@@ -67,7 +67,8 @@ def seed_demo_applications(password: str) -> bool:
         if req.asks_amount:
             parts["amount"] = req.amount_min or 2_500_000
         if req.asks_text:
-            parts["text"] = "Jongeren denken mee in onze jongerenraad; een ervaringsdeskundige werkt in elk team."
+            parts["text"] = ("Jongeren denken mee in onze jongerenraad; een ervaringsdeskundige "
+                             "werkt in elk team.")
         if req.evidence.value == "required":
             documents[req.id] = files.store_upload(
                 FileStorage(io.BytesIO(_PDF), filename=f"{req.code}-demo.pdf"),

@@ -1,5 +1,5 @@
 """Times are stored in UTC and shown in Europe/Amsterdam."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -7,7 +7,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 def utcnow() -> datetime:
     """Naive UTC now, the form every timestamp column stores."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def today_local() -> date:
@@ -16,7 +16,7 @@ def today_local() -> date:
 
 def to_local(value: datetime) -> datetime:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(AMSTERDAM)
 
 
@@ -24,4 +24,4 @@ def local_midnight_utc(day: date) -> datetime:
     """The stored (naive UTC) form of 00:00 in Amsterdam on ``day``: compare a timestamp
     column with it to ask whether the timestamp lies before that local date."""
     local = datetime(day.year, day.month, day.day, tzinfo=AMSTERDAM)
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+    return local.astimezone(UTC).replace(tzinfo=None)

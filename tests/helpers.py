@@ -39,7 +39,8 @@ def complete_form_data(application, *, kvk: str | None = None) -> dict:
         if req.asks_amount:
             data[prefix + "amount"] = "2.500.000"
         if req.asks_text:
-            data[prefix + "text"] = "Jongeren denken mee in onze cliëntenraad; ervaringsdeskundigen werken in elk team."
+            data[prefix + "text"] = ("Jongeren denken mee in onze cliëntenraad; ervaringsdeskundigen "
+                                     "werken in elk team.")
         if req.asks_evidence:
             data[prefix + "file"] = (io.BytesIO(PDF_BYTES), f"{req.code}.pdf")
             if req.evidence_expires:

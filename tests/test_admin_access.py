@@ -14,13 +14,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from portal.accounts import staff as staff_ops
 from portal.accounts.models import Role
 from portal.accounts.passwords import hash_password
-from portal.accounts import staff as staff_ops
-from portal.notifications import mail_texts
-from portal.procedure import settings as procedure_ops
-from portal.procedure import versions as catalogue_ops
-from portal.reports import figures as reports
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -31,7 +27,11 @@ from portal.models import (
     Requirement,
     User,
 )
+from portal.notifications import mail_texts
 from portal.procedure import qa
+from portal.procedure import settings as procedure_ops
+from portal.procedure import versions as catalogue_ops
+from portal.reports import figures as reports
 from portal.timeutil import utcnow
 from tests.conftest import ADMIN, ASSESSOR_1, DEMO_PASSWORD, PROVIDER, csrf_token, login, user
 

@@ -7,7 +7,6 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
-from portal.procedure import versions as ops
 from portal.applications import workflow
 from portal.assessment import workflow as assessment
 from portal.errors import DomainError, NotPermitted, ValidationFailed
@@ -21,8 +20,9 @@ from portal.models import (
     Requirement,
     Status,
 )
+from portal.procedure import versions as ops
 from portal.procedure.models import Evidence, Identifier
-from portal.procedure.seed import published_version
+from portal.procedure.versions import published_version
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, post, user
 from tests.helpers import PDF_BYTES, categories, fill_completely
 from tests.test_scale import MAX_STATEMENTS, StatementCounter
@@ -361,7 +361,8 @@ def test_change_a_requirement_records_the_changed_fields(app):
     response = post(client, url, _form(
         code="H2", title="Maximaal aantal kinderen per huis", is_general="nee", categories=cats,
         declaration_text="", number_label="Maximaal aantal geplaatste kinderen per gezinshuis",
-        number_min="1", number_max="4", help_text="Maximaal 4.", assessment_guidance="Tel ook pleegkinderen."),
+        number_min="1", number_max="4", help_text="Maximaal 4.",
+        assessment_guidance="Tel ook pleegkinderen."),
         follow_redirects=True)
     assert "Eis H2 is gewijzigd." in _text(response)
     with app.app_context():
@@ -379,7 +380,8 @@ def test_change_a_requirement_records_the_changed_fields(app):
     response = post(client, url, _form(
         code="H2", title="Maximaal aantal kinderen per huis", is_general="nee", categories=cats,
         declaration_text="", number_label="Maximaal aantal geplaatste kinderen per gezinshuis",
-        number_min="1", number_max="4", help_text="Maximaal 4.", assessment_guidance="Tel ook pleegkinderen."),
+        number_min="1", number_max="4", help_text="Maximaal 4.",
+        assessment_guidance="Tel ook pleegkinderen."),
         follow_redirects=True)
     assert "Er is niets veranderd aan eis H2." in _text(response)
     with app.app_context():

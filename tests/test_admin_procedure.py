@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from portal.procedure import settings as ops
 from portal.applications import workflow
 from portal.errors import DomainError, NotPermitted, ValidationFailed
 from portal.extensions import db
@@ -22,6 +21,7 @@ from portal.models import (
     Tariff,
 )
 from portal.partners.models import Admission, AdmissionStatus
+from portal.procedure import settings as ops
 from portal.procedure.models import ProcedureDocument
 from tests.conftest import ADMIN, ASSESSOR_1, PROVIDER, csrf_token, login, post, user
 from tests.helpers import PDF_BYTES, PNG_BYTES, categories

@@ -17,8 +17,6 @@ from sqlalchemy import func, insert, select
 
 from bench.datagen import populate
 from portal.accounts import workflow as accounts
-from portal.reports import figures as reports
-from portal.reports.figures import Period
 from portal.applications import workflow
 from portal.assessment import workflow as assessment
 from portal.extensions import db
@@ -34,6 +32,8 @@ from portal.models import (
     VerdictOutcome,
 )
 from portal.partners import workflow as partners
+from portal.reports import figures as reports
+from portal.reports.figures import Period
 from portal.timeutil import today_local
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, user
 from tests.helpers import categories, fill_completely, requirement
@@ -145,7 +145,8 @@ def build_known_data():
     today = today_local()
     app1.decision_due = today - timedelta(days=30)  # decided: never overdue
 
-    # Open applications: one overdue, one asked to complete (its clock stands still), one not; a draft; a withdrawn one.
+    # Open applications: one overdue, one asked to complete (its clock stands still), one not;
+    # a draft; a withdrawn one.
     app5 = _submit(a, "gezinshuiszorg")
     app5.decision_due = today - timedelta(days=3)
     _in_review(b, "kleinschalige-woonvormen")  # due in 8 weeks

@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import event, select
 
-from portal.accounts.models import Role
 from portal.accounts import staff as staff_ops
+from portal.accounts.models import Role
 from portal.assessment import workflow as assessment
 from portal.extensions import db
 from portal.models import Application, AuditEvent, User

@@ -204,8 +204,10 @@ def test_return_needs_a_remark_and_a_second_assessor_and_stale_approval_fails(ct
     db.session.commit()
     # The second assessor's page still shows the old proposal: approving it fails.
     with pytest.raises(assessment.StaleState):
-        assessment.approve_decision(application, no_conflict=True, by=user(ASSESSOR_2), expected_version=seen_by_second)
-    assessment.approve_decision(application, no_conflict=True, by=user(ASSESSOR_2), expected_version=application.version)
+        assessment.approve_decision(application, no_conflict=True, by=user(ASSESSOR_2),
+                                    expected_version=seen_by_second)
+    assessment.approve_decision(application, no_conflict=True, by=user(ASSESSOR_2),
+                                expected_version=application.version)
     db.session.commit()
     assert application.status == Status.BESLOTEN
 
@@ -254,15 +256,14 @@ def test_final_decision_has_a_pdf_letter_attached_to_the_mail(ctx, smtp, tmp_pat
 
 def _inflated(pdf: bytes) -> bytes:
     """The PDF with its compressed streams inflated, to look for structure keys."""
+    import contextlib
     import re
     import zlib
 
     parts = [pdf]
     for match in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
-        try:
+        with contextlib.suppress(zlib.error):
             parts.append(zlib.decompress(match.group(1)))
-        except zlib.error:
-            pass
     return b"".join(parts)
 
 
@@ -314,7 +315,7 @@ def test_two_sessions_cannot_both_approve(app):
         application_id = application.id
     third = None
     with app.app_context():
-        from portal.accounts.workflow import create_staff_user
+        from portal.accounts.staff import create_staff_user
 
         third = create_staff_user(email="derde@regio.example", full_name="Derde",
                                   role=user(ASSESSOR_1).role, password="wachtwoord-van-12")
@@ -324,11 +325,13 @@ def test_two_sessions_cannot_both_approve(app):
         first_version = first.version
         with app.app_context():  # a second, independent session
             second = db.session.get(Application, application_id)
-            assessment.approve_decision(second, no_conflict=True, by=user(ASSESSOR_2), expected_version=first_version)
+            assessment.approve_decision(second, no_conflict=True, by=user(ASSESSOR_2),
+                                        expected_version=first_version)
             db.session.commit()
         third_user = user("derde@regio.example")
         with pytest.raises(StaleDataError):  # at the first flush that touches the row
-            assessment.approve_decision(first, no_conflict=True, by=third_user, expected_version=first_version)
+            assessment.approve_decision(first, no_conflict=True, by=third_user,
+                                        expected_version=first_version)
             db.session.commit()
         db.session.rollback()
         assert db.session.scalar(select(db.func.count()).select_from(OutboxMail)
@@ -454,7 +457,7 @@ def test_every_assessor_action_needs_the_actors_own_declaration(ctx):
         "proposal": lambda: assessment.propose_decision(
             application, {pleeg.id: (Outcome.TOEGELATEN, "Voldoet.", [])}, by=second),
     }
-    for name, action in refused.items():
+    for action in refused.values():
         with pytest.raises(NotPermitted, match="Verklaar eerst dat u geen belangenconflict heeft"):
             action()
     assert application.status == Status.IN_BEHANDELING

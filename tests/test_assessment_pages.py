@@ -210,7 +210,8 @@ def _proposed(app, app_id):
 def _decided(app, app_id):
     _proposed(app, app_id)
     with app.app_context():
-        assessment.approve_decision(db.session.get(Application, app_id), no_conflict=True, by=user(ASSESSOR_2))
+        assessment.approve_decision(db.session.get(Application, app_id), no_conflict=True,
+                                    by=user(ASSESSOR_2))
         db.session.commit()
 
 

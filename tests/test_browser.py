@@ -147,7 +147,8 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     # Ask about L1 (the pedagogical method).
     first.locator("#completion_requirements summary", has_text="L1").click()  # opens <details>
     first.get_by_label("Vraag stellen over deze eis").last.check()
-    first.get_by_label("Vraag over L1").fill("Uw methode beschrijft de nachtdienst niet. Wilt u die toevoegen?")
+    first.get_by_label("Vraag over L1").fill(
+        "Uw methode beschrijft de nachtdienst niet. Wilt u die toevoegen?")
     first.get_by_role("button", name="Aanvulling vragen").click()
     expect(first.get_by_text("De vraag om aanvulling is naar de aanbieder gestuurd")).to_be_visible()
     assert smtp.wait_find(subject_contains=f"Aanvulling gevraagd op uw aanmelding {reference}")
@@ -196,7 +197,8 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     assert _serious_a11y_violations(page) == []  # the decision and the letter link
     with page.expect_download() as download:
         page.get_by_role("link", name=f"besluitbrief-{reference}.pdf").click()
-    assert open(download.value.path(), "rb").read().startswith(b"%PDF-")
+    with open(download.value.path(), "rb") as letter:
+        assert letter.read().startswith(b"%PDF-")
 
 
 def test_provider_pages_are_accessible(live, browser, smtp, tmp_path):

@@ -80,7 +80,8 @@ def test_admin_reads_filters_and_downloads_the_report(live, browser, tmp_path):
     # A CSV download of the filtered figure.
     with page.expect_download() as info:
         page.get_by_role("link", name="CSV – Besluiten per maand").click()
-    text = open(info.value.path(), encoding="utf-8-sig").read()
+    with open(info.value.path(), encoding="utf-8-sig") as csv_file:
+        text = csv_file.read()
     assert text.splitlines() == ["Maand;Toegelaten;Afgewezen;Totaal", "2027-03;1;0;1"]
 
     # A wrong period: an error summary whose link leads to the field.

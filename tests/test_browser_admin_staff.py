@@ -117,7 +117,8 @@ def test_staff_account_mail_text_and_audit_log(live, browser, smtp):
     expect(admin.get_by_text("is opgeslagen")).to_be_visible()
     expect(admin.get_by_text("Eigen tekst, gewijzigd op")).to_be_visible()
     admin.get_by_role("link", name="Standaardtekst terugzetten").click()
-    expect(admin.get_by_role("heading", name="Standaardtekst terugzetten: Ontvangstbevestiging aanmelding")).to_be_visible()
+    expect(admin.get_by_role(
+        "heading", name="Standaardtekst terugzetten: Ontvangstbevestiging aanmelding")).to_be_visible()
     assert _serious_a11y_violations(admin) == []
     admin.get_by_role("button", name="Standaardtekst terugzetten").click()
     expect(admin.get_by_text("gebruikt weer de standaardtekst")).to_be_visible()

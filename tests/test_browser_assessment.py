@@ -126,7 +126,8 @@ def test_herstelbesluit_form_and_view_pass_axe(live, browser, smtp):
     second.get_by_role("button", name="Herstelbesluit goedkeuren").click()
     expect(second.get_by_text("Het herstelbesluit is goedgekeurd")).to_be_visible(timeout=15_000)
     expect(second.get_by_role("heading", name="Eerdere besluiten")).to_be_visible()
-    expect(second.get_by_role("link", name=f"besluitbrief-{reference}-herstel-1.pdf", exact=True)).to_be_visible()
+    expect(second.get_by_role(
+        "link", name=f"besluitbrief-{reference}-herstel-1.pdf", exact=True)).to_be_visible()
     expect(second.locator("ol.timeline").get_by_text("Herstelbesluit goedgekeurd")).to_be_visible()
     assert _serious_a11y_violations(second) == []
 

@@ -172,7 +172,7 @@ def test_users_create_command_makes_referrers_with_their_affiliation(app):
         assert created.role == Role.REFERRER and created.affiliation == "Sociaal wijkteam Breda"
         assert created.can_see_capacity and not created.is_staff
         # The workflow keeps the rule for every caller, and only referrers keep an affiliation.
-        from portal.accounts.workflow import create_staff_user
+        from portal.accounts.staff import create_staff_user
         from portal.errors import DomainError
 
         with pytest.raises(DomainError):

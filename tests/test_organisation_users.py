@@ -152,7 +152,7 @@ def test_simultaneous_accepts_make_one_user(app, provider_client, smtp):
         response = c.post(link, data=data)
         answers.append((response.status_code, response.get_data(as_text=True)))
 
-    threads = [threading.Thread(target=click, args=pair) for pair in zip(clients, forms)]
+    threads = [threading.Thread(target=click, args=pair) for pair in zip(clients, forms, strict=True)]
     for t in threads:
         t.start()
     for t in threads:

@@ -192,7 +192,8 @@ def test_pages_accept_the_agreement_and_admin_actions(app):
     assert "Accepteer de deelnemersovereenkomst" in provider.get("/aanbieder").get_data(as_text=True)
     url = f"/organisatie/overeenkomsten/{agreement_id}"
     refused = post(provider, url, {})
-    assert refused.status_code == 422 and "Bevestig dat u de overeenkomst accepteert" in refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Bevestig dat u de overeenkomst accepteert" in refused.get_data(as_text=True)
     response = post(provider, url, {"agree": "y"}, follow_redirects=True)
     assert "Uw toelating is nu actief" in response.get_data(as_text=True)
     with app.app_context():
@@ -231,7 +232,8 @@ def test_pages_accept_the_agreement_and_admin_actions(app):
     assert post(assessor, page + "/beeindigen", {"reason": "x", "ends_on": today_local().isoformat()},
                 token_from=page).status_code == 403
     assert assessor.get("/beheer/looptijd").status_code == 403
-    term = post(admin, "/beheer/looptijd", {"rationale": "Verlengen", "exercised_on": today_local().isoformat()},
+    term = post(admin, "/beheer/looptijd",
+                {"rationale": "Verlengen", "exercised_on": today_local().isoformat()},
                 follow_redirects=True)
     assert "De verlengingsoptie is benut" in term.get_data(as_text=True)
 

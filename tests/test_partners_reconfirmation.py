@@ -8,7 +8,6 @@ from sqlalchemy import event, func, select
 
 from portal.accounts.models import Organisation, OrgRole, Role, User
 from portal.accounts.passwords import hash_password
-from portal.procedure import versions as catalogue_ops
 from portal.applications import workflow as applications
 from portal.applications.models import Application, Status
 from portal.assessment import workflow as assessment
@@ -27,6 +26,7 @@ from portal.models import (
 from portal.partners import reconfirmation
 from portal.partners import workflow as partners
 from portal.partners.models import ReconfirmationRound
+from portal.procedure import versions as catalogue_ops
 from portal.procedure.models import CatalogueVersion, Requirement
 from portal.timeutil import today_local, utcnow
 from tests.conftest import (

@@ -44,9 +44,11 @@ def test_medewerker_prepares_but_cannot_submit_or_withdraw(app, draft):
         db.session.commit()
     response = post(client, f"/aanmeldingen/{draft}/indienen", token_from=f"/aanmeldingen/{draft}/overzicht",
                     follow_redirects=True)
-    assert "Alleen een beheerder van uw organisatie kan een aanmelding indienen" in response.get_data(as_text=True)
+    assert ("Alleen een beheerder van uw organisatie kan een aanmelding indienen"
+            in response.get_data(as_text=True))
     response = post(client, f"/aanmeldingen/{draft}/intrekken", {}, follow_redirects=True)
-    assert "Alleen een beheerder van uw organisatie kan een aanmelding intrekken" in response.get_data(as_text=True)
+    assert ("Alleen een beheerder van uw organisatie kan een aanmelding intrekken"
+            in response.get_data(as_text=True))
     with app.app_context():
         assert db.session.get(Application, draft).status == Status.CONCEPT
         with pytest.raises(NotPermitted):
@@ -83,7 +85,8 @@ def test_library_upload_attach_and_expired_documents(app, provider_client, draft
     with app.app_context():
         doc = db.session.scalar(select(Document))
         expired = Document(organisation_id=doc.organisation_id, doc_type="Verzekeringspolis",
-                           original_name="oude-polis.pdf", stored_name="xx/oud", content_type="application/pdf",
+                           original_name="oude-polis.pdf", stored_name="xx/oud",
+                           content_type="application/pdf",
                            size_bytes=10, sha256="0" * 64, valid_until=today_local() - timedelta(days=1),
                            uploaded_by_id=doc.uploaded_by_id)
         db.session.add(expired)
@@ -93,7 +96,8 @@ def test_library_upload_attach_and_expired_documents(app, provider_client, draft
     assert "hkz.pdf" in step and "oude-polis.pdf" not in step
     # Attach the library document instead of uploading again.
     assert post(provider_client, f"/aanmeldingen/{draft}/stap/1", {
-        f"r{a5}_existing": str(doc_id), f"r{a5}_valid_until": (today_local() + timedelta(days=300)).isoformat(),
+        f"r{a5}_existing": str(doc_id),
+        f"r{a5}_valid_until": (today_local() + timedelta(days=300)).isoformat(),
         "opslaan": "1"}).status_code == 302
     with app.app_context():
         answer = db.session.scalar(select(Answer).where(Answer.application_id == draft,

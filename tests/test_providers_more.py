@@ -3,7 +3,7 @@ title and admission dates, library documents that do not fit a requirement, the 
 a request to complete, the wizard's counts, and the authorisation cases around them."""
 import io
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from babel.dates import format_date
@@ -82,7 +82,8 @@ def _assert_nowhere(app, token, mail, *, colleague):
                  f"/beheer/partners/{org_id}/mails/{mail.id}"}
     pages = {
         colleague: ["/aanbieder", "/organisatie/berichten", f"/organisatie/berichten/{mail.id}"],
-        _client(app, ASSESSOR_1): [f"/beheer/partners/{org_id}", f"/beheer/partners/{org_id}/mails/{mail.id}"],
+        _client(app, ASSESSOR_1): [f"/beheer/partners/{org_id}",
+                                   f"/beheer/partners/{org_id}/mails/{mail.id}"],
         _client(app, ADMIN): ["/beheer/mails/", f"/beheer/mails/{mail.id}",
                               f"/beheer/partners/{org_id}/mails/{mail.id}"],
     }
@@ -122,8 +123,8 @@ def test_a_medewerker_cannot_read_the_beheerders_reset_link_on_any_page(app, smt
     _assert_nowhere(app, token, mail, colleague=colleague)
     # A mail without a secret link still shows its text to colleagues.
     with app.app_context():
-        other = db.session.scalar(select(OutboxMail).where(OutboxMail.sensitive.is_(False),
-                                                           OutboxMail.organisation_id == mail.organisation_id))
+        other = db.session.scalar(select(OutboxMail).where(
+            OutboxMail.sensitive.is_(False), OutboxMail.organisation_id == mail.organisation_id))
     if other is None:
         post(_client(app, PROVIDER), "/account/wachtwoord", {
             "current_password": "demo-wachtwoord-2027", "password": "een-nieuw-wachtwoord-1",
@@ -262,7 +263,8 @@ def test_an_image_from_the_library_cannot_go_to_a_pdf_only_requirement(app, prov
                                            "opslaan": "1"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Het document &#39;scan.jpg&#39; is een JPEG-bestand; bij A1 is alleen een PDF-bestand toegestaan" in html
+    assert ("Het document &#39;scan.jpg&#39; is een JPEG-bestand; bij A1 is alleen een PDF-bestand "
+            "toegestaan") in html
     assert f'href="#r{a1}_existing"' in html  # in the error summary, linked to the field
     assert 'value="9"' in html
     answer = _answer(app, draft, "A1")
@@ -365,7 +367,8 @@ def test_library_upload_of_a_non_pdf_is_refused_and_the_form_kept(app, provider_
     html = response.get_data(as_text=True)
     assert "Het bestand &#39;polis.pdf&#39; is geen PDF-bestand. Upload een PDF-bestand." in html
     assert f'value="{until}"' in html
-    assert re.search(r'<option selected value="Verzekeringspolis">|<option value="Verzekeringspolis" selected>', html)
+    assert re.search(r'<option selected value="Verzekeringspolis">'
+                     r'|<option value="Verzekeringspolis" selected>', html)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Document)) == 0
 

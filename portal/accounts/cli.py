@@ -4,7 +4,7 @@ from flask.cli import AppGroup
 from ..errors import DomainError
 from ..extensions import db
 from .models import Role
-from .workflow import create_staff_user
+from .staff import create_staff_user
 
 users_cli = AppGroup("users", help="Staff accounts (assessors, administrators, referrers).")
 
@@ -28,8 +28,6 @@ def create_command(role, email, full_name, affiliation, password):
     try:
         user = create_staff_user(email=email, full_name=full_name or email, role=Role(role),
                                  password=password, affiliation=affiliation)
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     db.session.commit()

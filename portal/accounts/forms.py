@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from ..forms import ActionForm  # noqa: F401 (used by the views)
 from ..validators import AgbCode, KvkNumber, Postcode, StrongPassword
 
 REQUIRED = "Dit veld is verplicht."
@@ -143,9 +144,6 @@ class ResendConfirmationForm(FlaskForm):
         "E-mailadres", validators=[DataRequired(REQUIRED), Email(EMAIL, check_deliverability=False)]
     )
 
-
-class ActionForm(FlaskForm):
-    """A button only (revoke, remove, confirm): the CSRF token is all there is to check."""
 
 
 class InviteForm(FlaskForm):

@@ -21,6 +21,7 @@ from ..accounts.passwords import hash_password
 from ..accounts.tokens import TokenError, make_token, read_token
 from ..accounts.workflow import FieldError, find_user_by_email, normalise_email
 from ..applications.models import Application, Status
+from ..auth import require_role
 from ..errors import DomainError, NotPermitted
 from ..extensions import db
 from ..timeutil import utcnow
@@ -32,13 +33,13 @@ STAFF_ROLES = (Role.ASSESSOR, Role.ADMIN)
 # The accounts an administrator creates and manages here: the region's staff and referrers.
 MANAGED_ROLES = (*STAFF_ROLES, Role.REFERRER)
 AFFILIATION_MAX = 200
+PASSWORD_MIN = 12
 OPEN_STATES = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
                Status.BESLUIT_VOORGESTELD)
 
 
 def _require_admin(by: User) -> None:
-    if not (by is not None and by.is_admin and by.is_active):
-        raise NotPermitted("Alleen een contractbeheerder kan accounts van medewerkers beheren.")
+    require_role(by, "admin", "Alleen een contractbeheerder kan accounts van medewerkers beheren.")
 
 
 def _require_staff(user: User) -> None:
@@ -75,11 +76,18 @@ def _queue_invitation(user: User, by: User) -> None:
     )
 
 
-def create_staff(*, full_name: str, email: str, role: Role | str, by: User,
-                 affiliation: str | None = None) -> User:
+def create_staff(*, full_name: str, email: str, role: Role | str, by: User | None,
+                 affiliation: str | None = None, password: str | None = None) -> User:
     """Create an assessor, administrator or referrer (with the sociaal wijkteam or
-    municipality it works for) and mail the invitation to set a password."""
-    _require_admin(by)
+    municipality it works for) and mail the invitation to set a password.
+
+    The one way a staff account is made. ``by`` is the administrator; ``by=None`` with a
+    ``password`` is the server's operator on the command line (``flask users create``):
+    the same checks, and the account gets that password instead of an invitation."""
+    if by is not None or password is None:
+        _require_admin(by)
+    if password is not None and len(password) < PASSWORD_MIN:
+        raise FieldError("password", f"Het wachtwoord moet minstens {PASSWORD_MIN} tekens hebben.")
     try:
         role = Role(role)
     except ValueError:
@@ -108,15 +116,24 @@ def create_staff(*, full_name: str, email: str, role: Role | str, by: User,
             message = "Dit e-mailadres hoort bij een account van een aanbieder."
         raise FieldError("email", message)
     user = User(email=email, full_name=full_name, role=role, affiliation=affiliation,
-                password_hash=_unusable_password(), email_confirmed_at=None,
-                is_active_account=True)
+                password_hash=hash_password(password) if password else _unusable_password(),
+                email_confirmed_at=utcnow() if password else None, is_active_account=True)
     db.session.add(user)
     db.session.flush()
     audit.record("staff_created", user, actor=by,
                  detail=f"email={email} role={role.value}"
-                        + (f" affiliation={affiliation}" if affiliation else ""))
-    _queue_invitation(user, by)
+                        + (f" affiliation={affiliation}" if affiliation else "")
+                        + (" via=command-line" if by is None else ""))
+    if password is None:
+        _queue_invitation(user, by)
     return user
+
+
+def create_staff_user(*, email: str, full_name: str, role: Role | str, password: str,
+                      affiliation: str | None = None) -> User:
+    """The command line's entry to ``create_staff``: a password, no invitation."""
+    return create_staff(full_name=full_name, email=email, role=role, by=None,
+                        affiliation=affiliation, password=password)
 
 
 def resend_invitation(user: User, *, by: User) -> None:

@@ -4,7 +4,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ..auth import provider_required
+from ..actions import Conflict, attempt, button, show_errors, submit
+from ..auth import forbid_unless, provider_required
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..timeutil import utcnow
@@ -54,9 +55,10 @@ def register():
     if current_user.is_authenticated:
         return redirect(_home_for(current_user))
     form = RegistrationForm()
+    status = 200
     if form.validate_on_submit():
         try:
-            user = workflow.register_provider(
+            user = attempt(lambda: workflow.register_provider(
                 org_name=form.org_name.data,
                 kvk_number=form.kvk_number.data,
                 street=form.street.data,
@@ -67,25 +69,24 @@ def register():
                 full_name=form.full_name.data,
                 email=form.email.data,
                 password=form.password.data,
-            )
+            ))
         except DomainError as exc:
-            db.session.rollback()
+            show_errors(form, exc)
+        except Conflict as exc:
             form.form_errors.append(exc.message)
-        else:
-            db.session.commit()
+            status = 409
+        else:  # no redirect: the page says where the confirmation link went
             return render_template("accounts/registered.html", email=user.email)
-    return render_template("accounts/register.html", form=form)
+    return render_template("accounts/register.html", form=form), status
 
 
 @bp.route("/bevestigen/<token>")
 def confirm(token):
     try:
-        user = workflow.confirm_email(token)
-    except DomainError as exc:
-        db.session.rollback()
+        user = attempt(lambda: workflow.confirm_email(token))
+    except (DomainError, Conflict) as exc:
         flash(exc.message, "error")
         return redirect(url_for("accounts.resend_confirmation"))
-    db.session.commit()
     flash("Uw e-mailadres is bevestigd. U kunt nu inloggen.", "success")
     return redirect(url_for("accounts.login", email=user.email))
 
@@ -94,21 +95,25 @@ def confirm(token):
 @limiter.limit("5 per hour", methods=["POST"])
 def resend_confirmation():
     form = ResendConfirmationForm()
-    if request.method == "GET" and request.args.get("email"):
-        form.email.data = request.args["email"]
-    if form.validate_on_submit():
+
+    def page():
+        return render_template("accounts/resend.html", form=form)
+
+    def resend():
         user = workflow.find_user_by_email(form.email.data)
         if user is not None and not user.is_confirmed:
             workflow.queue_confirmation(user)
-            db.session.commit()
+
+    if request.method == "POST":
         # Same answer whether or not the address has an account.
-        flash(
-            "Als er een onbevestigd account met dit e-mailadres bestaat, is er een nieuwe "
-            "bevestigingslink naar toe gestuurd. Kijk ook in uw map met ongewenste e-mail.",
-            "success",
-        )
-        return redirect(url_for("accounts.login"))
-    return render_template("accounts/resend.html", form=form)
+        return submit(
+            form, resend,
+            success="Als er een onbevestigd account met dit e-mailadres bestaat, is er een nieuwe "
+                    "bevestigingslink naar toe gestuurd. Kijk ook in uw map met ongewenste e-mail.",
+            done=url_for("accounts.login"), page=page, invalid_status=200)
+    if request.args.get("email"):
+        form.email.data = request.args["email"]
+    return page()
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
@@ -151,26 +156,11 @@ def logout():
 
 # --------------------------------------------------------------------------- helpers
 
-def _show_error(form, exc: DomainError) -> None:
-    """Put a refused change's message on its field, or above the form."""
-    db.session.rollback()
-    name = getattr(exc, "field", None)
-    if name and name in form:
-        form[name].errors = [*form[name].errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
-
-
 def _link_problem(title: str, message: str, next_url: str | None = None,
                   next_text: str | None = None):
     db.session.rollback()
     return render_template("accounts/link_problem.html", title=title, message=message,
                            next_url=next_url, next_text=next_text), 400
-
-
-def _require_beheerder() -> None:
-    if not current_user.is_org_beheerder:
-        abort(403)
 
 
 def _load_member(user_id: int) -> User:
@@ -207,35 +197,35 @@ def organisation():
 @bp.route("/organisatie/gegevens", methods=["GET", "POST"])
 @provider_required
 def edit_organisation():
-    _require_beheerder()
+    forbid_unless(current_user.is_org_beheerder)
     org = current_user.organisation
     form = OrganisationForm()
-    if request.method == "GET":
-        form.org_name.data = org.name
-        form.kvk_number.data = org.kvk_number
-        form.agb_code.data = org.agb_code
-        form.street.data = org.street
-        form.postal_code.data = org.postal_code
-        form.city.data = org.city
-        form.contact_email.data = org.contact_email
-        form.website.data = org.website
-    if form.validate_on_submit():
-        try:
-            changed = workflow.update_organisation(
+
+    def page():
+        return render_template("accounts/organisation_edit.html", form=form, org=org)
+
+    if request.method == "POST":
+        return submit(
+            form,
+            lambda: workflow.update_organisation(
                 org, by=current_user,
                 name=form.org_name.data, kvk_number=form.kvk_number.data,
                 agb_code=form.agb_code.data, street=form.street.data,
                 postal_code=form.postal_code.data, city=form.city.data,
                 contact_email=form.contact_email.data, website=form.website.data,
-            )
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            db.session.commit()
-            flash("De gegevens van uw organisatie zijn opgeslagen." if changed
-                  else "Er is niets gewijzigd.", "success")
-            return redirect(url_for("accounts.organisation"))
-    return render_template("accounts/organisation_edit.html", form=form, org=org)
+            ),
+            success=lambda changed: ("De gegevens van uw organisatie zijn opgeslagen." if changed
+                                     else "Er is niets gewijzigd."),
+            done=url_for("accounts.organisation"), page=page, invalid_status=200)
+    form.org_name.data = org.name
+    form.kvk_number.data = org.kvk_number
+    form.agb_code.data = org.agb_code
+    form.street.data = org.street
+    form.postal_code.data = org.postal_code
+    form.city.data = org.city
+    form.contact_email.data = org.contact_email
+    form.website.data = org.website
+    return page()
 
 
 @bp.route("/organisatie/gebruikers")
@@ -253,85 +243,84 @@ def users():
 @provider_required
 @limiter.limit("30 per hour", methods=["POST"])
 def invite():
-    _require_beheerder()
+    forbid_unless(current_user.is_org_beheerder)
     form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            invitation = workflow.invite_colleague(
+
+    def page():
+        return render_template("accounts/invite.html", form=form)
+
+    if request.method == "POST":
+        return submit(
+            form,
+            lambda: workflow.invite_colleague(
                 current_user.organisation, email=form.email.data,
-                org_role=OrgRole(form.org_role.data), by=current_user)
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"De uitnodiging is gestuurd naar {invitation.email}. De link is "
-                  f"{workflow.INVITE_MAX_AGE // 86400} dagen geldig.", "success")
-            return redirect(url_for("accounts.users"))
-    return render_template("accounts/invite.html", form=form)
+                org_role=OrgRole(form.org_role.data), by=current_user),
+            success=lambda invitation: (f"De uitnodiging is gestuurd naar {invitation.email}. "
+                                        f"De link is {workflow.INVITE_MAX_AGE // 86400} dagen "
+                                        "geldig."),
+            done=url_for("accounts.users"), page=page, invalid_status=200)
+    return page()
 
 
 @bp.route("/organisatie/uitnodigingen/<int:invitation_id>/intrekken", methods=["POST"])
 @provider_required
 def revoke_invitation(invitation_id):
     invitation = _load_invitation(invitation_id)
-    _require_beheerder()
-    if ActionForm().validate_on_submit():
-        try:
-            workflow.revoke_invitation(invitation, by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(f"De uitnodiging voor {invitation.email} is ingetrokken.", "success")
-    else:
-        flash("Het formulier is verlopen. Probeer het opnieuw.", "error")
-    return redirect(url_for("accounts.users"))
+    forbid_unless(current_user.is_org_beheerder)
+    return button(ActionForm(), lambda: workflow.revoke_invitation(invitation, by=current_user),
+                  success=f"De uitnodiging voor {invitation.email} is ingetrokken.",
+                  back=url_for("accounts.users"))
 
 
 @bp.route("/organisatie/gebruikers/<int:user_id>", methods=["GET", "POST"])
 @provider_required
 def edit_member(user_id):
     member = _load_member(user_id)
-    _require_beheerder()
+    forbid_unless(current_user.is_org_beheerder)
     form = RoleForm()
+
+    def page():
+        return render_template("accounts/member.html", member=member, form=form)
+
     if request.method == "GET":
         form.org_role.data = member.org_role.value
-    if member.is_active_account and form.validate_on_submit():
-        try:
-            workflow.change_org_role(member, OrgRole(form.org_role.data), by=current_user)
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"De rol van {member.full_name} is nu {member.org_role.value}.", "success")
-            return redirect(url_for("accounts.users"))
-    return render_template("accounts/member.html", member=member, form=form)
+    elif member.is_active_account:  # a removed member's role stays as it was
+        return submit(
+            form,
+            lambda: workflow.change_org_role(member, OrgRole(form.org_role.data), by=current_user),
+            success=lambda _: f"De rol van {member.full_name} is nu {member.org_role.value}.",
+            done=url_for("accounts.users"), page=page, invalid_status=200)
+    return page()
 
 
 @bp.route("/organisatie/gebruikers/<int:user_id>/verwijderen", methods=["GET", "POST"])
 @provider_required
 def remove_member(user_id):
     member = _load_member(user_id)
-    _require_beheerder()
+    forbid_unless(current_user.is_org_beheerder)
     if not member.is_active_account:
         flash(f"{member.full_name} is al verwijderd.", "info")
         return redirect(url_for("accounts.users"))
     form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            workflow.deactivate_member(member, by=current_user)
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            db.session.commit()
-            if member.id == current_user.id:
+
+    def page():
+        return render_template("accounts/remove_member.html", member=member, form=form)
+
+    if request.method == "POST":
+        myself = member.id == current_user.id
+
+        def done(_):
+            if myself:  # after the commit: who removed themselves is logged out
                 logout_user()
-                flash("U heeft uzelf verwijderd uit de organisatie en bent uitgelogd.", "success")
-                return redirect(url_for("procedure.home"))
-            flash(f"{member.full_name} is verwijderd en kan niet meer inloggen.", "success")
-            return redirect(url_for("accounts.users"))
-    return render_template("accounts/remove_member.html", member=member, form=form)
+                return url_for("procedure.home")
+            return url_for("accounts.users")
+
+        return submit(
+            form, lambda: workflow.deactivate_member(member, by=current_user),
+            success=("U heeft uzelf verwijderd uit de organisatie en bent uitgelogd." if myself
+                     else f"{member.full_name} is verwijderd en kan niet meer inloggen."),
+            done=done, page=page, invalid_status=200)
+    return page()
 
 
 @bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
@@ -349,20 +338,30 @@ def accept_invitation(token):
     except DomainError as exc:
         return _link_problem(title, exc.message, url_for("accounts.login"), "Naar de inlogpagina")
     form = AcceptInvitationForm()
+    status = 200
+
+    def accept():
+        user = workflow.accept_invitation(token, full_name=form.full_name.data,
+                                          password=form.password.data)
+        user.last_login_at = utcnow()
+        return user
+
     if form.validate_on_submit():
         try:
-            user = workflow.accept_invitation(token, full_name=form.full_name.data,
-                                              password=form.password.data)
+            user = attempt(accept)
         except DomainError as exc:
             return _link_problem(title, exc.message, url_for("accounts.login"),
                                  "Naar de inlogpagina")
-        user.last_login_at = utcnow()
-        db.session.commit()
-        login_user(user)
-        flash(f"Welkom, {user.full_name}. Uw account bij {user.organisation.name} is aangemaakt.",
-              "success")
-        return redirect(_home_for(user))
-    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)
+        except Conflict as exc:
+            form.form_errors.append(exc.message)
+            status = 409
+        else:
+            login_user(user)
+            flash(f"Welkom, {user.full_name}. Uw account bij {user.organisation.name} is "
+                  "aangemaakt.", "success")
+            return redirect(_home_for(user))
+    return render_template("accounts/accept_invitation.html", form=form,
+                           invitation=invitation), status
 
 
 # --------------------------------------------------------------------------- own account
@@ -378,18 +377,19 @@ def account():
 @limiter.limit("10 per 15 minutes", methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            workflow.change_password(current_user._get_current_object(),
-                                     current_password=form.current_password.data,
-                                     new_password=form.password.data)
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            db.session.commit()
-            flash("Uw wachtwoord is gewijzigd.", "success")
-            return redirect(url_for("accounts.account"))
-    return render_template("accounts/change_password.html", form=form)
+
+    def page():
+        return render_template("accounts/change_password.html", form=form)
+
+    if request.method == "POST":
+        return submit(
+            form,
+            lambda: workflow.change_password(current_user._get_current_object(),
+                                             current_password=form.current_password.data,
+                                             new_password=form.password.data),
+            success="Uw wachtwoord is gewijzigd.", done=url_for("accounts.account"), page=page,
+            invalid_status=200)
+    return page()
 
 
 @bp.route("/account/e-mail", methods=["GET", "POST"])
@@ -397,20 +397,21 @@ def change_password():
 @limiter.limit("10 per 15 minutes", methods=["POST"])
 def change_email():
     form = ChangeEmailForm()
-    if form.validate_on_submit():
-        try:
-            new_email = workflow.request_email_change(
+
+    def page():
+        return render_template("accounts/change_email.html", form=form)
+
+    if request.method == "POST":
+        return submit(
+            form,
+            lambda: workflow.request_email_change(
                 current_user._get_current_object(), current_password=form.current_password.data,
-                new_email=form.email.data)
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"We hebben een link gestuurd naar {new_email}. Klik op die link om uw nieuwe "
-                  "e-mailadres te bevestigen. Tot dan blijft uw huidige e-mailadres in gebruik.",
-                  "success")
-            return redirect(url_for("accounts.account"))
-    return render_template("accounts/change_email.html", form=form)
+                new_email=form.email.data),
+            success=lambda new_email: (
+                f"We hebben een link gestuurd naar {new_email}. Klik op die link om uw nieuwe "
+                "e-mailadres te bevestigen. Tot dan blijft uw huidige e-mailadres in gebruik."),
+            done=url_for("accounts.account"), page=page, invalid_status=200)
+    return page()
 
 
 @bp.route("/account/e-mail/<token>", methods=["GET", "POST"])
@@ -423,10 +424,9 @@ def confirm_email_change(token):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            user = workflow.confirm_email_change(token)
-        except DomainError as exc:
+            user = attempt(lambda: workflow.confirm_email_change(token))
+        except (DomainError, Conflict) as exc:
             return _link_problem(title, exc.message)
-        db.session.commit()
         flash(f"Uw e-mailadres is gewijzigd in {user.email}. Hiermee logt u voortaan in.",
               "success")
         if current_user.is_authenticated and current_user.id == user.id:
@@ -442,20 +442,21 @@ def confirm_email_change(token):
 @limiter.limit("5 per hour", methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
-    if request.method == "GET" and request.args.get("email"):
-        form.email.data = request.args["email"]
-    if form.validate_on_submit():
-        workflow.request_password_reset(form.email.data)
-        db.session.commit()
+
+    def page():
+        return render_template("accounts/forgot_password.html", form=form)
+
+    if request.method == "POST":
         # Same answer whether or not the address has an account.
-        flash(
-            "Als er een account met dit e-mailadres bestaat, hebben we er een link naartoe "
-            "gestuurd om een nieuw wachtwoord te kiezen. De link is 1 uur geldig. Kijk ook in "
-            "uw map met ongewenste e-mail.",
-            "success",
-        )
-        return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot_password.html", form=form)
+        return submit(
+            form, lambda: workflow.request_password_reset(form.email.data),
+            success="Als er een account met dit e-mailadres bestaat, hebben we er een link "
+                    "naartoe gestuurd om een nieuw wachtwoord te kiezen. De link is 1 uur geldig. "
+                    "Kijk ook in uw map met ongewenste e-mail.",
+            done=url_for("accounts.login"), page=page, invalid_status=200)
+    if request.args.get("email"):
+        form.email.data = request.args["email"]
+    return page()
 
 
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
@@ -468,16 +469,19 @@ def reset_password(token):
         flash(exc.message, "error")
         return redirect(url_for("accounts.forgot_password"))
     form = ResetPasswordForm()
+    status = 200
     if form.validate_on_submit():
         try:
-            user = workflow.reset_password(token, new_password=form.password.data)
+            user = attempt(lambda: workflow.reset_password(token, new_password=form.password.data))
         except DomainError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
             return redirect(url_for("accounts.forgot_password"))
-        db.session.commit()
-        if current_user.is_authenticated and current_user.id != user.id:
-            logout_user()
-        flash("Uw nieuwe wachtwoord is opgeslagen. U kunt nu inloggen.", "success")
-        return redirect(url_for("accounts.login", email=user.email))
-    return render_template("accounts/reset_password.html", form=form)
+        except Conflict as exc:
+            form.form_errors.append(exc.message)
+            status = 409
+        else:
+            if current_user.is_authenticated and current_user.id != user.id:
+                logout_user()
+            flash("Uw nieuwe wachtwoord is opgeslagen. U kunt nu inloggen.", "success")
+            return redirect(url_for("accounts.login", email=user.email))
+    return render_template("accounts/reset_password.html", form=form), status

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import audit, notifications
+from ..auth import require_beheerder
 from ..errors import DomainError, NotPermitted
 from ..extensions import db
 from ..timeutil import utcnow
@@ -112,35 +113,6 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def create_staff_user(*, email: str, full_name: str, role: Role, password: str,
-                      affiliation: str | None = None) -> User:
-    """A staff account with a password (the command line's way; the portal invites).
-    A referrer names its sociaal wijkteam or municipality (``affiliation``)."""
-    if role == Role.PROVIDER:
-        raise DomainError("Aanbieders registreren zich zelf via het portaal.")
-    affiliation = " ".join((affiliation or "").split()) or None
-    if role == Role.REFERRER and affiliation is None:
-        raise DomainError("Vul bij een verwijzer het sociaal wijkteam of de gemeente in.")
-    if role != Role.REFERRER:
-        affiliation = None
-    email = normalise_email(email)
-    if find_user_by_email(email):
-        raise DomainError(f"Er bestaat al een account met e-mailadres {email}.")
-    user = User(
-        email=email,
-        full_name=full_name,
-        role=role,
-        affiliation=affiliation,
-        password_hash=hash_password(password),
-        email_confirmed_at=utcnow(),
-    )
-    db.session.add(user)
-    db.session.flush()
-    audit.record("staff_created", user, detail=f"role={role.value}"
-                 + (f" affiliation={affiliation}" if affiliation else ""))
-    return user
-
-
 # --------------------------------------------------------------------------- organisation
 
 INVITE = "invite"
@@ -156,12 +128,6 @@ class FieldError(DomainError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
-
-
-def require_beheerder(actor: User, organisation: Organisation) -> None:
-    if not (actor.is_org_beheerder and actor.is_active
-            and actor.organisation_id == organisation.id):
-        raise NotPermitted("Alleen een beheerder van de organisatie mag dit doen.")
 
 
 def _lock_organisation(organisation: Organisation) -> None:
@@ -227,7 +193,7 @@ def _account_exists_message(existing: User, organisation: Organisation) -> str:
 def invite_colleague(organisation: Organisation, *, email: str, org_role: OrgRole,
                      by: User) -> Invitation:
     """Invite a colleague to the organisation and queue the mail with the signed link."""
-    require_beheerder(by, organisation)
+    require_beheerder(by, organisation.id)
     email = normalise_email(email)
     org_role = OrgRole(org_role)
     existing = find_user_by_email(email)
@@ -356,7 +322,7 @@ def accept_invitation(token: str, *, full_name: str, password: str) -> User:
 
 
 def revoke_invitation(invitation: Invitation, *, by: User) -> None:
-    require_beheerder(by, invitation.organisation)
+    require_beheerder(by, invitation.organisation_id)
     if not invitation.is_open:
         raise DomainError("Deze uitnodiging is al geaccepteerd of ingetrokken.")
     invitation.revoked_at = utcnow()
@@ -365,7 +331,7 @@ def revoke_invitation(invitation: Invitation, *, by: User) -> None:
 
 def change_org_role(member: User, org_role: OrgRole, *, by: User) -> None:
     organisation = member.organisation
-    require_beheerder(by, organisation)
+    require_beheerder(by, organisation.id)
     _require_colleague(member, organisation)
     org_role = OrgRole(org_role)
     if not member.is_active_account:
@@ -383,7 +349,7 @@ def change_org_role(member: User, org_role: OrgRole, *, by: User) -> None:
 def deactivate_member(member: User, *, by: User) -> None:
     """Remove a colleague: the account stays (and its history), but can no longer log in."""
     organisation = member.organisation
-    require_beheerder(by, organisation)
+    require_beheerder(by, organisation.id)
     _require_colleague(member, organisation)
     if not member.is_active_account:
         raise DomainError("Deze gebruiker is al verwijderd.")
@@ -400,7 +366,7 @@ def update_organisation(organisation: Organisation, *, by: User, name: str, kvk_
     """Change the organisation's details. Returns the names of the changed fields."""
     from ..applications.models import Application
 
-    require_beheerder(by, organisation)
+    require_beheerder(by, organisation.id)
     kvk = normalise_digits(kvk_number)
     if kvk != organisation.kvk_number:
         submitted = db.session.scalar(

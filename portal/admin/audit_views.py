@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from sqlalchemy import func, select
@@ -60,7 +60,7 @@ def _form() -> AuditFilterForm:
 def _utc_midnight(day) -> datetime:
     """The start of a local (Amsterdam) day, as the naive UTC the database stores."""
     local = datetime.combine(day, time.min, tzinfo=AMSTERDAM)
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def _filters(form: AuditFilterForm) -> list:

@@ -17,10 +17,10 @@ from wtforms import (
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
+from ..forms import NUMBER, ActionForm, WholeNumberField  # noqa: F401 (used by the views)
 from ..procedure.models import Category, Evidence, Identifier, Requirement
 from ..procedure.versions import NOTE_MAX, RequirementSpec
 
-NUMBER = "Vul een heel getal in, zonder punten of letters."
 AMOUNT = "Vul een bedrag in hele euro's in, bijvoorbeeld 2.500.000."
 
 
@@ -40,19 +40,6 @@ class MultiCheckboxField(SelectMultipleField):
         pass
 
 
-class WholeNumberField(IntegerField):
-    """A whole number or nothing, with a Dutch message; the typed text is kept."""
-
-    def process_formdata(self, valuelist):
-        text = (valuelist[0] if valuelist else "").strip()
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = int(text)
-        except ValueError:
-            self.data = None
-            raise ValueError(NUMBER) from None
 
 
 class EuroField(StringField):
@@ -203,9 +190,6 @@ def check_choices(form: RequirementForm) -> None:
         if f.errors:
             f.errors[:] = [message]
 
-
-class ActionForm(FlaskForm):
-    """A button that changes something: the CSRF token only."""
 
 
 class MoveForm(FlaskForm):

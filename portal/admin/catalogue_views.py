@@ -13,15 +13,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..actions import EXPIRED, Conflict, attempt, button, submit
 from ..applications.models import Application
 from ..audit.models import AuditEvent
 from ..auth import admin_required
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..pagination import paginate
+from ..procedure import versions as ops
 from ..procedure.models import CatalogueVersion, Category, Procedure, Requirement
 from ..procedure.seed import current_procedure
-from ..procedure import versions as ops
 from .catalogue_forms import (
     ActionForm,
     CompareForm,
@@ -34,7 +35,6 @@ from .catalogue_forms import (
 bp = Blueprint("admin_catalogue", __name__, url_prefix="/beheer")
 
 HISTORY_LIMIT = 100
-EXPIRED = "Het formulier is verlopen; u ziet nu de actuele stand. Probeer het opnieuw."
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def index():
         select(CatalogueVersion.number).where(CatalogueVersion.procedure_id == procedure.id)
         .order_by(CatalogueVersion.number.desc())))
     draft = ops.draft_of(procedure)
-    current = ops.latest_published(procedure)
+    current = ops.published_version(procedure)
     return render_template(
         "admin/catalogue/index.html", page=page, draft=draft, current=current,
         compare_form=_compare_form(numbers, *_default_pair(numbers, None, None)),
@@ -140,31 +140,22 @@ def index():
 @bp.route("/eisen/concept", methods=["POST"])
 @admin_required
 def create_draft():
-    form = ActionForm()
-    if not form.validate():
-        flash(EXPIRED, "error")
-        return redirect(url_for("admin_catalogue.index"))
     procedure = db.session.get(Procedure, _procedure().id, with_for_update=True)
     try:
-        draft = ops.create_draft(procedure, by=current_user)
-        number = draft.number
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("admin_catalogue.index"))
-    except IntegrityError:
-        db.session.rollback()
+        return button(
+            ActionForm(), lambda: ops.create_draft(procedure, by=current_user),
+            success=lambda draft: f"Conceptversie {draft.number} is gemaakt. Wijzig de eisen en "
+                                  "publiceer de versie daarna; tot dan merkt niemand er iets van.",
+            back=url_for("admin_catalogue.index"),
+            done=lambda draft: url_for("admin_catalogue.version", number=draft.number))
+    except IntegrityError:  # another administrator made one at the same moment (rolled back)
         flash("Er is intussen al een conceptversie gemaakt; u ziet nu de actuele stand.", "error")
         return redirect(url_for("admin_catalogue.index"))
-    flash(f"Conceptversie {number} is gemaakt. Wijzig de eisen en publiceer de versie daarna; "
-          "tot dan merkt niemand er iets van.", "success")
-    return _version_page(number)
 
 
 # --- one version -----------------------------------------------------------------------------------
 
-def _render_version(version: CatalogueVersion, *, publish_form=None, status=200):
+def _render_version(version: CatalogueVersion, *, publish_form=None):
     requirements = _requirements(version)
     history = db.session.scalars(
         select(AuditEvent)
@@ -182,7 +173,7 @@ def _render_version(version: CatalogueVersion, *, publish_form=None, status=200)
         "admin/catalogue/version.html", version=version, requirements=requirements,
         draft=ops.is_draft(version), history=history, history_limit=HISTORY_LIMIT,
         previous=previous, action_form=ActionForm(), move_form=MoveForm(),
-        publish_form=publish_form or PublishForm(formdata=None)), status
+        publish_form=publish_form or PublishForm(formdata=None))
 
 
 @bp.route("/eisen/versie/<int:number>")
@@ -209,8 +200,9 @@ def _requirement_page(version, form, *, requirement=None, extra=(), status=200):
 
 
 def _save(version, form, run, *, requirement=None):
-    """Validate the posted requirement form and run ``run(spec)``; every problem is shown on
-    the form, with the input kept. Returns (result, None) or (None, response)."""
+    """Validate the posted requirement form and run ``run(spec)`` (``portal.actions.attempt``);
+    every problem is shown on the form, with the input kept, except a refusal of the whole
+    version (a flash message on its page). Returns (result, None) or (None, response)."""
     valid = form.validate()
     check_choices(form)
     if not valid:
@@ -221,33 +213,29 @@ def _save(version, form, run, *, requirement=None):
                                                current=requirement))
         return None, _requirement_page(version, form, requirement=requirement, extra=extra,
                                        status=422)
+    extra, status = [], 422
     try:
-        result = run(form.spec())
-        db.session.commit()
-        return result, None
+        return attempt(lambda: run(form.spec())), None
     except ValidationFailed as exc:
-        db.session.rollback()
         extra = _attach(form, exc.errors)
     except ops.StaleRequirement as exc:
-        db.session.rollback()
         requirement = _requirement(_version(version.number), requirement.id)
         form.form_errors.append(exc.message)
         current = str(ops.fingerprint(requirement))
         form.version.data, form.version.raw_data = int(current), [current]
-        extra = []
-    except IntegrityError:
-        db.session.rollback()  # the same code saved at the same moment by someone else
+    except IntegrityError:  # the same code saved at the same moment by someone else
         form.code.errors = ["Deze code is in deze versie al in gebruik. Kies een andere code."]
-        extra = []
     except DomainError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
         return None, _version_page(version.number)
+    except Conflict as exc:
+        form.form_errors.append(exc.message)
+        status = 409
     version = _version(version.number)
     if requirement is not None:
         requirement = _requirement(version, requirement.id)
     return None, _requirement_page(version, form, requirement=requirement, extra=extra,
-                                   status=422)
+                                   status=status)
 
 
 @bp.route("/eisen/versie/<int:number>/eis/nieuw", methods=["GET", "POST"])
@@ -312,10 +300,9 @@ def move(number, requirement_id):
         return refused
     requirement = _requirement(version, requirement_id)
     try:
-        moved = ops.move_requirement(requirement, form.direction.data, by=current_user)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
+        moved = attempt(lambda: ops.move_requirement(requirement, form.direction.data,
+                                                     by=current_user))
+    except (DomainError, Conflict) as exc:
         flash(exc.message, "error")
         return _version_page(number)
     if moved:
@@ -338,19 +325,9 @@ def remove(number, requirement_id):
     requirement = _requirement(version, requirement_id)
     form = ActionForm()
     if request.method == "POST":
-        if not form.validate():
-            flash(EXPIRED, "error")
-            return _version_page(number)
-        code = requirement.code
-        try:
-            ops.remove_requirement(requirement, by=current_user)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return _version_page(number)
-        flash(f"Eis {code} is verwijderd uit conceptversie {number}.", "success")
-        return _version_page(number)
+        return button(form, lambda: ops.remove_requirement(requirement, by=current_user),
+                      success=f"Eis {requirement.code} is verwijderd uit conceptversie {number}.",
+                      back=url_for("admin_catalogue.version", number=number))
     return render_template("admin/catalogue/remove.html", version=version,
                            requirement=requirement, form=form)
 
@@ -362,23 +339,13 @@ def publish(number):
     refused = _refused(version)
     if refused:
         return refused
-    form = PublishForm()
-    if not form.validate():
-        return _render_version(version, publish_form=form, status=422)
-    try:
-        ops.publish(version, form.note.data, by=current_user)
-        db.session.commit()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        form.note.errors = [message for _name, message in exc.errors]
-        return _render_version(_version(number), publish_form=form, status=422)
-    except DomainError as exc:
-        db.session.rollback()
-        form.form_errors.append(exc.message)
-        return _render_version(_version(number), publish_form=form, status=422)
-    flash(f"Versie {number} is gepubliceerd. Nieuwe aanmeldingen krijgen vanaf nu deze versie; "
-          "aanmeldingen die al liepen houden de versie waarmee ze begonnen.", "success")
-    return _version_page(number)
+    form = PublishForm()  # the rules refuse only its note (at the field) or the whole version
+    return submit(
+        form, lambda: ops.publish(version, form.note.data, by=current_user),
+        success=f"Versie {number} is gepubliceerd. Nieuwe aanmeldingen krijgen vanaf nu deze "
+                "versie; aanmeldingen die al liepen houden de versie waarmee ze begonnen.",
+        done=url_for("admin_catalogue.version", number=number),
+        page=lambda: _render_version(_version(number), publish_form=form))
 
 
 @bp.route("/eisen/versie/<int:number>/weggooien", methods=["GET", "POST"])
@@ -390,18 +357,10 @@ def discard(number):
         return refused
     form = ActionForm()
     if request.method == "POST":
-        if not form.validate():
-            flash(EXPIRED, "error")
-            return _version_page(number)
-        try:
-            ops.discard_draft(version, by=current_user)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return _version_page(number)
-        flash(f"Conceptversie {number} is weggegooid.", "success")
-        return redirect(url_for("admin_catalogue.index"))
+        return button(form, lambda: ops.discard_draft(version, by=current_user),
+                      success=f"Conceptversie {number} is weggegooid.",
+                      back=url_for("admin_catalogue.version", number=number),
+                      done=url_for("admin_catalogue.index"))
     count = db.session.scalar(select(func.count(Requirement.id))
                               .where(Requirement.version_id == version.id))
     return render_template("admin/catalogue/discard.html", version=version, form=form,

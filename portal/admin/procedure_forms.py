@@ -11,7 +11,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -20,10 +19,11 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
+from ..forms import NUMBER, ActionForm, WholeNumberField  # noqa: F401 (used by the views)
+from ..forms import VersionedForm as SharedVersionedForm
 from ..procedure.settings import UNITS
 
 DATE_MESSAGE = "Vul een datum in als dd-mm-jjjj, bijvoorbeeld 01-01-2027."
-NUMBER = "Vul een heel getal in, zonder punten of letters."
 
 
 def _date(label: str, *, required: bool = True, description: str | None = None) -> DateField:
@@ -32,25 +32,13 @@ def _date(label: str, *, required: bool = True, description: str | None = None) 
                      validators=validators, description=description)
 
 
-class WholeNumberField(IntegerField):
-    """A whole number, with a Dutch message when it is not one; the typed text is kept."""
-
-    def process_formdata(self, valuelist):
-        text = (valuelist[0] if valuelist else "").strip()
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = int(text)
-        except ValueError:
-            self.data = None
-            raise ValueError(NUMBER) from None
 
 
-class VersionedForm(FlaskForm):
-    """Carries a fingerprint of what the form was built on: a stale form is refused."""
+class VersionedForm(SharedVersionedForm):
+    """Carries a fingerprint of what the form was built on: a stale form is refused. Posted
+    without one (a script), the check is skipped."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version_required = False
 
 
 class SettingsForm(VersionedForm):
@@ -93,9 +81,6 @@ class DocumentForm(FlaskForm):
     title = StringField("Titel")
     file = FileField("Bestand (PDF)")
 
-
-class ActionForm(FlaskForm):
-    """A button that changes something: the CSRF token only."""
 
 
 class MoveForm(FlaskForm):

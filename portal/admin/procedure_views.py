@@ -27,15 +27,16 @@ from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
 from .. import files as storage
+from ..actions import EXPIRED, Conflict, attempt, button, show_errors, submit
 from ..audit.models import AuditEvent
 from ..auth import admin_required
-from ..errors import DomainError, ValidationFailed
+from ..errors import DomainError
 from ..extensions import db
 from ..pagination import paginate
-from ..partners.models import Admission, AdmissionStatus
+from ..partners.models import LIVE_ADMISSION, Admission
+from ..procedure import settings as ops
 from ..procedure.models import Category, Procedure, ProcedureDocument, Product, Tariff
 from ..procedure.seed import current_procedure
-from ..procedure import settings as ops
 from .procedure_forms import (
     ActionForm,
     CategoryForm,
@@ -52,8 +53,7 @@ from .procedure_forms import (
 bp = Blueprint("admin_procedure", __name__, url_prefix="/beheer")
 
 HISTORY_LIMIT = 20
-EXPIRED = "Het formulier is verlopen; u ziet nu de actuele stand. Probeer het opnieuw."
-LIVE_ADMISSIONS = (AdmissionStatus.TOEGELATEN, AdmissionStatus.ACTIEF, AdmissionStatus.GESCHORST)
+CODE_TAKEN = "Deze productcode is intussen al in gebruik."
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -65,29 +65,18 @@ def _procedure() -> Procedure:
     return procedure
 
 
-def _attach(form, errors) -> None:
-    """Put each (field, message) next to its field; the rest goes to the summary."""
-    for name, message in errors:
-        field = form._fields.get(name)
-        if field is None or name in ("csrf_token", "version"):
-            form.form_errors.append(message)
-        else:
-            field.errors = list(field.errors) + [message]
+def _submit(form, operation, *, page, fingerprint, **kwargs):
+    """``portal.actions.submit`` for a form built on a fingerprint. After a stale form
+    (``StaleForm``: its message is above the form, the typed input stays) the form carries
+    the current fingerprint, ``fingerprint()``, so that saving again overwrites, knowingly."""
 
+    def again():
+        if ops.STALE_MESSAGE in form.form_errors:
+            form.version.data = fingerprint()
+            form.version.raw_data = [str(form.version.data)]
+        return page()
 
-def _refuse(form, exc: DomainError, fingerprint=None) -> None:
-    """Show why the operation refused the form; the typed input stays in the form.
-
-    ``fingerprint``: a function giving the current fingerprint; after a stale form the
-    form carries it, so that saving again overwrites, knowingly."""
-    db.session.rollback()
-    if isinstance(exc, ValidationFailed):
-        _attach(form, exc.errors)
-    else:
-        form.form_errors.append(exc.message)
-    if isinstance(exc, ops.StaleForm) and fingerprint is not None:
-        form.version.data = fingerprint()
-        form.version.raw_data = [str(form.version.data)]
+    return submit(form, operation, page=again, **kwargs)
 
 
 def _history(object_type: str, object_id: int) -> list[AuditEvent]:
@@ -108,11 +97,11 @@ def _term_url() -> str | None:
 
 # --- procedure settings ---------------------------------------------------------------------------
 
-def _render_settings(procedure, form, locked, status=200):
+def _render_settings(procedure, form, locked):
     return render_template(
         "admin/procedure/settings.html", procedure=procedure, form=form, locked=locked,
         term_url=_term_url(), history=_history(Procedure.__tablename__, procedure.id),
-        history_limit=HISTORY_LIMIT), status
+        history_limit=HISTORY_LIMIT)
 
 
 @bp.route("/procedure", methods=["GET", "POST"])
@@ -137,19 +126,19 @@ def settings():
             setattr(new, name, form[name].data)
     if not valid:  # the rules of the fields that could be read, all in one go
         unread = {name for name in ops.SETTING_FIELDS if name in form and form[name].errors}
-        _attach(form, ops.check_settings(procedure, new, skip=unread))
-        return _render_settings(procedure, form, locked, 422)
-    try:
-        changed = ops.update_settings(procedure, new, by=current_user,
-                                      fingerprint=form.version.data)
-        db.session.commit()
-    except DomainError as exc:
-        _refuse(form, exc, lambda: ops.settings_fingerprint(_procedure()))
-        procedure = _procedure()
-        return _render_settings(procedure, form, ops.term_locked(procedure), 422)
-    flash("De instellingen zijn opgeslagen." if changed else "Er was niets gewijzigd.",
-          "success")
-    return redirect(url_for("admin_procedure.settings"))
+        show_errors(form, ops.check_settings(procedure, new, skip=unread))
+
+    def page():
+        current = _procedure()
+        return _render_settings(current, form, ops.term_locked(current))
+
+    return _submit(
+        form, lambda: ops.update_settings(procedure, new, by=current_user,
+                                          fingerprint=form.version.data),
+        validated=valid, page=page, done=url_for("admin_procedure.settings"),
+        success=lambda changed: ("De instellingen zijn opgeslagen." if changed else
+                                 "Er was niets gewijzigd."),
+        fingerprint=lambda: ops.settings_fingerprint(_procedure()))
 
 
 @bp.route("/procedure/aanmelden", methods=["GET", "POST"])
@@ -163,26 +152,23 @@ def opening():
             "version": ops.settings_fingerprint(procedure)})
         return render_template("admin/procedure/opening.html", procedure=procedure, form=form)
     form = OpenForm()
-    if form.validate():
-        try:
-            changed = ops.set_applications_open(
-                procedure, form.state.data == "open", by=current_user,
-                notice=form.closed_notice.data, reopens_on=form.reopens_on.data,
-                fingerprint=form.version.data)
-            db.session.commit()
-        except DomainError as exc:
-            _refuse(form, exc, lambda: ops.settings_fingerprint(_procedure()))
-        else:
-            if not changed:
-                flash("Er was niets gewijzigd.", "success")
-            elif procedure.is_open:
-                flash("Aanmelden is open: aanbieders kunnen zich weer aanmelden.", "success")
-            else:
-                flash("Aanmelden is gesloten. De mededeling staat op de openbare pagina.",
-                      "success")
-            return redirect(url_for("admin_procedure.settings"))
-    return render_template("admin/procedure/opening.html", procedure=_procedure(),
-                           form=form), 422
+
+    def opened(changed: bool) -> str:
+        if not changed:
+            return "Er was niets gewijzigd."
+        if procedure.is_open:
+            return "Aanmelden is open: aanbieders kunnen zich weer aanmelden."
+        return "Aanmelden is gesloten. De mededeling staat op de openbare pagina."
+
+    return _submit(
+        form, lambda: ops.set_applications_open(
+            procedure, form.state.data == "open", by=current_user,
+            notice=form.closed_notice.data, reopens_on=form.reopens_on.data,
+            fingerprint=form.version.data),
+        success=opened, done=url_for("admin_procedure.settings"),
+        page=lambda: render_template("admin/procedure/opening.html", procedure=_procedure(),
+                                     form=form),
+        fingerprint=lambda: ops.settings_fingerprint(_procedure()))
 
 
 # --- public documents --------------------------------------------------------------------------
@@ -199,13 +185,13 @@ def _document_forms(documents, failed: tuple[str, DocumentForm] | None = None):
     return forms
 
 
-def _render_documents(procedure, failed=None, status=200):
+def _render_documents(procedure, failed=None):
     documents = ops.procedure_documents(procedure)
     return render_template(
         "admin/procedure/documents.html", procedure=procedure, documents=documents,
         kinds=ops.DOCUMENT_KINDS, forms=_document_forms(documents, failed),
         action_form=ActionForm(), max_mb=current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024),
-    ), status
+    )
 
 
 @bp.route("/procedure/documenten")
@@ -221,18 +207,13 @@ def upload_document(kind):
         abort(404)
     procedure = _procedure()
     form = DocumentForm(prefix=kind)
-    if form.validate():
-        try:
-            ops.publish_document(procedure, kind, title=form.title.data,
-                                 file_storage=form.file.data, by=current_user,
-                                 max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
-            db.session.commit()
-        except DomainError as exc:
-            _refuse(form, exc)
-        else:
-            flash(f"{ops.DOCUMENT_KINDS[kind]} is gepubliceerd op de openbare pagina.", "success")
-            return redirect(url_for("admin_procedure.documents"))
-    return _render_documents(_procedure(), (kind, form), 422)
+    return submit(
+        form, lambda: ops.publish_document(procedure, kind, title=form.title.data,
+                                           file_storage=form.file.data, by=current_user,
+                                           max_bytes=current_app.config["UPLOAD_MAX_BYTES"]),
+        success=f"{ops.DOCUMENT_KINDS[kind]} is gepubliceerd op de openbare pagina.",
+        done=url_for("admin_procedure.documents"),
+        page=lambda: _render_documents(_procedure(), (kind, form)))
 
 
 @bp.route("/procedure/documenten/<kind>/intrekken", methods=["POST"])
@@ -240,18 +221,10 @@ def upload_document(kind):
 def withdraw_document(kind):
     if kind not in ops.DOCUMENT_KINDS:
         abort(404)
-    if not ActionForm().validate():
-        flash(EXPIRED, "error")
-        return redirect(url_for("admin_procedure.documents"))
-    try:
-        ops.withdraw_document(_procedure(), kind, by=current_user)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(f"{ops.DOCUMENT_KINDS[kind]} staat niet meer op de openbare pagina.", "success")
-    return redirect(url_for("admin_procedure.documents"))
+    return button(
+        ActionForm(), lambda: ops.withdraw_document(_procedure(), kind, by=current_user),
+        success=f"{ops.DOCUMENT_KINDS[kind]} staat niet meer op de openbare pagina.",
+        back=url_for("admin_procedure.documents"))
 
 
 def public_document(kind):
@@ -298,7 +271,7 @@ def categories():
     admissions = dict(db.session.execute(
         select(Admission.category_id, func.count(Admission.id))
         .join(Category, Category.id == Admission.category_id)
-        .where(Category.procedure_id == procedure.id, Admission.status.in_(LIVE_ADMISSIONS))
+        .where(Category.procedure_id == procedure.id, Admission.status.in_(LIVE_ADMISSION))
         .group_by(Admission.category_id)).all())
     products = dict(db.session.execute(
         select(Product.category_id, func.count(Product.id))
@@ -313,22 +286,22 @@ def categories():
 def add_category():
     procedure = _procedure()
     form = CategoryForm()
-    if request.method == "POST" and form.validate():
-        try:
-            category = ops.add_category(procedure, name=form.name.data,
-                                        description=form.description.data, by=current_user)
-            name = category.name
-            db.session.commit()
-        except DomainError as exc:
-            _refuse(form, exc)
-        except IntegrityError:  # two administrators added the same name at once
-            db.session.rollback()
-            form.name.errors = ["Deze categorie is intussen al toegevoegd."]
-        else:
-            flash(f"De categorie {name} is toegevoegd, onderaan de lijst.", "success")
-            return redirect(url_for("admin_procedure.categories"))
-    return render_template("admin/procedure/category_form.html", form=form, category=None), \
-        (422 if request.method == "POST" else 200)
+
+    def page():
+        return render_template("admin/procedure/category_form.html", form=form, category=None)
+
+    if request.method == "GET":
+        return page()
+    try:
+        return submit(
+            form, lambda: ops.add_category(procedure, name=form.name.data,
+                                           description=form.description.data, by=current_user),
+            success=lambda category: f"De categorie {category.name} is toegevoegd, onderaan "
+                                     "de lijst.",
+            done=url_for("admin_procedure.categories"), page=page)
+    except IntegrityError:  # two administrators added the same name at once (rolled back)
+        form.name.errors = ["Deze categorie is intussen al toegevoegd."]
+        return page(), 422
 
 
 @bp.route("/categorieen/<int:category_id>", methods=["GET", "POST"])
@@ -341,20 +314,16 @@ def edit_category(category_id):
         return render_template("admin/procedure/category_form.html", form=form,
                                category=category)
     form = CategoryForm()
-    if form.validate():
-        try:
-            changed = ops.update_category(category, name=form.name.data,
+    return _submit(
+        form, lambda: ops.update_category(category, name=form.name.data,
                                           description=form.description.data, by=current_user,
-                                          fingerprint=form.version.data)
-            db.session.commit()
-        except DomainError as exc:
-            _refuse(form, exc, lambda: ops.category_fingerprint(_category(category_id)))
-        else:
-            flash("De categorie is gewijzigd." if changed else "Er was niets gewijzigd.",
-                  "success")
-            return redirect(url_for("admin_procedure.categories"))
-    return render_template("admin/procedure/category_form.html", form=form,
-                           category=_category(category_id)), 422
+                                          fingerprint=form.version.data),
+        success=lambda changed: ("De categorie is gewijzigd." if changed else
+                                 "Er was niets gewijzigd."),
+        done=url_for("admin_procedure.categories"),
+        page=lambda: render_template("admin/procedure/category_form.html", form=form,
+                                     category=_category(category_id)),
+        fingerprint=lambda: ops.category_fingerprint(_category(category_id)))
 
 
 @bp.route("/categorieen/<int:category_id>/verplaatsen", methods=["POST"])
@@ -364,12 +333,10 @@ def move_category(category_id):
     form = MoveForm()
     if not form.validate():
         flash(EXPIRED, "error")
-    else:
+    else:  # the list shows the new order: no message when it worked
         try:
-            ops.move_category(category, form.direction.data, by=current_user)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
+            attempt(lambda: ops.move_category(category, form.direction.data, by=current_user))
+        except (DomainError, Conflict) as exc:
             flash(exc.message, "error")
     return redirect(url_for("admin_procedure.categories") + f"#categorie-{category_id}")
 
@@ -388,22 +355,14 @@ def reactivate_category(category_id):
 
 def _set_active(category_id: int, active: bool):
     category = _category(category_id)
-    if not ActionForm().validate():
-        flash(EXPIRED, "error")
-        return redirect(url_for("admin_procedure.categories"))
     name = category.name
-    try:
-        ops.set_category_active(category, active, by=current_user)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(f"De categorie {name} is weer actief: aanbieders kunnen zich ervoor aanmelden."
-              if active else
-              f"De categorie {name} is gedeactiveerd: nieuwe aanmeldingen ervoor zijn niet "
-              "meer mogelijk. Bestaande toelatingen blijven.", "success")
-    return redirect(url_for("admin_procedure.categories") + f"#categorie-{category_id}")
+    return button(
+        ActionForm(), lambda: ops.set_category_active(category, active, by=current_user),
+        success=(f"De categorie {name} is weer actief: aanbieders kunnen zich ervoor aanmelden."
+                 if active else
+                 f"De categorie {name} is gedeactiveerd: nieuwe aanmeldingen ervoor zijn niet "
+                 "meer mogelijk. Bestaande toelatingen blijven."),
+        back=url_for("admin_procedure.categories") + f"#categorie-{category_id}")
 
 
 # --- products ---------------------------------------------------------------------------------
@@ -448,22 +407,22 @@ def add_product():
     procedure = _procedure()
     form = ProductForm()
     _category_choices(form, procedure)
-    if request.method == "POST" and form.validate():
-        try:
-            product = ops.add_product(procedure, _spec(form), by=current_user)
-            code = product.code
-            db.session.commit()
-        except DomainError as exc:
-            _refuse(form, exc)
-        except IntegrityError:  # the same code added at the same moment
-            db.session.rollback()
-            form.code.errors = ["Deze productcode is intussen al in gebruik."]
-        else:
-            flash(f"Product {code} is toegevoegd. Vul daarna de tarieven in.", "success")
-            return redirect(url_for("admin_procedure.products"))
+    if request.method == "GET":
+        return render_template("admin/procedure/product_form.html", form=form, product=None)
+
+    def page():
         _category_choices(form, _procedure())
-    return render_template("admin/procedure/product_form.html", form=form, product=None), \
-        (422 if request.method == "POST" else 200)
+        return render_template("admin/procedure/product_form.html", form=form, product=None)
+
+    try:
+        return submit(
+            form, lambda: ops.add_product(procedure, _spec(form), by=current_user),
+            success=lambda product: f"Product {product.code} is toegevoegd. Vul daarna de "
+                                    "tarieven in.",
+            done=url_for("admin_procedure.products"), page=page)
+    except IntegrityError:  # the same code added at the same moment (rolled back)
+        form.code.errors = [CODE_TAKEN]
+        return page(), 422
 
 
 @bp.route("/producten/<int:product_id>", methods=["GET", "POST"])
@@ -478,23 +437,23 @@ def edit_product(product_id):
         return render_template("admin/procedure/product_form.html", form=form, product=product)
     form = ProductForm()
     _category_choices(form, procedure)
-    if form.validate():
-        try:
-            changed = ops.update_product(product, _spec(form), by=current_user,
-                                         fingerprint=form.version.data)
-            db.session.commit()
-        except DomainError as exc:
-            _refuse(form, exc, lambda: ops.product_fingerprint(_product(product_id)))
-        except IntegrityError:
-            db.session.rollback()
-            form.code.errors = ["Deze productcode is intussen al in gebruik."]
-        else:
-            flash("Het product is gewijzigd." if changed else "Er was niets gewijzigd.",
-                  "success")
-            return redirect(url_for("admin_procedure.products"))
+
+    def page():
         _category_choices(form, _procedure())
-    return render_template("admin/procedure/product_form.html", form=form,
-                           product=_product(product_id)), 422
+        return render_template("admin/procedure/product_form.html", form=form,
+                               product=_product(product_id))
+
+    try:
+        return _submit(
+            form, lambda: ops.update_product(product, _spec(form), by=current_user,
+                                             fingerprint=form.version.data),
+            success=lambda changed: ("Het product is gewijzigd." if changed else
+                                     "Er was niets gewijzigd."),
+            done=url_for("admin_procedure.products"), page=page,
+            fingerprint=lambda: ops.product_fingerprint(_product(product_id)))
+    except IntegrityError:  # the same code saved at the same moment (rolled back)
+        form.code.errors = [CODE_TAKEN]
+        return page(), 422
 
 
 # --- tariffs ----------------------------------------------------------------------------------
@@ -525,7 +484,7 @@ def tariffs():
                            current_year=ops.public_tariff_year(procedure))
 
 
-def _render_year(procedure, year, *, form=None, idx_form=None, status=200):
+def _render_year(procedure, year, *, form=None, idx_form=None):
     products = ops.products_of(procedure)
     tariffs = ops.tariffs_by_product(procedure, [year - 1, year])
     fingerprint = ops.tariffs_fingerprint(procedure, year)
@@ -552,7 +511,7 @@ def _render_year(procedure, year, *, form=None, idx_form=None, status=200):
         form=form, idx_form=idx_form, publish_form=PublishForm(formdata=None, data={
             "version": fingerprint}), drafts=drafts, missing=missing,
         has_base=(year - 1) in ops.tariff_years(procedure),
-        years=ops.tariff_years(procedure)), status
+        years=ops.tariff_years(procedure))
 
 
 def _price_text(price) -> str:
@@ -570,20 +529,16 @@ def tariff_year(year):
         return _render_year(procedure, year)
     products = ops.products_of(procedure)
     form = tariffs_form(products, {}, formdata=request.form)
-    if not form.validate():
-        return _render_year(procedure, year, form=form, status=422)
-    prices = {p.id: form[f"p{p.id}"].data for p in products}
-    try:
-        changed = ops.set_prices(procedure, year, prices, by=current_user,
-                                 fingerprint=form.version.data)
-        db.session.commit()
-    except DomainError as exc:
-        _refuse(form, exc, lambda: ops.tariffs_fingerprint(_procedure(), year))
-        procedure = _procedure()
-        return _render_year(procedure, year, form=form, status=422)
-    flash(f"De tarieven {year} zijn opgeslagen als concept. Ze zijn pas openbaar als u ze "
-          "publiceert." if changed else "Er was niets gewijzigd.", "success")
-    return redirect(url_for("admin_procedure.tariff_year", year=year))
+    return _submit(
+        form, lambda: ops.set_prices(procedure, year, {p.id: form[f"p{p.id}"].data
+                                                       for p in products},
+                                     by=current_user, fingerprint=form.version.data),
+        success=lambda changed: (f"De tarieven {year} zijn opgeslagen als concept. Ze zijn "
+                                 "pas openbaar als u ze publiceert." if changed else
+                                 "Er was niets gewijzigd."),
+        done=url_for("admin_procedure.tariff_year", year=year),
+        page=lambda: _render_year(_procedure(), year, form=form),
+        fingerprint=lambda: ops.tariffs_fingerprint(_procedure(), year))
 
 
 @bp.route("/tarieven/<int:year>/indexeren", methods=["POST"])
@@ -593,21 +548,17 @@ def index_year(year):
     _year(procedure, year)
     products = ops.products_of(procedure)
     form = index_form(products, formdata=request.form)
-    if not form.validate():
-        return _render_year(procedure, year, idx_form=form, status=422)
-    try:
-        n = ops.index_prices(procedure, year, by=current_user, percentage=form.percentage.data,
-                             per_product={p.id: form[f"i{p.id}"].data for p in products},
-                             fingerprint=form.version.data)
-        db.session.commit()
-    except DomainError as exc:
-        _refuse(form, exc, lambda: ops.tariffs_fingerprint(_procedure(), year))
-        procedure = _procedure()
-        return _render_year(procedure, year, idx_form=form, status=422)
-    flash(f"{n} {'tarief' if n == 1 else 'tarieven'} voor {year} berekend en opgeslagen als "
-          f"concept. Controleer ze naast de tarieven van {year - 1} en publiceer ze daarna.",
-          "success")
-    return redirect(url_for("admin_procedure.tariff_year", year=year))
+    return _submit(
+        form, lambda: ops.index_prices(
+            procedure, year, by=current_user, percentage=form.percentage.data,
+            per_product={p.id: form[f"i{p.id}"].data for p in products},
+            fingerprint=form.version.data),
+        success=lambda n: (f"{n} {'tarief' if n == 1 else 'tarieven'} voor {year} berekend "
+                           "en opgeslagen als concept. Controleer ze naast de tarieven van "
+                           f"{year - 1} en publiceer ze daarna."),
+        done=url_for("admin_procedure.tariff_year", year=year),
+        page=lambda: _render_year(_procedure(), year, idx_form=form),
+        fingerprint=lambda: ops.tariffs_fingerprint(_procedure(), year))
 
 
 @bp.route("/tarieven/<int:year>/publiceren", methods=["POST"])
@@ -616,16 +567,9 @@ def publish_year(year):
     procedure = _procedure()
     _year(procedure, year)
     form = PublishForm()
-    if not form.validate():
-        flash(EXPIRED, "error")
-        return redirect(url_for("admin_procedure.tariff_year", year=year))
-    try:
-        n = ops.publish_tariffs(procedure, year, by=current_user, fingerprint=form.version.data)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(f"{n} {'tarief' if n == 1 else 'tarieven'} voor {year} gepubliceerd; ze staan nu "
-              "op de openbare pagina.", "success")
-    return redirect(url_for("admin_procedure.tariff_year", year=year))
+    return button(
+        form, lambda: ops.publish_tariffs(procedure, year, by=current_user,
+                                          fingerprint=form.version.data),
+        success=lambda n: (f"{n} {'tarief' if n == 1 else 'tarieven'} voor {year} "
+                           "gepubliceerd; ze staan nu op de openbare pagina."),
+        back=url_for("admin_procedure.tariff_year", year=year))

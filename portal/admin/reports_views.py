@@ -19,8 +19,8 @@ from flask import (
 
 from ..auth import admin_required
 from ..errors import ValidationFailed
-from ..timeutil import today_local
 from ..reports import figures as reports
+from ..timeutil import today_local
 
 bp = Blueprint("admin_reports", __name__, url_prefix="/beheer")
 
@@ -83,10 +83,8 @@ def export(figure: str, fmt: str):
         tables = [reports.table(key, today, period, report) for key in reports.FIGURES]
     else:
         tables = [reports.table(figure, today, period)]
-    if fmt == "csv":
-        body = reports.to_csv(tables[0])
-    else:
-        body = reports.to_xlsx(tables, period=period, today=today)
+    body = (reports.to_csv(tables[0]) if fmt == "csv"
+            else reports.to_xlsx(tables, period=period, today=today))
     name = "-".join(filter(None, ("rapportage", figure, period.slug() if figure in (
         "besluiten", "doorlooptijd", ALL) else "", today.isoformat())))
     return Response(body, mimetype=FORMATS[fmt], headers={

@@ -17,8 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from ..validators import StrongPassword
+from ..forms import ActionForm  # noqa: F401 (used by the views)
 from ..notifications.mail_texts import BODY_MAX, SUBJECT_MAX
+from ..validators import StrongPassword
 
 REQUIRED = "Dit veld is verplicht."
 STAFF_ROLE_CHOICES = [
@@ -48,9 +49,6 @@ class StaffRoleField(RadioField):
         if self.data not in {value for value, _label in STAFF_ROLE_CHOICES}:
             raise ValidationError(self.MESSAGE)
 
-
-class ActionForm(FlaskForm):
-    """A button only (deactivate, reactivate, resend, reset): the CSRF token is checked."""
 
 
 class StaffForm(FlaskForm):

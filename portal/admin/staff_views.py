@@ -12,30 +12,20 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import case, select
 
+from ..accounts import staff as ops
 from ..accounts.models import User
+from ..actions import Conflict, attempt, button, show_errors, submit
 from ..auth import admin_required
 from ..errors import DomainError
 from ..extensions import db, limiter
-from ..pagination import paginate
-from ..notifications.models import MailTemplate
 from ..notifications import mail_texts
-from ..accounts import staff as ops
+from ..notifications.models import MailTemplate
+from ..pagination import paginate
 from .staff_forms import ActionForm, MailTextForm, SetPasswordForm, StaffForm, VersionOnlyForm
 
 bp = Blueprint("admin_staff", __name__, url_prefix="/beheer")
 
-EXPIRED = "Het formulier is verlopen. Probeer het opnieuw."
 STAFF_FILTERS = {"actief": True, "gedeactiveerd": False, "alle": None}
-
-
-def _show_error(form, exc: DomainError) -> None:
-    """Put a refused change's message on its field, or above the form."""
-    db.session.rollback()
-    name = getattr(exc, "field", None)
-    if name and name in form:
-        form[name].errors = [*form[name].errors, exc.message]
-    else:
-        form.form_errors.append(exc.message)
 
 
 def _staff(user_id: int) -> User:
@@ -69,23 +59,22 @@ def staff():
 @admin_required
 def create_staff():
     form = StaffForm()
+
+    def page():
+        return render_template("admin/staff/new.html", form=form)
+
     if request.method == "GET":
         form.role.data = "assessor"
-    if form.validate_on_submit():
-        try:
-            user = ops.create_staff(full_name=form.full_name.data, email=form.email.data,
-                                    role=form.role.data, affiliation=form.affiliation.data,
-                                    by=current_user)
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Het account van {user.full_name} ({user.role.label}) is aangemaakt. De "
-                  f"uitnodiging om een wachtwoord te kiezen is gestuurd naar {user.email}; de "
-                  f"link is {ops.INVITE_MAX_AGE // 86400} dagen geldig.", "success")
-            return redirect(url_for("admin_staff.staff_member", user_id=user.id))
-    return render_template("admin/staff/new.html", form=form), (422 if form.errors or
-                                                                 form.form_errors else 200)
+        return page()
+    return submit(
+        form, lambda: ops.create_staff(full_name=form.full_name.data, email=form.email.data,
+                                       role=form.role.data, affiliation=form.affiliation.data,
+                                       by=current_user),
+        success=lambda user: (f"Het account van {user.full_name} ({user.role.label}) is "
+                              "aangemaakt. De uitnodiging om een wachtwoord te kiezen is gestuurd "
+                              f"naar {user.email}; de link is {ops.INVITE_MAX_AGE // 86400} "
+                              "dagen geldig."),
+        done=lambda user: url_for("admin_staff.staff_member", user_id=user.id), page=page)
 
 
 @bp.route("/medewerkers/<int:user_id>")
@@ -106,43 +95,36 @@ def deactivate_staff(user_id):
         flash(f"Het account van {member.full_name} is al gedeactiveerd.", "info")
         return redirect(url_for("admin_staff.staff_member", user_id=member.id))
     form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            assignments = ops.deactivate_staff(member, by=current_user)
-        except DomainError as exc:
-            _show_error(form, exc)
-        else:
-            db.session.commit()
-            message = f"Het account van {member.full_name} is gedeactiveerd en kan niet meer inloggen."
-            if assignments:
-                message += (f" Er {'staat' if len(assignments) == 1 else 'staan'} nog "
-                            f"{len(assignments)} open "
-                            f"{'aanmelding' if len(assignments) == 1 else 'aanmeldingen'} op "
-                            "naam van dit account: wijs die hieronder opnieuw toe.")
-            flash(message, "success")
-            return redirect(url_for("admin_staff.staff_member", user_id=member.id))
-    return render_template("admin/staff/deactivate.html", member=member, form=form,
-                           assignments=ops.open_assignments(member),
-                           is_self=member.id == current_user.id), (422 if form.form_errors else 200)
+
+    def page():
+        return render_template("admin/staff/deactivate.html", member=member, form=form,
+                               assignments=ops.open_assignments(member),
+                               is_self=member.id == current_user.id)
+
+    def deactivated(assignments) -> str:
+        message = f"Het account van {member.full_name} is gedeactiveerd en kan niet meer inloggen."
+        if assignments:
+            message += (f" Er {'staat' if len(assignments) == 1 else 'staan'} nog "
+                        f"{len(assignments)} open "
+                        f"{'aanmelding' if len(assignments) == 1 else 'aanmeldingen'} op "
+                        "naam van dit account: wijs die hieronder opnieuw toe.")
+        return message
+
+    if request.method == "GET":
+        return page()
+    return submit(form, lambda: ops.deactivate_staff(member, by=current_user),
+                  success=deactivated, page=page,
+                  done=url_for("admin_staff.staff_member", user_id=member.id))
 
 
 @bp.route("/medewerkers/<int:user_id>/heractiveren", methods=["POST"])
 @admin_required
 def reactivate_staff(user_id):
     member = _staff(user_id)
-    if not ActionForm().validate_on_submit():
-        flash(EXPIRED, "error")
-    else:
-        try:
-            ops.reactivate_staff(member, by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Het account van {member.full_name} is weer actief; {member.full_name} kan "
-                  "weer inloggen.", "success")
-    return redirect(url_for("admin_staff.staff_member", user_id=member.id))
+    return button(ActionForm(), lambda: ops.reactivate_staff(member, by=current_user),
+                  success=f"Het account van {member.full_name} is weer actief; "
+                          f"{member.full_name} kan weer inloggen.",
+                  back=url_for("admin_staff.staff_member", user_id=member.id))
 
 
 @bp.route("/medewerkers/<int:user_id>/uitnodiging", methods=["POST"])
@@ -150,19 +132,10 @@ def reactivate_staff(user_id):
 @limiter.limit("30 per hour")
 def resend_invitation(user_id):
     member = _staff(user_id)
-    if not ActionForm().validate_on_submit():
-        flash(EXPIRED, "error")
-    else:
-        try:
-            ops.resend_invitation(member, by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Er is een nieuwe uitnodiging gestuurd naar {member.email}. Eerder "
-                  "gestuurde links werken niet meer.", "success")
-    return redirect(url_for("admin_staff.staff_member", user_id=member.id))
+    return button(ActionForm(), lambda: ops.resend_invitation(member, by=current_user),
+                  success=f"Er is een nieuwe uitnodiging gestuurd naar {member.email}. Eerder "
+                          "gestuurde links werken niet meer.",
+                  back=url_for("admin_staff.staff_member", user_id=member.id))
 
 
 @bp.route("/wachtwoord-instellen/<token>", methods=["GET", "POST"])
@@ -172,7 +145,6 @@ def set_password(token):
     title = "Wachtwoord kiezen"
 
     def problem(message, next_url=None, next_text=None):
-        db.session.rollback()
         return render_template("accounts/link_problem.html", title=title, message=message,
                                next_url=next_url, next_text=next_text), 400
 
@@ -184,21 +156,24 @@ def set_password(token):
         return problem(f"U bent ingelogd als {current_user.email}. Log eerst uit en open daarna "
                        "de link uit de e-mail opnieuw.")
     form = SetPasswordForm()
+    status = 200
     if form.validate_on_submit():
         try:
-            member = ops.set_password(token, password=form.password.data)
-        except DomainError as exc:
-            if getattr(exc, "field", None):
-                _show_error(form, exc)
-            else:
+            member = attempt(lambda: ops.set_password(token, password=form.password.data))
+        except DomainError as exc:  # only a refused password stays on the form
+            if not getattr(exc, "field", None):
                 return problem(exc.message, url_for("accounts.login"), "Naar de inlogpagina")
+            show_errors(form, exc)
+        except Conflict as exc:
+            form.form_errors.append(exc.message)
+            status = 409
         else:
-            db.session.commit()
             flash("Uw wachtwoord is opgeslagen. Log nu in met uw e-mailadres en dit wachtwoord.",
                   "success")
             return redirect(url_for("accounts.login", email=member.email))
-    return render_template("admin/staff/set_password.html", form=form, member=member), (
-        422 if form.errors or form.form_errors else 200)
+    if status == 200 and (form.errors or form.form_errors):
+        status = 422
+    return render_template("admin/staff/set_password.html", form=form, member=member), status
 
 
 # --- mail texts ----------------------------------------------------------------------------
@@ -255,17 +230,14 @@ def mail_text(kind):
         if request.form.get("action") == "voorbeeld":
             preview = mail_texts.render_sample(kind, texts)
             return _edit_page(spec, form, row, preview=preview)
-        mail_texts.save_text(kind, **texts, by=current_user, expected_version=form.version.data)
-    except mail_texts.MailTextError as exc:
-        db.session.rollback()
-        for field, message in exc.errors:
-            form[field].errors = [*form[field].errors, message]
+        attempt(lambda: mail_texts.save_text(kind, **texts, by=current_user,
+                                             expected_version=form.version.data))
+    except mail_texts.MailTextError as exc:  # raised before anything is changed
+        show_errors(form, exc.errors)
         return _edit_page(spec, form, row, status=422)
-    except DomainError as exc:
-        db.session.rollback()
+    except (DomainError, Conflict) as exc:  # someone else changed the text meanwhile
         form.form_errors.append(exc.message)
         return _edit_page(spec, form, mail_texts.custom_template(kind), status=409)
-    db.session.commit()
     flash(f"De tekst van de e-mail ‘{spec.title}’ is opgeslagen. Nieuwe e-mails van deze soort "
           "krijgen deze tekst.", "success")
     return redirect(url_for("admin_staff.mail_text", kind=kind))
@@ -284,11 +256,13 @@ def reset_mail_text(kind):
         form.version.data = mail_texts.version_of(row)
     elif form.validate_on_submit():
         try:
-            mail_texts.reset_text(kind, by=current_user, expected_version=form.version.data)
+            attempt(lambda: mail_texts.reset_text(kind, by=current_user,
+                                                  expected_version=form.version.data))
         except DomainError as exc:
-            _show_error(form, exc)
+            show_errors(form, exc)
+        except Conflict as exc:
+            form.form_errors.append(exc.message)
         else:
-            db.session.commit()
             flash(f"De e-mail ‘{spec.title}’ gebruikt weer de standaardtekst.", "success")
             return redirect(url_for("admin_staff.mail_text", kind=kind))
     return render_template("admin/mail/reset.html", spec=spec, form=form, row=row), (

@@ -14,10 +14,12 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
+from .. import files as storage
 from .. import notifications
-from ..auth import provider_required
+from ..actions import EXPIRED, Conflict, attempt, show_errors
+from ..actions import submit as submit_form
+from ..auth import provider_required, require_beheerder
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..pagination import paginate
@@ -25,7 +27,6 @@ from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
 from ..procedure.models import CatalogueVersion, Category, Requirement
 from ..procedure.seed import current_procedure
 from ..timeutil import today_local
-from .. import files as storage
 from . import workflow
 from .forms import (
     LibraryUploadForm,
@@ -158,26 +159,31 @@ def library():
     """The organisation's document library: evidence to attach to applications again."""
     org = current_user.organisation
     form = LibraryUploadForm()
-    if form.validate_on_submit():
+
+    def page():
+        documents = paginate(
+            select(Document.id).where(Document.organisation_id == org.id)
+            .order_by(Document.uploaded_at.desc(), Document.id.desc()),
+            lambda ids: db.session.scalars(select(Document).where(Document.id.in_(ids))
+                                           .options(joinedload(Document.uploaded_by))))
+        return render_template(
+            "applications/library.html", form=form, page=documents, today=today_local(),
+            max_upload=storage.human_size(current_app.config["UPLOAD_MAX_BYTES"]))
+
+    def store():
         try:
-            document = storage.store_upload(form.file.data, organisation=org, by=current_user,
-                                            valid_until=form.valid_until.data,
-                                            doc_type=form.doc_type.data)
-        except storage.UploadError as exc:
-            db.session.rollback()
-            form.file.errors = [exc.message]
-        else:
-            db.session.commit()
-            flash(f"'{document.original_name}' staat in uw documentenbibliotheek.", "success")
-            return redirect(url_for("applications.library"))
-    page = paginate(
-        select(Document.id).where(Document.organisation_id == org.id)
-        .order_by(Document.uploaded_at.desc(), Document.id.desc()),
-        lambda ids: db.session.scalars(select(Document).where(Document.id.in_(ids))
-                                       .options(joinedload(Document.uploaded_by))))
-    return render_template("applications/library.html", form=form, page=page, today=today_local(),
-                           max_upload=storage.human_size(current_app.config["UPLOAD_MAX_BYTES"])), \
-        (422 if form.errors else 200)
+            return storage.store_upload(form.file.data, organisation=org, by=current_user,
+                                        valid_until=form.valid_until.data,
+                                        doc_type=form.doc_type.data)
+        except storage.UploadError as exc:  # a refused file: its message at the file field
+            raise ValidationFailed([("file", exc.message)]) from exc
+
+    if request.method == "POST":
+        return submit_form(
+            form, store,
+            success=lambda document: f"'{document.original_name}' staat in uw documentenbibliotheek.",
+            done=url_for("applications.library"), page=page)
+    return page()
 
 
 @bp.route("/aanmeldingen/nieuw", methods=["GET", "POST"])
@@ -194,20 +200,22 @@ def new():
     blocked = workflow.blocked_categories(current_user.organisation)
     form = NewApplicationForm()
     form.categories.choices = [(c.id, c.name) for c in categories if c.id not in blocked]
-    if form.validate_on_submit():
-        chosen = [c for c in categories if c.id in set(form.categories.data)]
-        try:
-            application = workflow.create_application(procedure, chosen, by=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash("Uw aanmelding is aangemaakt als concept. Vul de eisen in; u kunt tussendoor opslaan.",
-                  "success")
-            return redirect(url_for("applications.edit", application_id=application.id))
-    return render_template("applications/new.html", form=form, categories=categories,
-                           blocked=blocked, procedure=procedure)
+
+    def page():
+        return render_template("applications/new.html", form=form, categories=categories,
+                               blocked=blocked, procedure=procedure)
+
+    if request.method == "POST":
+        return submit_form(
+            form,
+            lambda: workflow.create_application(
+                procedure, [c for c in categories if c.id in set(form.categories.data)],
+                by=current_user),
+            success="Uw aanmelding is aangemaakt als concept. Vul de eisen in; u kunt tussendoor "
+                    "opslaan.",
+            done=lambda application: url_for("applications.edit", application_id=application.id),
+            page=page, invalid_status=200)
+    return page()
 
 
 @bp.route("/aanmeldingen/<int:application_id>", methods=["GET", "POST"])
@@ -218,7 +226,8 @@ def edit(application_id):
     application = load_application_for(current_user, application_id)
     editable = workflow.editable_requirement_ids(application)
     if editable is None:
-        n = min(max(application.wizard_step, 1), len(_group(application, application.applicable_requirements())))
+        n = min(max(application.wizard_step, 1),
+                len(_group(application, application.applicable_requirements())))
         return redirect(url_for("applications.step", application_id=application.id, n=n))
     if not editable:
         if request.method == "POST":
@@ -281,7 +290,8 @@ def _save(application, form):
                 documents[req.id] = storage.store_upload(
                     upload, organisation=application.organisation, by=current_user,
                     allow_images=req.evidence_allows_images,
-                    valid_until=valid_until.data if valid_until is not None and not valid_until.errors else None,
+                    valid_until=(valid_until.data if valid_until is not None and not valid_until.errors
+                                 else None),
                     doc_type=req.code,
                 )
             except storage.UploadError as exc:
@@ -299,20 +309,17 @@ def _save(application, form):
             else:
                 documents[req.id] = document
     try:
-        workflow.save_answers(application, form.values_without_errors(), documents, by=current_user)
+        attempt(lambda: workflow.save_answers(application, form.values_without_errors(), documents,
+                                              by=current_user))
     except ValidationFailed as exc:  # the fields say what to change; nothing was saved
-        db.session.rollback()
-        for name, message in exc.errors:
-            if name in form:
-                form[name].errors = [*form[name].errors, message]
-            else:
-                form.form_errors.append(message)
+        show_errors(form, exc)
         return _render_form_again(application, form), 422
     except DomainError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("applications.edit", application_id=application.id))
-    db.session.commit()
+    except Conflict as exc:  # nothing was saved; the input stays on the page
+        form.form_errors.append(exc.message)
+        return _render_form_again(application, form), 409
     if field_errors:
         form.version.raw_data = None
         form.version.data = application.version
@@ -349,8 +356,15 @@ def step(application_id, n):
     if outcome is not None:
         return outcome
     target = n - 1 if "vorige" in request.form else n + 1 if "volgende" in request.form else n
-    application.wizard_step = max(1, min(target, len(steps)))
-    db.session.commit()
+
+    def resume_at():
+        application.wizard_step = max(1, min(target, len(steps)))
+
+    try:
+        attempt(resume_at)
+    except Conflict as exc:  # the answers are saved; only the step to resume at is not
+        flash(exc.message, "error")
+        return redirect(url_for("applications.step", application_id=application.id, n=n))
     if target > len(steps):
         return redirect(url_for("applications.overview", application_id=application.id))
     if target == n:
@@ -394,13 +408,13 @@ def _render_overview(application, missing=None, status=200):
 def submit(application_id):
     application = load_application_for(current_user, application_id)
     try:
-        workflow.require_beheerder(application, current_user, "een aanmelding indienen")
+        require_beheerder(current_user, application.organisation_id, "een aanmelding indienen")
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("applications.edit", application_id=application.id))
     form = SubmitForm()
     if not form.validate():
-        flash("Het formulier is verlopen; probeer het opnieuw.", "error")
+        flash(EXPIRED, "error")
         return redirect(url_for("applications.edit", application_id=application.id))
     if application.status != Status.CONCEPT:
         flash("Deze aanmelding is al ingediend." if application.status != Status.INGETROKKEN
@@ -414,12 +428,9 @@ def submit(application_id):
     if missing:
         return _render_overview(application, missing, 422)
     try:
-        workflow.submit(application, by=current_user)
-        db.session.commit()
-    except (DomainError, StaleDataError) as exc:
-        db.session.rollback()
-        flash(getattr(exc, "message", "Deze aanmelding is intussen gewijzigd; probeer het opnieuw."),
-              "error")
+        attempt(lambda: workflow.submit(application, by=current_user))
+    except (DomainError, Conflict) as exc:
+        flash(exc.message, "error")
         return redirect(url_for("applications.edit", application_id=application.id))
     flash(f"Uw aanmelding {application.reference} is ingediend. U ontvangt een "
           "ontvangstbevestiging per e-mail.", "success")
@@ -434,15 +445,26 @@ def _return_completion(application, editable):
     if missing:
         return _render_edit(application, _answer_form(application, editable, formdata=None),
                             missing=missing), 422
+
+    def send():
+        """The refusal's message, or None. A refusal is committed too: a deadline that
+        passed has closed the request meanwhile."""
+        try:
+            assessment.return_completion(
+                application, by=current_user,
+                note=(request.form.get("aanvulling_toelichting") or "")[:2000])
+        except DomainError as exc:
+            return exc.message
+        return None
+
     try:
-        assessment.return_completion(application, by=current_user,
-                                     note=(request.form.get("aanvulling_toelichting") or "")[:2000])
-    except DomainError as exc:
-        db.session.commit()  # a deadline that passed has closed the request meanwhile
-        flash(exc.message, "error")
-        return redirect(url_for("applications.edit", application_id=application.id))
-    db.session.commit()
-    flash("Uw aanvulling is verstuurd. De regio beoordeelt uw aanmelding verder.", "success")
+        refused = attempt(send)
+    except Conflict as exc:
+        refused = exc.message
+    if refused:
+        flash(refused, "error")
+    else:
+        flash("Uw aanvulling is verstuurd. De regio beoordeelt uw aanmelding verder.", "success")
     return redirect(url_for("applications.edit", application_id=application.id))
 
 
@@ -510,14 +532,13 @@ def _show(application):
 def withdraw(application_id):
     application = load_application_for(current_user, application_id, full=False)
     form = WithdrawForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit():  # every outcome is a message on the application's page
         try:
-            workflow.withdraw(application, by=current_user, reason=form.reason.data or "")
-        except DomainError as exc:
-            db.session.rollback()
+            attempt(lambda: workflow.withdraw(application, by=current_user,
+                                              reason=form.reason.data or ""))
+        except (DomainError, Conflict) as exc:
             flash(exc.message, "error")
         else:
-            db.session.commit()
             flash("Uw aanmelding is ingetrokken. U kunt op elk moment opnieuw een aanmelding starten.",
                   "success")
         return redirect(url_for("applications.edit", application_id=application.id))

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from .. import audit, notifications
 from ..accounts.models import Organisation, User
 from ..assessment.models import CompletionRequest
+from ..auth import require_beheerder
 from ..clock import decision_due
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
 from ..procedure.models import Category, Identifier, Procedure
-from ..procedure.seed import published_version
+from ..procedure.versions import published_version
 from ..timeutil import today_local, utcnow
 from ..validators import is_valid_kvk, normalise_digits
 from .models import Answer, Application, Status
@@ -56,13 +57,6 @@ def change_status(application: Application, new: Status, *, by: User | None, act
 def require_member(application: Application, user: User) -> None:
     if not (user.is_provider and user.organisation_id == application.organisation_id):
         raise NotPermitted("Alleen gebruikers van de eigen organisatie mogen dit doen.")
-
-
-def require_beheerder(application: Application, user: User, what: str) -> None:
-    """A medewerker prepares; only a beheerder submits, withdraws and sends completions."""
-    require_member(application, user)
-    if not user.is_org_beheerder:
-        raise NotPermitted(f"Alleen een beheerder van uw organisatie kan {what}.")
 
 
 def blocked_categories(organisation: Organisation) -> dict[int, str]:
@@ -154,54 +148,85 @@ def missing_items(application: Application, today: date | None = None) -> list[M
     answers = application.answers_by_requirement()
     missing: list[Missing] = []
     for req in application.applicable_requirements():
-        ans = answers.get(req.id)
         label = f"{req.code} {req.title}"
-
-        def add(part, message):
+        for part, message in _requirement_problems(application, req, answers.get(req.id), today):
             missing.append(Missing(field_id(req, part), f"{label}: {message}", req.id))
-
-        if req.asks_declaration and not (ans and ans.declared):
-            add("declared", "bevestig de verklaring.")
-        if req.identifier == Identifier.KVK:
-            value = ans.identifier_value if ans else None
-            if not value:
-                add("identifier", "vul het KvK-nummer in.")
-            elif not is_valid_kvk(value):
-                add("identifier", "een KvK-nummer bestaat uit 8 cijfers.")
-            elif value != application.organisation.kvk_number:
-                add("identifier", "dit KvK-nummer is niet dat van uw organisatie "
-                    f"({application.organisation.kvk_number}).")
-        elif req.identifier == Identifier.AGB:
-            value = ans.identifier_value if ans else None
-            if not value:
-                add("identifier", "vul de AGB-code in.")
-            elif len(normalise_digits(value)) != 8:
-                add("identifier", "een AGB-code bestaat uit 8 cijfers.")
-        if req.asks_number:
-            value = ans.number_value if ans else None
-            if value is None:
-                add("number", f"vul in: {req.number_label.lower()}.")
-            elif (req.number_min is not None and value < req.number_min) or (
-                req.number_max is not None and value > req.number_max
-            ):
-                add("number", _range_message(req.number_min, req.number_max))
-        if req.asks_amount:
-            value = ans.amount_value if ans else None
-            if value is None:
-                add("amount", f"vul in: {req.amount_label.lower()}.")
-            elif req.amount_min is not None and value < req.amount_min:
-                add("amount", f"het bedrag moet minstens € {req.amount_min:,}".replace(",", ".")
-                    + " zijn.")
-        if req.asks_text and not (ans and (ans.text_value or "").strip()):
-            add("text", f"beantwoord de vraag '{req.text_label}'.")
-        if req.evidence.value == "required" and not (ans and ans.document is not None):
-            add("file", f"voeg het bewijsstuk toe ({req.evidence_label}).")
-        if req.asks_evidence and req.evidence_expires and ans and ans.document is not None:
-            if ans.evidence_valid_until is None:
-                add("valid_until", "vul in tot wanneer het bewijsstuk geldig is.")
-            elif ans.evidence_valid_until < today:
-                add("valid_until", "het bewijsstuk is verlopen; voeg een geldig bewijsstuk toe.")
     return missing
+
+
+def _requirement_problems(application: Application, req, ans, today: date) -> list[tuple[str, str]]:
+    """What is missing or wrong in the answer ``ans`` (None: not answered yet) to ``req``,
+    as (part of the form field's id, message) pairs in the order of the form."""
+    problems: list[tuple[str, str]] = []
+    if req.asks_declaration and not (ans and ans.declared):
+        problems.append(("declared", "bevestig de verklaring."))
+    problems += _identifier_problems(application, req, ans)
+    problems += _number_problems(req, ans)
+    problems += _amount_problems(req, ans)
+    if req.asks_text and not (ans and (ans.text_value or "").strip()):
+        problems.append(("text", f"beantwoord de vraag '{req.text_label}'."))
+    problems += _evidence_problems(req, ans, today)
+    return problems
+
+
+def _identifier_problems(application: Application, req, ans) -> list[tuple[str, str]]:
+    """The KvK number (the organisation's own) or the AGB code."""
+    if req.identifier == Identifier.KVK:
+        value = ans.identifier_value if ans else None
+        if not value:
+            return [("identifier", "vul het KvK-nummer in.")]
+        if not is_valid_kvk(value):
+            return [("identifier", "een KvK-nummer bestaat uit 8 cijfers.")]
+        if value != application.organisation.kvk_number:
+            return [("identifier", "dit KvK-nummer is niet dat van uw organisatie "
+                     f"({application.organisation.kvk_number}).")]
+    elif req.identifier == Identifier.AGB:
+        value = ans.identifier_value if ans else None
+        if not value:
+            return [("identifier", "vul de AGB-code in.")]
+        if len(normalise_digits(value)) != 8:
+            return [("identifier", "een AGB-code bestaat uit 8 cijfers.")]
+    return []
+
+
+def _number_problems(req, ans) -> list[tuple[str, str]]:
+    """The number, within the requirement's bounds."""
+    if not req.asks_number:
+        return []
+    value = ans.number_value if ans else None
+    if value is None:
+        return [("number", f"vul in: {req.number_label.lower()}.")]
+    if (req.number_min is not None and value < req.number_min) or (
+        req.number_max is not None and value > req.number_max
+    ):
+        return [("number", _range_message(req.number_min, req.number_max))]
+    return []
+
+
+def _amount_problems(req, ans) -> list[tuple[str, str]]:
+    """The amount, at least the requirement's minimum."""
+    if not req.asks_amount:
+        return []
+    value = ans.amount_value if ans else None
+    if value is None:
+        return [("amount", f"vul in: {req.amount_label.lower()}.")]
+    if req.amount_min is not None and value < req.amount_min:
+        return [("amount", f"het bedrag moet minstens € {req.amount_min:,}".replace(",", ".")
+                 + " zijn.")]
+    return []
+
+
+def _evidence_problems(req, ans, today: date) -> list[tuple[str, str]]:
+    """The required document, and the validity date of one that expires."""
+    problems: list[tuple[str, str]] = []
+    if req.evidence.value == "required" and not (ans and ans.document is not None):
+        problems.append(("file", f"voeg het bewijsstuk toe ({req.evidence_label})."))
+    if req.asks_evidence and req.evidence_expires and ans and ans.document is not None:
+        if ans.evidence_valid_until is None:
+            problems.append(("valid_until", "vul in tot wanneer het bewijsstuk geldig is."))
+        elif ans.evidence_valid_until < today:
+            problems.append(("valid_until", "het bewijsstuk is verlopen; voeg een geldig bewijsstuk toe."))
+    return problems
 
 
 def _range_message(lo, hi) -> str:
@@ -218,7 +243,7 @@ def _reference(application: Application) -> str:
 
 
 def submit(application: Application, *, by: User) -> None:
-    require_beheerder(application, by, "een aanmelding indienen")
+    require_beheerder(by, application.organisation_id, "een aanmelding indienen")
     if application.status != S.CONCEPT:
         raise TransitionNotAllowed(
             "Deze aanmelding is al ingediend." if application.status != S.INGETROKKEN
@@ -244,7 +269,7 @@ def submit(application: Application, *, by: User) -> None:
 
 
 def withdraw(application: Application, *, by: User, reason: str = "") -> None:
-    require_beheerder(application, by, "een aanmelding intrekken")
+    require_beheerder(by, application.organisation_id, "een aanmelding intrekken")
     change_status(application, S.INGETROKKEN, by=by, action="withdrawn", detail=reason)
     application.withdrawn_at = utcnow()
     request = open_completion(application)

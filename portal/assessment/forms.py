@@ -1,9 +1,8 @@
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import HiddenInput
+from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..applications.forms import MultiCheckboxField
+from ..forms import VersionedActionForm, VersionedForm
 from .models import Outcome, VerdictOutcome
 
 VERDICT_CHOICES = [(VerdictOutcome.VOLDOET.value, "Voldoet"),
@@ -13,15 +12,7 @@ OUTCOME_CHOICES = [(Outcome.TOEGELATEN.value, "Toegelaten"), (Outcome.AFGEWEZEN.
 MAX_TEXT = Length(max=5000, message="Maximaal 5000 tekens.")
 
 
-class VersionedForm(FlaskForm):
-    """Carries the version of the application the form was built on (optimistic locking)."""
-
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(
-        "Het formulier mist de versie van de aanmelding; laad de pagina opnieuw.")])
-
-
-class ActionForm(VersionedForm):
-    """A button that changes state: CSRF token and version only."""
+ActionForm = VersionedActionForm  # a button on an application: CSRF token and version
 
 
 class ApprovalForm(VersionedForm):

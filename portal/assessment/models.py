@@ -155,4 +155,4 @@ class DecisionLetter(db.Model):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    document: Mapped["Document"] = relationship()  # noqa: F821 - applications.models
+    document: Mapped[Document] = relationship()  # noqa: F821 - applications.models

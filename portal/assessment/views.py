@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -15,14 +15,14 @@ from flask_babel import format_time
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from ..accounts.models import Organisation, Role, User
 from .. import files as storage
+from ..accounts.models import Organisation, Role, User
+from ..actions import EXPIRED, STALE, Conflict, attempt
 from ..applications.models import Application, Document, Status, application_categories
 from ..applications.views import _group, load_application_for
 from ..audit.models import AuditEvent
-from ..auth import assessor_required
+from ..auth import admin_required, assessor_required, has_role
 from ..clock import days_left
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
@@ -217,7 +217,7 @@ def _failed_ids(application):
 
 def _assign_form(application, **kwargs):
     form = AssignForm(**kwargs, data={"version": application.version})
-    if current_user.is_admin:
+    if has_role(current_user, "admin"):
         form.assessor.choices = [(u.id, u.full_name) for u in db.session.scalars(
             select(User).where(User.role.in_((Role.ASSESSOR, Role.ADMIN)),
                                User.is_active_account.is_(True)).order_by(User.full_name))]
@@ -234,29 +234,30 @@ def _back(application, anchor=""):
     return redirect(url_for("assessment.detail", application_id=application.id) + anchor)
 
 
-def _act(application, form, form_name, operation, success, anchor="", **kwargs):
-    """Validate ``form``, run ``operation(application, ..., by=, expected_version=)``,
-    commit, and answer: errors on the page, a stale state or a refusal as a message."""
+def _conflict_message(exc: Conflict) -> str:
+    """Another change got in the way: for a stale application, the assessment's own words."""
+    return workflow.STALE_MESSAGE if exc.message == STALE else exc.message
+
+
+def _act(application, form, form_name, operation, success, anchor=""):
+    """The assessment page's ``portal.actions``: validate ``form``, run ``operation()`` with
+    ``attempt``, and answer: errors on the page, an expired form, a stale state, another
+    change or a refusal as a message."""
     if not form.validate():
         if form.csrf_token.errors or form.version.errors:
-            flash("Het formulier is verlopen; u ziet nu de actuele stand. Probeer het opnieuw.",
-                  "error")
+            flash(EXPIRED, "error")
             return _back(application)
         errors = [(name, msg) for name, msgs in form.errors.items() for msg in msgs]
         return _page(application, forms={form_name: form}, errors=errors, status=422)
     try:
-        operation(application, by=current_user, expected_version=form.version.data, **kwargs)
-        db.session.commit()
+        attempt(operation)
     except ValidationFailed as exc:
-        db.session.rollback()
         return _page(_load(application.id), forms={form_name: form}, errors=exc.errors, status=422)
-    except StaleDataError:
-        db.session.rollback()
-        flash(workflow.STALE_MESSAGE, "error")
-        return _back(application)
     except DomainError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
+        return _back(application)
+    except Conflict as exc:
+        flash(_conflict_message(exc), "error")
         return _back(application)
     flash(success, "success")
     return _back(application, anchor)
@@ -266,34 +267,31 @@ def _act(application, form, form_name, operation, success, anchor="", **kwargs):
 @assessor_required
 def start(application_id):
     application = _load(application_id)
-    return _act(application, ActionForm(), "action_form", workflow.start_review,
+    form = ActionForm()
+    return _act(application, form, "action_form",
+                lambda: workflow.start_review(application, by=current_user,
+                                              expected_version=form.version.data),
                 "U heeft de aanmelding in behandeling genomen.")
 
 
 @bp.route("/<int:application_id>/toewijzen", methods=["POST"])
-@assessor_required
+@admin_required  # administrators assess too; only they assign
 def assign(application_id):
-    if not current_user.is_admin:
-        abort(403)
     application = _load(application_id)
     form = _assign_form(application)
     assessor = db.session.get(User, form.assessor.data) if form.assessor.data else None
-
-    def operation(app_, by, expected_version):
-        workflow.assign(app_, assessor, by=by, expected_version=expected_version)
-
-    return _act(application, form, "assign_form", operation, "De aanmelding is toegewezen.")
+    return _act(application, form, "assign_form",
+                lambda: workflow.assign(application, assessor, by=current_user,
+                                        expected_version=form.version.data),
+                "De aanmelding is toegewezen.")
 
 
 @bp.route("/<int:application_id>/belangen", methods=["POST"])
 @assessor_required
 def declare(application_id):
     application = _load(application_id)
-
-    def operation(app_, by, expected_version):
-        workflow.declare_no_conflict(app_, by=by)
-
-    return _act(application, ActionForm(), "action_form", operation,
+    return _act(application, ActionForm(), "action_form",
+                lambda: workflow.declare_no_conflict(application, by=current_user),
                 "Uw verklaring is vastgelegd. U kunt nu de eisen beoordelen.", "#oordelen")
 
 
@@ -311,16 +309,14 @@ def _autosave_verdicts(application, form):
     waiting = [rid for rid, (outcome, reason) in values.items()
                if outcome == VerdictOutcome.VOLDOET_NIET and not reason.strip()]
     try:
-        workflow.record_verdicts(application, {k: v for k, v in values.items() if k not in waiting},
-                                 by=current_user, expected_version=form.version.data)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        return jsonify(message=workflow.STALE_MESSAGE), 409
+        attempt(lambda: workflow.record_verdicts(
+            application, {k: v for k, v in values.items() if k not in waiting},
+            by=current_user, expected_version=form.version.data))
+    except Conflict as exc:
+        return jsonify(message=_conflict_message(exc)), 409
     except DomainError as exc:
-        db.session.rollback()
         return jsonify(message=exc.message), 409
-    message = f"Opgeslagen om {format_time(datetime.now(timezone.utc), 'HH:mm')}."
+    message = f"Opgeslagen om {format_time(datetime.now(UTC), 'HH:mm')}."
     if waiting:
         message += " Bij 'voldoet niet' wordt het oordeel opgeslagen zodra u de reden invult."
     return jsonify(message=message, version=application.version)
@@ -333,12 +329,10 @@ def verdicts(application_id):
     form = build_verdict_form(application.applicable_requirements())
     if _wants_json():
         return _autosave_verdicts(application, form)
-
-    def operation(app_, by, expected_version):
-        workflow.record_verdicts(app_, form.values(), by=by, expected_version=expected_version)
-
-    return _act(application, form, "verdict_form", operation, "De oordelen zijn opgeslagen.",
-                "#besluit")
+    return _act(application, form, "verdict_form",
+                lambda: workflow.record_verdicts(application, form.values(), by=current_user,
+                                                 expected_version=form.version.data),
+                "De oordelen zijn opgeslagen.", "#besluit")
 
 
 @bp.route("/<int:application_id>/aanvulling", methods=["POST"])
@@ -346,12 +340,10 @@ def verdicts(application_id):
 def completion(application_id):
     application = _load(application_id)
     form = build_completion_form(application.applicable_requirements())
-
-    def operation(app_, by, expected_version):
-        workflow.request_completion(app_, form.questions(), by=by, deadline=form.deadline.data,
-                                    expected_version=expected_version)
-
-    return _act(application, form, "completion_form", operation,
+    return _act(application, form, "completion_form",
+                lambda: workflow.request_completion(application, form.questions(),
+                                                    by=current_user, deadline=form.deadline.data,
+                                                    expected_version=form.version.data),
                 "De vraag om aanvulling is naar de aanbieder gestuurd. De beslistermijn staat stil.")
 
 
@@ -361,21 +353,22 @@ def propose(application_id):
     application = _load(application_id)
     form = build_decision_form(application.categories, _per_category(application),
                                failed=_failed_ids(application))
-
-    def operation(app_, by, expected_version):
-        workflow.propose_decision(app_, form.values(), by=by, expected_version=expected_version)
-
-    return _act(application, form, "decision_form", operation,
+    return _act(application, form, "decision_form",
+                lambda: workflow.propose_decision(application, form.values(), by=current_user,
+                                                  expected_version=form.version.data),
                 "Het besluit is voorgesteld. Een tweede beoordelaar moet het goedkeuren.")
 
 
 @bp.route("/<int:application_id>/goedkeuren", methods=["POST"])
 @assessor_required
 def approve(application_id):
+    application = _load(application_id)
     form = ApprovalForm()
-    return _act(_load(application_id), form, "approval_form", workflow.approve_decision,
-                "Het besluit is goedgekeurd en naar de aanbieder gestuurd.",
-                no_conflict=bool(form.no_conflict.data))
+    return _act(application, form, "approval_form",
+                lambda: workflow.approve_decision(application, by=current_user,
+                                                  expected_version=form.version.data,
+                                                  no_conflict=bool(form.no_conflict.data)),
+                "Het besluit is goedgekeurd en naar de aanbieder gestuurd.")
 
 
 @bp.route("/<int:application_id>/terugsturen", methods=["POST"])
@@ -383,11 +376,9 @@ def approve(application_id):
 def send_back(application_id):
     application = _load(application_id)
     form = ReturnForm()
-
-    def operation(app_, by, expected_version):
-        workflow.send_back(app_, by=by, note=form.remark.data, expected_version=expected_version)
-
-    return _act(application, form, "return_form", operation,
+    return _act(application, form, "return_form",
+                lambda: workflow.send_back(application, by=current_user, note=form.remark.data,
+                                           expected_version=form.version.data),
                 "Het voorstel is met uw opmerking teruggestuurd naar de beoordelaar.")
 
 
@@ -397,22 +388,23 @@ def correction(application_id):
     application = _load(application_id)
     form = build_decision_form(application.categories, _per_category(application),
                                failed=_failed_ids(application), with_reason=True)
-
-    def operation(app_, by, expected_version):
-        workflow.propose_correction(app_, form.values(), by=by, reason=form.reason.data or "",
-                                    expected_version=expected_version)
-
-    return _act(application, form, "correction_form", operation,
+    return _act(application, form, "correction_form",
+                lambda: workflow.propose_correction(application, form.values(), by=current_user,
+                                                    reason=form.reason.data or "",
+                                                    expected_version=form.version.data),
                 "Het herstelbesluit is voorgesteld. Een tweede beoordelaar moet het goedkeuren.")
 
 
 @bp.route("/<int:application_id>/herstel/goedkeuren", methods=["POST"])
 @assessor_required
 def approve_correction(application_id):
+    application = _load(application_id)
     form = ApprovalForm()
-    return _act(_load(application_id), form, "approval_form", workflow.approve_correction,
-                "Het herstelbesluit is goedgekeurd en naar de aanbieder gestuurd.",
-                no_conflict=bool(form.no_conflict.data))
+    return _act(application, form, "approval_form",
+                lambda: workflow.approve_correction(application, by=current_user,
+                                                    expected_version=form.version.data,
+                                                    no_conflict=bool(form.no_conflict.data)),
+                "Het herstelbesluit is goedgekeurd en naar de aanbieder gestuurd.")
 
 
 @bp.route("/documenten/<int:document_id>/bekijken")

@@ -20,6 +20,7 @@ from ..applications.workflow import (
     open_completion,
     provider_recipients,
 )
+from ..auth import require_beheerder, require_role
 from ..clock import add_working_days, resumed_due
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
@@ -28,6 +29,7 @@ from ..partners.compliance import refresh_evidence_date
 from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
 from ..partners.workflow import offer_agreement
 from ..timeutil import to_local, today_local, utcnow
+from .letters import make_decision_letter
 from .models import (
     CategoryDecision,
     CompletionItem,
@@ -64,8 +66,7 @@ def check_version(application: Application, expected: int | None) -> None:
 
 
 def _require_assessor(user: User) -> None:
-    if not user.is_assessor:
-        raise NotPermitted("Alleen beoordelaars mogen dit doen.")
+    require_role(user, "assessor", "Alleen beoordelaars mogen dit doen.")
 
 
 def _require_assigned(application: Application, user: User) -> None:
@@ -279,9 +280,8 @@ def _resume_clock(application: Application, request: CompletionRequest, resumed:
 def return_completion(application: Application, *, by: User, note: str = "",
                       today: date | None = None) -> None:
     """The provider sends the completion back; the clock runs again."""
-    from ..applications.workflow import require_beheerder
 
-    require_beheerder(application, by, "de aanvulling versturen")
+    require_beheerder(by, application.organisation_id, "de aanvulling versturen")
     today = today or today_local()
     request = open_completion(application)
     if application.status != Status.AANVULLING_GEVRAAGD or request is None:
@@ -364,7 +364,8 @@ def _decision_errors(application, requirements, verdicts, decisions):
         if outcome == Outcome.TOEGELATEN and failing_knockouts:
             codes = ", ".join(r.code for r in failing_knockouts)
             errors.append((f"{prefix}_outcome", f"{cat.name}: toelaten kan niet, want de "
-                                                f"knock-out-eisen {codes} zijn als 'voldoet niet' beoordeeld."))
+                                                f"knock-out-eisen {codes} zijn als 'voldoet niet' "
+                                                "beoordeeld."))
         if outcome == Outcome.AFGEWEZEN:
             if not failed_ids:
                 errors.append((f"{prefix}_failed", f"{cat.name}: noem bij een afwijzing minstens één "
@@ -375,7 +376,8 @@ def _decision_errors(application, requirements, verdicts, decisions):
                                                        "deze categorie."))
                 elif rid in verdicts and verdicts[rid].outcome != VerdictOutcome.VOLDOET_NIET:
                     errors.append((f"{prefix}_failed", f"{cat.name}: eis {cat_reqs[rid].code} is niet als "
-                                                       "'voldoet niet' beoordeeld en kan geen afwijzingsgrond zijn."))
+                                                       "'voldoet niet' beoordeeld en kan geen "
+                                                       "afwijzingsgrond zijn."))
     return errors
 
 
@@ -427,8 +429,6 @@ def approve_decision(application: Application, *, by: User, no_conflict: bool = 
 
 def _finalise(application, decisions, *, round: int, by: User) -> None:
     """Make the decision letter and queue the decision mail with it."""
-    from .letters import make_decision_letter
-
     order = {c.id: i for i, c in enumerate(application.categories)}
     decisions = sorted(decisions, key=lambda d: order.get(d.category_id, 0))
     letter = make_decision_letter(application, decisions, round=round, by=by)
@@ -506,8 +506,10 @@ def send_overdue_reminders(today: date | None = None) -> int:
 
 # --- herstelbesluit -------------------------------------------------------------------------
 
-def propose_correction(application: Application, decisions: dict[int, tuple[Outcome | None, str, list[int]]],
-                       *, by: User, reason: str, expected_version: int | None = None) -> list[CategoryDecision]:
+def propose_correction(application: Application,
+                       decisions: dict[int, tuple[Outcome | None, str, list[int]]],
+                       *, by: User, reason: str,
+                       expected_version: int | None = None) -> list[CategoryDecision]:
     """A final decision never changes; a mistake is repaired by a new decision (herstelbesluit)
     that references the old one. It is proposed here and approved by a second assessor."""
     _require_assessor(by)

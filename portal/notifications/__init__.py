@@ -1,23 +1,18 @@
 """Mail: queue() renders a mail into the outbox; delivery sends it after commit."""
+import contextlib
+
 from flask import current_app, g, render_template
 
 from ..extensions import db
+from . import kinds
 from .models import MailStatus, OutboxMail
 
-__all__ = ["queue", "MailStatus", "OutboxMail", "SENSITIVE_KINDS", "SENSITIVE_NOTE",
-           "body_visible"]
+__all__ = ["queue", "MailStatus", "OutboxMail", "SENSITIVE_NOTE", "body_visible"]
 
-# Mails that carry a secret link (a signed token): whoever reads the body can reset a
-# password, take over an invitation or confirm an address. They are stored like every mail
-# (the outbox sends them), but marked ``sensitive``: no page shows their body.
-SENSITIVE_KINDS = frozenset({
-    "password_reset",        # accounts.workflow.request_password_reset
-    "confirm_email",         # accounts.workflow.queue_confirmation (registration)
-    "confirm_email_change",  # accounts.workflow.request_email_change
-    "invitation",            # accounts.workflow.invite (a colleague of the organisation)
-    "staff_invitation",      # admin.staff_ops: a staff member sets a password
-})
-
+# Mails that carry a secret link (a signed token) are declared ``sensitive`` (see
+# ``kinds``): whoever reads the body can reset a password, take over an invitation or
+# confirm an address. They are stored like every mail (the outbox sends them), but marked
+# ``sensitive``: no page shows their body.
 SENSITIVE_NOTE = ("Deze e-mail bevat een persoonlijke link en is alleen in de mailbox van de "
                   "ontvanger te lezen.")
 
@@ -39,17 +34,20 @@ def body_visible(mail: OutboxMail, *, dev_reader: bool = False) -> bool:
 def queue(kind, to, *, subject, organisation=None, user=None, sensitive=False, **context):
     """Add a mail to the outbox in the current transaction (the caller commits).
 
-    ``kind`` names the templates ``mail/<kind>.txt`` and ``mail/<kind>.html``; when an
-    administrator wrote a text for this kind (a ``MailTemplate`` row), that text is used
-    instead, rendered in the mail sandbox with the same context, its HTML body in the
-    standard layout. The context's ``subject`` is the subject given here. An
-    ``application`` in the context links the mail to it (its history shows the mail); an
-    ``attachment`` (a Document) is attached when the mail is sent. A mail of a kind in
-    ``SENSITIVE_KINDS``, or queued with ``sensitive=True``, carries a secret link: its body
-    is never shown in the portal (see ``body_visible``).
+    ``kind`` must be a kind the app declared (``kinds.declare``; an undeclared kind raises
+    ``kinds.MailKindError``: a programming error). It names the templates
+    ``mail/<kind>.txt`` and ``mail/<kind>.html``; when an administrator wrote a text for
+    this kind (a ``MailTemplate`` row), that text is used instead, rendered in the mail
+    sandbox with the same context, its HTML body in the standard layout. The context's
+    ``subject`` is the subject given here. An ``application`` in the context links the
+    mail to it (its history shows the mail); an ``attachment`` (a Document) is attached
+    when the mail is sent. A mail of a kind declared ``sensitive``, or queued with
+    ``sensitive=True``, carries a secret link: its body is never shown in the portal (see
+    ``body_visible``).
     """
     from .mail_texts import render_for_outbox  # the administrators' texts
 
+    declaration = kinds.get(kind)
     context["subject"] = subject
     application = context.get("application")
     attachment = context.get("attachment")
@@ -69,11 +67,9 @@ def queue(kind, to, *, subject, organisation=None, user=None, sensitive=False, *
         user_id=getattr(user, "id", None),
         application_id=getattr(application, "id", None),
         attachment_document_id=getattr(attachment, "id", None),
-        sensitive=bool(sensitive) or kind in SENSITIVE_KINDS,
+        sensitive=bool(sensitive) or declaration.sensitive,
     )
     db.session.add(mail)
-    try:
+    with contextlib.suppress(RuntimeError):  # outside an app context g is unavailable; the CLI sends later
         g.outbox_pending = True
-    except RuntimeError:  # outside an app context g is unavailable; the CLI sends later
-        pass
     return mail

@@ -9,7 +9,7 @@ partner once per stale report.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -38,7 +38,7 @@ def stale_before(today: date) -> datetime:
     local date more than STALE_DAYS days before ``today``."""
     first_fresh_day = date.fromordinal(today.toordinal() - STALE_DAYS)
     local_midnight = datetime.combine(first_fresh_day, time(), AMSTERDAM)
-    return local_midnight.astimezone(timezone.utc).replace(tzinfo=None)
+    return local_midnight.astimezone(UTC).replace(tzinfo=None)
 
 
 def is_stale(report: CapacityReport, today: date | None = None) -> bool:

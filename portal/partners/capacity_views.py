@@ -1,6 +1,6 @@
 """Free places for placement coordination: the partner reports them, the region's staff
 and referrers see the current capacity per category."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -9,8 +9,8 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import InputRequired, Optional
 
 from ..accounts.models import Organisation
+from ..actions import button
 from ..auth import capacity_viewer_required, provider_required
-from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..pagination import paginate
 from ..procedure.models import Category
@@ -78,30 +78,17 @@ def _form(categories, **kwargs) -> CapacityForm:
     return form
 
 
-def _save(form, categories, render):
-    """Validate, report, commit; errors go back to the form with the input kept."""
-    organisation = current_user.organisation
-    if form.validate_on_submit():
-        try:
-            report = capacity.report_capacity(organisation, form.to_input(), by=current_user)
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            for name, message in exc.errors:
-                field = getattr(form, name, None)
-                if field is None:
-                    form.form_errors.append(message)
-                elif message not in field.errors:
-                    field.errors = [*field.errors, message]
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return redirect(url_for("partners_capacity.mine"))
-        else:
-            flash(f"Uw opgave voor {report.category.name}, {report.location} is opgeslagen: "
-                  f"{report.places} {'plaats' if report.places == 1 else 'plaatsen'}.", "success")
-            return redirect(url_for("partners_capacity.mine"))
-    return render(form), (422 if form.errors else 200)
+def _report(form, render):
+    """The form's POST: a new report (``portal.actions.button``; the fields' messages show
+    on the form with the input kept, any other answer is a message on the partner's page)."""
+    return button(
+        form,
+        lambda: capacity.report_capacity(current_user.organisation, form.to_input(),
+                                         by=current_user),
+        success=lambda report: (
+            f"Uw opgave voor {report.category.name}, {report.location} is opgeslagen: "
+            f"{report.places} {'plaats' if report.places == 1 else 'plaatsen'}."),
+        back=url_for("partners_capacity.mine"), invalid=lambda: render(form))
 
 
 def _current_of(organisation_id):
@@ -137,9 +124,9 @@ def mine():
                                stale_before=capacity.stale_before(today),
                                stale_days=capacity.STALE_DAYS, today=today)
 
-    form = _form(categories) if request.method == "POST" else _form(
-        categories, data={"available_from": today})
-    return _save(form, categories, render)
+    if request.method == "POST":
+        return _report(_form(categories), render)
+    return render(_form(categories, data={"available_from": today}))
 
 
 @bp.route("/organisatie/capaciteit/<int:report_id>/bijwerken", methods=["GET", "POST"])
@@ -154,20 +141,18 @@ def update(report_id):
         abort(404)
     categories = capacity.admitted_categories(current_user.organisation_id)
     today = today_local()
-    if request.method == "POST":
-        form = _form(categories)
-    else:
-        form = _form(categories, data={
-            "category": report.category_id, "location": report.location, "places": report.places,
-            "available_from": max(report.available_from, today), "age_min": report.age_min,
-            "age_max": report.age_max, "remarks": report.remarks})
 
     def render(form):
         return render_template("partners/capacity_update.html", form=form, report=report,
                                admitted=report.category_id in {c.id for c in categories},
                                stale=capacity.is_stale(report, today))
 
-    return _save(form, categories, render)
+    if request.method == "POST":
+        return _report(_form(categories), render)
+    return render(_form(categories, data={
+        "category": report.category_id, "location": report.location, "places": report.places,
+        "available_from": max(report.available_from, today), "age_min": report.age_min,
+        "age_max": report.age_max, "remarks": report.remarks}))
 
 
 @bp.route("/capaciteit")

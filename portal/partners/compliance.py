@@ -29,14 +29,22 @@ from sqlalchemy.orm import Session, aliased, object_session
 from .. import audit, notifications
 from ..accounts.models import Organisation, Role, User
 from ..applications.models import Answer, Application, Document, Status
-from ..errors import DomainError, NotPermitted, ValidationFailed
+from ..auth import require_role
+from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
 from ..procedure.models import Requirement
 from ..timeutil import today_local, utcnow
-from .models import LIVE_ADMISSION, Admission, EvidenceReview, ExpiryNotice
+from .models import LIVE_ADMISSION, Admission, EvidenceReview, ExpiryNotice, ReviewStatus
 
-PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
-REVIEW_LABELS = {PENDING: "in beoordeling", ACCEPTED: "geaccepteerd", REJECTED: "afgewezen"}
+PENDING, ACCEPTED, REJECTED = ReviewStatus.PENDING, ReviewStatus.ACCEPTED, ReviewStatus.REJECTED
+REVIEW_LABELS = {status: status.label for status in ReviewStatus}
+# The review's state machine: a new version is reviewed once.
+REVIEW_TRANSITIONS: dict[ReviewStatus, frozenset[ReviewStatus]] = {
+    PENDING: frozenset({ACCEPTED, REJECTED}),
+    ACCEPTED: frozenset(),
+    REJECTED: frozenset(),
+}
+ALREADY_REVIEWED = "Deze nieuwe versie is al beoordeeld. U ziet nu de actuele stand."
 MOMENTS = (60, 30, 7, 0)  # expiry mails: days before the validity date; 0 is the day itself
 REASON_MAX = 2000
 NOT_VALID_AFTER_TODAY = ("De nieuwe versie moet na vandaag nog geldig zijn. Vul de datum in tot "
@@ -393,9 +401,8 @@ def _require_member(organisation_id: int, user: User) -> None:
 
 
 def _require_reviewer(user: User) -> None:
-    if not user.is_assessor:
-        raise NotPermitted("Alleen een beoordelaar of contractbeheerder kan een nieuwe versie "
-                           "van een bewijsstuk beoordelen.")
+    require_role(user, "assessor", "Alleen een beoordelaar of contractbeheerder kan een "
+                                   "nieuwe versie van een bewijsstuk beoordelen.")
 
 
 def pending_review_of(organisation_id: int, document_id: int) -> EvidenceReview | None:
@@ -466,16 +473,24 @@ def submit_replacement(organisation: Organisation, document_id: int, file_storag
     return review
 
 
-def _decide(review: EvidenceReview, status: str, *, by: User, reason: str | None) -> None:
-    """Claim the pending review for this outcome: of two reviewers at the same time, only
-    one succeeds; the other gets a clear message."""
+def _check_transition(review: EvidenceReview, new: ReviewStatus) -> None:
+    if new not in REVIEW_TRANSITIONS[review.status]:
+        raise TransitionNotAllowed(ALREADY_REVIEWED)
+
+
+def _decide(review: EvidenceReview, new: ReviewStatus, *, by: User, reason: str | None) -> None:
+    """The only place a review's status changes. Claims the review for this outcome in one
+    statement (from the state the table allows it from): of two reviewers at the same
+    time, only one succeeds; the other gets a clear message."""
+    _check_transition(review, new)
+    old = review.status
     claimed = db.session.execute(
         update(EvidenceReview)
-        .where(EvidenceReview.id == review.id, EvidenceReview.status == PENDING)
-        .values(status=status, reviewed_at=utcnow(), reviewed_by_id=by.id, reason=reason)
+        .where(EvidenceReview.id == review.id, EvidenceReview.status == old)
+        .values(status=new, reviewed_at=utcnow(), reviewed_by_id=by.id, reason=reason)
         .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
-        raise DomainError("Deze nieuwe versie is al beoordeeld. U ziet nu de actuele stand.")
+        raise TransitionNotAllowed(ALREADY_REVIEWED)
     db.session.refresh(review)
 
 
@@ -484,8 +499,7 @@ def accept_replacement(review: EvidenceReview, *, by: User, today: date | None =
     tracked from now on, and the partner is told."""
     _require_reviewer(by)
     today = today or today_local()
-    if review.status != PENDING:
-        raise DomainError("Deze nieuwe versie is al beoordeeld. U ziet nu de actuele stand.")
+    _check_transition(review, ACCEPTED)
     document = db.session.get(Document, review.document_id)
     if document.valid_until is None or document.valid_until < today:
         raise DomainError("De nieuwe versie is zelf al verlopen. Wijs haar af en vermeld dat "
@@ -513,8 +527,7 @@ def reject_replacement(review: EvidenceReview, *, by: User, reason: str | None) 
                                            "krijgt die reden per e-mail.")])
     if len(reason) > REASON_MAX:
         raise ValidationFailed([("reason", f"Gebruik maximaal {REASON_MAX} tekens.")])
-    if review.status != PENDING:
-        raise DomainError("Deze nieuwe versie is al beoordeeld. U ziet nu de actuele stand.")
+    _check_transition(review, REJECTED)
     _decide(review, REJECTED, by=by, reason=reason)
     audit.record("evidence_rejected", review, actor=by, from_state=PENDING, to_state=REJECTED,
                  detail=reason)
@@ -546,79 +559,3 @@ def _mail_outcome(review: EvidenceReview, kind: str, subject: str) -> None:
                             review=review, document=document, old_document=old,
                             old_valid_until=old_valid_until, subjects=subjects)
 
-
-# --- the mail kinds, for the administrators' mail-text editor -----------------------------------
-
-def _register_mail_kinds() -> None:
-    from types import SimpleNamespace as S
-
-    from ..notifications.mail_texts import register
-
-    subjects = ("subjects", "de eisen waarvoor het een bewijsstuk is; gebruik "
-                            "{% for item in subjects %}{{ item }}{% endfor %}")
-    evidence = [
-        ("document.original_name", "bestandsnaam van het bewijsstuk"),
-        ("valid_until|datum", "datum tot en met wanneer het bewijsstuk geldig is"),
-        ("days_left", "aantal dagen tot die datum (0 op de dag zelf, negatief als het "
-                      "bewijsstuk verlopen is)"),
-        ("days_before", "moment van deze e-mail: 60, 30 of 7 dagen vooraf, of 0 (de dag zelf)"),
-        subjects,
-    ]
-    review = [
-        ("document.original_name", "bestandsnaam van de nieuwe versie"),
-        ("old_document.original_name", "bestandsnaam van het document dat zij vervangt"),
-        ("organisation.name", "naam van de aanbieder"),
-        subjects,
-    ]
-    insurance = ["A8 Beroeps- en bedrijfsaansprakelijkheidsverzekering"]
-
-    def organisation():
-        return S(id=9, name="Stichting Voorbeeld Jeugdzorg", kvk_number="12345678",
-                 city="Breda")
-
-    def expiring():
-        return {"document": S(id=12, original_name="polis-2027.pdf",
-                              valid_until=date(2027, 6, 30)),
-                "valid_until": date(2027, 6, 30), "days_left": 30, "days_before": 30,
-                "subjects": insurance}
-
-    def reviewed(reason=None):
-        return {"organisation": organisation(), "review": S(id=3, reason=reason),
-                "document": S(id=14, original_name="polis-2028.pdf",
-                              valid_until=date(2028, 6, 30)),
-                "old_document": S(id=12, original_name="polis-2027.pdf",
-                                  valid_until=date(2027, 6, 30)),
-                "old_valid_until": date(2027, 6, 30), "subjects": insurance}
-
-    register("expiry_partner", "Bewijsstuk verloopt", "de beheerders van de aanbieder",
-             evidence + [("organisation.name", "naam van de aanbieder"),
-                         ("portal_url('partners_compliance.replace', document_id=document.id)",
-                          "link om een nieuwe versie te uploaden")],
-             lambda: {"subject": "Bewijsstuk verloopt over 30 dagen: " + insurance[0],
-                      "organisation": organisation(), **expiring()})
-    register("expiry_region", "Bewijsstuk van een partner verloopt", "alle contractbeheerders",
-             evidence + [("partner.name", "naam van de aanbieder"),
-                         ("portal_url('partners_file.show', organisation_id=partner.id)",
-                          "link naar het partnerdossier")],
-             lambda: {"subject": "Stichting Voorbeeld Jeugdzorg: bewijsstuk verloopt over 30 "
-                                 "dagen: " + insurance[0],
-                      "partner": organisation(), **expiring()})
-    register("evidence_review_accepted", "Nieuwe versie van een bewijsstuk geaccepteerd",
-             "de beheerders van de aanbieder en wie de nieuwe versie instuurde",
-             review + [("document.valid_until|datum",
-                        "datum tot en met wanneer de nieuwe versie geldig is"),
-                       ("portal_url('partners_compliance.mine')",
-                        "link naar de bewijsstukken van de aanbieder")],
-             lambda: {"subject": "Nieuwe versie geaccepteerd: polis-2028.pdf", **reviewed()})
-    register("evidence_review_rejected", "Nieuwe versie van een bewijsstuk afgewezen",
-             "de beheerders van de aanbieder en wie de nieuwe versie instuurde",
-             review + [("review.reason", "de reden van de afwijzing"),
-                       ("old_valid_until|datum",
-                        "datum tot en met wanneer het huidige bewijsstuk geldig is"),
-                       ("portal_url('partners_compliance.replace', document_id=old_document.id)",
-                        "link om een andere versie te uploaden")],
-             lambda: {"subject": "Nieuwe versie afgewezen: polis-2028.pdf",
-                      **reviewed("De polis is niet ondertekend.")})
-
-
-_register_mail_kinds()

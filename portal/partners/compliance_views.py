@@ -13,11 +13,11 @@ from wtforms import DateField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
 from ..accounts.models import Organisation, User
+from ..actions import button
 from ..applications.models import Document
-from ..files import human_size
 from ..auth import assessor_required, provider_required
-from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..files import human_size
 from ..pagination import capped_count, paginate
 from ..procedure.models import Category
 from ..timeutil import today_local
@@ -61,15 +61,6 @@ class RejectForm(FlaskForm):
         description="De aanbieder krijgt deze reden per e-mail. Schrijf wat er ontbreekt of "
                     "niet klopt, zodat de aanbieder een goede versie kan uploaden.",
         validators=[InputRequired("Geef de reden van de afwijzing.")])
-
-
-def _field_errors(form, exc: ValidationFailed) -> None:
-    for name, message in exc.errors:
-        target = getattr(form, name, None)
-        if target is None:
-            form.form_errors.append(message)
-        elif message not in target.errors:
-            target.errors = [*target.errors, message]
 
 
 # --- the partner's side ---------------------------------------------------------------------
@@ -117,33 +108,27 @@ def replace(document_id):
               "info")
         return redirect(url_for("partners_compliance.mine"))
     form = ReplacementForm()
-    if request.method == "POST":
-        if item.pending is not None:
-            flash("Er wacht al een nieuwe versie van dit document op beoordeling. U krijgt "
-                  "bericht zodra de regio haar heeft beoordeeld.", "error")
-            return redirect(url_for("partners_compliance.mine"))
-        if form.validate_on_submit():
-            try:
-                review = compliance.submit_replacement(org, document_id, form.file.data,
-                                                       form.valid_until.data, by=current_user)
-                db.session.commit()
-            except ValidationFailed as exc:
-                db.session.rollback()
-                _field_errors(form, exc)
-            except DomainError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
-                return redirect(url_for("partners_compliance.mine"))
-            else:
-                new = db.session.get(Document, review.document_id)
-                flash(f"De nieuwe versie '{new.original_name}' is ontvangen. Een beoordelaar "
-                      "van de regio controleert haar; u krijgt de uitkomst per e-mail.",
-                      "success")
-                return redirect(url_for("partners_compliance.mine"))
-    return render_template(
-        "partners/compliance/replace.html", form=form, item=item, today=today_local(),
-        max_upload=human_size(current_app.config["UPLOAD_MAX_BYTES"])), \
-        (422 if form.errors else 200)
+
+    def page():
+        return render_template(
+            "partners/compliance/replace.html", form=form, item=item, today=today_local(),
+            max_upload=human_size(current_app.config["UPLOAD_MAX_BYTES"]))
+
+    if request.method != "POST":
+        return page()
+    if item.pending is not None:
+        flash("Er wacht al een nieuwe versie van dit document op beoordeling. U krijgt "
+              "bericht zodra de regio haar heeft beoordeeld.", "error")
+        return redirect(url_for("partners_compliance.mine"))
+
+    def received(review):
+        new = db.session.get(Document, review.document_id)
+        return (f"De nieuwe versie '{new.original_name}' is ontvangen. Een beoordelaar van de "
+                "regio controleert haar; u krijgt de uitkomst per e-mail.")
+
+    return button(form, lambda: compliance.submit_replacement(
+        org, document_id, form.file.data, form.valid_until.data, by=current_user),
+        success=received, back=url_for("partners_compliance.mine"), invalid=page)
 
 
 # --- the assessors' queue ------------------------------------------------------------------
@@ -200,13 +185,12 @@ def _review_page(review, accept_form=None, reject_form=None):
         labels += [s for s in subjects.get(i, []) if s not in labels]
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(
         {review.submitted_by_id, review.reviewed_by_id} - {None})))}
-    status = 200 if accept_form is None and reject_form is None else 422
     return render_template(
         "partners/compliance/review.html", review=review, organisation=organisation, new=new,
         old=old, old_until=old_until, subjects=labels, users=users, today=today,
         labels=REVIEW_LABELS, accept_form=accept_form or AcceptForm(formdata=None),
         reject_form=reject_form or RejectForm(formdata=None),
-        compliant=compliance.compliance_status(organisation.id, today).compliant), status
+        compliant=compliance.compliance_status(organisation.id, today).compliant)
 
 
 @bp.route("/beheer/bewijsstukken/<int:review_id>")
@@ -215,32 +199,22 @@ def review(review_id):
     return _review_page(_review(review_id))
 
 
-def _decide(review, form, form_name, operation, success):
-    back = url_for("partners_compliance.review", review_id=review.id)
-    if not form.validate_on_submit():
-        return _review_page(review, **{form_name: form})
-    try:
-        operation()
-        db.session.commit()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        _field_errors(form, exc)
-        return _review_page(_review(review.id), **{form_name: form})
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(back)
-    flash(success, "success")
-    return redirect(url_for("partners_compliance.reviews"))
+def _review_again(review_id, **forms):
+    """The review's page with the posted form and its messages (reloaded: after a refusal
+    the session was rolled back)."""
+    return lambda: _review_page(_review(review_id), **forms)
 
 
 @bp.route("/beheer/bewijsstukken/<int:review_id>/accepteren", methods=["POST"])
 @assessor_required
 def accept(review_id):
     item = _review(review_id)
-    return _decide(item, AcceptForm(), "accept_form",
-                   lambda: compliance.accept_replacement(item, by=current_user),
-                   "De nieuwe versie is geaccepteerd; de aanbieder krijgt bericht.")
+    form = AcceptForm()
+    return button(form, lambda: compliance.accept_replacement(item, by=current_user),
+                  success="De nieuwe versie is geaccepteerd; de aanbieder krijgt bericht.",
+                  back=url_for("partners_compliance.review", review_id=item.id),
+                  done=url_for("partners_compliance.reviews"),
+                  invalid=_review_again(item.id, accept_form=form))
 
 
 @bp.route("/beheer/bewijsstukken/<int:review_id>/afwijzen", methods=["POST"])
@@ -248,10 +222,12 @@ def accept(review_id):
 def reject(review_id):
     item = _review(review_id)
     form = RejectForm()
-    return _decide(item, form, "reject_form",
-                   lambda: compliance.reject_replacement(item, by=current_user,
-                                                         reason=form.reason.data),
-                   "De nieuwe versie is afgewezen; de aanbieder krijgt de reden per e-mail.")
+    return button(form, lambda: compliance.reject_replacement(item, by=current_user,
+                                                              reason=form.reason.data),
+                  success="De nieuwe versie is afgewezen; de aanbieder krijgt de reden per e-mail.",
+                  back=url_for("partners_compliance.review", review_id=item.id),
+                  done=url_for("partners_compliance.reviews"),
+                  invalid=_review_again(item.id, reject_form=form))
 
 
 # --- the region's list of partners -------------------------------------------------------------

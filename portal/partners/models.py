@@ -37,6 +37,20 @@ class AdmissionStatus(str, enum.Enum):
 LIVE_ADMISSION = ("TOEGELATEN", "ACTIEF", "GESCHORST")
 
 
+class ReviewStatus(str, enum.Enum):
+    """A partner's new version of a document: in review, then accepted or rejected (the
+    transitions: ``partners.compliance.REVIEW_TRANSITIONS``). Stored as its value."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "in beoordeling", "accepted": "geaccepteerd",
+                "rejected": "afgewezen"}[self.value]
+
+
 class Admission(db.Model):
     __tablename__ = "admissions"
     __table_args__ = (
@@ -96,7 +110,7 @@ class Agreement(db.Model):
 
     organisation: Mapped[Organisation] = relationship()
     admissions: Mapped[list[Admission]] = relationship(back_populates="agreement")
-    document: Mapped["Document"] = relationship()  # noqa: F821 - applications.models
+    document: Mapped[Document] = relationship()  # noqa: F821 - applications.models
 
 
 class Suspension(db.Model):
@@ -143,7 +157,10 @@ class EvidenceReview(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     replaces_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending/accepted/rejected
+    status: Mapped[ReviewStatus] = mapped_column(
+        Enum(ReviewStatus, native_enum=False, length=20, create_constraint=False,
+             values_callable=lambda statuses: [s.value for s in statuses]),
+        default=ReviewStatus.PENDING)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]

@@ -1,13 +1,16 @@
 """Admissions over the term: the partner accepts the agreement or gives notice; the
-region suspends, reinstates, ends, and exercises extension options."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+region suspends, reinstates, ends, and exercises extension options.
+
+Every form here is posted as a button with fields (``portal.actions.button`` with
+``invalid``): the fields' messages show on the form, the input kept; a refusal, a conflict
+and success are a message on the page the browser goes back to."""
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
+from ..actions import button
 from ..auth import admin_required, assessor_required, provider_required
-from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..procedure.seed import current_procedure
 from ..timeutil import today_local
@@ -23,34 +26,6 @@ from .forms import (
 from .models import Admission, AdmissionStatus, Agreement
 
 bp = Blueprint("partners_partner", __name__)
-
-
-def _apply(form, operation, success, back, template, status_ok=302, **context):
-    """Validate, run the operation, commit; errors go back to the form with the input kept."""
-    if form.validate_on_submit():
-        try:
-            operation()
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            for name, message in exc.errors:
-                field = getattr(form, name, None)
-                if field is not None:
-                    field.errors = [*field.errors, message]
-                else:
-                    form.form_errors.append(message)
-        except (DomainError, StaleDataError) as exc:
-            db.session.rollback()
-            flash(getattr(exc, "message", workflow_stale()), "error")
-            return redirect(back)
-        else:
-            flash(success, "success")
-            return redirect(back)
-    return render_template(template, form=form, **context), (422 if form.errors else 200)
-
-
-def workflow_stale():
-    return "Iemand anders heeft dit intussen gewijzigd. U ziet nu de actuele stand."
 
 
 # --- the partner's side ---------------------------------------------------------------------
@@ -76,12 +51,18 @@ def agreement(agreement_id):
                  joinedload(Agreement.document)))
     if item is None:
         abort(404)
-    back = url_for("partners_partner.agreement", agreement_id=item.id)
-    return _apply(
-        AcceptAgreementForm(),
+    form = AcceptAgreementForm()
+
+    def page():
+        return render_template("partners/agreement.html", form=form, agreement=item)
+
+    if request.method != "POST":
+        return page()
+    return button(
+        form,
         lambda: workflow.accept_agreement(item, by=current_user, ip_address=request.remote_addr),
-        "U heeft de deelnemersovereenkomst geaccepteerd. Uw toelating is nu actief.",
-        back, "partners/agreement.html", agreement=item,
+        success="U heeft de deelnemersovereenkomst geaccepteerd. Uw toelating is nu actief.",
+        back=url_for("partners_partner.agreement", agreement_id=item.id), invalid=page,
     )
 
 
@@ -100,12 +81,19 @@ def _own_admission(admission_id):
 def give_notice(admission_id):
     admission = _own_admission(admission_id)
     procedure = admission.category.procedure  # its notice period applies
-    return _apply(
-        NoticeForm(),
+    form = NoticeForm()
+
+    def page():
+        return render_template("partners/notice.html", form=form, admission=admission,
+                               procedure=procedure)
+
+    if request.method != "POST":
+        return page()
+    return button(
+        form,
         lambda: workflow.end_by_partner(admission, by=current_user, reason=request.form["reason"]),
-        "Uw opzegging is vastgelegd. U ontvangt een bevestiging per e-mail.",
-        url_for("applications.dashboard"), "partners/notice.html", admission=admission,
-        procedure=procedure,
+        success="Uw opzegging is vastgelegd. U ontvangt een bevestiging per e-mail.",
+        back=url_for("applications.dashboard"), invalid=page,
     )
 
 
@@ -135,24 +123,10 @@ def admission(admission_id):
     return _admission_page(_admission(admission_id))
 
 
-def _admin_action(admission, form, form_name, operation, success):
-    back = url_for("partners_partner.admission", admission_id=admission.id)
-    if not form.validate_on_submit():
-        return _admission_page(admission, **{form_name: form}), 422
-    try:
-        operation()
-        db.session.commit()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        for name, message in exc.errors:
-            getattr(form, name, form.csrf_token).errors.append(message)
-        return _admission_page(_admission(admission.id), **{form_name: form}), 422
-    except (DomainError, StaleDataError) as exc:
-        db.session.rollback()
-        flash(getattr(exc, "message", workflow_stale()), "error")
-        return redirect(back)
-    flash(success, "success")
-    return redirect(back)
+def _admission_again(admission_id, **forms):
+    """The admission's page with the posted form and its messages (reloaded: after a
+    refusal the session was rolled back)."""
+    return lambda: _admission_page(_admission(admission_id), **forms)
 
 
 @bp.route("/beheer/toelatingen/<int:admission_id>/schorsen", methods=["POST"])
@@ -160,9 +134,12 @@ def _admin_action(admission, form, form_name, operation, success):
 def suspend(admission_id):
     admission = _admission(admission_id)
     form = SuspendForm()
-    return _admin_action(admission, form, "suspend_form", lambda: workflow.suspend(
+    return button(form, lambda: workflow.suspend(
         admission, by=current_user, reason=form.reason.data, starts_on=form.starts_on.data,
-        ends_on=form.ends_on.data), "De schorsing is vastgelegd en aan de aanbieder gemeld.")
+        ends_on=form.ends_on.data),
+        success="De schorsing is vastgelegd en aan de aanbieder gemeld.",
+        back=url_for("partners_partner.admission", admission_id=admission.id),
+        invalid=_admission_again(admission.id, suspend_form=form))
 
 
 @bp.route("/beheer/toelatingen/<int:admission_id>/opheffen", methods=["POST"])
@@ -170,9 +147,11 @@ def suspend(admission_id):
 def reinstate(admission_id):
     admission = _admission(admission_id)
     form = ReinstateForm()
-    return _admin_action(admission, form, "reinstate_form", lambda: workflow.reinstate(
+    return button(form, lambda: workflow.reinstate(
         admission, by=current_user, note=form.note.data or ""),
-        "De schorsing is opgeheven; de toelating is weer actief.")
+        success="De schorsing is opgeheven; de toelating is weer actief.",
+        back=url_for("partners_partner.admission", admission_id=admission.id),
+        invalid=_admission_again(admission.id, reinstate_form=form))
 
 
 @bp.route("/beheer/toelatingen/<int:admission_id>/beeindigen", methods=["POST"])
@@ -180,9 +159,11 @@ def reinstate(admission_id):
 def end(admission_id):
     admission = _admission(admission_id)
     form = EndForm()
-    return _admin_action(admission, form, "end_form", lambda: workflow.end(
+    return button(form, lambda: workflow.end(
         admission, by=current_user, reason=form.reason.data, ends_on=form.ends_on.data),
-        "De beëindiging is vastgelegd en aan de aanbieder gemeld.")
+        success="De beëindiging is vastgelegd en aan de aanbieder gemeld.",
+        back=url_for("partners_partner.admission", admission_id=admission.id),
+        invalid=_admission_again(admission.id, end_form=form))
 
 
 @bp.route("/beheer/looptijd", methods=["GET", "POST"])
@@ -193,11 +174,17 @@ def term():
         abort(404)
     form = ExtensionForm() if request.method == "POST" else ExtensionForm(
         data={"exercised_on": today_local()})
-    return _apply(
+
+    def page():
+        return render_template("partners/term.html", form=form, procedure=procedure)
+
+    if request.method != "POST":
+        return page()
+    return button(
         form,
         lambda: workflow.exercise_extension(procedure, by=current_user,
                                             rationale=form.rationale.data,
                                             exercised_on=form.exercised_on.data),
-        "De verlengingsoptie is benut; alle actieve partners krijgen bericht.",
-        url_for("partners_partner.term"), "partners/term.html", procedure=procedure,
+        success="De verlengingsoptie is benut; alle actieve partners krijgen bericht.",
+        back=url_for("partners_partner.term"), invalid=page,
     )

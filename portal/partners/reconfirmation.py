@@ -20,12 +20,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, notifications
 from ..accounts.models import OrgRole, User
-from ..notifications import mail_texts
-from ..procedure.versions import compare
 from ..applications.models import Answer, Application, Status
 from ..errors import DomainError, NotPermitted, ValidationFailed
 from ..extensions import db
 from ..procedure.models import CatalogueVersion, Category, Identifier, Procedure, Requirement
+from ..procedure.versions import compare
 from ..timeutil import today_local, utcnow
 from .models import Admission, AdmissionStatus, ReconfirmationRound
 from .workflow import partner_recipients
@@ -110,6 +109,28 @@ def start_round(procedure: Procedure, version: CatalogueVersion, *, by: User, de
         raise NotPermitted("Alleen de contractbeheerder kan een herbevestigingsronde starten.")
     today = today or today_local()
     note = (note or "").replace("\r\n", "\n").strip()
+    _check_round_input(deadline, note, today)
+    previous, changed = _versions_to_reconfirm(procedure, version)
+
+    rnd = ReconfirmationRound(
+        procedure_id=procedure.id, version_id=version.id, previous_version_id=previous.id,
+        requirement_codes=",".join(r.code for r in changed), deadline=deadline, note=note,
+        started_at=utcnow(), started_by_id=by.id)
+    db.session.add(rnd)
+    db.session.flush()
+
+    started = 0
+    for admissions_of_org in _active_admissions_per_organisation(procedure).values():
+        if _ask_partner(rnd, procedure, version, admissions_of_org, changed, by=by):
+            started += 1
+    audit.record("reconfirmation_started", rnd, actor=by,
+                 detail=f"versie {previous.number} -> {version.number}; eisen "
+                        f"{rnd.requirement_codes}; {started} partners; uiterlijk {deadline}")
+    return rnd
+
+
+def _check_round_input(deadline: date | None, note: str, today: date) -> None:
+    """The administrator's deadline (in the future) and note (not too long)."""
     errors = []
     if deadline is None:
         errors.append(("deadline", "Vul de uiterste datum voor de herbevestiging in."))
@@ -120,6 +141,12 @@ def start_round(procedure: Procedure, version: CatalogueVersion, *, by: User, de
                        .replace(",", ".")))
     if errors:
         raise ValidationFailed(errors)
+
+
+def _versions_to_reconfirm(procedure: Procedure,
+                           version: CatalogueVersion) -> tuple[CatalogueVersion, list[Requirement]]:
+    """The version the partners last confirmed, and the requirements ``version`` adds or
+    changes since; refused when ``version`` is not a newer, published version with changes."""
     if version.procedure_id != procedure.id:
         raise DomainError("Deze versie van de eisen hoort niet bij deze procedure.")
     if version.published_at is None:
@@ -134,14 +161,11 @@ def start_round(procedure: Procedure, version: CatalogueVersion, *, by: User, de
         raise DomainError(f"Versie {version.number} voegt ten opzichte van versie "
                           f"{previous.number} geen eisen toe en wijzigt er geen: er is niets "
                           "te herbevestigen.")
+    return previous, changed
 
-    rnd = ReconfirmationRound(
-        procedure_id=procedure.id, version_id=version.id, previous_version_id=previous.id,
-        requirement_codes=",".join(r.code for r in changed), deadline=deadline, note=note,
-        started_at=utcnow(), started_by_id=by.id)
-    db.session.add(rnd)
-    db.session.flush()
 
+def _active_admissions_per_organisation(procedure: Procedure) -> dict[int, list[Admission]]:
+    """The procedure's active admissions per organisation, in the categories' order."""
     admissions = db.session.scalars(
         select(Admission).join(Category, Category.id == Admission.category_id)
         .where(Admission.status == AdmissionStatus.ACTIEF,
@@ -151,42 +175,42 @@ def start_round(procedure: Procedure, version: CatalogueVersion, *, by: User, de
     per_org: dict[int, list[Admission]] = {}
     for admission in admissions:
         per_org.setdefault(admission.organisation_id, []).append(admission)
+    return per_org
 
-    started = 0
-    for admissions_of_org in per_org.values():
-        organisation = admissions_of_org[0].organisation
-        categories = [a.category for a in admissions_of_org
-                      if any(r.applies_to({a.category_id}) for r in changed)]
-        if not categories:
-            continue  # nothing new or changed applies to what this partner does
-        applicant = _applicant(organisation.id, by)
-        application = Application(
-            organisation=organisation, procedure=procedure, catalogue_version=version,
-            created_by=applicant, status=Status.CONCEPT, categories=categories, round=rnd)
-        db.session.add(application)
-        db.session.flush()
-        asked = application.applicable_requirements()
-        for req in asked:  # known from the organisation's details, like a new application
-            if req.identifier == Identifier.KVK:
-                application.answers.append(
-                    Answer(requirement=req, identifier_value=organisation.kvk_number))
-            elif req.identifier == Identifier.AGB and organisation.agb_code:
-                application.answers.append(
-                    Answer(requirement=req, identifier_value=organisation.agb_code))
-        audit.record("created", application, actor=by, to_state=Status.CONCEPT,
-                     detail=f"herbevestiging versie {version.number}; categories="
-                            + ",".join(c.code for c in categories))
-        for recipient in partner_recipients(organisation):
-            notifications.queue(
-                "reconfirmation_started", recipient,
-                subject=f"Herbevestiging van de eisen gevraagd, uiterlijk {deadline:%d-%m-%Y}",
-                organisation=organisation, application=application, round=rnd,
-                version=version, requirements=asked)
-        started += 1
-    audit.record("reconfirmation_started", rnd, actor=by,
-                 detail=f"versie {previous.number} -> {version.number}; eisen "
-                        f"{rnd.requirement_codes}; {started} partners; uiterlijk {deadline}")
-    return rnd
+
+def _ask_partner(rnd: ReconfirmationRound, procedure: Procedure, version: CatalogueVersion,
+                 admissions_of_org: list[Admission], changed: list[Requirement], *, by: User) -> bool:
+    """One partner's application in the round, and its mail; False (and nothing made) when
+    nothing new or changed applies to what this partner does."""
+    organisation = admissions_of_org[0].organisation
+    categories = [a.category for a in admissions_of_org
+                  if any(r.applies_to({a.category_id}) for r in changed)]
+    if not categories:
+        return False  # nothing new or changed applies to what this partner does
+    applicant = _applicant(organisation.id, by)
+    application = Application(
+        organisation=organisation, procedure=procedure, catalogue_version=version,
+        created_by=applicant, status=Status.CONCEPT, categories=categories, round=rnd)
+    db.session.add(application)
+    db.session.flush()
+    asked = application.applicable_requirements()
+    for req in asked:  # known from the organisation's details, like a new application
+        if req.identifier == Identifier.KVK:
+            application.answers.append(
+                Answer(requirement=req, identifier_value=organisation.kvk_number))
+        elif req.identifier == Identifier.AGB and organisation.agb_code:
+            application.answers.append(
+                Answer(requirement=req, identifier_value=organisation.agb_code))
+    audit.record("created", application, actor=by, to_state=Status.CONCEPT,
+                 detail=f"herbevestiging versie {version.number}; categories="
+                        + ",".join(c.code for c in categories))
+    for recipient in partner_recipients(organisation):
+        notifications.queue(
+            "reconfirmation_started", recipient,
+            subject=f"Herbevestiging van de eisen gevraagd, uiterlijk {rnd.deadline:%d-%m-%Y}",
+            organisation=organisation, application=application, round=rnd,
+            version=version, requirements=asked)
+    return True
 
 
 # --- the overview --------------------------------------------------------------------------
@@ -211,31 +235,3 @@ def counts(round_ids: list[int]) -> dict[int, dict[str, int]]:
 def is_answered(application: Application) -> bool:
     return application.status in ANSWERED
 
-
-# --- the mail text, documented for the administrators' mail-text editor ----------------------
-
-def _sample() -> dict:
-    from datetime import date as d
-    from types import SimpleNamespace as S
-    return {
-        "subject": "Herbevestiging van de eisen gevraagd, uiterlijk 01-03-2028",
-        "application": S(id=42, reference=None,
-                         organisation=S(name="Stichting Gezinshuis De Linde")),
-        "round": S(deadline=d(2028, 3, 1), note="De eis over de meldcode is aangescherpt."),
-        "version": S(number=3),
-        "requirements": [S(code="A9", title="Meldcode huiselijk geweld en kindermishandeling"),
-                         S(code="H4", title="Nazorg na de plaatsing")],
-    }
-
-
-mail_texts.REGISTRY.setdefault("reconfirmation_started", mail_texts._kind(
-    "reconfirmation_started", "Herbevestiging gevraagd",
-    "het contactadres en de beheerders van elke actieve partner in de ronde",
-    mail_texts._p(("application.organisation.name", "naam van de aanbieder"),
-                  ("version.number", "nummer van de nieuwe versie van de eisen"),
-                  ("round.deadline|datum", "uiterste datum voor de herbevestiging"),
-                  ("round.note", "toelichting van de regio (kan leeg zijn)"),
-                  ("requirements", "de nieuwe of gewijzigde eisen (code en titel)"),
-                  ("portal_url('applications.edit', application_id=application.id)",
-                   "link naar de herbevestiging in het portaal")),
-    _sample))

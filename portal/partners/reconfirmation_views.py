@@ -9,9 +9,10 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired
 
 from ..accounts.models import Organisation
+from ..actions import Conflict, attempt, show_errors
 from ..applications.models import Application
-from ..auth import assessor_required
-from ..errors import DomainError, ValidationFailed
+from ..auth import assessor_required, forbid_unless, has_role
+from ..errors import DomainError
 from ..extensions import db
 from ..pagination import paginate
 from ..procedure.seed import current_procedure
@@ -58,34 +59,31 @@ def _procedure():
 @assessor_required
 def index():
     procedure = _procedure()
-    if request.method == "POST" and not current_user.is_admin:
-        abort(403)
-    versions = reconfirmation.eligible_versions(procedure) if current_user.is_admin else []
+    is_admin = has_role(current_user, "admin")  # assessors see the rounds; admins start them
+    if request.method == "POST":
+        forbid_unless(is_admin)
+    versions = reconfirmation.eligible_versions(procedure) if is_admin else []
     form = StartRoundForm()
     form.version.choices = [("", "Kies een versie")] + [
         (v.id, f"Versie {v.number}, gepubliceerd {to_local(v.published_at):%d-%m-%Y}")
         for v in versions]
+    status = None
+    # Not ``portal.actions.submit``: its expired-form check reads a field named "version" as
+    # the form's version, and this form's "version" is the choice of the requirements' version.
     if form.validate_on_submit():
         version = next((v for v in versions if v.id == form.version.data), None)
         if version is None:
             form.version.errors = ["Kies een van de genoemde versies."]
         else:
             try:
-                rnd = reconfirmation.start_round(procedure, version, by=current_user,
-                                                 deadline=form.deadline.data,
-                                                 note=form.note.data)
-                db.session.commit()
-            except ValidationFailed as exc:
-                db.session.rollback()
-                for name, message in exc.errors:
-                    field = getattr(form, name, None)
-                    if field is not None:
-                        field.errors = [*field.errors, message]
-                    else:
-                        form.form_errors.append(message)
+                rnd = attempt(lambda: reconfirmation.start_round(
+                    procedure, version, by=current_user, deadline=form.deadline.data,
+                    note=form.note.data))
             except DomainError as exc:
-                db.session.rollback()
+                show_errors(form, exc)
+            except Conflict as exc:
                 form.form_errors.append(exc.message)
+                status = 409
             else:
                 flash("De herbevestigingsronde is gestart; de partners hebben bericht "
                       "gekregen.", "success")
@@ -101,7 +99,7 @@ def index():
     return render_template(
         "partners/reconfirmation/index.html", page=page, form=form, versions=versions,
         counts=reconfirmation.counts([r.id for r in page.items]), today=today_local(),
-    ), (422 if form.errors else 200)
+    ), status or (422 if form.errors else 200)
 
 
 @bp.route("/beheer/herbevestiging/<int:round_id>")

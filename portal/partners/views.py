@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Organisation
+from ..auth import has_role
 from ..extensions import db
 from ..pagination import COUNT_CAP, paginate
 from ..procedure.models import Category
@@ -163,7 +164,7 @@ def partner(organisation_id):
                                if s.reinstated_at is None and s.starts_on <= today), None)
                    for a in admissions}
     reports = None
-    if current_user.is_authenticated and current_user.can_see_capacity:
+    if has_role(current_user, "capacity_viewer"):
         reports = db.session.scalars(
             capacity.current_reports_query()
             .where(CapacityReport.organisation_id == organisation.id)
@@ -249,7 +250,7 @@ def _download(body, mimetype, filename):
 
 def _iso_timestamp(value: datetime) -> str:
     """A stored (naive UTC) timestamp as ISO 8601 with its offset."""
-    return value.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
+    return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
 
 def _iso_day(value: date, *, end: bool = False) -> str:

@@ -13,7 +13,8 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit, notifications
 from ..accounts.models import OrgRole, User
-from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
+from ..auth import require_beheerder, require_role
+from ..errors import DomainError, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
 from ..files import path_for, store_bytes
 from ..pdf import render_pdf
@@ -46,15 +47,7 @@ def change_status(admission: Admission, new: AdmissionStatus, *, by: User | None
 
 
 def _require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise NotPermitted("Alleen een contractbeheerder kan dit doen.")
-
-
-def _require_beheerder_of(organisation_id: int, user: User) -> None:
-    if not (user.is_provider and user.organisation_id == organisation_id):
-        raise NotPermitted("Alleen gebruikers van de eigen organisatie kunnen dit doen.")
-    if user.org_role != OrgRole.BEHEERDER:
-        raise NotPermitted("Alleen een beheerder van uw organisatie kan dit doen.")
+    require_role(user, "admin", "Alleen een contractbeheerder kan dit doen.")
 
 
 def partner_recipients(organisation) -> list[str]:
@@ -97,7 +90,7 @@ def offer_agreement(application, admissions: list[Admission], *, by: User) -> Ag
 
 def accept_agreement(agreement: Agreement, *, by: User, ip_address: str | None) -> None:
     """Overeenkomst accepteren: records who, when, from where and the exact document."""
-    _require_beheerder_of(agreement.organisation_id, by)
+    require_beheerder(by, agreement.organisation_id)
     if agreement.accepted_at is not None:
         raise DomainError("Deze overeenkomst is al geaccepteerd.")
     actual = hashlib.sha256(path_for(agreement.document).read_bytes()).hexdigest()
@@ -204,7 +197,7 @@ def end(admission: Admission, *, by: User, reason: str, ends_on: date,
 def end_by_partner(admission: Admission, *, by: User, reason: str,
                    today: date | None = None) -> date:
     """The partner ends its own admission with the procedure's notice period."""
-    _require_beheerder_of(admission.organisation_id, by)
+    require_beheerder(by, admission.organisation_id)
     today = today or today_local()
     # The notice period of the admission's own procedure (its category belongs to it).
     procedure = admission.category.procedure

@@ -31,7 +31,8 @@ PROCEDURE = {
 
 CATEGORIES = [
     ("pleegzorg", "Pleegzorg", "Opvoeding en verzorging van een jeugdige in een pleeggezin."),
-    ("gezinshuiszorg", "Gezinshuiszorg", "Wonen in een gezinshuis met een gezinshuisouder die er 24/7 woont."),
+    ("gezinshuiszorg", "Gezinshuiszorg",
+     "Wonen in een gezinshuis met een gezinshuisouder die er 24/7 woont."),
     (
         "zelfstandigheidstraining",
         "Zelfstandigheidstraining / kamertraining",
@@ -94,8 +95,10 @@ REQUIREMENTS = [
          declaration="Ik verklaar dat wij de meldcode huiselijk geweld en kindermishandeling gebruiken.",
          evidence="required", evidence_label="Meldcode (PDF)"),
     dict(code="A10", title="Klachtenregeling en vertrouwenspersoon",
-         help="Een klachtenregeling en toegang tot een vertrouwenspersoon volgens hoofdstuk 4 van de Jeugdwet.",
-         declaration="Ik verklaar dat wij een klachtenregeling en een vertrouwenspersoon hebben (Jeugdwet hoofdstuk 4).",
+         help="Een klachtenregeling en toegang tot een vertrouwenspersoon volgens hoofdstuk 4 van de "
+              "Jeugdwet.",
+         declaration="Ik verklaar dat wij een klachtenregeling en een vertrouwenspersoon hebben "
+                     "(Jeugdwet hoofdstuk 4).",
          evidence="required", evidence_label="Klachtenregeling (PDF)"),
     dict(code="A11", title="Medezeggenschap van cliënten",
          help="Cliënten hebben medezeggenschap, bijvoorbeeld via een cliëntenraad.",
@@ -104,7 +107,8 @@ REQUIREMENTS = [
          help="Declareren en berichten gaan via het iJw-berichtenverkeer.",
          declaration="Ik verklaar dat wij aangesloten zijn op het iJw-berichtenverkeer via VECOZO."),
     dict(code="A13", title="Akkoord met de vaste tarieven per product (P×Q)",
-         help="De regio betaalt een vaste prijs per eenheid inzet. U gaat akkoord met de gepubliceerde tarieven.",
+         help="De regio betaalt een vaste prijs per eenheid inzet. U gaat akkoord met de gepubliceerde "
+              "tarieven.",
          declaration="Ik ga akkoord met de gepubliceerde vaste tarieven per product."),
     dict(code="A14", title="Uitgangspunten, jeugdparticipatie en ervaringsdeskundigheid",
          help="U onderschrijft de uitgangspunten van de regio (zo thuis mogelijk, innovatiekracht, "
@@ -116,25 +120,33 @@ REQUIREMENTS = [
          help="Pleegouders zijn voorbereid en gescreend volgens het kwaliteitskader; minstens één "
               "pleegouder is 21 jaar of ouder; er is een verklaring van geen bezwaar voor pleegouders "
               "en huisgenoten van 12 jaar en ouder. Voeg uw werkwijze toe.",
-         declaration="Ik verklaar dat onze pleegouders zijn voorbereid en gescreend zoals hierboven beschreven.",
+         declaration="Ik verklaar dat onze pleegouders zijn voorbereid en gescreend zoals hierboven "
+                     "beschreven.",
          evidence="required", evidence_label="Beschrijving werkwijze (PDF)"),
     dict(code="P2", title="Ondersteuning pleeggezinnen, 24/7 bereikbaar", categories=["pleegzorg"],
-         help="Pleeggezinnen worden ondersteund door SKJ-geregistreerde professionals die dag en nacht bereikbaar zijn.",
-         declaration="Ik verklaar dat pleeggezinnen 24/7 ondersteuning krijgen van SKJ-geregistreerde professionals."),
-    dict(code="H1", title="Kwaliteitscriteria Gezinshuizen of Keurmerk Gezinshuizen", categories=["gezinshuiszorg"],
-         help="Voeg het bewijs toe dat u voldoet aan de Kwaliteitscriteria Gezinshuizen of het Keurmerk heeft.",
+         help="Pleeggezinnen worden ondersteund door SKJ-geregistreerde professionals die dag en nacht "
+              "bereikbaar zijn.",
+         declaration="Ik verklaar dat pleeggezinnen 24/7 ondersteuning krijgen van SKJ-geregistreerde "
+                     "professionals."),
+    dict(code="H1", title="Kwaliteitscriteria Gezinshuizen of Keurmerk Gezinshuizen",
+         categories=["gezinshuiszorg"],
+         help="Voeg het bewijs toe dat u voldoet aan de Kwaliteitscriteria Gezinshuizen of het Keurmerk "
+              "heeft.",
          evidence="required", evidence_label="Keurmerk of toetsingsrapport (PDF)", expires=True),
     dict(code="H2", title="Maximaal aantal geplaatste kinderen per gezinshuis", categories=["gezinshuiszorg"],
          help="Maximaal 4 geplaatste kinderen per gezinshuis; 6 na overleg met de verwijzers.",
          number="Maximaal aantal geplaatste kinderen per gezinshuis", number_min=1, number_max=6),
     dict(code="H3", title="Gezinshuisouder fulltime aanwezig", categories=["gezinshuiszorg"],
          help="Een opgeleide gezinshuisouder werkt fulltime in het gezinshuis, 24/7.",
-         declaration="Ik verklaar dat in elk gezinshuis een opgeleide gezinshuisouder fulltime, 24/7 werkt."),
+         declaration="Ik verklaar dat in elk gezinshuis een opgeleide gezinshuisouder fulltime, 24/7 "
+                     "werkt."),
     dict(code="Z1", title="Doelgroep 16–23 jaar en begeleidingsuren", categories=["zelfstandigheidstraining"],
-         help="De training is voor jeugdigen van 16 tot 23 jaar. Vul in hoeveel uur begeleiding een jeugdige per week krijgt.",
+         help="De training is voor jeugdigen van 16 tot 23 jaar. Vul in hoeveel uur begeleiding een "
+              "jeugdige per week krijgt.",
          declaration="Ik verklaar dat de training bedoeld is voor jeugdigen van 16 tot 23 jaar.",
          number="Uren begeleiding per jeugdige per week", number_min=1, number_max=168),
-    dict(code="Z2", title="Brandveiligheid en veiligheid van de huisvesting", categories=["zelfstandigheidstraining"],
+    dict(code="Z2", title="Brandveiligheid en veiligheid van de huisvesting",
+         categories=["zelfstandigheidstraining"],
          help="De huisvesting voldoet aan de regels voor brandveiligheid en veiligheid.",
          evidence="required", evidence_label="Brandveiligheidsrapport of gebruiksmelding (PDF)"),
     dict(code="K1", title="Maximaal 6 jeugdigen per locatie", categories=["kleinschalige-woonvormen"],
@@ -145,7 +157,8 @@ REQUIREMENTS = [
          help="Een vast team is dag en nacht aanwezig, met minstens 1 medewerker per 4 jeugdigen.",
          declaration="Ik verklaar dat een vast team 24/7 aanwezig is.",
          number="Aantal medewerkers per 4 jeugdigen", number_min=1),
-    dict(code="L1", title="Groepsgrootte, 24/7 begeleiding en pedagogische methode", categories=["leefgroepen"],
+    dict(code="L1", title="Groepsgrootte, 24/7 begeleiding en pedagogische methode",
+         categories=["leefgroepen"],
          help="Vul de groepsgrootte in en voeg de beschrijving van uw pedagogische methode toe; de "
               "begeleiding is 24/7.",
          number="Groepsgrootte (aantal jeugdigen)", number_min=1,

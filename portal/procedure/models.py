@@ -290,7 +290,7 @@ class ProcedureDocument(db.Model):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    document: Mapped["Document"] = relationship()  # noqa: F821 - applications.models
+    document: Mapped[Document] = relationship()  # noqa: F821 - applications.models
 
 
 class ExtensionExercise(db.Model):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit, notifications
 from ..accounts.models import Organisation, User
+from ..auth import require_role
 from ..errors import DomainError, NotPermitted
 from ..extensions import db
 from ..timeutil import utcnow
@@ -96,8 +97,7 @@ def _require_provider(user: User) -> None:
 
 
 def _require_admin(user: User) -> None:
-    if not (user.is_admin and user.is_active):
-        raise NotPermitted("Alleen de contractbeheerder mag vragen beantwoorden en publiceren.")
+    require_role(user, "admin", "Alleen de contractbeheerder mag vragen beantwoorden en publiceren.")
 
 
 def may_see(question: Question, user: User) -> bool:

@@ -1,9 +1,9 @@
 """Forms of the questions and answers (vragen en antwoorden)."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
-from wtforms.widgets import HiddenInput
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
+from ..forms import VersionedActionForm, VersionedForm
 from .qa import ANSWER_MAX, BODY_MAX, PUBLIC_MAX, SUBJECT_MAX
 
 
@@ -27,13 +27,6 @@ class AskForm(FlaskForm):
                     Length(max=BODY_MAX,
                            message=f"Uw vraag mag maximaal {_n(BODY_MAX)} tekens lang zijn.")],
     )
-
-
-class VersionedForm(FlaskForm):
-    """Carries the version of the question the form was built on (optimistic locking)."""
-
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(
-        "Het formulier mist de versie van de vraag; laad de pagina opnieuw.")])
 
 
 class AnswerForm(VersionedForm):
@@ -70,8 +63,7 @@ class PublishForm(VersionedForm):
     )
 
 
-class ActionForm(VersionedForm):
-    """A button that changes state: CSRF token and version only."""
+ActionForm = VersionedActionForm  # a button on a question: CSRF token and version
 
 
 class NotificationsForm(FlaskForm):

@@ -14,6 +14,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..accounts.models import Organisation, User
+from ..actions import Conflict, attempt, button, show_errors
 from ..audit.models import AuditEvent
 from ..auth import admin_required, provider_required
 from ..errors import DomainError
@@ -99,22 +100,24 @@ def public():
 def ask():
     procedure = _procedure_or_404()
     form = AskForm()
+    status = None
     if form.validate_on_submit():
         try:
-            question = qa.ask(procedure, form.subject.data, form.body.data, by=current_user)
+            question = attempt(lambda: qa.ask(procedure, form.subject.data, form.body.data,
+                                              by=current_user))
         except qa.DuplicateQuestion as exc:  # a double click: show the question sent once
-            db.session.rollback()
             flash(exc.message, "info")
             return redirect(url_for("qa.mine_detail", question_id=exc.question.id))
         except DomainError as exc:
-            db.session.rollback()
+            show_errors(form, exc)
+        except Conflict as exc:
             form.form_errors.append(exc.message)
+            status = 409
         else:
-            db.session.commit()
             flash("Uw vraag is verstuurd. U krijgt een ontvangstbevestiging per e-mail, en het "
                   "antwoord ook.", "success")
             return redirect(url_for("qa.mine_detail", question_id=question.id))
-    status = 422 if form.errors else 200
+    status = status or (422 if form.errors else 200)
     return render_template("qa/ask.html", form=form, procedure=procedure), status
 
 
@@ -143,15 +146,17 @@ def mine_detail(question_id):
 @provider_required
 def notification_settings():
     form = NotificationsForm(data={"qa_notifications": current_user.qa_notifications})
+    status = None
     if form.validate_on_submit():
+        me = current_user._get_current_object()  # the User, not the proxy (audit)
         try:
-            me = current_user._get_current_object()  # the User, not the proxy (audit)
-            changed = qa.set_notifications(me, form.qa_notifications.data, by=me)
+            changed = attempt(lambda: qa.set_notifications(me, form.qa_notifications.data, by=me))
         except DomainError as exc:
-            db.session.rollback()
+            show_errors(form, exc)
+        except Conflict as exc:
             form.form_errors.append(exc.message)
-        else:
-            db.session.commit()
+            status = 409
+        else:  # "not changed" is news, not a success
             if not changed:
                 flash("Uw keuze is niet veranderd.", "info")
             elif form.qa_notifications.data:
@@ -160,7 +165,7 @@ def notification_settings():
             else:
                 flash("U krijgt geen e-mail meer over nieuwe vragen en antwoorden.", "success")
             return redirect(url_for("qa.notification_settings"))
-    status = 422 if form.errors else 200
+    status = status or (422 if form.errors else 200)
     return render_template("qa/notifications.html", form=form), status
 
 
@@ -200,7 +205,7 @@ def _admin_row(question_id: int) -> QuestionRow:
     return rows[0]
 
 
-def _admin_page(row: QuestionRow, *, forms=None, status=200):
+def _admin_page(row: QuestionRow, *, forms=None):
     q = row.question
     version = {"version": qa.version(q)}
     defaults = {
@@ -221,8 +226,7 @@ def _admin_page(row: QuestionRow, *, forms=None, status=200):
         .order_by(AuditEvent.at, AuditEvent.id)
         .limit(200)
     ).all()
-    return render_template("qa/admin_detail.html", row=row, q=q, history=history,
-                           **context), status
+    return render_template("qa/admin_detail.html", row=row, q=q, history=history, **context)
 
 
 @bp.route("/beheer/vragen/<int:question_id>")
@@ -232,27 +236,16 @@ def admin_detail(question_id):
 
 
 def _act(question_id, form, form_name, operation, success, anchor=""):
-    """Validate ``form``, run ``operation(question, form)``, commit, and answer: errors on
-    the page, a stale form or a refusal as a message."""
+    """``portal.actions.button`` for a form on the question's page: ``operation(question,
+    form)`` (under a row lock) may return a message instead of ``success``. Field errors
+    show on the page; an expired or stale form and a refusal are a message on it."""
     question = db.session.get(Question, question_id, with_for_update=True)
     if question is None:
         abort(404)
-    back = redirect(url_for("qa.admin_detail", question_id=question_id) + anchor)
-    if not form.validate():
-        if form.csrf_token.errors or form.version.errors:
-            flash("Het formulier is verlopen; u ziet nu de actuele stand. Probeer het opnieuw.",
-                  "error")
-            return redirect(url_for("qa.admin_detail", question_id=question_id))
-        return _admin_page(_admin_row(question_id), forms={form_name: form}, status=422)
-    try:
-        message = operation(question, form) or success
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("qa.admin_detail", question_id=question_id))
-    flash(message, "success")
-    return back
+    detail = url_for("qa.admin_detail", question_id=question_id)
+    return button(form, lambda: operation(question, form),
+                  success=lambda message: message or success, back=detail, done=detail + anchor,
+                  invalid=lambda: _admin_page(_admin_row(question_id), forms={form_name: form}))
 
 
 @bp.route("/beheer/vragen/<int:question_id>/antwoord", methods=["POST"])

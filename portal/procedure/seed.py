@@ -97,13 +97,3 @@ def current_procedure() -> Procedure | None:
     return db.session.scalar(select(Procedure).order_by(Procedure.id).limit(1))
 
 
-def published_version(procedure: Procedure) -> CatalogueVersion | None:
-    return db.session.scalar(
-        select(CatalogueVersion)
-        .where(
-            CatalogueVersion.procedure_id == procedure.id,
-            CatalogueVersion.published_at.is_not(None),
-        )
-        .order_by(CatalogueVersion.number.desc())
-        .limit(1)
-    )

@@ -23,7 +23,8 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..accounts.models import User
-from ..errors import DomainError, NotPermitted, ValidationFailed
+from ..auth import require_role
+from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..files import PDF, Document, UploadError, human_size, new_location, safe_filename, sniff
 from ..partners.models import Admission
@@ -66,8 +67,7 @@ class StaleForm(DomainError):
 # --- who may act -----------------------------------------------------------------------------------
 
 def _require_admin(user: User | None) -> None:
-    if not (user is not None and user.is_admin and user.is_active):
-        raise NotPermitted("Alleen de contractbeheerder mag de procedure beheren.")
+    require_role(user, "admin", "Alleen de contractbeheerder mag de procedure beheren.")
 
 
 def _show(value) -> str:
@@ -263,6 +263,15 @@ def check_settings(procedure: Procedure, new: Settings,
     new.reference = (new.reference or "").strip() or None
     new.description = (new.description or "").strip()
     old = Settings.of(procedure)
+    errors = _text_setting_errors(new)
+    errors += _number_setting_errors(new, skip)
+    errors += _extension_option_errors(procedure, new)
+    errors += _term_errors(procedure, new, old, skip)
+    return errors
+
+
+def _text_setting_errors(new: Settings) -> list[tuple[str, str]]:
+    """The name, reference and description (already normalised)."""
     errors: list[tuple[str, str]] = []
     if not new.name:
         errors.append(("name", "Vul de naam van de procedure in."))
@@ -274,6 +283,12 @@ def check_settings(procedure: Procedure, new: Settings,
         errors.append(("description", "Beschrijf de procedure in een paar zinnen."))
     elif len(new.description) > TEXT_MAX:
         errors.append(("description", f"De beschrijving is maximaal {TEXT_MAX} tekens lang."))
+    return errors
+
+
+def _number_setting_errors(new: Settings, skip: set[str]) -> list[tuple[str, str]]:
+    """The whole numbers of BOUNDS, each within its bounds."""
+    errors: list[tuple[str, str]] = []
     for name, (low, high, label) in BOUNDS.items():
         value = getattr(new, name)
         if name in skip:
@@ -282,27 +297,39 @@ def check_settings(procedure: Procedure, new: Settings,
             errors.append((name, f"{label}: vul een heel getal in."))
         elif not low <= value <= high:
             errors.append((name, f"{label} ligt tussen {low} en {high}{UNIT_WORDS[name]}."))
+    return errors
+
+
+def _extension_option_errors(procedure: Procedure, new: Settings) -> list[tuple[str, str]]:
+    """No fewer extension options than were exercised already."""
     exercised = len(procedure.extensions)
     if new.extension_options is not None and new.extension_options < exercised:
-        errors.append(("extension_options",
-                       f"Er {'is' if exercised == 1 else 'zijn'} al {exercised} "
-                       f"verlengingsoptie{'' if exercised == 1 else 's'} benut; het aantal kan niet "
-                       "lager worden dan dat."))
+        return [("extension_options",
+                 f"Er {'is' if exercised == 1 else 'zijn'} al {exercised} "
+                 f"verlengingsoptie{'' if exercised == 1 else 's'} benut; het aantal kan niet "
+                 "lager worden dan dat.")]
+    return []
+
+
+def _term_errors(procedure: Procedure, new: Settings, old: Settings,
+                 skip: set[str]) -> list[tuple[str, str]]:
+    """The term: fixed once there are admissions (``new`` then gets the old term back),
+    otherwise a start and a later end."""
     term_changed = (new.term_start, new.term_end) != (old.term_start, old.term_end)
     if skip & set(TERM_FIELDS):
-        pass
-    elif term_changed and term_locked(procedure):
+        return []
+    if term_changed and term_locked(procedure):
         new.term_start, new.term_end = old.term_start, old.term_end
-        errors.append(("term_end", "Er zijn al toelatingen: het begin en het einde van de "
-                                   "looptijd liggen vast. Het einde schuift alleen op door een "
-                                   "verlengingsoptie te benutten."))
-    elif new.term_start is None:
-        errors.append(("term_start", "Vul de begindatum van de looptijd in."))
-    elif new.term_end is None:
-        errors.append(("term_end", "Vul de einddatum van de eerste looptijd in."))
-    elif new.term_end <= new.term_start:
-        errors.append(("term_end", "De einddatum ligt na de begindatum."))
-    return errors
+        return [("term_end", "Er zijn al toelatingen: het begin en het einde van de "
+                             "looptijd liggen vast. Het einde schuift alleen op door een "
+                             "verlengingsoptie te benutten.")]
+    if new.term_start is None:
+        return [("term_start", "Vul de begindatum van de looptijd in.")]
+    if new.term_end is None:
+        return [("term_end", "Vul de einddatum van de eerste looptijd in.")]
+    if new.term_end <= new.term_start:
+        return [("term_end", "De einddatum ligt na de begindatum.")]
+    return []
 
 
 def update_settings(procedure: Procedure, new: Settings, *, by: User,
@@ -484,7 +511,7 @@ def _slug(name: str) -> str:
 
 
 def category_fingerprint(category: Category) -> int:
-    return zlib.crc32(f"{category.name}\x1f{category.description}".encode("utf-8"))
+    return zlib.crc32(f"{category.name}\x1f{category.description}".encode())
 
 
 def _check_category(procedure: Procedure, name: str, description: str,
@@ -599,7 +626,7 @@ class ProductSpec:
 
 def product_fingerprint(product: Product) -> int:
     return zlib.crc32(f"{product.code}\x1f{product.name}\x1f{product.unit}\x1f"
-                      f"{product.category_id}".encode("utf-8"))
+                      f"{product.category_id}".encode())
 
 
 def normalise_product_code(code: str | None) -> str:

@@ -19,7 +19,8 @@ from sqlalchemy import delete, func, select
 
 from .. import audit
 from ..accounts.models import User
-from ..errors import DomainError, NotPermitted, ValidationFailed
+from ..auth import require_role
+from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..procedure.models import (
     CatalogueVersion,
@@ -52,8 +53,7 @@ class StaleRequirement(DomainError):
 # --- who may act --------------------------------------------------------------------------
 
 def _require_admin(user: User) -> None:
-    if not (user is not None and user.is_admin and user.is_active):
-        raise NotPermitted("Alleen de contractbeheerder mag de eisen beheren.")
+    require_role(user, "admin", "Alleen de contractbeheerder mag de eisen beheren.")
 
 
 def require_draft(version: CatalogueVersion) -> None:
@@ -77,7 +77,9 @@ def draft_of(procedure: Procedure) -> CatalogueVersion | None:
         .order_by(CatalogueVersion.number.desc()).limit(1))
 
 
-def latest_published(procedure: Procedure) -> CatalogueVersion | None:
+def published_version(procedure: Procedure) -> CatalogueVersion | None:
+    """The catalogue in force: the procedure's latest published version (None before the
+    first publication)."""
     return db.session.scalar(
         select(CatalogueVersion)
         .where(CatalogueVersion.procedure_id == procedure.id,
@@ -181,84 +183,119 @@ def fingerprint(requirement: Requirement) -> int:
 def validate(version: CatalogueVersion, spec: RequirementSpec, *,
              current: Requirement | None = None) -> list[tuple[str, str]]:
     """Every rule the requirement breaks, as (form field, Dutch message) pairs."""
-    errors: list[tuple[str, str]] = []
+    return [
+        *_code_errors(version, spec, current),
+        *_text_errors(spec),
+        *_category_errors(version, spec),
+        *_number_errors(spec),
+        *_amount_errors(spec),
+        *_evidence_errors(spec),
+        *_answer_errors(spec),
+    ]
 
-    def add(name, message):
-        errors.append((name, message))
 
+def _code_errors(version: CatalogueVersion, spec: RequirementSpec,
+                 current: Requirement | None) -> list[tuple[str, str]]:
+    """The code: present, well-formed and not used by another requirement of the version."""
     if not spec.code:
-        add("code", "Vul een code in, bijvoorbeeld A15.")
-    elif len(spec.code) > CODE_MAX or not CODE_RE.fullmatch(spec.code):
-        add("code", f"Een code bestaat uit letters, cijfers, punten of streepjes, zonder spaties, "
-                    f"en is maximaal {CODE_MAX} tekens lang.")
-    else:
-        clash = db.session.scalar(
-            select(Requirement).where(
-                Requirement.version_id == version.id,
-                func.lower(Requirement.code) == spec.code.lower(),
-                Requirement.id != (current.id if current is not None else -1)).limit(1))
-        if clash is not None:
-            add("code", f"De code {clash.code} is in deze versie al in gebruik (eis "
-                        f"'{clash.title}'). Kies een andere code.")
+        return [("code", "Vul een code in, bijvoorbeeld A15.")]
+    if len(spec.code) > CODE_MAX or not CODE_RE.fullmatch(spec.code):
+        return [("code", f"Een code bestaat uit letters, cijfers, punten of streepjes, zonder spaties, "
+                         f"en is maximaal {CODE_MAX} tekens lang.")]
+    clash = db.session.scalar(
+        select(Requirement).where(
+            Requirement.version_id == version.id,
+            func.lower(Requirement.code) == spec.code.lower(),
+            Requirement.id != (current.id if current is not None else -1)).limit(1))
+    if clash is not None:
+        return [("code", f"De code {clash.code} is in deze versie al in gebruik (eis "
+                         f"'{clash.title}'). Kies een andere code.")]
+    return []
+
+
+def _text_errors(spec: RequirementSpec) -> list[tuple[str, str]]:
+    """The title, the longer texts and the labels: present where needed, not too long."""
+    errors: list[tuple[str, str]] = []
     if not spec.title:
-        add("title", "Vul de titel van de eis in.")
+        errors.append(("title", "Vul de titel van de eis in."))
     elif len(spec.title) > TITLE_MAX:
-        add("title", f"De titel mag maximaal {TITLE_MAX} tekens lang zijn.")
+        errors.append(("title", f"De titel mag maximaal {TITLE_MAX} tekens lang zijn."))
     for name, label in (("help_text", "De toelichting"),
                         ("assessment_guidance", "De beoordelingsrichtlijn"),
                         ("declaration_text", "De verklaring")):
         if len(getattr(spec, name) or "") > TEXT_MAX:
-            add(name, f"{label} mag maximaal {TEXT_MAX:,} tekens lang zijn.".replace(",", "."))
+            errors.append(
+                (name, f"{label} mag maximaal {TEXT_MAX:,} tekens lang zijn.".replace(",", ".")))
     for name in ("number_label", "text_label", "evidence_label", "amount_label"):
         if len(getattr(spec, name) or "") > LABEL_MAX:
-            add(name, f"Deze tekst mag maximaal {LABEL_MAX} tekens lang zijn.")
+            errors.append((name, f"Deze tekst mag maximaal {LABEL_MAX} tekens lang zijn."))
+    return errors
 
-    if not spec.is_general:
-        if not spec.category_ids:
-            add("categories", "Kies minstens één categorie waarvoor de eis geldt, of kies "
-                              "'Voor alle categorieën'.")
-        else:
-            known = set(db.session.scalars(
-                select(Category.id).where(Category.procedure_id == version.procedure_id,
-                                          Category.id.in_(spec.category_ids))))
-            if known != set(spec.category_ids):
-                add("categories", "Een gekozen categorie hoort niet bij deze procedure.")
 
-    # Number with bounds.
+def _category_errors(version: CatalogueVersion, spec: RequirementSpec) -> list[tuple[str, str]]:
+    """A requirement that is not general holds for at least one category of the procedure."""
+    if spec.is_general:
+        return []
+    if not spec.category_ids:
+        return [("categories", "Kies minstens één categorie waarvoor de eis geldt, of kies "
+                               "'Voor alle categorieën'.")]
+    known = set(db.session.scalars(
+        select(Category.id).where(Category.procedure_id == version.procedure_id,
+                                  Category.id.in_(spec.category_ids))))
+    if known != set(spec.category_ids):
+        return [("categories", "Een gekozen categorie hoort niet bij deze procedure.")]
+    return []
+
+
+def _number_errors(spec: RequirementSpec) -> list[tuple[str, str]]:
+    """Number with bounds."""
+    errors: list[tuple[str, str]] = []
     for name in ("number_min", "number_max"):
         value = getattr(spec, name)
         if value is not None and not 0 <= value <= NUMBER_LIMIT:
-            add(name, "Vul een getal van 0 tot en met 1.000.000.000 in.")
+            errors.append((name, "Vul een getal van 0 tot en met 1.000.000.000 in."))
     if not spec.number_label and (spec.number_min is not None or spec.number_max is not None):
-        add("number_label", "Vul de vraag bij het getal in, of laat het kleinste en het "
-                            "grootste getal leeg.")
+        errors.append(("number_label", "Vul de vraag bij het getal in, of laat het kleinste en het "
+                                       "grootste getal leeg."))
     if (spec.number_min is not None and spec.number_max is not None
             and spec.number_min > spec.number_max):
-        add("number_min", f"Het kleinste getal ({spec.number_min}) mag niet groter zijn dan het "
-                          f"grootste getal ({spec.number_max}).")
+        errors.append(("number_min", f"Het kleinste getal ({spec.number_min}) mag niet groter zijn "
+                                     f"dan het grootste getal ({spec.number_max})."))
+    return errors
 
-    # Amount with a minimum.
+
+def _amount_errors(spec: RequirementSpec) -> list[tuple[str, str]]:
+    """Amount with a minimum."""
+    errors: list[tuple[str, str]] = []
     if spec.amount_min is not None and not 0 <= spec.amount_min <= AMOUNT_LIMIT:
-        add("amount_min", "Vul een bedrag van 0 tot en met 2.000.000.000 euro in.")
+        errors.append(("amount_min", "Vul een bedrag van 0 tot en met 2.000.000.000 euro in."))
     if not spec.amount_label and spec.amount_min is not None:
-        add("amount_label", "Vul de vraag bij het bedrag in, of laat het minimumbedrag leeg.")
+        errors.append(("amount_label",
+                       "Vul de vraag bij het bedrag in, of laat het minimumbedrag leeg."))
+    return errors
 
-    # Evidence.
+
+def _evidence_errors(spec: RequirementSpec) -> list[tuple[str, str]]:
+    """Evidence: described when asked for, nothing filled in when not."""
     if spec.evidence == Evidence.NONE:
         if spec.evidence_label or spec.evidence_expires or spec.evidence_allows_images:
-            add("evidence", "U koos 'Geen bewijsstuk', maar vulde wel iets in bij het "
-                            "bewijsstuk. Kies of een bewijsstuk nodig is, of maak de omschrijving "
-                            "en de vinkjes bij het bewijsstuk leeg.")
+            return [("evidence", "U koos 'Geen bewijsstuk', maar vulde wel iets in bij het "
+                                 "bewijsstuk. Kies of een bewijsstuk nodig is, of maak de omschrijving "
+                                 "en de vinkjes bij het bewijsstuk leeg.")]
     elif not spec.evidence_label:
-        add("evidence_label", "Vul de omschrijving van het bewijsstuk in, bijvoorbeeld "
-                              "'Polisblad (PDF)'.")
+        return [("evidence_label", "Vul de omschrijving van het bewijsstuk in, bijvoorbeeld "
+                                   "'Polisblad (PDF)'.")]
+    return []
 
+
+def _answer_errors(spec: RequirementSpec) -> list[tuple[str, str]]:
+    """At least one way for the provider to answer the requirement."""
     if not (spec.declaration_text or spec.identifier != Identifier.NONE or spec.number_label
             or spec.text_label or spec.evidence != Evidence.NONE or spec.amount_label):
-        add("antwoord", "Kies minstens één manier waarop de aanbieder de eis beantwoordt: een "
-                        "verklaring, een nummer, een getal, een open vraag, een bewijsstuk of "
-                        "een bedrag.")
-    return errors
+        return [("antwoord", "Kies minstens één manier waarop de aanbieder de eis beantwoordt: een "
+                             "verklaring, een nummer, een getal, een open vraag, een bewijsstuk of "
+                             "een bedrag.")]
+    return []
 
 
 def _apply(requirement: Requirement, spec: RequirementSpec) -> None:
@@ -286,7 +323,7 @@ def create_draft(procedure: Procedure, *, by: User) -> CatalogueVersion:
         raise DomainError(
             f"Er is al een conceptversie (versie {existing.number}). Werk die bij en publiceer "
             "haar, of gooi haar weg; er is steeds hoogstens één conceptversie.")
-    base = latest_published(procedure)
+    base = published_version(procedure)
     number = (db.session.scalar(select(func.max(CatalogueVersion.number))
                                 .where(CatalogueVersion.procedure_id == procedure.id)) or 0) + 1
     draft = CatalogueVersion(procedure_id=procedure.id, number=number, note="",

@@ -4,7 +4,8 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..procedure.models import Category, Requirement
-from .seed import current_procedure, published_version
+from .seed import current_procedure
+from .versions import published_version
 
 bp = Blueprint("procedure", __name__)
 

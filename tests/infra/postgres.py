@@ -20,6 +20,7 @@ existing `nobody` user, or a system user `pgtest` created on demand.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import glob
 import os
 import pwd
@@ -108,9 +109,8 @@ class TempPostgres:
             import psycopg  # noqa: F401
         except ImportError:
             return False
-        if _is_root() and not (shutil.which("runuser") or shutil.which("su")):
-            return False
-        return True
+        # As root the server has to run as another user, through runuser or su.
+        return not _is_root() or bool(shutil.which("runuser") or shutil.which("su"))
 
     # ------------------------------------------------------------------ paths
 
@@ -275,13 +275,11 @@ class TempPostgres:
         if self._running:
             self._running = False
             atexit.unregister(self.stop)
-            try:
+            with contextlib.suppress(PostgresError):  # already gone; still remove the files
                 self._run(
                     [self._bins["pg_ctl"], "-w", "-D", str(self.data_dir), "-m", "immediate", "stop"],
                     "pg_ctl stop",
                 )
-            except PostgresError:
-                pass  # already gone; still remove the files
         self._cleanup_dir()
 
     def _cleanup_dir(self) -> None:

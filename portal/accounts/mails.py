@@ -1,0 +1,68 @@
+"""The mails the accounts part sends (``workflow``: registration, e-mail address and
+password changes, a colleague's invitation; ``staff``: a staff member's invitation), as the
+administrators' mail-text editor documents them. ``create_app`` declares ``KINDS``."""
+from ..notifications.kinds import NAME, mail_kind
+from ..urls import portal_url
+
+KINDS = (
+    mail_kind("confirm_email", "E-mailadres bevestigen (nieuw account)",
+              "wie een account aanmaakte",
+              [*NAME, ("link", "de link om het e-mailadres te bevestigen"),
+               ("hours", "hoeveel uur de link geldig is")],
+              lambda: {"subject": "Bevestig uw e-mailadres voor het portaal Wonen met begeleiding",
+                       "name": "Anna Aanbieder", "hours": 72,
+                       "link": portal_url("accounts.confirm", token="voorbeeld")},
+              sensitive=True),
+    mail_kind("confirm_email_change", "Nieuw e-mailadres bevestigen",
+              "de gebruiker, op het nieuwe adres",
+              [*NAME, ("link", "de link om het nieuwe adres te bevestigen"),
+               ("hours", "hoeveel uur de link geldig is")],
+              lambda: {"subject": "Bevestig uw nieuwe e-mailadres voor het portaal Wonen met "
+                                  "begeleiding",
+                       "name": "Anna Aanbieder", "hours": 72,
+                       "link": portal_url("accounts.confirm_email_change", token="voorbeeld")},
+              sensitive=True),
+    mail_kind("email_changed", "E-mailadres gewijzigd", "de gebruiker, op het oude adres",
+              [*NAME, ("new_email", "het nieuwe e-mailadres")],
+              lambda: {"subject": "Uw e-mailadres voor het portaal Wonen met begeleiding is "
+                                  "gewijzigd",
+                       "name": "Anna Aanbieder", "new_email": "anna@nieuw.example"}),
+    mail_kind("invitation", "Uitnodiging van een collega (aanbieder)", "de uitgenodigde collega",
+              [("inviter", "naam van wie uitnodigde"),
+               ("organisation_name", "naam van de organisatie"),
+               ("role", "rol: beheerder of medewerker"),
+               ("link", "de link om het account aan te maken"),
+               ("days", "hoeveel dagen de link geldig is")],
+              lambda: {"subject": "Uitnodiging voor het portaal Wonen met begeleiding van "
+                                  "Stichting Voorbeeld Jeugdzorg",
+                       "inviter": "Anna Aanbieder",
+                       "organisation_name": "Stichting Voorbeeld Jeugdzorg",
+                       "role": "medewerker", "days": 7,
+                       "link": portal_url("accounts.accept_invitation", token="voorbeeld")},
+              sensitive=True),
+    mail_kind("staff_invitation", "Uitnodiging medewerker van de regio",
+              "de nieuwe beoordelaar of contractbeheerder",
+              [*NAME, ("email", "het e-mailadres waarmee de medewerker inlogt"),
+               ("role", "rol: beoordelaar of contractbeheerder"),
+               ("inviter", "naam van de contractbeheerder die het account aanmaakte"),
+               ("link", "de link om een wachtwoord te kiezen"),
+               ("days", "hoeveel dagen de link geldig is")],
+              lambda: {"subject": "Uw account voor het portaal Wonen met begeleiding",
+                       "name": "Bea Beoordelaar", "email": "bea@regio.example",
+                       "role": "beoordelaar", "inviter": "Carla Contractbeheer", "days": 7,
+                       "link": portal_url("admin_staff.set_password", token="voorbeeld")},
+              sensitive=True),
+    mail_kind("password_changed", "Wachtwoord gewijzigd", "de gebruiker",
+              [*NAME, ("reset_link", "link om een nieuw wachtwoord te kiezen")],
+              lambda: {"subject": "Uw wachtwoord voor het portaal Wonen met begeleiding is "
+                                  "gewijzigd",
+                       "name": "Anna Aanbieder",
+                       "reset_link": portal_url("accounts.forgot_password")}),
+    mail_kind("password_reset", "Wachtwoord herstellen", "de gebruiker",
+              [*NAME, ("link", "de link om een nieuw wachtwoord te kiezen"),
+               ("minutes", "hoeveel minuten de link geldig is")],
+              lambda: {"subject": "Nieuw wachtwoord kiezen voor het portaal Wonen met begeleiding",
+                       "name": "Anna Aanbieder", "minutes": 60,
+                       "link": portal_url("accounts.reset_password", token="voorbeeld")},
+              sensitive=True),
+)
