@@ -18,26 +18,6 @@ class ActionForm(FlaskForm):
     """A button that changes something: the CSRF token is all there is to check."""
 
 
-def _version_present(form, field) -> None:
-    if field.data is None and getattr(form, "version_required", True):
-        raise StopValidation(VERSION_MISSING)
-
-
-class VersionedForm(FlaskForm):
-    """Carries the version (or fingerprint) of what the form was built on; the operation
-    refuses a stale one, so that nobody overwrites a change they have not seen.
-
-    ``version_required = False``: a form posted without a version skips that check (the
-    administrators' procedure forms, which scripts may post)."""
-
-    version_required = True
-    version = IntegerField(widget=HiddenInput(), validators=[_version_present])
-
-
-class VersionedActionForm(VersionedForm):
-    """A button that changes a versioned object: CSRF token and version only."""
-
-
 class WholeNumberField(IntegerField):
     """A whole number or nothing, with a Dutch message; the typed text is kept."""
 
@@ -51,3 +31,24 @@ class WholeNumberField(IntegerField):
         except ValueError:
             self.data = None
             raise ValueError(NUMBER) from None
+
+
+def _version_present(form, field) -> None:
+    if field.data is None and getattr(form, "version_required", True):
+        raise StopValidation(VERSION_MISSING)
+
+
+class VersionedForm(FlaskForm):
+    """Carries the version (or fingerprint) of what the form was built on; the operation
+    refuses a stale one, so that nobody overwrites a change they have not seen.
+
+    ``version_required = False``: a form posted without a version skips that check (the
+    administrators' procedure forms, which scripts may post)."""
+
+    version_required = True
+    # Empty (a form that creates something has no version yet) is None, not an error.
+    version = WholeNumberField(widget=HiddenInput(), validators=[_version_present])
+
+
+class VersionedActionForm(VersionedForm):
+    """A button that changes a versioned object: CSRF token and version only."""
