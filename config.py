@@ -66,9 +66,28 @@ class Config:
     MAIL_SUPPRESS_SEND = False
     # Send queued mail right after each request that queued some.
     OUTBOX_SEND_AFTER_REQUEST = _env_bool("OUTBOX_SEND_AFTER_REQUEST", True)
-    OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 10)
+    # A mail that meets only temporary errors is retried after 1, 2, 5, 10, 30 minutes and
+    # then hourly, and given up (failed) this many hours after it was queued; a permanent
+    # (5xx) answer fails it at once.
+    OUTBOX_GIVE_UP_AFTER_HOURS = _env_int("OUTBOX_GIVE_UP_AFTER_HOURS", 72)
+    # A worker's claim on a mail is a lease: if the worker dies mid-send, another worker
+    # takes the mail over after this many seconds. Keep it above MAIL_TIMEOUT_SECONDS.
+    OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 60)
+    # Every SMTP connection (connect and each command) gives up after this many seconds.
+    MAIL_TIMEOUT_SECONDS = _env_int("MAIL_TIMEOUT_SECONDS", 30)
 
     UPLOAD_DIR = _env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    # Where files live: "local" (UPLOAD_DIR) or "s3" (an S3-compatible bucket, shared by
+    # several machines). Empty S3_ENDPOINT_URL/keys: boto3's defaults (AWS, its credential chain).
+    STORAGE_BACKEND = _env("STORAGE_BACKEND", "local")
+    S3_BUCKET = _env("S3_BUCKET", "")
+    S3_PREFIX = _env("S3_PREFIX", "")
+    S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL")
+    S3_REGION = _env("S3_REGION")
+    S3_ACCESS_KEY_ID = _env("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = _env("S3_SECRET_ACCESS_KEY")
+    # Directory of pg_dump/pg_restore for `flask backup`/`restore` on PostgreSQL (empty: PATH).
+    PG_BIN_DIR = _env("PG_BIN_DIR", "")
     # Per-file limit for evidence; the request limit leaves room for the form.
     UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
@@ -109,6 +128,36 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
 
+    # Account security (portal/accounts/security.py, mfa.py). Assessors, administrators
+    # and referrers must enrol a second factor (TOTP) before they reach any page.
+    MFA_REQUIRED_FOR_STAFF = _env_bool("MFA_REQUIRED_FOR_STAFF", True)
+    # A session ends after this much inactivity (staff, providers) and, active or not,
+    # this long after the login.
+    SESSION_IDLE_MINUTES_STAFF = _env_int("SESSION_IDLE_MINUTES_STAFF", 30)
+    SESSION_IDLE_MINUTES_PROVIDER = _env_int("SESSION_IDLE_MINUTES_PROVIDER", 120)
+    SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
+    # Per account, whatever the address: after this many failed logins (or second-factor
+    # codes, or reset requests) each next attempt waits longer: 1, 2, 4, ... minutes, at
+    # most THROTTLE_MAX_MINUTES.
+    THROTTLE_FREE_ATTEMPTS = _env_int("THROTTLE_FREE_ATTEMPTS", 10)
+    THROTTLE_MAX_MINUTES = _env_int("THROTTLE_MAX_MINUTES", 60)
+    HSTS_HEADER = ""  # production sends Strict-Transport-Security (see ProductionConfig)
+
+    # Privacy (AVG): how long each kind of record is kept (portal/accounts/privacy.py; shown
+    # on the privacy statement; `flask privacy due` lists what has passed its period).
+    PRIVACY_CONTACT_EMAIL = _env("PRIVACY_CONTACT_EMAIL", "privacy@regiowbojeugd.example")
+    RETENTION_DRAFT_DAYS = _env_int("RETENTION_DRAFT_DAYS", 365)
+    RETENTION_WITHDRAWN_YEARS = _env_int("RETENTION_WITHDRAWN_YEARS", 2)
+    RETENTION_DECIDED_YEARS = _env_int("RETENTION_DECIDED_YEARS", 7)
+    RETENTION_MAIL_DAYS = _env_int("RETENTION_MAIL_DAYS", 365)
+    RETENTION_INACTIVE_ACCOUNT_DAYS = _env_int("RETENTION_INACTIVE_ACCOUNT_DAYS", 365)
+    RETENTION_AUDIT_YEARS = _env_int("RETENTION_AUDIT_YEARS", 7)
+
+    # Logs (portal/requestlog.py): one line per request on standard error, `text` or
+    # `json` (one object per line; the production default).
+    LOG_FORMAT = _env("LOG_FORMAT", "text")
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+
     @classmethod
     def finalise(cls, settings: dict) -> None:
         """Fill settings that depend on the environment kind."""
@@ -138,15 +187,36 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PREFERRED_URL_SCHEME = "https"
+    MFA_REQUIRED_FOR_STAFF = True  # BIO 5.17.01: not a switch in production
+    LOG_FORMAT = _env("LOG_FORMAT", "json")
+
+    # Strict-Transport-Security: browsers use https only, for a year (production only).
+    HSTS_HEADER = "max-age=31536000; includeSubDomains"
 
     @classmethod
     def finalise(cls, settings: dict) -> None:
+        """Refuse to start with an unsafe configuration (each problem named)."""
+        problems = []
         if not settings.get("SECRET_KEY"):
-            raise RuntimeError(
-                "SECRET_KEY is not set. In production the portal refuses to start "
-                "without an explicit SECRET_KEY: set the SECRET_KEY environment "
-                "variable to a long random value (for example the output of "
+            problems.append(
+                "SECRET_KEY is not set: set the SECRET_KEY environment variable to a long random "
+                "value (for example the output of "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+            )
+        if not settings.get("MAIL_SERVER"):
+            problems.append(
+                "MAIL_SERVER is not set: without an SMTP server mail would only be printed, and "
+                "password-reset links would not reach their owners. Set MAIL_SERVER (and "
+                "MAIL_PORT, MAIL_USE_TLS, MAIL_USERNAME, MAIL_PASSWORD as needed)."
+            )
+        if not str(settings.get("PORTAL_BASE_URL", "")).startswith("https://"):
+            problems.append(
+                "PORTAL_BASE_URL must be the portal's https address (links in mail use it), "
+                f"not {settings.get('PORTAL_BASE_URL')!r}."
+            )
+        if problems:
+            raise RuntimeError(
+                "PORTAL_ENV=production refuses to start:\n- " + "\n- ".join(problems)
             )
 
 

@@ -8,6 +8,7 @@ Runs on a fresh machine that has nothing but Python 3.11+:
     python3 dev.py test [ARGS]   set up .venv with test extras, ensure Chromium, run the linters
                                  (ruff, lint-imports) and pytest; with ARGS only `pytest ARGS`
     python3 dev.py bench [ARGS]  set up .venv with test extras, run bench/pages.py ARGS
+    python3 dev.py bench load [ARGS]  the same, then the load benchmark bench/load.py ARGS
     python3 dev.py --help        show this help
 
 The virtual environment lives in `.venv` next to this file.  Dependencies come from
@@ -37,16 +38,17 @@ PYPROJECT = ROOT / "pyproject.toml"
 REQUIREMENTS_DIR = ROOT / "requirements"
 
 USAGE = """\
-usage: python3 dev.py [serve | test [PYTEST ARGS...] | bench [ARGS...] | --help]
+usage: python3 dev.py [serve | test [PYTEST ARGS...] | bench [load] [ARGS...] | --help]
 
 commands:
   serve   (default) create .venv, install the project (and Pango with apt-get when
           missing), run migrations, seed demo data and start the dev server
           on 127.0.0.1:$PORT (default 5000)
-  test    create .venv, install the project with test extras, make sure Chromium
-          and Pango are installed (Debian apt-get), run `ruff check .` and `lint-imports`,
-          then pytest; with arguments only pytest runs, with those arguments
+  test    create .venv, install the project with test extras, make sure Chromium,
+          Pango and redis-server are installed (Debian apt-get), run `ruff check .` and
+          `lint-imports`, then pytest; with arguments only pytest runs, with those arguments
   bench   same setup as `test`, then run bench/pages.py with the given arguments
+          (`bench load ARGS`: bench/load.py, 50 users for 60 s against gunicorn)
 """
 
 
@@ -212,6 +214,26 @@ def ensure_chromium() -> None:
         say("chromium installed")
 
 
+def ensure_redis() -> None:
+    """Install Debian's redis-server (the shared store of the several-instances test) if missing.
+
+    Failure is not fatal: that test skips itself without redis-server.
+    """
+    if shutil.which("redis-server"):
+        return
+    prefix = _apt_prefix("redis-server not found")
+    if prefix is None:
+        warn("the several-instances test will be skipped")
+        return
+
+    say("redis-server not found; installing it with apt-get")
+    ok = _apt_install(["redis-server"], prefix)
+    if not ok or not shutil.which("redis-server"):
+        warn("could not install redis-server; the several-instances test will be skipped")
+    else:
+        say("redis-server installed")
+
+
 PANGO_LIBRARIES = ("pango-1.0", "pangoft2-1.0")
 PANGO_PACKAGES = ["libpango-1.0-0", "libpangoft2-1.0-0"]
 
@@ -287,11 +309,15 @@ def postgres_available() -> bool:
 
 
 def run_linters(python: str) -> int:
-    """`ruff check .` and `lint-imports` (the layer contracts in pyproject.toml); 0 when both pass."""
+    """`ruff check .`, `lint-imports` (the layer contracts in pyproject.toml) and bandit; 0 when all pass."""
     say("lint: ruff check .")
     code = _run_child([python, "-m", "ruff", "check", "."])
     say("lint: lint-imports")
     code = _run_child([str(venv_script("lint-imports"))]) or code
+    # Static security analysis: no medium or high finding (each exception is explained
+    # in place with a `# nosec` comment).
+    say("lint: bandit -r portal (medium and high)")
+    code = _run_child([python, "-m", "bandit", "-q", "-r", "portal", "-ll"]) or code
     if code != 0:
         warn("lint failed (see above); pytest is not run")
     return code
@@ -305,6 +331,7 @@ def cmd_test(args: list[str]) -> None:
     python = str(ensure_installed("test"))
     ensure_chromium()
     ensure_pango()
+    ensure_redis()
     if not args:
         lint_code = run_linters(python)
         if lint_code != 0:
@@ -324,6 +351,8 @@ def cmd_bench(args: list[str]) -> None:
     python = str(ensure_installed("test"))
     ensure_chromium()
     script = ROOT / "bench" / "pages.py"
+    if args and args[0] == "load":
+        script, args = ROOT / "bench" / "load.py", args[1:]
     if not script.exists():
         die(f"{script.relative_to(ROOT)} does not exist yet")
     sys.exit(_run_child([python, str(script.relative_to(ROOT)), *args]))

@@ -35,6 +35,8 @@ SKIPPED = {
     "accounts.accept_invitation": "signed token; one row",
     "admin_staff.set_password": "signed token; one row",
     "accounts.logout": "no page",
+    "accounts.login_code": "the login's second step: needs the password step first; one row",
+    "accounts.login_recovery": "the login's second step: needs the password step first; one row",
 }
 
 
@@ -191,6 +193,10 @@ def pages(app, ids: dict) -> list[tuple[str | None, str, str]]:
     rows = [
         (None, "procedure.home", "/"),
         (None, "procedure.requirements", "/eisen"),
+        (None, "procedure.privacy_statement", "/privacyverklaring"),
+        (None, "procedure.accessibility_statement", "/toegankelijkheidsverklaring"),
+        (None, "health.healthz", "/healthz"),
+        (None, "health.readyz", "/readyz"),
         (None, "procedure_document", "/procedure/documenten/toelatingsdocument"),
         (None, "partners.register", "/register"),
         (None, "partners.register", "/register?categorie=pleegzorg&gemeente=Breda"),
@@ -217,8 +223,11 @@ def pages(app, ids: dict) -> list[tuple[str | None, str, str]]:
         (PROVIDER, "applications.message", f"/organisatie/berichten/{i['mail']}"),
         (PROVIDER, "applications.library", "/organisatie/documenten"),
         (PROVIDER, "accounts.account", "/account"),
+        (PROVIDER, "accounts.personal_data", "/account/mijn-gegevens.json"),
         (PROVIDER, "accounts.change_email", "/account/e-mail"),
         (PROVIDER, "accounts.change_password", "/account/wachtwoord"),
+        (PROVIDER, "accounts.second_factor", "/account/tweestapsverificatie"),
+        (PROVIDER, "accounts.mfa_setup", "/account/tweestapsverificatie/instellen"),
         (PROVIDER, "accounts.organisation", "/organisatie"),
         (PROVIDER, "accounts.users", "/organisatie/gebruikers"),
         (PROVIDER, "accounts.edit_member", f"/organisatie/gebruikers/{i['colleague']}"),

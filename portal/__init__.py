@@ -10,7 +10,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import requestlog
 from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
+from .urls import IdConverter
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,6 +27,8 @@ def create_app(config=None) -> Flask:
         static_folder="static",
         instance_path=str(config_module.INSTANCE_DIR),
     )
+    # One id converter for every route: ids beyond the database's range are a 404.
+    app.url_map.converters["int"] = IdConverter
     overrides = {}
     if config is None:
         config_cls = config_module.config_from_env()
@@ -43,6 +47,8 @@ def create_app(config=None) -> Flask:
         Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(
             parents=True, exist_ok=True)
 
+    # First, so that its after_request runs last and logs the final status.
+    requestlog.init_app(app)
     _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -86,6 +92,9 @@ def _init_extensions(app: Flask) -> None:
     mail.init_app(app)
     babel.init_app(app)
     cache.init_app(app)
+    # The limiter is one object for the process; its application-wide limits would carry over
+    # from an app built earlier (tests build many): each app starts from its own settings.
+    limiter.limit_manager.set_application_limits([])
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -102,11 +111,15 @@ def _init_extensions(app: Flask) -> None:
     from .notifications import delivery
 
     delivery.init_app(app)
+    from . import files
+
+    files.init_app(app)  # the file storage (local or S3) and its error pages
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, partners
+    from . import admin, health, partners
 
+    health.init_app(app)
     admin.register(app)
     partners.register(app)
     from .accounts.views import bp as accounts_bp
@@ -137,7 +150,9 @@ def _declare_mail_kinds(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .accounts.privacy import privacy_cli
     from .assessment.cli import deadlines_cli
+    from .audit.cli import audit_cli
     from .demo import seed_command
     from .notifications.cli import outbox_cli
     from .partners.cli import partners_cli
@@ -147,6 +162,12 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(deadlines_cli)
     app.cli.add_command(partners_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(privacy_cli)
+    from .backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -181,6 +202,11 @@ def _register_errors(app: Flask) -> None:
     def page(code, title, message):
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
+    @app.errorhandler(400)
+    def bad_request(_e):
+        return page(400, "Ongeldig verzoek", "Uw verzoek is niet goed aangekomen. Ga terug en probeer "
+                    "het opnieuw.")
+
     @app.errorhandler(403)
     def forbidden(_e):
         return page(403, "Geen toegang", "U heeft geen toegang tot deze pagina.")
@@ -210,6 +236,72 @@ def _register_errors(app: Flask) -> None:
     def csrf_error(_e):
         return page(400, "Formulier verlopen", "Het formulier is verlopen of ongeldig. Ga terug, "
                     "laad de pagina opnieuw en probeer het nog eens.")
+
+    _register_database_errors(app, page)
+
+
+def _register_database_errors(app: Flask, page) -> None:
+    """A conflict with another transaction (deadlock, serialization failure, stale row,
+    a locked SQLite file) or a lost database connection is never a 500, wherever it
+    surfaces: in ``actions.attempt`` it is the view's own message; elsewhere (an autoflush
+    in a view, a commit after the request) it is answered here: rolled back, 409 or 503."""
+    from flask import g
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.orm.exc import StaleDataError
+    from werkzeug.exceptions import InternalServerError
+
+    from . import actions
+
+    def rollback():
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone; the pool replaces it
+            app.logger.warning("rollback after a database error failed", exc_info=True)
+
+    def safe_page(code, title, message):
+        """The error page; without the layout if rendering it needs the database too."""
+        try:
+            return page(code, title, message)
+        except Exception:  # noqa: BLE001 - the database is down: the page must still come
+            rollback()
+            from markupsafe import escape
+
+            return (f"<!doctype html><html lang=\"nl\"><title>{escape(title)}</title>"
+                    f"<h1>{escape(title)}</h1><p>{escape(message)}</p></html>", code)
+
+    def answer(exc):
+        """409 or 503 for a database error that means so; None for any other error."""
+        if actions.is_conflict(exc):
+            requestlog.forget_error()  # an expected race, not a fault: no traceback
+            rollback()
+            app.logger.warning("database conflict answered with 409: %s", type(exc).__name__)
+            return safe_page(409, "Tegelijk gewijzigd",
+                             actions.STALE if isinstance(exc, StaleDataError) else actions.BUSY)
+        if actions.is_unavailable(exc):
+            requestlog.remember_error((type(exc), exc, exc.__traceback__))
+            rollback()
+            body, status = safe_page(503, "Even niet bereikbaar", actions.UNAVAILABLE)
+            return body, status, {"Retry-After": "30"}
+        return None
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(StaleDataError)
+    def database_error(exc):
+        response = answer(exc)
+        if response is None:
+            raise exc  # a real error: Flask logs it (once, see requestlog) and answers 500
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def server_error(exc):
+        original = getattr(exc, "original_exception", None)
+        response = answer(original) if original is not None else None
+        if response is not None:  # e.g. a conflict at a commit after the request
+            return response
+        rollback()
+        return safe_page(500, "Er ging iets mis",
+                         "Er ging iets mis aan onze kant; de fout is vastgelegd. Probeer het later "
+                         f"opnieuw. Noem bij vragen deze code: {g.get('request_id') or '-'}.")
 
 
 def _same_origin_referrer() -> str | None:
@@ -251,6 +343,8 @@ def _security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config.get("HSTS_HEADER"):
+            response.headers.setdefault("Strict-Transport-Security", app.config["HSTS_HEADER"])
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

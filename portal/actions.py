@@ -13,6 +13,11 @@ operation, commits, and answers:
   answered with a deadlock or a serialization failure: rolled back, a Dutch message and
   the page again with status 409; nothing is half done.
 
+A conflict or a lost database connection that surfaces elsewhere (at an autoflush in a
+view, at a commit after the request) is answered by the application's error handlers
+(``create_app``), with ``is_conflict`` and ``is_unavailable`` from here: 409 with ``BUSY``,
+or 503 with ``UNAVAILABLE``; never a 500.
+
 It knows no domain part: operations and pages are passed in.
 """
 from __future__ import annotations
@@ -21,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .errors import DomainError, ValidationFailed
@@ -31,6 +36,8 @@ EXPIRED = "Het formulier is verlopen; u ziet nu de actuele stand. Probeer het op
 STALE = "Iemand anders heeft dit intussen gewijzigd. U ziet nu de actuele stand."
 BUSY = ("Iemand anders wijzigde dit op hetzelfde moment; er is niets opgeslagen. "
         "U ziet nu de actuele stand. Probeer het opnieuw.")
+UNAVAILABLE = ("De database is even niet bereikbaar. Probeer het over een paar minuten opnieuw; "
+               "kijk dan eerst of uw laatste wijziging is opgeslagen.")
 
 # SQLSTATE of a deadlock and of a serialization failure (PostgreSQL); SQLite says "locked".
 CONFLICT_STATES = {"40P01", "40001"}
@@ -58,6 +65,15 @@ def is_conflict(exc: BaseException) -> bool:
     if state in CONFLICT_STATES:
         return True
     return "database is locked" in str(orig)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """A database error that means: the database cannot be reached, or it dropped the
+    connection (killed, restarted, network gone). Not a conflict, not a bug in a query.
+    SQLAlchemy invalidates such a connection; the pool (pool_pre_ping) replaces it."""
+    if not isinstance(exc, DBAPIError) or is_conflict(exc):
+        return False
+    return bool(exc.connection_invalidated) or isinstance(exc, OperationalError)
 
 
 def attempt(operation: Callable[[], Any]) -> Any:

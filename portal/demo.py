@@ -18,11 +18,15 @@ from .accounts.passwords import hash_password
 from .applications import workflow
 from .applications.models import Application
 from .extensions import db
-from .procedure.models import Category, Procedure
+from .procedure.models import Category, Procedure, add_months
 from .procedure.seed import get_or_create, seed_reference
 from .timeutil import today_local, utcnow
 
 DEMO_PASSWORD = "demo-wachtwoord-2027"
+# The demo assessors and administrator have enrolled their second factor with this TOTP
+# secret (README "Demo logins"): add it to an authenticator app, or compute the current
+# code with `python -c "import pyotp; print(pyotp.TOTP('<secret>').now())"`.
+DEMO_TOTP_SECRET = "WBOJEUGDDEMOTOTPWBOJEUGDDEMOTOTP"
 DEMO_ACCOUNTS = [
     # email, name, role, org role
     ("aanbieder@demo.nl", "Anna de Vries", Role.PROVIDER, OrgRole.BEHEERDER),
@@ -74,7 +78,7 @@ def seed_demo_applications(password: str) -> bool:
                 FileStorage(io.BytesIO(_PDF), filename=f"{req.code}-demo.pdf"),
                 organisation=org, by=user)
             if req.evidence_expires:
-                parts["valid_until"] = today_local().replace(year=today_local().year + 1)
+                parts["valid_until"] = add_months(today_local(), 12)  # 29 February: 28th
         values[req.id] = parts
     workflow.save_answers(application, values, documents, by=user)
     workflow.submit(application, by=user)
@@ -95,7 +99,11 @@ def seed_demo() -> None:
         },
     )
     for email, name, role, org_role in DEMO_ACCOUNTS:
-        if db.session.scalar(select(User).filter_by(email=email)) is None:
+        existing = db.session.scalar(select(User).filter_by(email=email))
+        if existing is not None and role != Role.PROVIDER and existing.totp_secret is None:
+            # A demo database from before the second factor: the documented secret.
+            existing.totp_secret, existing.totp_enabled_at = DEMO_TOTP_SECRET, utcnow()
+        if existing is None:
             db.session.add(
                 User(
                     email=email,
@@ -105,6 +113,9 @@ def seed_demo() -> None:
                     org_role=org_role,
                     password_hash=hash_password(DEMO_PASSWORD),
                     email_confirmed_at=utcnow(),
+                    # Seeding is not a password choice: the demo password is set directly.
+                    totp_secret=None if role == Role.PROVIDER else DEMO_TOTP_SECRET,
+                    totp_enabled_at=None if role == Role.PROVIDER else utcnow(),
                 )
             )
     db.session.flush()
@@ -127,3 +138,5 @@ def seed_command(demo):
         for email, _name, role, _org_role in DEMO_ACCOUNTS:
             click.echo(f"  demo {role.value:9} {email} / {DEMO_PASSWORD}")
         click.echo(f"  demo provider  aanbieder2@demo.nl / {DEMO_PASSWORD} (has a submitted application)")
+        click.echo(f"  second factor of the demo assessors and administrator: TOTP secret "
+                   f"{DEMO_TOTP_SECRET}")

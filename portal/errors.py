@@ -24,3 +24,14 @@ class ValidationFailed(DomainError):
         super().__init__(f"Er {'is' if len(errors) == 1 else 'zijn'} {len(errors)} "
                          f"{'fout' if len(errors) == 1 else 'fouten'} gevonden.")
         self.errors = errors
+
+
+STALE_MESSAGE = ("Iemand anders heeft dit intussen gewijzigd. U ziet nu de actuele stand; "
+                 "voer uw wijziging zo nodig opnieuw in.")
+
+
+class StaleForm(DomainError):
+    """The form was built on a version of the record that someone else has since changed."""
+
+    def __init__(self, message: str = STALE_MESSAGE):
+        super().__init__(message)

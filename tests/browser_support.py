@@ -12,6 +12,18 @@ BROWSER_MARKS = [
 ]
 DEMO_PASSWORD = "demo-wachtwoord-2027"
 
+# Browser tests wait on conditions, never for a while, and with limits meant for a loaded CI
+# machine: a wait ends as soon as its condition holds, so a long limit costs nothing when
+# all is well. ``expect(...)`` assertions get EXPECT_TIMEOUT_MS (Playwright's own default is
+# 5 s); clicks, fills, navigations and ``wait_for`` keep Playwright's 30 s, raised to
+# ACTION_TIMEOUT_MS in the contexts that ``login_page`` makes.
+EXPECT_TIMEOUT_MS = 30_000
+ACTION_TIMEOUT_MS = 60_000
+
+
+# The live servers' apps by base URL: the login helper reads a user's TOTP secret there.
+LIVE_APPS: dict = {}
+
 
 @pytest.fixture
 def live(template_db, tmp_path, smtp):
@@ -21,15 +33,18 @@ def live(template_db, tmp_path, smtp):
     path = tmp_path / "live.sqlite"
     shutil.copy(template_db, path)
     server = LiveServer(make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)).start()
+    LIVE_APPS[server.url] = server.app
     yield server
+    LIVE_APPS.pop(server.url, None)
     server.stop()
 
 
 @pytest.fixture
 def browser():
     """Debian's Chromium driven by Playwright."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as p:
         b = launch_chromium(p)
         yield b
@@ -39,12 +54,45 @@ def browser():
 def login_page(browser, base, email, password=DEMO_PASSWORD):
     """A new browser context logged in as ``email``; returns its page."""
     context = browser.new_context(locale="nl-NL")
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
     page.goto(base + "/inloggen")
     page.get_by_label("E-mailadres").fill(email)
     page.get_by_label("Wachtwoord").fill(password)
-    page.get_by_role("button", name="Inloggen").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Inloggen").click()
+    if "/inloggen/code" in page.url:  # staff: the second factor, as from the app
+        second_factor(page, base, email)
+    elif "/tweestapsverificatie/instellen" in page.url:  # staff without one: set it up first
+        with page.expect_navigation():
+            enrol_second_factor(page)
     return page
+
+
+def enrol_second_factor(page):
+    """On the set-up page (staff without a second factor): type the key shown into "the
+    app" (pyotp), confirm with its code, and go on past the recovery codes."""
+    import pyotp
+
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("Code uit uw authenticator-app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Tweestapsverificatie aanzetten").click()
+    page.get_by_role("link", name="Ik heb de codes bewaard, verder").click()
+
+
+def second_factor(page, base, email):
+    """Fill the code of the authenticator app (pyotp computes it from the user's secret;
+    the demo staff's is DEMO_TOTP_SECRET) on the login's second step."""
+    import pyotp
+
+    from portal.demo import DEMO_TOTP_SECRET
+    from tests.conftest import allow_next_code
+
+    app = LIVE_APPS.get(base)
+    secret = allow_next_code(app, email) if app is not None else DEMO_TOTP_SECRET
+    page.get_by_label("Code uit uw authenticator-app").fill(pyotp.TOTP(secret).now())
+    with page.expect_navigation():
+        page.get_by_role("button", name="Inloggen").click()
 
 
 def serious_a11y_violations(page):

@@ -1,9 +1,15 @@
 """Fixtures: a real SQLite database built by the migrations, a real SMTP server on
-loopback, real files on disk. Each test gets its own copy of a migrated, seeded database."""
+loopback, real files on disk. Each test gets its own copy of a migrated, seeded database.
+
+``PORTAL_TEST_NOW`` (an ISO 8601 instant) runs the whole suite with the clock set to that
+instant; tests/test_clock.py checks it, the README explains it."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
@@ -61,7 +67,97 @@ def build_database(db_url: str, tmp_dir) -> None:
         seed_reference()
         seed_demo()
         db.session.commit()
-        db.engine.dispose()
+        _extend_the_term_to_today()
+        db.session.remove()  # give its connection back: dispose() closes it, and the WAL is
+        db.engine.dispose()  # written into the file that the tests copy
+
+
+def _extend_the_term_to_today() -> None:
+    """A suite run after the base term (PORTAL_TEST_NOW=2033-12-31T12:00, say) meets the
+    region as it would be then: it has exercised the extension options it needed, through
+    the workflow (as an administrator does), so the open house still runs where it can."""
+    from portal.partners.workflow import exercise_extension
+    from portal.procedure.seed import current_procedure
+    from portal.timeutil import today_local
+
+    procedure = current_procedure()
+    while procedure is not None and procedure.current_end < today_local() and procedure.options_left > 0:
+        exercise_extension(procedure, by=user(ADMIN),
+                           rationale="Verlengd: de regio zet het open house voort.")
+        db.session.commit()
+
+
+TEST_NOW_VARIABLE = "PORTAL_TEST_NOW"
+
+
+def parse_test_now(value: str) -> datetime:
+    """The instant ``PORTAL_TEST_NOW`` names, as an aware UTC datetime.
+
+    ISO 8601 with an offset (``2027-03-28T02:30+01:00``) is taken as written; without an
+    offset (``2027-03-28T02:30``, or a date alone: midnight) it is Amsterdam time. A local
+    time that does not exist (the hour skipped when daylight saving starts) counts with the
+    offset before the change: 2027-03-28 02:30 is 01:30 UTC, which is 03:30 in Amsterdam.
+    A local time that occurs twice (when daylight saving ends) is the first of the two."""
+    from portal.timeutil import AMSTERDAM
+
+    try:
+        instant = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{TEST_NOW_VARIABLE}={value!r} is not an ISO 8601 date or time") from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=AMSTERDAM, fold=0)
+    return instant.astimezone(UTC)
+
+
+_clock_traveller = None
+
+
+def pytest_configure(config):
+    """With ``PORTAL_TEST_NOW`` set, move the process's clock to that instant before any
+    test module, application or template database exists; it ticks on from there. The
+    patch is process-wide, so the live server's threads and the SMTP catcher see it too."""
+    global _clock_traveller
+    value = os.environ.get(TEST_NOW_VARIABLE, "").strip()
+    if not value or _clock_traveller is not None:
+        return
+    import time_machine
+
+    _clock_traveller = time_machine.travel(parse_test_now(value), tick=True)
+    _clock_traveller.start()
+
+
+def pytest_unconfigure(config):
+    global _clock_traveller
+    if _clock_traveller is not None:
+        _clock_traveller.stop()
+        _clock_traveller = None
+
+
+def pytest_report_header(config):
+    if _clock_traveller is None:
+        return None
+    from portal.timeutil import AMSTERDAM
+
+    now = datetime.now(UTC)
+    return (f"clock: {TEST_NOW_VARIABLE}={os.environ[TEST_NOW_VARIABLE]} -> "
+            f"{now:%Y-%m-%d %H:%M:%S} UTC, {now.astimezone(AMSTERDAM):%Y-%m-%d %H:%M:%S %Z} Amsterdam")
+
+
+# A working day in the middle of the contract term (from 1 January 2027, 5 years and at most
+# 2 more): tests whose dates must lie well inside the term, whatever day the suite runs on
+# (near the term's end the daily run ends every admission), use the `in_term` fixture.
+IN_TERM = datetime(2029, 6, 13, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+
+
+@pytest.fixture
+def in_term():
+    """The clock at IN_TERM, ticking on, for one test. Ask for it before `app`, `ctx` or
+    `client` (or with ``pytest.mark.usefixtures("in_term")``) so that the test's own data is
+    made on that day; the template database keeps the day the session started."""
+    import time_machine
+
+    with time_machine.travel(IN_TERM, tick=True):
+        yield IN_TERM
 
 
 def pytest_addoption(parser):
@@ -179,10 +275,49 @@ def post(client, url: str, data: dict | None = None, *, token_from: str | None =
     return client.post(url, data=data, **kwargs)
 
 
+SECOND_STEP = "/inloggen/code"
+ENROLMENT = "/account/tweestapsverificatie/instellen"
+SECRET_RE = re.compile(r'id="totp-secret">([A-Z2-7 ]+)<')
+
+
+def allow_next_code(app, email: str) -> str:
+    """The user's TOTP secret (the demo staff's is DEMO_TOTP_SECRET), after forgetting the
+    last time step used: tests log one account in several times within 30 seconds, which
+    the replay protection refuses (tests/test_mfa.py shows it); a person does not."""
+    from sqlalchemy import select
+
+    from portal.models import User
+
+    with app.app_context():
+        account = db.session.scalar(select(User).where(User.email == email.lower()))
+        account.totp_last_step = None
+        db.session.commit()
+        return account.totp_secret
+
+
+def complete_second_factor(client, response, email: str):
+    """After the password: the code from the authenticator app (pyotp computes it), or,
+    for staff without a second factor, its enrolment as a person does it (the secret read
+    from the page). Returns the response that ends the login."""
+    import pyotp
+
+    location = response.headers.get("Location", "")
+    if location.startswith(SECOND_STEP):
+        secret = allow_next_code(client.application, email)
+        response = post(client, SECOND_STEP, {"code": pyotp.TOTP(secret).now()})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    elif location.startswith(ENROLMENT):
+        secret = SECRET_RE.search(client.get(ENROLMENT).get_data(as_text=True)).group(1)
+        page = post(client, ENROLMENT, {"code": pyotp.TOTP(secret.replace(" ", "")).now()})
+        assert page.status_code == 200 and "herstelcodes" in page.get_data(as_text=True)
+    return response
+
+
 def login(client, email: str, password: str = DEMO_PASSWORD):
+    """Log in as a person does: the password, then (staff) the second factor."""
     response = post(client, "/inloggen", {"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    return response
+    return complete_second_factor(client, response, email)
 
 
 @pytest.fixture

@@ -118,3 +118,18 @@ def submitted_application(provider, *codes):
     fill_completely(application, provider)
     workflow.submit(application, by=provider)
     return application
+
+
+def outbox_subjects(app, *, to: str, subject_contains: str = "") -> list[str]:
+    """The subjects of the mails queued in the outbox for ``to`` (whether sent or not).
+
+    A request's mail is queued in the same transaction as its change, so once the request
+    returned this is everything it will ever send: a check that no (second) mail was sent
+    needs no waiting."""
+    from portal.models import OutboxMail
+
+    with app.app_context():
+        subjects = db.session.scalars(select(OutboxMail.subject).where(
+            db.func.lower(OutboxMail.to_address) == to.lower())).all()
+        db.session.remove()
+    return [s for s in subjects if subject_contains.lower() in s.lower()]

@@ -47,7 +47,7 @@ def _seed_events(app):
 
 def _rows(html):
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
-    return re.findall(r"<code>([^<]+)</code>", body)
+    return re.findall(r'data-action="([^"]+)"', body)
 
 
 def test_only_administrators_reach_the_audit_log(app):
@@ -64,7 +64,9 @@ def test_filters_by_actor_object_action_and_local_period(app):
     _seed_events(app)
     admin = _client(app, ADMIN)
     everything = _rows(admin.get(URL).get_data(as_text=True))
-    assert everything[:4] == ["submitted", "staff_created", "assigned", "review_started"]  # newest first
+    # Newest first (the administrator's own login events of this test aside).
+    seeded = [a for a in everything if not a.startswith(("login", "logout", "second_factor", "session"))]
+    assert seeded[:4] == ["submitted", "staff_created", "assigned", "review_started"]
 
     def actions(query):
         response = admin.get(URL + "?" + query)
@@ -85,12 +87,19 @@ def test_filters_by_actor_object_action_and_local_period(app):
     assert actions("date_from=2027-01-02&date_to=2027-01-31") == ["staff_created", "assigned"]
     assert actions("date_from=01-02-2027&date_to=01-02-2027") == ["submitted"]  # Dutch format too
     assert "review_started" not in actions("date_to=2026-12-31")
-    assert actions("action=bestaat_niet") == []
-    html = admin.get(URL + "?action=bestaat_niet").get_data(as_text=True)
+    assert actions("action=withdrawn&object_id=7") == []
+    html = admin.get(URL + "?action=withdrawn&object_id=7").get_data(as_text=True)
     assert "Geen gebeurtenissen gevonden met deze filters." in html
+    # The action is chosen from a list of Dutch names; a code that is not on it is refused.
+    unknown = admin.get(URL + "?action=bestaat_niet")
+    assert unknown.status_code == 422 and "Kies een handeling uit de lijst." in unknown.get_data(as_text=True)
+    assert '<option value="assigned">Toegewezen aan een beoordelaar</option>' in html
     # What the table shows.
     page = admin.get(URL + "?object_type=applications&object_id=7").get_data(as_text=True)
-    assert "in_behandeling" in page and "nieuwjaar" in page and "1 januari 2027, 00:30" in page
+    # Dutch words, no codes: the action, the object, the states.
+    assert "In behandeling genomen" in page and "aanmelding 7" in page
+    assert "ingediend → in behandeling" in page and "in_behandeling" not in page
+    assert "nieuwjaar" in page and "1 januari 2027, 00:30" in page
     assert 'href="/beoordeling/7"' in page
     assert "het portaal" in admin.get(URL + "?action=submitted&object_id=8").get_data(as_text=True)
 
@@ -128,10 +137,11 @@ def test_export_is_a_streamed_csv_with_bom_of_the_filtered_events(app):
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:5] == ["nummer", "tijdstip (Nederlandse tijd)", "e-mailadres gebruiker",
                            "naam gebruiker", "handeling"]
-    assert [r[4] for r in rows[1:]] == ["staff_created", "assigned"]
+    assert [r[4] for r in rows[1:]] == ["Medewerker aangemaakt", "Toegewezen aan een beoordelaar"]
     created = rows[1]
     assert created[1] == "2027-01-31 23:59:00" and created[2] == ADMIN
-    assert created[5:7] == ["users", "99"]
+    assert created[5:7] == ["gebruiker", "99"]
+    assert created[10] == "gelukt"
     assert created[9] == "'=HYPERLINK(\"http://evil.example\")"  # never a formula
 
     everything = admin.get(URL + "/export.csv").get_data().decode("utf-8-sig")
@@ -139,7 +149,7 @@ def test_export_is_a_streamed_csv_with_bom_of_the_filtered_events(app):
     with app.app_context():
         total = len(db.session.scalars(select(AuditEvent.id)).all())
     assert len(rows) == total + 1
-    submitted = next(r for r in rows if r[4] == "submitted")
+    submitted = next(r for r in rows if r[4] == "Aanmelding ingediend")
     assert submitted[2:4] == ["", ""] and submitted[9] == "laatste; met puntkomma\nen een tweede regel"
 
 
@@ -181,3 +191,16 @@ def test_list_is_paginated_in_the_database_and_runs_few_statements(app):
     assert _rows(first)[:2] == ["bulk_059", "bulk_058"]
     assert _rows(second)[0] == "bulk_374"  # 400 events, 25 a page: page 2 starts at the 26th
     assert "Pagina 2 van 16" in second and "actor=beheer" in second
+
+
+def test_every_recorded_action_has_a_dutch_label():
+    """The audit page shows words, never codes: each action the code records has a label."""
+    from pathlib import Path
+
+    from portal.audit.labels import ACTION_LABELS
+
+    root = Path(__file__).resolve().parent.parent / "portal"
+    pattern = re.compile(r'(?:audit\.record\(\s*|action=)"([a-z_]+)"')
+    recorded = {name for path in root.rglob("*.py") for name in pattern.findall(path.read_text())}
+    assert len(recorded) > 60, recorded  # the pattern finds the calls
+    assert sorted(recorded - set(ACTION_LABELS)) == []

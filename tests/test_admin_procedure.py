@@ -301,9 +301,17 @@ def test_term_dates_are_editable_only_before_the_first_admission(app):
     _admit(app)
     page = _text(client.get("/beheer/procedure"))
     assert 'name="term_end"' not in page and "begin en einde van de looptijd liggen vast" in page
-    # Posting the dates anyway changes nothing; the rest is saved.
+    # Posting other dates anyway (a form built before the admission) is refused, naming the
+    # field, and nothing is saved; without them the rest is saved.
     response = post(client, "/beheer/procedure", _settings_data(
         term_start="2027-01-01", term_end="2035-12-31", decision_period_weeks="7"))
+    assert response.status_code == 422
+    assert "het begin en het einde van de looptijd liggen vast" in _text(response)
+    with app.app_context():
+        assert _procedure().decision_period_weeks == 8
+    data = _settings_data(decision_period_weeks="7")
+    del data["term_start"], data["term_end"]
+    response = post(client, "/beheer/procedure", data)
     assert response.status_code == 302
     with app.app_context():
         procedure = _procedure()

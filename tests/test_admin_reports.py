@@ -180,8 +180,9 @@ EXPECTED_PER_CATEGORY = {
     "Leefgroepen": [1, 0, 0, 0, 0, 1, 0],
 }
 EXPECTED_DECISIONS = [("2027-02", 1, 1), ("2027-03", 1, 0), ("2027-04", 3, 0)]
-# days: 28, 30, 41, 64 -> median (30 + 41) / 2; p90 at rank 2.7: 41 + 0.7 * (64 - 41)
-EXPECTED_LEAD = {"count": 4, "median": Decimal("35.5"), "p90": Decimal("57.1"),
+# days: 28, 30, 41, 64 -> median (30 + 41) / 2. The 90th percentile (41 + 0.7 * (64 - 41) =
+# 57.1 by rank) is not shown over 4 decisions: it needs at least 10 (test_percentile_*).
+EXPECTED_LEAD = {"count": 4, "median": Decimal("35.5"), "p90": None,
                  "shortest": 28, "longest": 64}
 # The application asked to complete (its clock stands still) is not overdue.
 EXPECTED_OVERDUE = {"Ingediend": 1, "In behandeling": 0, "Besluit voorgesteld": 0}
@@ -236,7 +237,7 @@ def test_period_filter_applies_to_decisions_and_lead_time(ctx):
     assert [(m.key, m.admitted, m.rejected) for m in reports.decisions_per_month(march)] \
         == [("2027-03", 1, 0)]
     lead = reports.lead_time(march)  # decided in March: app3 (30 days), app2 (64 days)
-    assert (lead.count, lead.median, lead.p90) == (2, Decimal("47.0"), Decimal("60.6"))
+    assert (lead.count, lead.median, lead.p90) == (2, Decimal("47.0"), None)
     # Months without decisions inside the period are listed with zeros.
     wide = Period(date(2027, 1, 1), date(2027, 5, 1))
     assert [(m.key, m.admitted, m.rejected) for m in reports.decisions_per_month(wide)] == [
@@ -261,6 +262,20 @@ def test_percentiles_match_the_standard_library():
             p90 = statistics.quantiles([Fraction(v) for v in values], n=10, method="inclusive")[8]
             assert reports.percentile(histogram, Fraction(9, 10)) == p90
     assert reports.percentile([], Fraction(1, 2)) is None
+
+
+def test_the_90th_percentile_is_shown_from_ten_decisions():
+    """Over fewer than 10 decisions a 90th percentile is one of them, not a figure: from 10 on
+    it is the figure the standard library computes."""
+    from portal.reports import figures
+
+    days_list = [10, 12, 15, 20, 21, 22, 30, 31, 40, 90]
+    histogram = sorted({v: days_list.count(v) for v in days_list}.items())
+    ten = figures.lead_from_histogram(histogram)
+    expected = statistics.quantiles([Fraction(v) for v in days_list], n=10, method="inclusive")[8]
+    assert ten.count == 10 and ten.p90 == figures._one_decimal(expected) == Decimal("45.0")
+    nine = figures.lead_from_histogram([(d, 1) for d in days_list[:9]])
+    assert nine.count == 9 and nine.p90 is None and nine.median == Decimal("21.0")
 
 
 @pytest.mark.parametrize("van, tot, field, message", [
@@ -301,7 +316,8 @@ def test_dashboard_shows_every_figure_and_accessible_charts(app):
                     "Doorlooptijd van indienen tot besluit", "Te late aanmeldingen",
                     "Toegelaten aanbieders per categorie"):
         assert f">{heading}</h2>" in html
-    assert "35,5 dagen" in html and "57,1 dagen" in html
+    assert "35,5 dagen" in html and "57,1 dagen" not in html
+    assert "nog niet: daarvoor zijn minstens 10 besluiten nodig" in html  # 4 decisions
     assert "<strong>1</strong> open aanmeldingen" in html  # the one asked to complete is not late
     assert "februari 2027" in html and "april 2027" in html and "januari 2027" not in html
     assert "In totaal zijn 3 verschillende organisaties toegelaten." in html
@@ -314,7 +330,7 @@ def test_dashboard_shows_every_figure_and_accessible_charts(app):
     assert "<script" not in html.split('<main', 1)[1]
 
     filtered = client.get("/beheer/rapportage?van=2027-03&tot=2027-03").get_data(as_text=True)
-    assert "47,0 dagen" in filtered and "60,6 dagen" in filtered
+    assert "47,0 dagen" in filtered and "60,6 dagen" not in filtered
     assert "maart 2027 tot en met maart 2027" in filtered and "april 2027" not in filtered
     # Export links keep the period.
     assert "/beheer/rapportage/besluiten.csv?van=2027-03&amp;tot=2027-03" in filtered
@@ -351,6 +367,8 @@ def _sheets(response) -> dict[str, list[list]]:
 
 
 def _number(cell):
+    if cell is None or cell == "":
+        return None  # a figure that is not shown (the 90th percentile over few decisions)
     return Decimal(cell.replace(",", ".")) if isinstance(cell, str) else Decimal(str(cell))
 
 
@@ -364,7 +382,7 @@ def _expected_tables() -> dict[str, list[list]]:
         "categorieen": [[name, *counts, sum(counts)] for name, counts in EXPECTED_PER_CATEGORY.items()],
         "besluiten": decisions,
         "doorlooptijd": [["Aantal besloten aanmeldingen", 4], ["Mediaan (dagen)", Decimal("35.5")],
-                         ["90e percentiel (dagen)", Decimal("57.1")], ["Kortste (dagen)", 28],
+                         ["90e percentiel (dagen)", None], ["Kortste (dagen)", 28],
                          ["Langste (dagen)", 64]],
         "te-laat": [[k, v] for k, v in EXPECTED_OVERDUE.items()] + [["Totaal", 1]],
         "partners": partners,
@@ -373,7 +391,8 @@ def _expected_tables() -> dict[str, list[list]]:
 
 def _normalise(rows):
     """Cells as text or Decimal, so CSV text and Excel numbers compare alike."""
-    return [[cell if isinstance(cell, str) and not cell.replace(",", "").replace(".", "").isdigit()
+    return [[None if cell in ("", None)
+             else cell if isinstance(cell, str) and not cell.replace(",", "").replace(".", "").isdigit()
              else _number(cell) for cell in row] for row in rows]
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Answer, Application, Document, Status
 from tests.conftest import ASSESSOR_1, PROVIDER, login, post, user
-from tests.helpers import PDF_BYTES, PNG_BYTES, fill_completely, requirement
+from tests.helpers import PDF_BYTES, PNG_BYTES, fill_completely, requirement, valid_until
 
 
 def _ids(app, *codes):
@@ -79,9 +79,10 @@ def test_valid_upload_is_stored_outside_static_with_checksum_and_served_as_attac
     import hashlib
 
     ids = _ids(app, "A5")
+    expires = valid_until()  # a year ahead, whatever day it is
     response = post(provider_client, f"/aanmeldingen/{draft}/stap/1", {
         f"r{ids['A5']}_file": (io.BytesIO(PDF_BYTES), "../../certificaat HKZ.pdf"),
-        f"r{ids['A5']}_valid_until": "2030-01-31",
+        f"r{ids['A5']}_valid_until": expires.isoformat(),
         "opslaan": "1",
     }, content_type="multipart/form-data")
     assert response.status_code == 302
@@ -90,7 +91,7 @@ def test_valid_upload_is_stored_outside_static_with_checksum_and_served_as_attac
         assert doc.original_name == "certificaat HKZ.pdf"
         assert doc.sha256 == hashlib.sha256(PDF_BYTES).hexdigest()
         assert doc.content_type == "application/pdf" and doc.size_bytes == len(PDF_BYTES)
-        assert str(doc.valid_until) == "2030-01-31"
+        assert doc.valid_until == expires
         path = tmp_path / "uploads" / doc.stored_name
         assert path.read_bytes() == PDF_BYTES and "certificaat" not in doc.stored_name
         doc_id = doc.id
@@ -185,3 +186,16 @@ def test_assessor_cannot_see_drafts_and_provider_cannot_assess(app, provider_cli
     assert assessor.get(f"/beoordeling/{draft}").status_code == 404
     assert provider_client.get("/beoordeling/").status_code == 403
     assert provider_client.get(f"/beoordeling/{draft}").status_code == 403
+
+
+def test_an_amount_comes_back_as_typed_after_an_error_elsewhere(app, provider_client, draft):
+    """'2.500.000' with another field wrong: the page shows '2.500.000' again, not '2500000'."""
+    ids = _ids(app, "A2", "A8")
+    response = post(provider_client, f"/aanmeldingen/{draft}/stap/1", {
+        f"r{ids['A2']}_identifier": "1234abcd",
+        f"r{ids['A8']}_amount": "2.500.000",
+        "opslaan": "1",
+    })
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'value="2.500.000"' in html and 'value="2500000"' not in html

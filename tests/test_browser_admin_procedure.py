@@ -122,8 +122,8 @@ def test_administrator_maintains_the_procedure_and_the_public_page_follows(live,
     page.get_by_label("Tarief 44A08").fill("1.234,56")
     page.get_by_label("Tarief 45B01").fill("75.5")
     page.get_by_role("button", name="Concept opslaan").click()
-    assert page.locator(".error-summary").get_by_text(
-        "44A06: Een tarief heeft hoogstens twee cijfers achter de komma").is_visible()
+    expect(page.locator(".error-summary").get_by_text(
+        "44A06: Een tarief heeft hoogstens twee cijfers achter de komma")).to_be_visible()
     assert page.get_by_label("Tarief 44A08").input_value() == "1.234,56"
     assert _serious_a11y_violations(page) == []
     page.get_by_label("Tarief 44A06").fill("123,45")

@@ -6,6 +6,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser_support import second_factor
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
 from tests.conftest import ADMIN, DEMO_PASSWORD, make_app
 from tests.infra.browser import LiveServer, chromium_available
@@ -50,7 +51,9 @@ def _login(browser, base, email):
     page.goto(base + "/inloggen")
     page.get_by_label("E-mailadres").fill(email)
     page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Inloggen").click()
+    second_factor(page, base, email)  # the demo administrator's code, as from the app
     return page
 
 

@@ -124,7 +124,7 @@ def test_herstelbesluit_form_and_view_pass_axe(live, browser, smtp):
     # The second assessor declared with the first approval: not asked again.
     assert second.get_by_label("Ik verklaar dat ik geen belangen heb", exact=False).count() == 0
     second.get_by_role("button", name="Herstelbesluit goedkeuren").click()
-    expect(second.get_by_text("Het herstelbesluit is goedgekeurd")).to_be_visible(timeout=15_000)
+    expect(second.get_by_text("Het herstelbesluit is goedgekeurd")).to_be_visible(timeout=60_000)
     expect(second.get_by_role("heading", name="Eerdere besluiten")).to_be_visible()
     expect(second.get_by_role(
         "link", name=f"besluitbrief-{reference}-herstel-1.pdf", exact=True)).to_be_visible()

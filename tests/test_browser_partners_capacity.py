@@ -58,8 +58,8 @@ def test_partner_reports_capacity_and_staff_see_it(live, browser, smtp):
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
     expect(summary.get_by_text("Het aantal plaatsen kan niet negatief zijn.")).to_be_visible()
-    assert summary.get_by_text("De leeftijd tot en met (12) is lager dan de leeftijd vanaf (18).",
-                               exact=False).is_visible()
+    expect(summary.get_by_text("De leeftijd tot en met (12) is lager dan de leeftijd vanaf (18).",
+                               exact=False)).to_be_visible()
     assert _serious_a11y_violations(page) == []
     summary.get_by_role("link", name="Aantal beschikbare plaatsen", exact=False).click()
     assert page.url.endswith("#places")
@@ -67,26 +67,27 @@ def test_partner_reports_capacity_and_staff_see_it(live, browser, smtp):
     page.get_by_label("Leeftijd vanaf (jaar)").fill("4")
     page.get_by_label("Opmerkingen (niet verplicht)").fill("Ook voor een broer en zus samen.")
     page.get_by_role("button", name="Opslaan").click()
-    assert page.get_by_text("Uw opgave voor Pleegzorg, Breda-Noord is opgeslagen: 2 plaatsen."
-                            ).is_visible()
+    expect(page.get_by_text("Uw opgave voor Pleegzorg, Breda-Noord is opgeslagen: 2 plaatsen.")
+           ).to_be_visible()
     expect(page.get_by_role("cell", name="4 tot en met 12 jaar").first).to_be_visible()
     assert _serious_a11y_violations(page) == []
 
     # The reminder's link: update the stale report.
     page.get_by_role("link", name=re.compile(r"^Bijwerken\s*: Leefgroepen, Oosterhout$")).click()
-    assert page.get_by_role("heading", name="Beschikbare plaatsen bijwerken: Leefgroepen, "
-                                            "Oosterhout").is_visible()
+    expect(page.get_by_role("heading", name="Beschikbare plaatsen bijwerken: Leefgroepen, "
+                                            "Oosterhout")).to_be_visible()
     assert _serious_a11y_violations(page) == []
     page.get_by_label("Aantal beschikbare plaatsen").fill("0")
     page.get_by_role("button", name="Opslaan").click()
-    assert page.get_by_text("Uw opgave voor Leefgroepen, Oosterhout is opgeslagen: 0 plaatsen."
-                            ).is_visible()
+    expect(page.get_by_text("Uw opgave voor Leefgroepen, Oosterhout is opgeslagen: 0 plaatsen.")
+           ).to_be_visible()
 
     # Staff: the overview, filtered by age, then the partner file and its lists.
     staff = _login(browser, base, ASSESSOR_1)
     staff.goto(base + "/capaciteit")
     row = staff.get_by_role("row", name="Breda-Noord")
-    assert row.is_visible() and row.get_by_text("Ook voor een broer en zus samen.").is_visible()
+    expect(row).to_be_visible()
+    expect(row.get_by_text("Ook voor een broer en zus samen.")).to_be_visible()
     expect(staff.get_by_text("geschorst").first).to_be_visible()
     assert _serious_a11y_violations(staff) == []
     staff.get_by_label("Leeftijd van de jongere").fill("14")
@@ -100,8 +101,8 @@ def test_partner_reports_capacity_and_staff_see_it(live, browser, smtp):
     assert _serious_a11y_violations(staff) == []
 
     staff.get_by_role("link", name="Stichting Gezinshuis De Linde (demo)").first.click()
-    assert staff.get_by_role("heading", name="Partnerdossier Stichting Gezinshuis De Linde "
-                                             "(demo)").is_visible()
+    expect(staff.get_by_role("heading", name="Partnerdossier Stichting Gezinshuis De Linde "
+                                             "(demo)")).to_be_visible()
     expect(staff.get_by_role("cell", name="Breda-Noord").first).to_be_visible()
     assert _serious_a11y_violations(staff) == []
     staff.get_by_role("link", name="Werk uw beschikbare plaatsen bij", exact=False).first.click()

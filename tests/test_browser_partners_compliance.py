@@ -63,8 +63,8 @@ def test_partner_replaces_expired_evidence_and_an_assessor_accepts_it(live, brow
     page.get_by_label("Nieuwe versie (PDF)").set_input_files(str(new_file))
     page.get_by_label("Geldig tot en met").fill((today_local() + timedelta(days=365)).isoformat())
     page.get_by_role("button", name="Uploaden").click()
-    assert page.get_by_text("De nieuwe versie 'polis-2028.pdf' is ontvangen.",
-                            exact=False).is_visible()
+    expect(page.get_by_text("De nieuwe versie 'polis-2028.pdf' is ontvangen.",
+                            exact=False)).to_be_visible()
     expect(page.get_by_text("nieuwe versie in beoordeling").first).to_be_visible()
     assert _serious_a11y_violations(page) == []
 
@@ -92,8 +92,8 @@ def test_partner_replaces_expired_evidence_and_an_assessor_accepts_it(live, brow
     assert _serious_a11y_violations(assessor) == []
     # Rejecting without a reason is refused.
     assessor.get_by_role("button", name="Afwijzen").click()
-    assert assessor.locator(".error-summary").get_by_text(
-        "Geef de reden van de afwijzing.", exact=False).is_visible()
+    expect(assessor.locator(".error-summary").get_by_text(
+        "Geef de reden van de afwijzing.", exact=False)).to_be_visible()
     assert _serious_a11y_violations(assessor) == []
     assessor.get_by_role("button", name="Accepteren").click()
     expect(assessor.get_by_text("De nieuwe versie is geaccepteerd")).to_be_visible()

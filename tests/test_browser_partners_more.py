@@ -54,8 +54,7 @@ def test_partner_gives_notice_and_the_register_shows_the_end(live, browser, smtp
         assert db.session.get(Admission, admission_id).ended_on == ends_on
     assert smtp.wait_find(subject_contains=f"eindigt op {ends_on:%d-%m-%Y}")
     page.goto(f"{base}/register/{org_id}")
-    assert page.get_by_text(f"eindigt op {format_date(ends_on, 'd MMMM y', locale='nl')}") \
-        .is_visible()
+    expect(page.get_by_text(f"eindigt op {format_date(ends_on, 'd MMMM y', locale='nl')}")).to_be_visible()
     assert serious_a11y_violations(page) == []
 
 

@@ -80,20 +80,45 @@ def test_embedded_defaults_and_generated_secret_key(monkeypatch, tmp_path):
         importlib.reload(config)
 
 
-def test_production_refuses_to_start_without_secret_key(monkeypatch):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    config = _reload_config(monkeypatch)
-    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
-        create_app(config.ProductionConfig)
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
-    config = importlib.reload(config)
+SAFE_PRODUCTION = {"SECRET_KEY": "x" * 40, "MAIL_SERVER": "smtp.regio.example",
+                   "PORTAL_BASE_URL": "https://toelating.regio.example"}
+
+
+@pytest.mark.parametrize(("missing", "value", "message"), [
+    ("SECRET_KEY", "", "SECRET_KEY is not set"),
+    ("MAIL_SERVER", "", "MAIL_SERVER is not set"),
+    ("PORTAL_BASE_URL", "http://toelating.regio.example", "PORTAL_BASE_URL must be the portal's https"),
+])
+def test_production_refuses_an_unsafe_configuration(monkeypatch, missing, value, message):
+    env = {**SAFE_PRODUCTION, missing: value}
+    for key in env:
+        monkeypatch.delenv(key, raising=False)
+    config = _reload_config(monkeypatch, **{k: v for k, v in env.items() if v})
+    try:
+        with pytest.raises(RuntimeError, match=message):
+            create_app(config.ProductionConfig)
+    finally:
+        for key in env:
+            monkeypatch.delenv(key, raising=False)
+        importlib.reload(config)
+
+
+def test_production_starts_when_safe_and_sends_hsts(monkeypatch, tmp_path):
+    config = _reload_config(monkeypatch, **SAFE_PRODUCTION, DATABASE_URL=f"sqlite:///{tmp_path}/p.sqlite",
+                            UPLOAD_DIR=str(tmp_path / "uploads"))
     try:
         app = create_app(config.ProductionConfig)
         assert app.config["SESSION_COOKIE_SECURE"] is True
         assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+        response = app.test_client().get("/healthz")
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     finally:
-        monkeypatch.delenv("SECRET_KEY")
+        for key in (*SAFE_PRODUCTION, "DATABASE_URL", "UPLOAD_DIR"):
+            monkeypatch.delenv(key, raising=False)
         importlib.reload(config)
+    # Development sends no HSTS: it runs on plain http on the developer's machine.
+    dev = create_app(config.DevelopmentConfig)
+    assert "Strict-Transport-Security" not in dev.test_client().get("/healthz").headers
 
 
 def test_migrations_build_the_schema_and_match_the_models(tmp_path):

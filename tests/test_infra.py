@@ -9,7 +9,7 @@ from flask import Flask
 
 from tests.infra.browser import LiveServer, chromium_available, launch_chromium
 from tests.infra.postgres import TempPostgres
-from tests.infra.smtp import SmtpCatcher
+from tests.infra.smtp import MAIL_WAIT_SECONDS, SmtpCatcher
 
 
 def _mail(to: str, subject: str) -> EmailMessage:
@@ -24,7 +24,7 @@ def _mail(to: str, subject: str) -> EmailMessage:
 def test_smtp_catcher_receives_mail():
     catcher = SmtpCatcher().start()
     try:
-        with smtplib.SMTP(catcher.host, catcher.port, timeout=5) as smtp:
+        with smtplib.SMTP(catcher.host, catcher.port, timeout=MAIL_WAIT_SECONDS) as smtp:
             smtp.send_message(_mail("Ouder <ouder@example.org>", "Bevestiging aanmelding"))
 
         [msg] = catcher.wait_for(1)
@@ -51,7 +51,7 @@ def test_smtp_catcher_can_go_down_and_come_back_on_the_same_port():
 
     second = SmtpCatcher(port=port).start()
     try:
-        with smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
+        with smtplib.SMTP("127.0.0.1", port, timeout=MAIL_WAIT_SECONDS) as smtp:
             smtp.login("any-user", "any-password")  # credentials are accepted
             smtp.send_message(_mail("a@example.org", "Weer bereikbaar"))
         assert [m["Subject"] for m in second.wait_for(1)] == ["Weer bereikbaar"]

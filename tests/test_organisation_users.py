@@ -4,7 +4,6 @@ medewerker)."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -19,14 +18,10 @@ LINK_RE = re.compile(r"http://localhost(/uitnodiging/\S+)")
 
 
 def _mail_link(smtp, to, pattern=LINK_RE):
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        found = smtp.find(to=to)
-        if found:
-            body = found[-1].get_body(preferencelist=("plain",)).get_content()
-            return pattern.search(body).group(1)
-        time.sleep(0.05)
-    raise AssertionError(f"no mail to {to}")
+    found = smtp.wait_find(to=to)
+    assert found, f"no mail to {to}"
+    body = found[-1].get_body(preferencelist=("plain",)).get_content()
+    return pattern.search(body).group(1)
 
 
 def _org(kvk="12345678"):

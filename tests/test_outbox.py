@@ -1,4 +1,8 @@
-"""Mail goes through the outbox: queued with the change, sent after commit, once."""
+"""Mail goes through the outbox: queued with the change, sent after commit, once.
+(Outages, retries, several workers: tests/test_outbox_reliability.py.)"""
+from datetime import UTC, timedelta
+
+import time_machine
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -18,6 +22,11 @@ def _register(client, email="nieuw@org.example", kvk="11223344"):
     })
 
 
+def _at(naive_utc):
+    """Freeze the clock at a stored (naive UTC) time."""
+    return time_machine.travel(naive_utc.replace(tzinfo=UTC), tick=False)
+
+
 def test_smtp_down_change_commits_mail_waits_and_is_sent_once_later(template_db, tmp_path):
     import shutil
 
@@ -34,22 +43,32 @@ def test_smtp_down_change_commits_mail_waits_and_is_sent_once_later(template_db,
         mail = db.session.scalar(select(OutboxMail))
         assert mail.status == MailStatus.QUEUED
         assert mail.attempts == 1 and "Connection" in mail.last_error
+        # the first retry waits a minute
+        assert mail.next_attempt_at - mail.created_at >= timedelta(minutes=1)
+        mail_id, retry_at = mail.id, mail.next_attempt_at
 
     catcher = SmtpCatcher(port=port).start()
     try:
         runner = app.test_cli_runner()
-        result = runner.invoke(args=["outbox", "send"])
+        with _at(retry_at - timedelta(seconds=1)):
+            result = runner.invoke(args=["outbox", "send"])
         assert result.exit_code == 0, result.output
-        assert "sent 1" in result.output
-        [message] = catcher.wait_for(1)
-        assert message["To"] == "nieuw@org.example"
-        # a second run sends nothing again
-        result = runner.invoke(args=["outbox", "send"])
-        assert "sent 0" in result.output
+        assert "sent 0" in result.output  # not due yet
+        with _at(retry_at):
+            result = runner.invoke(args=["outbox", "send"])
+            assert result.exit_code == 0, result.output
+            assert "sent 1" in result.output
+            [message] = catcher.wait_for(1)
+            assert message["To"] == "nieuw@org.example"
+            assert message["Message-ID"] == f"<outbox-{mail_id}@regiowbojeugd.example>"
+            # a second run sends nothing again
+            result = runner.invoke(args=["outbox", "send"])
+            assert "sent 0" in result.output
         assert len(catcher.messages) == 1
         with app.app_context():
             mail = db.session.scalar(select(OutboxMail))
             assert mail.status == MailStatus.SENT and mail.attempts == 2 and mail.last_error is None
+            assert mail.next_attempt_at is None
     finally:
         catcher.stop()
 
@@ -73,20 +92,41 @@ def test_every_mail_has_dutch_text_and_html_parts(ctx, smtp):
     assert '<html lang="nl">' in html and 'href="http://l/abc"' in html
 
 
-def test_gives_up_after_max_attempts(template_db, tmp_path):
+def test_retries_wait_longer_each_time_and_give_up_after_the_window(template_db, tmp_path):
+    """Temporary errors are retried after 1, 2, 5, 10, 30 minutes, then hourly; the mail is
+    given up (failed) once OUTBOX_GIVE_UP_AFTER_HOURS have passed since it was queued, and
+    no run sends it after that. The clock, not the number of runs, decides."""
     import shutil
 
     path = tmp_path / "p.sqlite"
     shutil.copy(template_db, path)
     app = make_app(f"sqlite:///{path}", tmp_path / "up", None, MAIL_SERVER="127.0.0.1",
-                   MAIL_PORT=free_port(), OUTBOX_MAX_ATTEMPTS=2)
+                   MAIL_PORT=free_port(), OUTBOX_GIVE_UP_AFTER_HOURS=3)
     with app.app_context():
-        queue("confirm_email", "x@y.example", subject="S", link="l", hours=1, name="X")
+        mail = queue("confirm_email", "x@y.example", subject="S", link="l", hours=1, name="X")
         db.session.commit()
-        assert send_queued()["failed"] == 1
-        assert send_queued()["failed"] == 1
-        assert send_queued() == {"sent": 0, "failed": 0, "skipped": 0}
-        assert db.session.scalar(select(OutboxMail.status)) == MailStatus.FAILED
+        mail_id, due, give_up_at = mail.id, mail.next_attempt_at, mail.queued_at + timedelta(hours=3)
+        waits = []
+        while True:
+            with _at(due - timedelta(seconds=1)):  # not due yet: nothing happens
+                assert send_queued() == {"sent": 0, "retry": 0, "failed": 0}
+            with _at(due):
+                counts = send_queued()
+                assert counts["retry"] + counts["failed"] == 1, counts
+                assert send_queued() == {"sent": 0, "retry": 0, "failed": 0}  # one try per due time
+            db.session.expire_all()
+            mail = db.session.get(OutboxMail, mail_id)
+            if mail.status == MailStatus.FAILED:
+                break
+            assert mail.status == MailStatus.QUEUED and "Connection refused" in mail.last_error
+            waits.append(mail.next_attempt_at - due)
+            due = mail.next_attempt_at
+        minutes = [round(w.total_seconds() / 60) for w in waits]
+        assert minutes[:7] == [1, 2, 5, 10, 30, 60, 60]
+        assert due == give_up_at  # the last attempt is at the end of the window, not after
+        assert mail.next_attempt_at is None and mail.attempts == len(waits) + 1
+        with _at(give_up_at + timedelta(days=30)):
+            assert send_queued() == {"sent": 0, "retry": 0, "failed": 0}
 
 
 def test_development_default_prints_mail_and_admin_can_read_it(template_db, tmp_path, capsys):
@@ -196,3 +236,41 @@ def test_console_mode_admin_reads_confirmation_links_but_the_organisation_does_n
     html = admin.get(f"/beheer/mails/{mail_id}").get_data(as_text=True)
     assert token not in html and "persoonlijke link" in html
     assert admin.get(f"/beheer/mails/{mail_id}/html").status_code == 404
+
+
+def test_outbox_settings_come_from_the_environment(monkeypatch):
+    import importlib
+
+    import config
+
+    for name, value in {"OUTBOX_GIVE_UP_AFTER_HOURS": "24", "OUTBOX_LEASE_SECONDS": "90",
+                        "MAIL_TIMEOUT_SECONDS": "7"}.items():
+        monkeypatch.setenv(name, value)
+    try:
+        reloaded = importlib.reload(config)
+        assert (reloaded.Config.OUTBOX_GIVE_UP_AFTER_HOURS, reloaded.Config.OUTBOX_LEASE_SECONDS,
+                reloaded.Config.MAIL_TIMEOUT_SECONDS) == (24, 90, 7)
+    finally:
+        monkeypatch.undo()
+        reloaded = importlib.reload(config)
+    assert (reloaded.Config.OUTBOX_GIVE_UP_AFTER_HOURS, reloaded.Config.OUTBOX_LEASE_SECONDS,
+            reloaded.Config.MAIL_TIMEOUT_SECONDS) == (72, 60, 30)
+
+
+def test_only_a_permanent_answer_to_the_mail_itself_is_permanent():
+    import smtplib
+
+    from portal.notifications.delivery import Unreachable, describe, is_permanent, retry_delay
+
+    refused = smtplib.SMTPRecipientsRefused({"a@b.example": (550, b"5.1.1 Onbekend")})
+    assert is_permanent(refused) and describe(refused) == (
+        "SMTPRecipientsRefused: a@b.example: 550 5.1.1 Onbekend")
+    assert not is_permanent(smtplib.SMTPRecipientsRefused({"a@b.example": (450, b"4.2.0 Vol")}))
+    assert is_permanent(smtplib.SMTPDataError(554, b"5.7.1 Geweigerd"))
+    assert is_permanent(smtplib.SMTPSenderRefused(553, b"5.1.8 Afzender", "x@y"))
+    assert not is_permanent(smtplib.SMTPDataError(451, b"4.3.0 Later"))
+    assert not is_permanent(smtplib.SMTPServerDisconnected("weg"))
+    assert not is_permanent(TimeoutError("timed out"))
+    # a server that refuses us (5xx greeting, login) is an outage, not a refusal of the mail
+    assert not is_permanent(Unreachable("SMTPConnectError: 554 Geen dienst"))
+    assert [retry_delay(n).total_seconds() / 60 for n in range(1, 9)] == [1, 2, 5, 10, 30, 60, 60, 60]

@@ -25,6 +25,10 @@ from portal.timeutil import today_local
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, post, user
 from tests.helpers import submitted_application
 
+# The daily run ends every admission once the term is over: these tests run on a fixed day
+# well inside it, whatever day the suite runs on.
+pytestmark = pytest.mark.usefixtures("in_term")
+
 A = AdmissionStatus
 
 
@@ -435,12 +439,16 @@ def test_the_term_page_answers_a_simultaneous_exercise_with_a_message(app):
 
 # --- the daily run, interrupted halfway -----------------------------------------------------
 
-DAY = today_local() + timedelta(days=20)
 PHASES = ("start", "stop", "end", "remind")
 
 
+def _day():
+    """The day the interrupted daily runs are made for."""
+    return today_local() + timedelta(days=20)
+
+
 def _daily_scenario():
-    """Two of everything the admission part of the daily run does on DAY: planned
+    """Two of everything the admission part of the daily run does on day: planned
     suspensions that start, suspensions that ended the day before, admissions that end,
     agreements offered more than 14 days earlier and not accepted."""
     from tests.test_partners_capacity import admit, organisation
@@ -448,19 +456,20 @@ def _daily_scenario():
     from tests.test_partners_reconfirmation import _provider
 
     admin, today = user(ADMIN), today_local()
+    day = _day()
     items = {phase: [] for phase in PHASES}
     for n in range(2):
         [admission] = admit(organisation(f"Start {n}", f"6100000{n}"), "pleegzorg")
-        workflow.suspend(admission, by=admin, reason="Onderzoek.", starts_on=DAY)
+        workflow.suspend(admission, by=admin, reason="Onderzoek.", starts_on=day)
         items["start"].append(admission.id)
     for n in range(2):
         [admission] = admit(organisation(f"Stop {n}", f"6200000{n}"), "pleegzorg")
         workflow.suspend(admission, by=admin, reason="Tijdelijk.", starts_on=today,
-                         ends_on=DAY - timedelta(days=1))
+                         ends_on=day - timedelta(days=1))
         items["stop"].append(admission.id)
     for n in range(2):
         [admission] = admit(organisation(f"Einde {n}", f"6300000{n}"), "pleegzorg")
-        workflow.end(admission, by=admin, reason="Einde samenwerking.", ends_on=DAY)
+        workflow.end(admission, by=admin, reason="Einde samenwerking.", ends_on=day)
         items["end"].append(admission.id)
     db.session.commit()
     for n in range(2):
@@ -527,7 +536,7 @@ def test_an_interrupted_daily_run_loses_nothing_and_does_nothing_twice(ctx, monk
     _fail_at_second(monkeypatch, workflow.notifications if name == "queue" else workflow, name,
                     key_of)
     with pytest.raises(RuntimeError, match="de server viel uit"):
-        workflow.run_daily(DAY)
+        workflow.run_daily(_day())
     db.session.rollback()
     monkeypatch.undo()
     # What came before the interruption is kept; the interrupted item is not half done.
@@ -536,7 +545,7 @@ def test_an_interrupted_daily_run_loses_nothing_and_does_nothing_twice(ctx, monk
                 for i, p in enumerate(PHASES)}
     assert _done(items) == expected
 
-    report = workflow.run_daily(DAY)
+    report = workflow.run_daily(_day())
     assert (report.suspensions_started, report.suspensions_ended, report.admissions_ended,
             report.agreement_reminders) == tuple(2 - expected[p] for p in PHASES)
     assert _done(items) == {p: 2 for p in PHASES}
@@ -549,7 +558,7 @@ def test_an_interrupted_daily_run_loses_nothing_and_does_nothing_twice(ctx, monk
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "ended")) == 2
 
-    again = workflow.run_daily(DAY)
+    again = workflow.run_daily(_day())
     assert (again.suspensions_started, again.suspensions_ended, again.admissions_ended,
             again.agreement_reminders) == (0, 0, 0, 0)
     assert _mail_counts() == after

@@ -282,7 +282,7 @@ def test_ended_admission_and_other_organisations_are_refused(ctx):
         report(org, "leefgroepen", by=user(ASSESSOR_1))
 
 
-def test_remind_stale_once_per_stale_report(app, smtp):
+def test_remind_stale_once_per_stale_report(in_term, app, smtp):
     with app.app_context():
         org = demo_org()
         admit(org, "pleegzorg", "leefgroepen")

@@ -532,7 +532,7 @@ def test_run_daily_reports_notices_and_partners_not_compliant(ctx):
     assert again["notices"] == 0 and again["mails"] == 0 and again["not_compliant"] == 1
 
 
-def test_the_daily_command_mails_once_and_reports(app, smtp):
+def test_the_daily_command_mails_once_and_reports(in_term, app, smtp):
     with app.app_context():
         _one_expiring(today_local() + timedelta(days=7))
     runner = app.test_cli_runner()

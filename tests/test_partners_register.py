@@ -341,7 +341,8 @@ def _referrer(app, email="verwijzer@wijkteam.example"):
         db.session.commit()
     client = app.test_client()
     response = login(client, email)
-    assert response.headers["Location"].endswith("/capaciteit")  # their start page
+    # A referrer sets up the second factor first (the login helper does, as a person does).
+    assert response.headers["Location"].endswith("/account/tweestapsverificatie/instellen")
     return client
 
 

@@ -149,7 +149,8 @@ def test_dashboard_shows_what_needs_action_and_the_messages(app, provider_client
         reference, soon_name = other.reference, soon.original_name
     html = provider_client.get("/aanbieder").get_data(as_text=True)
     assert f"De regio vraagt u aanmelding {reference} aan te vullen" in html
-    assert f"Concept #{draft}" in html
+    assert "Uw concept-aanmelding van" in html and "is nog niet ingediend" in html
+    assert f'href="/aanmeldingen/{draft}' in html and "Concept #" not in html  # no bare row numbers
     assert re.search(rf"Document (&#39;|'){re.escape(soon_name)}(&#39;|') is geldig tot", html)
     assert "Aanvulling gevraagd op uw aanmelding" in html  # the message list
     messages = provider_client.get("/organisatie/berichten").get_data(as_text=True)

@@ -31,4 +31,5 @@ def create_command(role, email, full_name, affiliation, password):
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     db.session.commit()
-    click.echo(f"created {user.role.value} {user.email} (id {user.id})")
+    click.echo(f"created {user.role.value} {user.email} (id {user.id}); at the first login the "
+               "portal asks to set up the second factor (an authenticator app)")

@@ -2,8 +2,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from ..forms import ActionForm  # noqa: F401 (used by the views)
-from ..validators import AgbCode, KvkNumber, Postcode, StrongPassword
+from ..forms import ActionForm, VersionedForm  # noqa: F401 (ActionForm: used by the views)
+from ..validators import AgbCode, KvkNumber, Postcode
+from .passwords import MAX_LENGTH, MIN_LENGTH, length_problem
 
 REQUIRED = "Dit veld is verplicht."
 EMAIL = "Vul een geldig e-mailadres in, bijvoorbeeld naam@organisatie.nl."
@@ -47,9 +48,27 @@ def _email(label, **kwargs):
     ], **kwargs)
 
 
-def _new_password(label="Wachtwoord"):
-    return PasswordField(label, description="Minstens 12 tekens.",
-                         validators=[DataRequired(REQUIRED), StrongPassword()])
+class PasswordRules:
+    """The length rules of a new password (12 to 128 characters, not only spaces); the
+    workflow also refuses one that is easy to guess, given the user's name and address."""
+
+    def __call__(self, form, field):
+        problem = length_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+PASSWORD_HINT = (f"Minstens {MIN_LENGTH} en hoogstens {MAX_LENGTH} tekens. Een zin van een paar "
+                 "woorden is sterk en goed te onthouden; een veelgebruikt of makkelijk te raden "
+                 "wachtwoord wordt geweigerd.")
+
+
+def new_password_field(label="Wachtwoord"):
+    # No DataRequired: it would strip a password of spaces and call it empty.
+    return PasswordField(label, description=PASSWORD_HINT, validators=[PasswordRules()])
+
+
+_new_password = new_password_field
 
 
 def _password_repeat(label="Herhaal wachtwoord"):
@@ -115,8 +134,9 @@ class RegistrationForm(FlaskForm):
     )
 
 
-class OrganisationForm(FlaskForm):
-    """The organisation's details, with the validators of registration."""
+class OrganisationForm(VersionedForm):
+    """The organisation's details, with the validators of registration; carries the
+    organisation's row version, so that a save never overwrites one made in between."""
 
     org_name = _org_name()
     kvk_number = _kvk_number()
@@ -189,3 +209,29 @@ class ForgotPasswordForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password = _new_password("Nieuw wachtwoord")
     password_repeat = _password_repeat("Herhaal nieuw wachtwoord")
+
+
+class CodeForm(FlaskForm):
+    """The second step of the login: the code from the authenticator app."""
+
+    code = StringField("Code uit uw authenticator-app",
+                       description="6 cijfers; uw app toont elke 30 seconden een nieuwe code.",
+                       filters=[_strip], validators=[DataRequired("Vul de code uit uw app in.")])
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = StringField("Herstelcode",
+                       description="Een van de tien herstelcodes die u bij het instellen kreeg, "
+                                   "bijvoorbeeld abcde-23456. Elke code werkt één keer.",
+                       filters=[_strip], validators=[DataRequired("Vul een herstelcode in.")])
+
+
+class EnrolForm(FlaskForm):
+    code = StringField("Code uit uw authenticator-app",
+                       description="De 6 cijfers die uw app toont nadat u de QR-code scande "
+                                   "of de sleutel invoerde.",
+                       filters=[_strip], validators=[DataRequired("Vul de code uit uw app in.")])
+
+
+class DisableSecondFactorForm(FlaskForm):
+    current_password = _current_password()

@@ -1,5 +1,6 @@
-"""The mails the accounts part sends (``workflow``: registration, e-mail address and
-password changes, a colleague's invitation; ``staff``: a staff member's invitation), as the
+"""The mails the accounts part sends (``workflow``: registration (also with an address
+that has an account), e-mail address and password changes, a colleague's invitation;
+``staff``: a staff member's invitation; ``mfa``: a reset second factor), as the
 administrators' mail-text editor documents them. ``create_app`` declares ``KINDS``."""
 from ..notifications.kinds import NAME, mail_kind
 from ..urls import portal_url
@@ -58,6 +59,22 @@ KINDS = (
                                   "gewijzigd",
                        "name": "Anna Aanbieder",
                        "reset_link": portal_url("accounts.forgot_password")}),
+    mail_kind("account_exists", "Registratie met een bestaand e-mailadres",
+              "de eigenaar van het account",
+              [*NAME, ("login_link", "link naar de inlogpagina"),
+               ("reset_link", "link om een nieuw wachtwoord te kiezen")],
+              lambda: {"subject": "Iemand wilde een account aanmaken met uw e-mailadres",
+                       "name": "Anna Aanbieder",
+                       "login_link": portal_url("accounts.login"),
+                       "reset_link": portal_url("accounts.forgot_password")}),
+    mail_kind("second_factor_reset", "Tweestapsverificatie gereset",
+              "de medewerker van wie de tweestapsverificatie is gereset",
+              [*NAME, ("admin", "naam van de contractbeheerder die het deed"),
+               ("login_link", "link naar de inlogpagina")],
+              lambda: {"subject": "Uw tweestapsverificatie voor het portaal Wonen met "
+                                  "begeleiding is gereset",
+                       "name": "Bea Beoordelaar", "admin": "Carla Contractbeheer",
+                       "login_link": portal_url("accounts.login")}),
     mail_kind("password_reset", "Wachtwoord herstellen", "de gebruiker",
               [*NAME, ("link", "de link om een nieuw wachtwoord te kiezen"),
                ("minutes", "hoeveel minuten de link geldig is")],

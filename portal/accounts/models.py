@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, false, text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -56,6 +56,10 @@ class Organisation(db.Model):
     # nothing tracked), kept by partners.compliance.refresh_evidence_date in every workflow
     # that changes those documents. The partner is niet compliant once it lies before today.
     evidence_valid_until: Mapped[date | None]
+    # Optimistic locking (version_id_col): a save that meets someone else's save of the same
+    # organisation fails instead of overwriting it (the edit form also carries it).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
 
@@ -91,7 +95,24 @@ class User(UserMixin, db.Model):
     # Opted in to a mail when new questions and answers (nota van inlichtingen) are published.
     qa_notifications: Mapped[bool] = mapped_column(default=False, server_default=false())
 
+    # Every session stores the version it started at; a logout, a new password, a reset
+    # second factor or a deactivation raises it, and every older session ends.
+    session_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # The second factor (TOTP, RFC 6238): the base32 secret once enrolled, when, and the
+    # last time step accepted (a code is accepted once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
+    # A secret shown for enrolment, kept until a code made with it confirms it.
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None and self.totp_enabled_at is not None
 
     # Flask-Login
     @property
@@ -158,3 +179,32 @@ class Invitation(db.Model):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None
+
+
+class RecoveryCode(db.Model):
+    """One of a user's single-use recovery codes (for a lost device), stored hashed."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+
+class AccountThrottle(db.Model):
+    """Failed attempts per account (login, second-factor code, reset request), whatever
+    address they come from. ``key`` is a keyed hash of the e-mail address or user id: an
+    address without an account is throttled the same way, and not stored in clear."""
+
+    __tablename__ = "account_throttles"
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_account_throttles_kind_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime]

@@ -19,7 +19,7 @@ from .. import audit, notifications
 from ..accounts.models import Role, User
 from ..accounts.passwords import hash_password
 from ..accounts.tokens import TokenError, make_token, read_token
-from ..accounts.workflow import FieldError, find_user_by_email, normalise_email
+from ..accounts.workflow import FieldError, check_new_password, find_user_by_email, normalise_email
 from ..applications.models import Application, Status
 from ..auth import require_role
 from ..errors import DomainError, NotPermitted
@@ -33,7 +33,6 @@ STAFF_ROLES = (Role.ASSESSOR, Role.ADMIN)
 # The accounts an administrator creates and manages here: the region's staff and referrers.
 MANAGED_ROLES = (*STAFF_ROLES, Role.REFERRER)
 AFFILIATION_MAX = 200
-PASSWORD_MIN = 12
 OPEN_STATES = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
                Status.BESLUIT_VOORGESTELD)
 
@@ -86,8 +85,8 @@ def create_staff(*, full_name: str, email: str, role: Role | str, by: User | Non
     the same checks, and the account gets that password instead of an invitation."""
     if by is not None or password is None:
         _require_admin(by)
-    if password is not None and len(password) < PASSWORD_MIN:
-        raise FieldError("password", f"Het wachtwoord moet minstens {PASSWORD_MIN} tekens hebben.")
+    if password is not None:
+        check_new_password(password, full_name, email, affiliation)
     try:
         role = Role(role)
     except ValueError:
@@ -176,8 +175,7 @@ def check_set_password_token(token: str) -> User:
 def set_password(token: str, *, password: str) -> User:
     """Set the password from the invitation link (once); the link proves the address."""
     user = check_set_password_token(token)
-    if len(password or "") < 12:
-        raise FieldError("password", "Kies een wachtwoord van minstens 12 tekens.")
+    check_new_password(password or "", user.full_name, user.email, user.affiliation)
     user.password_hash = hash_password(password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
@@ -224,6 +222,7 @@ def deactivate_staff(user: User, *, by: User) -> list[Application]:
             raise NotPermitted("Uw account is gedeactiveerd.")
     assignments = open_assignments(user)
     user.is_active_account = False
+    user.session_version += 1  # every session of the account ends now
     audit.record("staff_deactivated", user, actor=by, from_state="actief",
                  to_state="gedeactiveerd", detail=f"open assignments={len(assignments)}")
     return assignments

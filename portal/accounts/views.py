@@ -1,33 +1,41 @@
+import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from .. import audit
 from ..actions import Conflict, attempt, button, show_errors, submit
 from ..auth import forbid_unless, provider_required
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..timeutil import utcnow
-from . import workflow
+from . import mfa, privacy, security, sessions, workflow
 from .forms import (
     AcceptInvitationForm,
     ActionForm,
     ChangeEmailForm,
     ChangePasswordForm,
+    CodeForm,
+    DisableSecondFactorForm,
+    EnrolForm,
     ForgotPasswordForm,
     InviteForm,
     LoginForm,
     OrganisationForm,
+    RecoveryCodeForm,
     RegistrationForm,
     ResendConfirmationForm,
     ResetPasswordForm,
     RoleForm,
 )
 from .models import Invitation, OrgRole, Role, User
-from .passwords import hash_password, needs_rehash
+from .passwords import verify_password
 
 bp = Blueprint("accounts", __name__)
+# Every request: end sessions that ended; staff without a second factor set it up first.
+bp.before_app_request(sessions.guard)
 
 
 def _home_for(user):
@@ -75,8 +83,9 @@ def register():
         except Conflict as exc:
             form.form_errors.append(exc.message)
             status = 409
-        else:  # no redirect: the page says where the confirmation link went
-            return render_template("accounts/registered.html", email=user.email)
+        else:  # no redirect: the page says where the mail went (the same for a known address)
+            email = user.email if user is not None else workflow.normalise_email(form.email.data)
+            return render_template("accounts/registered.html", email=email)
     return render_template("accounts/register.html", form=form), status
 
 
@@ -125,8 +134,14 @@ def login():
     if request.method == "GET" and request.args.get("email"):
         form.email.data = request.args["email"]
     unconfirmed_email = None
+    status = 200
     if form.validate_on_submit():
-        user = workflow.authenticate(form.email.data, form.password.data)
+        try:
+            user = workflow.password_login(form.email.data, form.password.data)
+        except DomainError as exc:  # throttled: nothing was tried
+            form.form_errors.append(exc.message)
+            return render_template("accounts/login.html", form=form), 429
+        db.session.commit()  # a failure counts; a rehash is kept
         if user is None or not user.is_active:
             form.form_errors.append("Het e-mailadres of het wachtwoord klopt niet.")
         elif not user.is_confirmed:
@@ -135,23 +150,145 @@ def login():
                 "U heeft uw e-mailadres nog niet bevestigd. Klik op de link in de e-mail die "
                 "wij u stuurden, of vraag een nieuwe link aan."
             )
+        elif user.has_second_factor:
+            sessions.begin_second_step(user, _safe_next(request.args.get("next")))
+            return redirect(url_for("accounts.login_code"))
         else:
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(form.password.data)
-            user.last_login_at = utcnow()
-            db.session.commit()
-            login_user(user)
-            flash(f"Welkom, {user.full_name}.", "success")
-            return redirect(_safe_next(request.args.get("next")) or _home_for(user))
-    return render_template("accounts/login.html", form=form, unconfirmed_email=unconfirmed_email)
+            return _logged_in(user, "none", _safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form,
+                           unconfirmed_email=unconfirmed_email), status
+
+
+def _logged_in(user: User, method: str, next_url: str | None, note: str | None = None):
+    """The login is complete: a new session, the audit event, and on to the page."""
+    workflow.logged_in(user, method=method)
+    db.session.commit()
+    sessions.start(user)
+    flash(f"Welkom, {user.full_name}.", "success")
+    if note:
+        flash(note, "info")
+    if mfa.must_enrol(user):
+        return redirect(url_for("accounts.mfa_setup"))
+    return redirect(next_url or _home_for(user))
+
+
+def _second_step(form, template: str, check, method: str):
+    """The second step of the login, with a code from the app or a recovery code."""
+    user = sessions.pending_user()
+    if user is None:
+        sessions.end()
+        flash("Uw inlogpoging is verlopen of niet begonnen. Log opnieuw in met uw e-mailadres "
+              "en wachtwoord.", "info")
+        return redirect(url_for("accounts.login"))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            result = check(user, form.code.data)
+        except DomainError as exc:
+            db.session.commit()  # a refused code counts
+            show_errors(form, exc)
+            status = 429 if isinstance(exc, security.Throttled) else 422
+        else:
+            note = None
+            if method == "recovery":
+                note = (f"U bent ingelogd met een herstelcode. U heeft nog {result} "
+                        f"herstelcode{'' if result == 1 else 's'}. Bent u uw telefoon kwijt? Stel "
+                        "dan tweestapsverificatie opnieuw in onder Mijn account.")
+            return _logged_in(user, method, sessions.pending_next(), note)
+    elif request.method == "POST":
+        status = 422
+    return render_template(template, form=form), status
+
+
+@bp.route("/inloggen/code", methods=["GET", "POST"])
+@limiter.limit("20 per 15 minutes", methods=["POST"])
+def login_code():
+    if current_user.is_authenticated:
+        return redirect(_home_for(current_user))
+    return _second_step(CodeForm(), "accounts/login_code.html", mfa.verify, "app")
+
+
+@bp.route("/inloggen/herstelcode", methods=["GET", "POST"])
+@limiter.limit("20 per 15 minutes", methods=["POST"])
+def login_recovery():
+    if current_user.is_authenticated:
+        return redirect(_home_for(current_user))
+    return _second_step(RecoveryCodeForm(), "accounts/login_recovery.html",
+                        mfa.use_recovery_code, "recovery")
 
 
 @bp.route("/uitloggen", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    user = current_user._get_current_object()
+    attempt(lambda: workflow.logout(user))
+    sessions.end()
     flash("U bent uitgelogd.", "success")
     return redirect(url_for("procedure.home"))
+
+
+# --------------------------------------------------------------------------- second factor
+
+@bp.route("/account/tweestapsverificatie")
+@login_required
+def second_factor():
+    user = current_user._get_current_object()
+    return render_template(
+        "accounts/second_factor.html", required=mfa.required_for(user),
+        remaining=mfa.remaining_recovery_codes(user) if user.has_second_factor else 0,
+        disable_form=DisableSecondFactorForm())
+
+
+@bp.route("/account/tweestapsverificatie/instellen", methods=["GET", "POST"])
+@login_required
+@limiter.limit("20 per 15 minutes", methods=["POST"])
+def mfa_setup():
+    user = current_user._get_current_object()
+    secret = mfa.pending_secret(user)
+    db.session.commit()
+    form = EnrolForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            codes = attempt(lambda: mfa.enrol(user, form.code.data, by=user))
+        except DomainError as exc:
+            show_errors(form, exc)
+            status = 422
+        except Conflict as exc:
+            form.form_errors.append(exc.message)
+            status = 409
+        else:  # shown once, on this answer only (never stored in the session)
+            return render_template("accounts/recovery_codes.html", codes=codes,
+                                   next_url=_home_for(user))
+    elif request.method == "POST":
+        status = 422
+    uri = mfa.provisioning_uri(user, secret)
+    return render_template("accounts/mfa_setup.html", form=form, secret=mfa.group(secret),
+                           qr=mfa.qr_data_uri(uri), required=mfa.must_enrol(user)), status
+
+
+@bp.route("/account/tweestapsverificatie/uitschakelen", methods=["POST"])
+@login_required
+@limiter.limit("10 per 15 minutes")
+def mfa_disable():
+    user = current_user._get_current_object()
+    form = DisableSecondFactorForm()
+
+    def disable():
+        if not verify_password(user.password_hash, form.current_password.data or ""):
+            raise workflow.FieldError("current_password", "Uw huidige wachtwoord klopt niet.")
+        mfa.disable(user, by=user)
+
+    def page():
+        return render_template("accounts/second_factor.html", required=mfa.required_for(user),
+                               remaining=mfa.remaining_recovery_codes(user), disable_form=form)
+
+    def done(_):
+        sessions.keep_after_change(user)
+        return url_for("accounts.account")
+
+    return submit(form, disable, success="Tweestapsverificatie staat uit. U logt voortaan in met "
+                                         "alleen uw wachtwoord.", done=done, page=page)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -213,6 +350,7 @@ def edit_organisation():
                 agb_code=form.agb_code.data, street=form.street.data,
                 postal_code=form.postal_code.data, city=form.city.data,
                 contact_email=form.contact_email.data, website=form.website.data,
+                expected_version=form.version.data,
             ),
             success=lambda changed: ("De gegevens van uw organisatie zijn opgeslagen." if changed
                                      else "Er is niets gewijzigd."),
@@ -225,6 +363,7 @@ def edit_organisation():
     form.city.data = org.city
     form.contact_email.data = org.contact_email
     form.website.data = org.website
+    form.version.data = org.row_version
     return page()
 
 
@@ -311,7 +450,7 @@ def remove_member(user_id):
 
         def done(_):
             if myself:  # after the commit: who removed themselves is logged out
-                logout_user()
+                sessions.end()
                 return url_for("procedure.home")
             return url_for("accounts.users")
 
@@ -349,6 +488,9 @@ def accept_invitation(token):
     if form.validate_on_submit():
         try:
             user = attempt(accept)
+        except workflow.FieldError as exc:  # a refused password stays on the form
+            show_errors(form, exc)
+            status = 422
         except DomainError as exc:
             return _link_problem(title, exc.message, url_for("accounts.login"),
                                  "Naar de inlogpagina")
@@ -356,7 +498,7 @@ def accept_invitation(token):
             form.form_errors.append(exc.message)
             status = 409
         else:
-            login_user(user)
+            sessions.start(user)
             flash(f"Welkom, {user.full_name}. Uw account bij {user.organisation.name} is "
                   "aangemaakt.", "success")
             return redirect(_home_for(user))
@@ -372,6 +514,17 @@ def account():
     return render_template("accounts/account.html")
 
 
+@bp.route("/account/mijn-gegevens.json")
+@login_required
+def personal_data():
+    """The user's own personal data as JSON (AVG: inzage and overdraagbaarheid)."""
+    body = json.dumps(privacy.personal_data(current_user), ensure_ascii=False, indent=2)
+    audit.access("personal_data_exported", current_user, actor=current_user)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": 'attachment; filename="mijn-gegevens.json"',
+        "Cache-Control": "no-store"})
+
+
 @bp.route("/account/wachtwoord", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10 per 15 minutes", methods=["POST"])
@@ -381,14 +534,18 @@ def change_password():
     def page():
         return render_template("accounts/change_password.html", form=form)
 
+    def done(_):
+        sessions.keep_after_change(current_user)  # other sessions end, this one goes on
+        return url_for("accounts.account")
+
     if request.method == "POST":
         return submit(
             form,
             lambda: workflow.change_password(current_user._get_current_object(),
                                              current_password=form.current_password.data,
                                              new_password=form.password.data),
-            success="Uw wachtwoord is gewijzigd.", done=url_for("accounts.account"), page=page,
-            invalid_status=200)
+            success="Uw wachtwoord is gewijzigd. Op andere apparaten bent u uitgelogd.",
+            done=done, page=page, invalid_status=200)
     return page()
 
 
@@ -447,7 +604,8 @@ def forgot_password():
         return render_template("accounts/forgot_password.html", form=form)
 
     if request.method == "POST":
-        # Same answer whether or not the address has an account.
+        # Same answer whether or not the address has an account (also when throttled: the
+        # count is per address typed, whether it has an account or not).
         return submit(
             form, lambda: workflow.request_password_reset(form.email.data),
             success="Als er een account met dit e-mailadres bestaat, hebben we er een link "
@@ -473,6 +631,9 @@ def reset_password(token):
     if form.validate_on_submit():
         try:
             user = attempt(lambda: workflow.reset_password(token, new_password=form.password.data))
+        except workflow.FieldError as exc:  # a refused password stays on the form
+            show_errors(form, exc)
+            status = 422
         except DomainError as exc:
             flash(exc.message, "error")
             return redirect(url_for("accounts.forgot_password"))
@@ -480,8 +641,8 @@ def reset_password(token):
             form.form_errors.append(exc.message)
             status = 409
         else:
-            if current_user.is_authenticated and current_user.id != user.id:
-                logout_user()
+            if current_user.is_authenticated:
+                sessions.end()  # every session of the account ended; a stranger's too
             flash("Uw nieuwe wachtwoord is opgeslagen. U kunt nu inloggen.", "success")
             return redirect(url_for("accounts.login", email=user.email))
     return render_template("accounts/reset_password.html", form=form), status

@@ -12,13 +12,14 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit, notifications
 from ..auth import require_beheerder
-from ..errors import DomainError, NotPermitted
+from ..errors import DomainError, NotPermitted, StaleForm
 from ..extensions import db
 from ..timeutil import utcnow
 from ..urls import portal_url
 from ..validators import normalise_digits, normalise_postcode
+from . import security
 from .models import Invitation, Organisation, OrgRole, Role, User
-from .passwords import hash_password, verify_password
+from .passwords import hash_password, needs_rehash, verify_password, weakness
 from .tokens import TokenError, make_token, read_token
 
 CONFIRM = "confirm-email"
@@ -32,9 +33,27 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+def check_new_password(password: str, *user_inputs: str | None) -> None:
+    """Refuse a password that is too short, too long or easy to guess (ASVS 6.2), given
+    the user's name, e-mail address and organisation; the Dutch message says why."""
+    problem = weakness(password, list(user_inputs))
+    if problem:
+        raise FieldError("password", problem)
+
+
+def _user_inputs(user: User) -> tuple[str | None, ...]:
+    org = user.organisation
+    return (user.full_name, user.email, org.name if org else None,
+            org.contact_email if org else None, user.affiliation)
+
+
 def register_provider(*, org_name, kvk_number, street, postal_code, city, contact_email,
-                      website, full_name, email, password) -> User:
-    """Create an organisation with its first user (beheerder) and queue the confirmation."""
+                      website, full_name, email, password) -> User | None:
+    """Create an organisation with its first user (beheerder) and queue the confirmation.
+
+    An address that already has an account gets a mail instead, and the caller answers as
+    for a new account ("check your mail"): the page never tells which addresses exist.
+    Returns None then."""
     kvk = normalise_digits(kvk_number)
     email = normalise_email(email)
     if db.session.scalar(select(func.count()).where(Organisation.kvk_number == kvk)):
@@ -42,8 +61,18 @@ def register_provider(*, org_name, kvk_number, street, postal_code, city, contac
             "Er bestaat al een organisatie met dit KvK-nummer. Vraag de beheerder van die "
             "organisatie u uit te nodigen, of neem contact op met de regio."
         )
-    if find_user_by_email(email):
-        raise DomainError("Er bestaat al een account met dit e-mailadres. Log in of herstel uw wachtwoord.")
+    check_new_password(password, full_name, email, org_name, contact_email)
+    password_hash = hash_password(password)  # also for a known address: the same time
+    existing = find_user_by_email(email)
+    if existing is not None:
+        notifications.queue(
+            "account_exists", existing.email,
+            subject="Iemand wilde een account aanmaken met uw e-mailadres",
+            organisation=existing.organisation, user=existing, name=existing.full_name,
+            login_link=portal_url("accounts.login"),
+            reset_link=portal_url("accounts.forgot_password"))
+        audit.record("registration_with_known_address", existing, actor=None)
+        return None
     org = Organisation(
         name=org_name.strip(),
         kvk_number=kvk,
@@ -56,7 +85,7 @@ def register_provider(*, org_name, kvk_number, street, postal_code, city, contac
     user = User(
         email=email,
         full_name=full_name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role=Role.PROVIDER,
         organisation=org,
         org_role=OrgRole.BEHEERDER,
@@ -111,6 +140,41 @@ def authenticate(email: str, password: str) -> User | None:
     if not verify_password(user.password_hash if user else None, password):
         return None
     return user
+
+
+def password_login(email: str, password: str) -> User | None:
+    """The login's first step: the user when the password is right (the caller commits
+    also when it is not: the failure counts). ``security.Throttled`` when the address had
+    too many failures; it is refused without trying, whether it has an account or not.
+    A hash made with older argon2 parameters is replaced."""
+    email = normalise_email(email)
+    security.check(security.LOGIN, email)
+    user = authenticate(email, password)
+    if user is None or not user.is_active_account:
+        count = security.record_failure(security.LOGIN, email)
+        known = find_user_by_email(email)
+        if known is not None:
+            audit.record("login_failed", known, actor=None,
+                         detail=f"reason={'password' if user is None else 'deactivated'} "
+                                f"failures={count}")
+        return None
+    security.clear(security.LOGIN, email)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        audit.record("password_rehashed", user, actor=user)
+    return user
+
+
+def logged_in(user: User, *, method: str) -> None:
+    """A login completed (``method``: password, app or recovery)."""
+    user.last_login_at = utcnow()
+    audit.record("login", user, actor=user, detail=f"second_factor={method}")
+
+
+def logout(user: User) -> None:
+    """End every session of ``user`` (this browser's and any copied cookie)."""
+    user.session_version += 1
+    audit.record("logout", user, actor=user)
 
 
 # --------------------------------------------------------------------------- organisation
@@ -277,6 +341,9 @@ def load_invitation(token: str) -> Invitation:
 def accept_invitation(token: str, *, full_name: str, password: str) -> User:
     """Create the invited user's account (confirmed: the link proves the address). Once only."""
     data = _read_invitation_token(token)
+    pending = db.session.get(Invitation, data["iid"])
+    check_new_password(password, full_name, pending.email if pending else None,
+                       pending.organisation.name if pending else None)
     password_hash = hash_password(password)  # before the claim: keep the write lock short
     # Claim the invitation first: of two clicks, only one updates the row.
     claimed = db.session.execute(
@@ -357,16 +424,22 @@ def deactivate_member(member: User, *, by: User) -> None:
     if member.org_role == OrgRole.BEHEERDER and _active_beheerders(organisation) <= 1:
         raise DomainError(_last_beheerder_message(member, by, "verwijdert"))
     member.is_active_account = False
+    member.session_version += 1  # every session of the member ends now
     audit.record("user_deactivated", member, actor=by, detail=f"organisation={organisation.id}")
 
 
 def update_organisation(organisation: Organisation, *, by: User, name: str, kvk_number: str,
                         agb_code: str | None, street: str, postal_code: str, city: str,
-                        contact_email: str, website: str | None) -> list[str]:
-    """Change the organisation's details. Returns the names of the changed fields."""
+                        contact_email: str, website: str | None,
+                        expected_version: int | None = None) -> list[str]:
+    """Change the organisation's details. Returns the names of the changed fields.
+    ``expected_version``: the row version the form was built on (a save made in between
+    refuses this one)."""
     from ..applications.models import Application
 
     require_beheerder(by, organisation.id)
+    if expected_version is not None and expected_version != organisation.row_version:
+        raise StaleForm()
     kvk = normalise_digits(kvk_number)
     if kvk != organisation.kvk_number:
         submitted = db.session.scalar(
@@ -423,7 +496,9 @@ def _notify_password_changed(user: User) -> None:
 def change_password(user: User, *, current_password: str, new_password: str) -> None:
     if not verify_password(user.password_hash, current_password):
         raise FieldError("current_password", "Uw huidige wachtwoord klopt niet.")
+    check_new_password(new_password, *_user_inputs(user))
     user.password_hash = hash_password(new_password)
+    user.session_version += 1  # every other session ends (the view keeps this one)
     audit.record("password_changed", user, actor=user)
     _notify_password_changed(user)
 
@@ -503,7 +578,12 @@ def _password_fingerprint(user: User) -> str:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if an active account has this address; otherwise do nothing."""
+    """Mail a reset link if an active account has this address; otherwise do nothing.
+    Every request counts for the address (``security.RESET``), whether it has an account
+    or not; too many wait."""
+    email = normalise_email(email)
+    security.check(security.RESET, email)
+    security.record_failure(security.RESET, email)
     user = find_user_by_email(email)
     if user is None or not user.is_active_account:
         return
@@ -542,7 +622,10 @@ def check_reset_token(token: str) -> User:
 
 def reset_password(token: str, *, new_password: str) -> User:
     user = check_reset_token(token)
+    check_new_password(new_password, *_user_inputs(user))
     user.password_hash = hash_password(new_password)
+    user.session_version += 1  # every session ends: whoever knew the old password is out
+    security.clear(security.LOGIN, user.email)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()  # the link reached the address
     audit.record("password_reset", user, actor=user)

@@ -7,10 +7,20 @@ import io
 from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from .. import audit
 from ..accounts.models import User
+from ..audit.labels import (
+    ACTION_LABELS,
+    OBJECT_LABELS,
+    action_label,
+    object_label,
+    outcome_label,
+    state_label,
+)
 from ..audit.models import AuditEvent
 from ..auth import admin_required
 from ..extensions import db
@@ -20,40 +30,26 @@ from .staff_forms import AuditFilterForm
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/beheer")
 
-# Dutch names of the objects that are audited most (the table name is the object type).
-OBJECT_LABELS = {
-    "admissions": "toelating",
-    "agreements": "deelnemersovereenkomst",
-    "applications": "aanmelding",
-    "capacity_reports": "opgave beschikbare plaatsen",
-    "catalogue_versions": "versie van de eisen",
-    "categories": "categorie",
-    "documents": "document",
-    "invitations": "uitnodiging",
-    "mail_templates": "e-mailtekst",
-    "organisations": "organisatie",
-    "procedures": "procedure",
-    "products": "product",
-    "questions": "vraag (nota van inlichtingen)",
-    "requirements": "eis",
-    "users": "gebruiker",
-}
 CSV_BATCH = 1000  # rows fetched at a time
 CSV_CHUNK = 64 * 1024  # characters sent at a time
 CSV_COLUMNS = ["nummer", "tijdstip (Nederlandse tijd)", "e-mailadres gebruiker", "naam gebruiker",
-               "handeling", "soort object", "nummer object", "van", "naar", "toelichting"]
+               "handeling", "soort object", "nummer object", "van", "naar", "toelichting",
+               "uitkomst", "IP-adres"]
 
 
 def object_type_choices() -> list[tuple[str, str]]:
-    tables = sorted(db.metadata.tables, key=lambda name: (OBJECT_LABELS.get(name, name), name))
-    return [("", "Alle")] + [
-        (name, f"{OBJECT_LABELS[name]} ({name})" if name in OBJECT_LABELS else name)
-        for name in tables]
+    """The kinds of object that can carry events, by their Dutch names."""
+    return [("", "Alle")] + sorted(OBJECT_LABELS.items(), key=lambda item: item[1])
+
+
+def action_choices() -> list[tuple[str, str]]:
+    return [("", "Alle")] + sorted(ACTION_LABELS.items(), key=lambda item: item[1])
 
 
 def _form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
     form.object_type.choices = object_type_choices()
+    form.action.choices = action_choices()
     return form
 
 
@@ -107,7 +103,9 @@ def audit_log():
         .options(joinedload(AuditEvent.actor))))
     return render_template("admin/audit/index.html", form=form, page=page, valid=valid,
                            filters=_filter_args(form) if valid else {},
-                           labels=OBJECT_LABELS), (200 if valid else 422)
+                           action_label=action_label, object_label=object_label,
+                           state_label=state_label,
+                           outcome_label=outcome_label), (200 if valid else 422)
 
 
 def _cell(value) -> str:
@@ -125,7 +123,7 @@ def audit_export():
     query = (
         select(AuditEvent.id, AuditEvent.at, User.email, User.full_name, AuditEvent.action,
                AuditEvent.object_type, AuditEvent.object_id, AuditEvent.from_state,
-               AuditEvent.to_state, AuditEvent.detail)
+               AuditEvent.to_state, AuditEvent.detail, AuditEvent.outcome, AuditEvent.ip_address)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(*_filters(form))
         .order_by(AuditEvent.id.desc())
@@ -141,10 +139,12 @@ def audit_export():
         buffer.truncate()
         for row in db.session.execute(query):
             writer.writerow([row.id, to_local(row.at).strftime("%Y-%m-%d %H:%M:%S"),
-                             *(_cell(v) for v in (row.email, row.full_name, row.action,
-                                                   row.object_type)),
-                             row.object_id, *(_cell(v) for v in (row.from_state, row.to_state,
-                                                                 row.detail))])
+                             *(_cell(v) for v in (row.email, row.full_name, action_label(row.action),
+                                                   object_label(row.object_type))),
+                             row.object_id,
+                             *(_cell(v) for v in (state_label(row.from_state), state_label(row.to_state),
+                                                   row.detail, outcome_label(row.outcome),
+                                                   row.ip_address))])
             if buffer.tell() > CSV_CHUNK:
                 yield buffer.getvalue()
                 buffer.seek(0)
@@ -152,6 +152,8 @@ def audit_export():
         yield buffer.getvalue()
 
     filename = f"auditlog-{today_local().isoformat()}.csv"
+    audit.access("exported", actor=current_user, object_type="audit_events", object_id=0,
+                 detail=f"{filename} {request.query_string.decode('utf-8', 'replace')[:500]}".strip())
     return Response(stream_with_context(rows()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "no-store"})

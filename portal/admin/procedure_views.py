@@ -17,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -97,9 +96,10 @@ def _term_url() -> str | None:
 
 # --- procedure settings ---------------------------------------------------------------------------
 
-def _render_settings(procedure, form, locked):
+def _render_settings(procedure, form, fixed):
     return render_template(
-        "admin/procedure/settings.html", procedure=procedure, form=form, locked=locked,
+        "admin/procedure/settings.html", procedure=procedure, form=form, fixed=fixed,
+        locked="term_end" in fixed, submitted=ops.has_submissions(procedure),
         term_url=_term_url(), history=_history(Procedure.__tablename__, procedure.id),
         history_limit=HISTORY_LIMIT)
 
@@ -108,17 +108,17 @@ def _render_settings(procedure, form, locked):
 @admin_required
 def settings():
     procedure = _procedure()
-    locked = ops.term_locked(procedure)
+    fixed = ops.fixed_fields(procedure)
     if request.method == "GET":
         form = SettingsForm(formdata=None, obj=procedure,
                             data={"version": ops.settings_fingerprint(procedure)})
     else:
         form = SettingsForm()
-    if locked:
-        del form.term_start
-        del form.term_end
+    for name in fixed:  # shown read-only; posted by a form built before, it is refused
+        if request.method == "GET" or name not in request.form:
+            delattr(form, name)
     if request.method == "GET":
-        return _render_settings(procedure, form, locked)
+        return _render_settings(procedure, form, fixed)
     valid = form.validate()
     new = ops.Settings.of(procedure)
     for name in ops.SETTING_FIELDS:
@@ -130,7 +130,7 @@ def settings():
 
     def page():
         current = _procedure()
-        return _render_settings(current, form, ops.term_locked(current))
+        return _render_settings(current, form, ops.fixed_fields(current))
 
     return _submit(
         form, lambda: ops.update_settings(procedure, new, by=current_user,
@@ -238,11 +238,7 @@ def public_document(kind):
         .options(joinedload(ProcedureDocument.document)))
     if row is None:
         abort(404)
-    path = storage.path_for(row.document)
-    if not path.exists():
-        abort(404)
-    return send_file(path, mimetype="application/pdf", as_attachment=True,
-                     download_name=row.document.original_name, max_age=0)
+    return storage.send_document(row.document, mimetype="application/pdf")
 
 
 @bp.record_once

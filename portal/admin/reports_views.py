@@ -16,7 +16,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_login import current_user
 
+from .. import audit
 from ..auth import admin_required
 from ..errors import ValidationFailed
 from ..reports import figures as reports
@@ -87,6 +89,8 @@ def export(figure: str, fmt: str):
             else reports.to_xlsx(tables, period=period, today=today))
     name = "-".join(filter(None, ("rapportage", figure, period.slug() if figure in (
         "besluiten", "doorlooptijd", ALL) else "", today.isoformat())))
+    audit.access("exported", actor=current_user, object_type="reports", object_id=0,
+                 detail=f"{name}.{fmt}")
     return Response(body, mimetype=FORMATS[fmt], headers={
         "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
         "Cache-Control": "no-store",

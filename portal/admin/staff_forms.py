@@ -17,9 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from ..accounts.forms import new_password_field
 from ..forms import ActionForm  # noqa: F401 (used by the views)
 from ..notifications.mail_texts import BODY_MAX, SUBJECT_MAX
-from ..validators import StrongPassword
 
 REQUIRED = "Dit veld is verplicht."
 STAFF_ROLE_CHOICES = [
@@ -75,8 +75,7 @@ class StaffForm(FlaskForm):
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField("Kies een wachtwoord", description="Minstens 12 tekens.",
-                             validators=[DataRequired(REQUIRED), StrongPassword()])
+    password = new_password_field("Kies een wachtwoord")
     password_repeat = PasswordField("Herhaal wachtwoord", validators=[
         DataRequired(REQUIRED), EqualTo("password", message="De wachtwoorden zijn niet gelijk.")])
 
@@ -135,16 +134,17 @@ class AuditFilterForm(FlaskForm):
     object_type = SelectField("Soort object", choices=[], validate_choice=False)
     object_id = IntegerField("Nummer van het object", validators=[Optional()],
                              invalid_value_message="Vul een nummer in (alleen cijfers).")
-    action = StringField("Handeling", filters=[_strip],
-                         description="Precies zoals in de lijst, bijvoorbeeld submitted of "
-                                     "staff_created.",
-                         validators=[Optional(), Length(max=60, message="Maximaal 60 tekens.")])
+    action = SelectField("Handeling", choices=[], validate_choice=False)
     date_from = _date("Vanaf datum")
     date_to = _date("Tot en met datum")
 
     def validate_object_type(self, field):
         if field.data and field.data not in {value for value, _label in field.choices}:
             raise ValidationError("Kies een soort object uit de lijst.")
+
+    def validate_action(self, field):
+        if field.data and field.data not in {value for value, _label in field.choices}:
+            raise ValidationError("Kies een handeling uit de lijst.")
 
     def validate_object_id(self, field):
         if field.data is not None and not (0 < field.data < 2**63):

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import case, select
 
+from ..accounts import mfa, privacy
 from ..accounts import staff as ops
 from ..accounts.models import User
 from ..actions import Conflict, attempt, button, show_errors, submit
@@ -124,6 +125,30 @@ def reactivate_staff(user_id):
     return button(ActionForm(), lambda: ops.reactivate_staff(member, by=current_user),
                   success=f"Het account van {member.full_name} is weer actief; "
                           f"{member.full_name} kan weer inloggen.",
+                  back=url_for("admin_staff.staff_member", user_id=member.id))
+
+
+@bp.route("/medewerkers/<int:user_id>/anonimiseren", methods=["POST"])
+@admin_required
+def anonymise_staff(user_id):
+    """A deactivated member's personal data are removed; what they did stays on record."""
+    member = _staff(user_id)
+    return button(ActionForm(), lambda: privacy.anonymise(member, by=current_user),
+                  success="De persoonsgegevens van dit account zijn verwijderd. Besluiten en het "
+                          "auditlog blijven geldig; ze tonen nu een geanonimiseerde gebruiker.",
+                  back=url_for("admin_staff.staff_member", user_id=member.id))
+
+
+@bp.route("/medewerkers/<int:user_id>/tweestapsverificatie-resetten", methods=["POST"])
+@admin_required
+def reset_second_factor(user_id):
+    """A staff member lost the device: the second factor is removed (audited, mailed), every
+    session of the member ends, and the next login asks to set it up again."""
+    member = _staff(user_id)
+    return button(ActionForm(), lambda: mfa.reset(member, by=current_user),
+                  success=f"De tweestapsverificatie van {member.full_name} is gereset. "
+                          f"{member.full_name} is overal uitgelogd en stelt bij de volgende keer "
+                          "inloggen tweestapsverificatie opnieuw in.",
                   back=url_for("admin_staff.staff_member", user_id=member.id))
 
 

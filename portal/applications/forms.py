@@ -75,6 +75,12 @@ class AmountField(StringField):
         if self.data is not None and not re.fullmatch(r"\d{1,12}", str(self.data)):
             raise ValidationError("Vul een bedrag in hele euro's in, bijvoorbeeld 2.500.000.")
 
+    def _value(self):
+        """What the provider typed comes back as typed ("2.500.000", not "2500000")."""
+        if self.raw_data:
+            return self.raw_data[0]
+        return super()._value()
+
 
 def _not_in_past(form, field):
     if field.data and field.data < today_local():

@@ -8,15 +8,14 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import audit, notifications
 from .. import files as storage
-from .. import notifications
 from ..actions import EXPIRED, Conflict, attempt, show_errors
 from ..actions import submit as submit_form
 from ..auth import provider_required, require_beheerder
@@ -555,8 +554,6 @@ def download(document_id):
         or (current_user.is_provider and current_user.organisation_id == document.organisation_id)
     ):
         abort(404)
-    path = storage.path_for(document)
-    if not path.exists():
-        abort(404)
-    return send_file(path, mimetype=document.content_type, as_attachment=True,
-                     download_name=document.original_name, max_age=0)
+    response = storage.send_document(document)  # read and checked first: no event for a failure
+    audit.access("downloaded", document, actor=current_user)
+    return response

@@ -18,6 +18,7 @@ from ..clock import decision_due
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
 from ..procedure.models import Category, Identifier, Procedure
+from ..procedure.term import require_open, require_term_running
 from ..procedure.versions import published_version
 from ..timeutil import today_local, utcnow
 from ..validators import is_valid_kvk, normalise_digits
@@ -87,8 +88,8 @@ def blocked_categories(organisation: Organisation) -> dict[int, str]:
 def create_application(procedure: Procedure, categories: list[Category], *, by: User) -> Application:
     if not by.is_provider or by.organisation is None:
         raise NotPermitted("Alleen aanbieders kunnen zich aanmelden.")
-    if not procedure.is_open:
-        raise DomainError("De procedure is op dit moment gesloten voor nieuwe aanmeldingen.")
+    # From the publication up to and including the current end of the term, while open.
+    require_open(procedure, verb="aanmelden")
     if not categories:
         raise DomainError("Kies minstens één categorie.")
     if any(c.procedure_id != procedure.id for c in categories):
@@ -249,6 +250,12 @@ def submit(application: Application, *, by: User) -> None:
             "Deze aanmelding is al ingediend." if application.status != S.INGETROKKEN
             else "Deze aanmelding is ingetrokken en kan niet meer worden ingediend."
         )
+    # Closed or after the term: refused with the reason; the concept stays as it is. A
+    # re-confirmation (round) is no new application: a temporary closure does not stop it.
+    if application.round_id is None:
+        require_open(application.procedure, verb="indienen")
+    else:
+        require_term_running(application.procedure)
     missing = missing_items(application)
     if missing:
         raise DomainError(f"De aanmelding is nog niet compleet: er ontbreken {len(missing)} onderdelen.")

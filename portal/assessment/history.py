@@ -3,27 +3,16 @@ application and for the states of the mails sent about it."""
 from __future__ import annotations
 
 from ..applications.models import Status
+from ..audit import labels
 from ..notifications.models import MailStatus
 
-# Every action recorded on an application (audit.record / change_status with the
-# application as object), in the words of the screen (DOMAIN.md, "Words on the screen").
-ACTION_LABELS = {
-    "created": "Aanmelding aangemaakt",
-    "submitted": "Aanmelding ingediend",
-    "withdrawn": "Aanmelding ingetrokken",
-    "review_started": "In behandeling genomen",
-    "assigned": "Toegewezen aan een beoordelaar",
-    "conflict_declared": "Verklaard geen belangenconflict te hebben",
-    "verdicts_recorded": "Oordelen vastgelegd",
-    "completion_requested": "Aanvulling gevraagd",
-    "completion_returned": "Aanvulling ontvangen",
-    "completion_expired": "Termijn voor de aanvulling verstreken",
-    "decision_proposed": "Besluit voorgesteld",
-    "decision_sent_back": "Besluitvoorstel teruggestuurd",
-    "decision_approved": "Besluit goedgekeurd",
-    "correction_proposed": "Herstelbesluit voorgesteld",
-    "correction_approved": "Herstelbesluit goedgekeurd",
-}
+# The actions recorded on an application read in the words of portal/audit/labels.py;
+# on the application's own timeline "created" says what was created.
+ON_AN_APPLICATION = {"created": "Aanmelding aangemaakt"}
+
+
+def action_label(action: str | None) -> str:
+    return ON_AN_APPLICATION.get(action or "") or labels.action_label(action)
 
 MAIL_STATUS_LABELS = {
     MailStatus.QUEUED: "in de wachtrij",
@@ -31,11 +20,6 @@ MAIL_STATUS_LABELS = {
     MailStatus.SENT: "verzonden",
     MailStatus.FAILED: "mislukt",
 }
-
-
-def action_label(action: str) -> str:
-    """The Dutch label of an audit action; an unknown one reads as words, not as a code."""
-    return ACTION_LABELS.get(action) or (action or "").replace("_", " ").strip().capitalize()
 
 
 def state_label(value: str | None) -> str:

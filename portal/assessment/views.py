@@ -1,4 +1,5 @@
-from datetime import UTC, datetime, timedelta
+import io
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -16,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
+from .. import audit
 from .. import files as storage
 from ..accounts.models import Organisation, Role, User
 from ..actions import EXPIRED, STALE, Conflict, attempt
@@ -29,7 +31,7 @@ from ..extensions import db
 from ..notifications.models import OutboxMail
 from ..pagination import paginate
 from ..procedure.models import Category
-from ..timeutil import today_local
+from ..timeutil import today_local, utcnow
 from . import history, workflow
 from .forms import (
     ActionForm,
@@ -316,7 +318,7 @@ def _autosave_verdicts(application, form):
         return jsonify(message=_conflict_message(exc)), 409
     except DomainError as exc:
         return jsonify(message=exc.message), 409
-    message = f"Opgeslagen om {format_time(datetime.now(UTC), 'HH:mm')}."
+    message = f"Opgeslagen om {format_time(utcnow(), 'HH:mm')}."
     if waiting:
         message += " Bij 'voldoet niet' wordt het oordeel opgeslagen zodra u de reden invult."
     return jsonify(message=message, version=application.version)
@@ -418,14 +420,12 @@ def view_document(document_id):
     document = db.session.get(Document, document_id)
     if document is None or not current_user.is_staff or not _is_pdf(document):
         abort(404)
-    path = storage.path_for(document)
-    if not path.exists():
+    data = storage.read_bytes(document)  # checked against its sha256
+    if storage.sniff(data[:8]) != storage.PDF:  # the stored type came from sniffing; check the file too
         abort(404)
-    with path.open("rb") as fh:  # the stored type came from sniffing; check the file too
-        if storage.sniff(fh.read(8)) != storage.PDF:
-            abort(404)
-    response = send_file(path, mimetype=storage.PDF[0], as_attachment=False,
-                         download_name=document.original_name, max_age=0)
+    response = send_file(io.BytesIO(data), mimetype=storage.PDF[0], as_attachment=False,
+                         download_name=storage.download_name(document), max_age=0)
+    audit.access("viewed", document, actor=current_user)
     response.headers["Content-Security-Policy"] = "sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

@@ -28,6 +28,7 @@ from ..partners import workflow as partners
 from ..partners.compliance import refresh_evidence_date
 from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
 from ..partners.workflow import offer_agreement
+from ..procedure.term import require_term_running, term_ended_message, term_has_ended
 from ..timeutil import to_local, today_local, utcnow
 from .letters import make_decision_letter
 from .models import (
@@ -345,6 +346,8 @@ def propose_decision(application: Application, decisions: dict[int, tuple[Outcom
 
 def _decision_errors(application, requirements, verdicts, decisions):
     errors = []
+    # After the term's end nobody is admitted any more (a re-confirmation admits nobody).
+    term_over = application.round_id is None and term_has_ended(application.procedure)
     for req in requirements:
         if req.id not in verdicts:
             errors.append((f"v{req.id}_outcome", f"{req.code}: er is nog geen oordeel vastgelegd."))
@@ -361,6 +364,9 @@ def _decision_errors(application, requirements, verdicts, decisions):
             r for r in cat_reqs.values()
             if r.knockout and r.id in verdicts and verdicts[r.id].outcome == VerdictOutcome.VOLDOET_NIET
         ]
+        if outcome == Outcome.TOEGELATEN and term_over:
+            errors.append((f"{prefix}_outcome", f"{cat.name}: toelaten kan niet meer. "
+                                                + term_ended_message(application.procedure)))
         if outcome == Outcome.TOEGELATEN and failing_knockouts:
             codes = ", ".join(r.code for r in failing_knockouts)
             errors.append((f"{prefix}_outcome", f"{cat.name}: toelaten kan niet, want de "
@@ -405,6 +411,8 @@ def approve_decision(application: Application, *, by: User, no_conflict: bool = 
     ):
         raise NotPermitted("Een besluit moet worden goedgekeurd door een tweede beoordelaar, "
                            "niet door wie het voorstelde (vier-ogenprincipe).")
+    if application.round_id is None and any(d.outcome == Outcome.TOEGELATEN for d in decisions):
+        require_term_running(application.procedure)  # proposed before the end, approved after
     if application.status == Status.BESLUIT_VOORGESTELD:
         _declare_as_approver(application, by, no_conflict)
     change_status(application, Status.BESLOTEN, by=by, action="decision_approved")
@@ -562,6 +570,7 @@ def approve_correction(application: Application, *, by: User, no_conflict: bool 
             Admission.organisation_id == application.organisation_id,
             Admission.category_id == d.category_id, Admission.status.in_(LIVE_ADMISSION)))
         if d.outcome == Outcome.TOEGELATEN and live is None:
+            require_term_running(application.procedure)  # the caller rolls back
             admitted.append(Admission(organisation_id=application.organisation_id,
                                       category=d.category, application_id=application.id))
             db.session.add(admitted[-1])

@@ -1,13 +1,16 @@
 """Mail: queue() renders a mail into the outbox; delivery sends it after commit."""
-import contextlib
+from flask import current_app, render_template
 
-from flask import current_app, g, render_template
-
+from .. import audit
+from ..auth import require_role
+from ..errors import DomainError
 from ..extensions import db
+from ..timeutil import utcnow
 from . import kinds
+from .delivery import remember
 from .models import MailStatus, OutboxMail
 
-__all__ = ["queue", "MailStatus", "OutboxMail", "SENSITIVE_NOTE", "body_visible"]
+__all__ = ["queue", "resend", "MailStatus", "OutboxMail", "SENSITIVE_NOTE", "body_visible"]
 
 # Mails that carry a secret link (a signed token) are declared ``sensitive`` (see
 # ``kinds``): whoever reads the body can reset a password, take over an invitation or
@@ -18,8 +21,10 @@ SENSITIVE_NOTE = ("Deze e-mail bevat een persoonlijke link en is alleen in de ma
 
 
 def console_mode() -> bool:
-    """Development without an SMTP server: mail is printed and read under /beheer/mails."""
-    return not current_app.config.get("MAIL_SERVER")
+    """Development without an SMTP server: mail is printed and read under /beheer/mails.
+    Never in production (which refuses to start without MAIL_SERVER as well)."""
+    return (not current_app.config.get("MAIL_SERVER")
+            and current_app.config.get("ENV_NAME") in ("development", "test"))
 
 
 def body_visible(mail: OutboxMail, *, dev_reader: bool = False) -> bool:
@@ -70,6 +75,22 @@ def queue(kind, to, *, subject, organisation=None, user=None, sensitive=False, *
         sensitive=bool(sensitive) or declaration.sensitive,
     )
     db.session.add(mail)
-    with contextlib.suppress(RuntimeError):  # outside an app context g is unavailable; the CLI sends later
-        g.outbox_pending = True
+    remember(mail)  # sent after this request's response, once committed
+    return mail
+
+
+def resend(mail: OutboxMail, *, by) -> OutboxMail:
+    """An administrator sends a failed mail again: it is queued as if new (due now, a new
+    retry window) and sent after the request; audited. The caller commits."""
+    require_role(by, "admin", "Alleen beheerders kunnen een e-mail opnieuw versturen.")
+    if mail.status != MailStatus.FAILED:
+        raise DomainError("Alleen een mislukte e-mail kan opnieuw worden verstuurd.")
+    now = utcnow()
+    mail.status = MailStatus.QUEUED
+    mail.queued_at = now
+    mail.next_attempt_at = now
+    mail.claimed_at = None
+    audit.record("mail_resent", mail, actor=by, from_state=MailStatus.FAILED,
+                 to_state=MailStatus.QUEUED, detail=(mail.last_error or "")[:500])
+    remember(mail)
     return mail

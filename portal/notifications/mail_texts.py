@@ -222,7 +222,10 @@ def render_texts(texts: dict[str, str], context: dict, *, check_names: bool = Tr
                                       "plaatshouders."))
     if errors:
         raise MailTextError(errors)
-    body_html = render_template("admin/mail/_wrapped.html", body=Markup(out["body_html"]),
+    # out["body_html"] was rendered by the autoescaping sandbox above (every value escaped);
+    # it is HTML already and must not be escaped twice.
+    body_html = render_template("admin/mail/_wrapped.html",
+                                body=Markup(out["body_html"]),  # nosec B704 - escaped by the sandbox
                                 subject=out["subject"])
     return Rendered(subject=out["subject"], body_text=out["body_text"], body_html=body_html)
 

@@ -15,13 +15,15 @@ class MailStatus(str, enum.Enum):
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
-    FAILED = "failed"  # gave up after OUTBOX_MAX_ATTEMPTS
+    FAILED = "failed"  # a permanent (5xx) answer, or OUTBOX_GIVE_UP_AFTER_HOURS passed
 
 
 class OutboxMail(db.Model):
     __tablename__ = "outbox_mails"
     __table_args__ = (
         Index("ix_outbox_mails_status_id", "status", "id"),
+        # The worker's question: what is due? (queued and due, or a lease that ran out)
+        Index("ix_outbox_mails_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_outbox_mails_org_created", "organisation_id", "created_at"),
     )
 
@@ -42,9 +44,16 @@ class OutboxMail(db.Model):
     status: Mapped[MailStatus] = mapped_column(
         Enum(MailStatus, name="mail_status"), default=MailStatus.QUEUED
     )
+    # Every claim counts one attempt (shown to administrators; also the claim's token).
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the mail was (last) put in the queue: created, or sent again by an administrator.
+    # It is given up OUTBOX_GIVE_UP_AFTER_HOURS after this.
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # queued: not before this time; sending: the claim's lease runs out at this time (a
+    # worker that died mid-send leaves it, another takes it over then); sent/failed: None.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
 
@@ -61,3 +70,7 @@ class MailTemplate(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Optimistic locking (version_id_col): two administrators saving the same text at once:
+    # the second save fails instead of overwriting the first.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}

@@ -1,29 +1,59 @@
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
+from .. import audit
+from ..actions import button
 from ..auth import admin_required
 from ..extensions import db
+from ..forms import ActionForm
 from ..pagination import paginate
-from . import body_visible
+from . import body_visible, resend
 from .models import MailStatus, OutboxMail
 
 bp = Blueprint("notifications", __name__, url_prefix="/beheer/mails")
+
+# The tabs of the list: a status, or "vertraagd" (queued again after a failed attempt).
+DELAYED = "vertraagd"
+TABS = [
+    ("queued", "In de wachtrij"),
+    (DELAYED, "Vertraagd"),
+    ("sending", "Wordt verzonden"),
+    ("failed", "Mislukt"),
+    ("sent", "Verzonden"),
+]
+STATUS_LABELS = {
+    MailStatus.QUEUED: "in de wachtrij",
+    MailStatus.SENDING: "wordt verzonden",
+    MailStatus.SENT: "verzonden",
+    MailStatus.FAILED: "mislukt",
+}
+
+
+def _listing(tab: str | None):
+    """The ids of a tab, in the order shown; each filter has an index that serves it."""
+    ids = select(OutboxMail.id)
+    if tab == DELAYED:
+        # Waiting for a retry after a failed attempt: ordered by the next attempt.
+        return (ids.where(OutboxMail.status == MailStatus.QUEUED,
+                          OutboxMail.attempts > 0)
+                .order_by(OutboxMail.next_attempt_at, OutboxMail.id))
+    if tab is not None:
+        ids = ids.where(OutboxMail.status == MailStatus(tab))
+    return ids.order_by(OutboxMail.id.desc())
 
 
 @bp.route("/")
 @admin_required
 def index():
-    status = request.args.get("status")
-    ids = select(OutboxMail.id)
-    if status in {s.value for s in MailStatus}:
-        ids = ids.where(OutboxMail.status == MailStatus(status))
-    else:
-        status = None
-    page = paginate(ids.order_by(OutboxMail.id.desc()),
+    tab = request.args.get("status")
+    if tab not in {key for key, _label in TABS}:
+        tab = None
+    page = paginate(_listing(tab),
                     lambda page_ids: db.session.scalars(
                         select(OutboxMail).where(OutboxMail.id.in_(page_ids))))
-    return render_template("notifications/index.html", page=page, status=status,
-                           statuses=list(MailStatus))
+    return render_template("notifications/index.html", page=page, status=tab, tabs=TABS,
+                           labels=STATUS_LABELS, form=ActionForm(), failed=MailStatus.FAILED)
 
 
 @bp.route("/<int:mail_id>")
@@ -34,8 +64,25 @@ def show(mail_id):
         abort(404)
     # A mail with a secret link is readable here only in development without MAIL_SERVER
     # (README: how to read a confirmation link); otherwise only subject and status.
-    return render_template("notifications/show.html", mail=mail,
-                           visible=body_visible(mail, dev_reader=True))
+    visible = body_visible(mail, dev_reader=True)
+    page = render_template("notifications/show.html", mail=mail, labels=STATUS_LABELS,
+                           visible=visible, form=ActionForm(), failed=MailStatus.FAILED)
+    audit.access("mail_read", mail, actor=current_user,
+                 detail="met inhoud" if visible else "alleen onderwerp en status")
+    return page
+
+
+@bp.route("/<int:mail_id>/opnieuw", methods=["POST"])
+@admin_required
+def send_again(mail_id):
+    mail = db.session.get(OutboxMail, mail_id, with_for_update=True)
+    if mail is None:
+        abort(404)
+    back = request.form.get("next") == "list"
+    return button(ActionForm(), lambda: resend(mail, by=current_user),
+                  success=f"E-mail {mail_id} staat weer in de wachtrij en wordt verstuurd.",
+                  back=url_for("notifications.index", status="failed") if back
+                  else url_for("notifications.show", mail_id=mail_id))
 
 
 @bp.route("/<int:mail_id>/html")

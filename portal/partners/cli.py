@@ -31,14 +31,21 @@ def _capacity_part(today):
     return f"stale capacity reminders: {remind_stale(today)}"
 
 
-DAILY_PARTS = (("admissions", _admissions_part), ("evidence", _evidence_part),
-               ("capacity", _capacity_part))
+def _reopening_part(today):
+    from ..procedure.term import reopen_due
+
+    return f"procedures reopened: {reopen_due(today)}"
+
+
+DAILY_PARTS = (("reopening", _reopening_part), ("admissions", _admissions_part),
+               ("evidence", _evidence_part), ("capacity", _capacity_part))
 
 
 @partners_cli.command("daily")
 @with_appcontext
 def daily_command():
-    """What is due today: suspensions that start or end, admissions that end (also at the
+    """What is due today: a temporary closure that ends today (applying opens again),
+    suspensions that start or end, admissions that end (also at the
     end of the term), agreement reminders, expiry mails, stale capacity reminders. Safe to
     run twice a day; run `flask outbox send` after it.
 

@@ -16,9 +16,9 @@ from ..accounts.models import OrgRole, User
 from ..auth import require_beheerder, require_role
 from ..errors import DomainError, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
-from ..files import path_for, store_bytes
+from ..files import read_bytes, store_bytes
 from ..pdf import render_pdf
-from ..procedure.models import ExtensionExercise, Procedure, add_months
+from ..procedure.models import ExtensionExercise, Identifier, Procedure, add_months
 from ..timeutil import local_midnight_utc, today_local, utcnow
 from .models import LIVE_ADMISSION, Admission, AdmissionStatus, Agreement, Suspension
 
@@ -60,11 +60,34 @@ def partner_recipients(organisation) -> list[str]:
 
 # --- the agreement (deelnemersovereenkomst) ---------------------------------------------
 
+def agb_code_given(application) -> str | None:
+    """The AGB code the provider gave in the application (the requirement answered by an
+    AGB code, A3 in the default catalogue), or None."""
+    for answer in application.answers:
+        if answer.requirement.identifier == Identifier.AGB and answer.identifier_value:
+            return answer.identifier_value
+    return None
+
+
+def _record_agb_code(application, *, by: User) -> str | None:
+    """The organisation's AGB code follows the one admitted on (checked by the assessor in
+    the application): the agreement, the register and iJw messaging use it."""
+    organisation = application.organisation
+    given = agb_code_given(application)
+    if given and given != organisation.agb_code:
+        audit.record("organisation_updated", organisation, actor=by,
+                     detail=f"agb_code: {organisation.agb_code or '(leeg)'} -> {given} "
+                            f"(aanmelding {application.reference})")
+        organisation.agb_code = given
+    return given or organisation.agb_code
+
+
 def offer_agreement(application, admissions: list[Admission], *, by: User) -> Agreement:
     """Make the agreement for newly admitted categories and ask the beheerders to accept it."""
     organisation = application.organisation
+    agb_code = _record_agb_code(application, by=by)
     pdf = render_pdf("partners/agreement_pdf.html", organisation=organisation,
-                     application=application, admissions=admissions,
+                     application=application, admissions=admissions, agb_code=agb_code,
                      procedure=application.procedure, today=today_local())
     document = store_bytes(pdf, organisation=organisation, by=by,
                            original_name=f"deelnemersovereenkomst-{application.reference}.pdf",
@@ -93,7 +116,7 @@ def accept_agreement(agreement: Agreement, *, by: User, ip_address: str | None) 
     require_beheerder(by, agreement.organisation_id)
     if agreement.accepted_at is not None:
         raise DomainError("Deze overeenkomst is al geaccepteerd.")
-    actual = hashlib.sha256(path_for(agreement.document).read_bytes()).hexdigest()
+    actual = hashlib.sha256(read_bytes(agreement.document)).hexdigest()
     if actual != agreement.sha256:
         raise DomainError("Het document van de overeenkomst is niet meer gelijk aan het "
                           "aangeboden document. Neem contact op met de regio.")
@@ -254,6 +277,11 @@ def exercise_extension(procedure: Procedure, *, by: User, rationale: str,
     if procedure.options_left <= 0:
         raise DomainError("Er zijn geen verlengingsopties meer over.")
     old_end = procedure.current_end
+    new_end = add_months(old_end, procedure.extension_months)
+    if new_end > procedure.latest_possible_end:
+        raise DomainError(f"Deze verlenging zou de looptijd tot {new_end:%d-%m-%Y} laten lopen, "
+                          "voorbij de uiterste einddatum van de gepubliceerde procedure "
+                          f"({procedure.latest_possible_end:%d-%m-%Y}).")
     exercise = ExtensionExercise(procedure=procedure, number=len(procedure.extensions) + 1,
                                  months=procedure.extension_months, rationale=rationale.strip(),
                                  exercised_on=exercised_on or today_local(), exercised_by_id=by.id)

@@ -3,7 +3,7 @@
 The catalogue is DOMAIN.md's default; the region edits it, and each change is a new
 published version.
 """
-from datetime import date
+from datetime import date, datetime
 
 REGION = {
     "code": "wbo-jeugd",
@@ -28,6 +28,12 @@ PROCEDURE = {
     "extension_months": 12,
     "decision_period_weeks": 8,
 }
+
+# The publication of the open house (2026, before the contracts start on 1 January 2027):
+# the default catalogue's first version is published at this instant (naive UTC; 09:00 in
+# Amsterdam), or when the reference data is loaded if that is earlier. The procedure
+# takes applications from that day on (``procedure.term.publication_date``).
+PUBLISHED_AT = datetime(2026, 9, 1, 7, 0)
 
 CATEGORIES = [
     ("pleegzorg", "Pleegzorg", "Opvoeding en verzorging van een jeugdige in een pleeggezin."),

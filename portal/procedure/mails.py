@@ -1,6 +1,6 @@
 """The mails the procedure part sends (``qa``: the questions and answers, nota van
-inlichtingen), as the administrators' mail-text editor documents them. ``create_app``
-declares ``KINDS``."""
+inlichtingen; ``term``: applying open again after a temporary closure), as the
+administrators' mail-text editor documents them. ``create_app`` declares ``KINDS``."""
 from datetime import datetime
 
 from ..notifications.kinds import NAME, S, mail_kind, sample_procedure
@@ -46,4 +46,13 @@ KINDS = (
               lambda: {"subject": "Nieuwe vraag en antwoord gepubliceerd – Wonen met begeleiding",
                        "name": "Anna Aanbieder",
                        "items": [S(id=7, title="Geldigheid van de VOG")]}),
+    mail_kind("applications_reopened", "Aanmelden is weer open",
+              "gebruikers die om berichten over de procedure vroegen, en beheerders van "
+              "organisaties met een concept-aanmelding",
+              [*NAME, ("procedure.name", "naam van de procedure"),
+               ("procedure.current_end|datum", "einde van de looptijd"),
+               ("portal_url('procedure.home')", "link naar de pagina van de procedure"),
+               ("portal_url('applications.dashboard')", "link naar de eigen aanmeldingen")],
+              lambda: {"subject": "Aanmelden is weer open – Open house Wonen met begeleiding",
+                       "name": "Anna Aanbieder", "procedure": sample_procedure()}),
 )

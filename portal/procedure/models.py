@@ -58,6 +58,10 @@ class Procedure(db.Model):
     closed_notice: Mapped[str | None] = mapped_column(Text)  # shown while applications are closed
     reopens_on: Mapped[date | None]
     notice_months: Mapped[int] = mapped_column(default=3, server_default="3")  # partner's own end
+    # Optimistic locking (version_id_col): saving a row that someone else saved since it
+    # was read fails (StaleDataError, answered as a conflict): no update is lost.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     region: Mapped[Region] = relationship(back_populates="procedures")
     categories: Mapped[list[Category]] = relationship(
@@ -102,6 +106,10 @@ class Category(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     # A deactivated category accepts no new applications; its admissions stay.
     is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Optimistic locking (version_id_col): saving a row that someone else saved since it
+    # was read fails (StaleDataError, answered as a conflict): no update is lost.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     procedure: Mapped[Procedure] = relationship(back_populates="categories")
 
@@ -117,6 +125,10 @@ class Product(db.Model):
     unit: Mapped[str] = mapped_column(String(40), default="etmaal")
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Optimistic locking (version_id_col): saving a row that someone else saved since it
+    # was read fails (StaleDataError, answered as a conflict): no update is lost.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     category: Mapped[Category | None] = relationship()
     tariffs: Mapped[list[Tariff]] = relationship(back_populates="product", order_by="Tariff.year")
@@ -137,6 +149,10 @@ class Tariff(db.Model):
     price: Mapped[Decimal] = mapped_column(Numeric(10, 2, asdecimal=True))
     published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Optimistic locking (version_id_col): saving a row that someone else saved since it
+    # was read fails (StaleDataError, answered as a conflict): no update is lost.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     product: Mapped[Product] = relationship(back_populates="tariffs")
 
@@ -153,6 +169,10 @@ class CatalogueVersion(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+    # Optimistic locking (version_id_col): saving a row that someone else saved since it
+    # was read fails (StaleDataError, answered as a conflict): no update is lost.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     procedure: Mapped[Procedure] = relationship(back_populates="catalogue_versions")
     requirements: Mapped[list[Requirement]] = relationship(
@@ -219,6 +239,10 @@ class Requirement(db.Model):
     evidence_allows_images: Mapped[bool] = mapped_column(default=False)
     amount_label: Mapped[str | None] = mapped_column(String(200))  # e.g. insured sum
     amount_min: Mapped[int | None]
+    # Optimistic locking (version_id_col): saving a row that someone else saved since it
+    # was read fails (StaleDataError, answered as a conflict): no update is lost.
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": row_version}
 
     version: Mapped[CatalogueVersion] = relationship(back_populates="requirements")
     categories: Mapped[list[Category]] = relationship(

@@ -68,4 +68,5 @@ ActionForm = VersionedActionForm  # a button on a question: CSRF token and versi
 
 class NotificationsForm(FlaskForm):
     qa_notifications = BooleanField(
-        "Stuur mij een e-mail als er nieuwe vragen en antwoorden zijn gepubliceerd.")
+        "Stuur mij een e-mail als er nieuwe vragen en antwoorden zijn gepubliceerd, en als "
+        "aanmelden na een tijdelijke sluiting weer opengaat.")

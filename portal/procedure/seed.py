@@ -62,7 +62,7 @@ def seed_reference() -> Procedure:
     if version is None:
         version = CatalogueVersion(
             procedure=procedure, number=1, note="Standaardcatalogus minimumeisen",
-            published_at=utcnow(),
+            published_at=min(utcnow(), catalogue.PUBLISHED_AT),
         )
         db.session.add(version)
         for position, spec in enumerate(catalogue.REQUIREMENTS, start=1):

@@ -10,8 +10,6 @@ indexation rounds half-up to the cent.
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import unicodedata
 import zlib
@@ -26,9 +24,9 @@ from ..accounts.models import User
 from ..auth import require_role
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
-from ..files import PDF, Document, UploadError, human_size, new_location, safe_filename, sniff
+from ..files import Document, UploadError, store_upload
 from ..partners.models import Admission
-from ..procedure.models import Category, Procedure, ProcedureDocument, Product, Tariff
+from ..procedure.models import Category, Procedure, ProcedureDocument, Product, Tariff, add_months
 from ..timeutil import today_local, utcnow
 
 CENT = Decimal("0.01")
@@ -251,7 +249,39 @@ def has_admissions(procedure: Procedure) -> bool:
 
 
 def term_locked(procedure: Procedure) -> bool:
-    return has_admissions(procedure) or bool(procedure.extensions)
+    return has_admissions(procedure) or bool(procedure.extensions) or has_submissions(procedure)
+
+
+# The published procedure: once the first application was submitted, the base term, the
+# number and length of the extension options and the decision period no longer change
+# (only an exercised option moves the end, never past the latest possible end).
+FIXED_AFTER_SUBMISSION = ("term_start", "term_end", "extension_options", "extension_months",
+                          "decision_period_weeks")
+FIELD_LABELS = {
+    "term_start": "Het begin van de looptijd",
+    "term_end": "Het einde van de eerste looptijd",
+    "extension_options": "Het aantal verlengingsopties",
+    "extension_months": "De duur van een verlengingsoptie",
+    "decision_period_weeks": "De beslistermijn",
+}
+
+
+def has_submissions(procedure: Procedure) -> bool:
+    """Whether any application in the procedure was ever submitted."""
+    from ..applications.models import Application
+
+    return db.session.scalar(
+        select(Application.id).where(Application.procedure_id == procedure.id,
+                                     Application.submitted_at.is_not(None)).limit(1)) is not None
+
+
+def fixed_fields(procedure: Procedure) -> tuple[str, ...]:
+    """The settings that can no longer change (the form shows them read-only)."""
+    if has_submissions(procedure):
+        return FIXED_AFTER_SUBMISSION
+    if term_locked(procedure):
+        return TERM_FIELDS
+    return ()
 
 
 def check_settings(procedure: Procedure, new: Settings,
@@ -263,10 +293,27 @@ def check_settings(procedure: Procedure, new: Settings,
     new.reference = (new.reference or "").strip() or None
     new.description = (new.description or "").strip()
     old = Settings.of(procedure)
-    errors = _text_setting_errors(new)
+    errors = _fixed_errors(procedure, new, old)
+    errors += _text_setting_errors(new)
     errors += _number_setting_errors(new, skip)
     errors += _extension_option_errors(procedure, new)
     errors += _term_errors(procedure, new, old, skip)
+    return errors
+
+
+def _fixed_errors(procedure: Procedure, new: Settings, old: Settings) -> list[tuple[str, str]]:
+    """A changed setting of the published procedure, once an application was submitted
+    (``new`` then gets the old value back, so that no other rule judges it)."""
+    if not has_submissions(procedure):
+        return []
+    errors = []
+    for name in FIXED_AFTER_SUBMISSION:
+        if getattr(new, name) != getattr(old, name):
+            setattr(new, name, getattr(old, name))
+            errors.append((name, f"{FIELD_LABELS[name]} ligt vast: er is al een aanmelding "
+                                 "ingediend, en de gepubliceerde procedure verandert daarna "
+                                 "niet meer. Het einde schuift alleen op door een "
+                                 "verlengingsoptie te benutten."))
     return errors
 
 
@@ -308,6 +355,14 @@ def _extension_option_errors(procedure: Procedure, new: Settings) -> list[tuple[
                  f"Er {'is' if exercised == 1 else 'zijn'} al {exercised} "
                  f"verlengingsoptie{'' if exercised == 1 else 's'} benut; het aantal kan niet "
                  "lager worden dan dat.")]
+    if exercised and new.extension_options is not None and new.extension_months is not None \
+            and new.term_end is not None:
+        latest = add_months(new.term_end, new.extension_options * new.extension_months)
+        if latest < procedure.current_end:
+            return [("extension_months",
+                     f"De looptijd loopt door de benutte verlengingsopties al tot en met "
+                     f"{procedure.current_end:%d-%m-%Y}; met deze opties zou de uiterste "
+                     f"einddatum {latest:%d-%m-%Y} zijn. Kies meer of langere opties.")]
     return []
 
 
@@ -320,9 +375,9 @@ def _term_errors(procedure: Procedure, new: Settings, old: Settings,
         return []
     if term_changed and term_locked(procedure):
         new.term_start, new.term_end = old.term_start, old.term_end
-        return [("term_end", "Er zijn al toelatingen: het begin en het einde van de "
-                             "looptijd liggen vast. Het einde schuift alleen op door een "
-                             "verlengingsoptie te benutten.")]
+        return [("term_end", "Er zijn al toelatingen of benutte verlengingsopties: het begin "
+                             "en het einde van de looptijd liggen vast. Het einde schuift "
+                             "alleen op door een verlengingsoptie te benutten.")]
     if new.term_start is None:
         return [("term_start", "Vul de begindatum van de looptijd in.")]
     if new.term_end is None:
@@ -405,46 +460,15 @@ def set_applications_open(procedure: Procedure, is_open: bool, *, by: User,
 def store_region_pdf(file_storage, *, by: User, max_bytes: int) -> Document:
     """Check and store a PDF of the region itself (no organisation); returns the Document.
 
-    Like ``files.store_upload`` (same checks, same place on disk), but for
-    documents that belong to the region: ``organisation_id`` stays None."""
-    original = safe_filename(getattr(file_storage, "filename", None))
+    ``files.store_upload`` (same checks, same storage), for documents that belong to the
+    region: ``organisation_id`` stays None."""
     if file_storage is None or not getattr(file_storage, "filename", None):
         raise ValidationFailed([("file", "Kies een PDF-bestand om te uploaden.")])
-    stream = file_storage.stream
-    head = stream.read(16)
-    if not head:
-        raise ValidationFailed([("file", f"Het bestand '{original}' is leeg. Kies het juiste "
-                                         "bestand.")])
-    if sniff(head) != PDF:
-        raise ValidationFailed([("file", f"Het bestand '{original}' is geen PDF-bestand. "
-                                         "Upload een PDF-bestand.")])
-    relative, target = new_location()
-    digest, size = hashlib.sha256(head), len(head)
-    tmp = target.with_suffix(".part")
     try:
-        with open(tmp, "wb") as out:
-            out.write(head)
-            while chunk := stream.read(64 * 1024):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise UploadError(f"Het bestand '{original}' is groter dan "
-                                      f"{human_size(max_bytes)}. Verklein het bestand en upload "
-                                      "het opnieuw.")
-                digest.update(chunk)
-                out.write(chunk)
-        os.replace(tmp, target)
+        return store_upload(file_storage, organisation=None, by=by, doc_type="procedure",
+                            max_bytes=max_bytes)
     except UploadError as exc:
         raise ValidationFailed([("file", exc.message)]) from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    document = Document(organisation_id=None, doc_type="procedure", original_name=original,
-                        stored_name=relative, content_type=PDF[0], size_bytes=size,
-                        sha256=digest.hexdigest(), uploaded_by_id=by.id)
-    db.session.add(document)
-    db.session.flush()
-    audit.record("uploaded", document, actor=by, detail=f"sha256={document.sha256}")
-    return document
 
 
 def procedure_documents(procedure: Procedure) -> dict[str, ProcedureDocument]:

@@ -2,9 +2,11 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..accounts.privacy import RETENTIONS
 from ..extensions import db
 from ..procedure.models import Category, Requirement
 from .seed import current_procedure
+from .term import application_window
 from .versions import published_version
 
 bp = Blueprint("procedure", __name__)
@@ -31,7 +33,7 @@ def home():
     return render_template(
         "procedure/home.html", procedure=procedure, categories=categories,
         documents=procedure_ops.procedure_documents(procedure), tariff_year=year,
-        tariffs=tariffs)
+        tariffs=tariffs, window=application_window(procedure))
 
 
 @bp.route("/eisen")
@@ -45,4 +47,16 @@ def requirements():
             .options(selectinload(Requirement.categories)).order_by(Requirement.position)
         ).all()
     return render_template("procedure/requirements.html", procedure=procedure, version=version,
-                           requirements=reqs)
+                           requirements=reqs, window=application_window(procedure))
+
+
+@bp.route("/privacyverklaring")
+def privacy_statement():
+    """What the portal does with personal data, and how long it keeps them (from the settings)."""
+    return render_template("procedure/privacy.html", retentions=RETENTIONS)
+
+
+@bp.route("/toegankelijkheidsverklaring")
+def accessibility_statement():
+    """The accessibility statement, in the form Dutch government bodies publish it."""
+    return render_template("procedure/accessibility.html")

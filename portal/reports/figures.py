@@ -362,6 +362,9 @@ def _one_decimal(value: Fraction | None) -> Decimal | None:
         Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+P90_MIN_COUNT = 10  # decisions needed before the 90th percentile is shown
+
+
 def lead_time(period: Period = Period()) -> LeadTime:
     """Median and 90th percentile of the days from submission to decision of the
     applications decided in the period."""
@@ -372,10 +375,17 @@ def lead_time(period: Period = Period()) -> LeadTime:
                Application.submitted_at.is_not(None),
                _in_period(Application.decided_at, period))
         .group_by(days).order_by(days))]
+    return lead_from_histogram(histogram)
+
+
+def lead_from_histogram(histogram: list[tuple[int, int]]) -> LeadTime:
+    """The lead-time figures of a histogram of (days, number of applications), by days."""
+    count = sum(n for _, n in histogram)
     return LeadTime(
-        count=sum(n for _, n in histogram),
+        count=count,
         median=_one_decimal(percentile(histogram, Fraction(1, 2))),
-        p90=_one_decimal(percentile(histogram, Fraction(9, 10))),
+        # A 90th percentile says something only over enough decisions (over one it is that one).
+        p90=_one_decimal(percentile(histogram, Fraction(9, 10))) if count >= P90_MIN_COUNT else None,
         shortest=histogram[0][0] if histogram else None,
         longest=histogram[-1][0] if histogram else None,
     )

@@ -12,13 +12,23 @@ Usage::
 To simulate an outage, `stop()` the catcher and later `start()` it again (or
 create `SmtpCatcher(port=old.port)`): the port stays the same, so the app's mail
 configuration keeps pointing at it.
+
+Bad behaviour, for the outbox's tests: ``answer("RCPT"|"DATA", reply, ...)`` answers the
+next commands of that kind with the given replies (e.g. ``"451 4.3.0 Try again later"``,
+``"550 5.1.1 No such user"``; such a message is not recorded), ``answer_always`` answers
+every one so until cleared, ``delay`` slows every DATA down, and ``hold_after(n)`` keeps
+the DATA after the n-th recorded message waiting until ``release()`` (it is then refused
+and not recorded: a mail "in flight" when its sender dies). ``SilentRelay`` accepts TCP
+connections and never says a word.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import threading
 import time
+from collections import deque
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -26,7 +36,12 @@ from email.parser import BytesParser
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-__all__ = ["SmtpCatcher", "free_port"]
+__all__ = ["MAIL_WAIT_SECONDS", "SilentRelay", "SmtpCatcher", "free_port"]
+
+# How long the wait helpers wait for a mail by default: generous, because a live server
+# sends mail after its response and a loaded CI machine may take seconds to get there.
+# A wait ends as soon as the mail is there, so a long limit costs nothing when all is well.
+MAIL_WAIT_SECONDS = 30.0
 
 
 class _DropLoginDataWarning(logging.Filter):
@@ -57,7 +72,17 @@ class _Handler:
     def __init__(self, catcher: SmtpCatcher) -> None:
         self._catcher = catcher
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        reply = self._catcher._scripted("RCPT")
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope) -> str:
+        reply = await self._catcher._before_data()
+        if reply:
+            return reply
         content = envelope.original_content or envelope.content
         if isinstance(content, str):
             content = content.encode("utf-8", "surrogateescape")
@@ -87,6 +112,14 @@ class SmtpCatcher:
         # Each record is (message, envelope sender, envelope recipients).
         self._records: list[tuple[EmailMessage, str, list[str]]] = []
         self._cond = threading.Condition()
+        # Bad behaviour (see the module's docstring).
+        self._replies: dict[str, deque[str]] = {"RCPT": deque(), "DATA": deque()}
+        self._always: dict[str, str | None] = {"RCPT": None, "DATA": None}
+        self.delay: float = 0.0
+        self._hold_after: int | None = None
+        self._held = threading.Event()
+        self._released = threading.Event()
+        self.refused = 0  # messages answered with a scripted reply
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -124,6 +157,55 @@ class SmtpCatcher:
     def __exit__(self, *exc_info) -> None:
         self.stop()
 
+    # ------------------------------------------------------------------ bad behaviour
+
+    def answer(self, stage: str, *replies: str) -> None:
+        """Answer the next RCPT or DATA commands with ``replies``, one each, in order."""
+        with self._cond:
+            self._replies[stage].extend(replies)
+
+    def answer_always(self, stage: str, reply: str | None) -> None:
+        """Answer every RCPT or DATA command with ``reply`` (None: behave again)."""
+        with self._cond:
+            self._always[stage] = reply
+
+    def hold_after(self, count: int) -> None:
+        """Keep the DATA after the ``count``-th recorded message waiting until release()."""
+        with self._cond:
+            self._hold_after = count
+            self._held.clear()
+            self._released.clear()
+
+    def wait_held(self, timeout: float = MAIL_WAIT_SECONDS) -> None:
+        if not self._held.wait(timeout):
+            raise AssertionError(f"no message was held within {timeout}s "
+                                 f"({len(self._records)} recorded)")
+
+    def release(self) -> None:
+        self._released.set()
+
+    def _scripted(self, stage: str) -> str | None:
+        with self._cond:
+            reply = self._replies[stage].popleft() if self._replies[stage] else self._always[stage]
+            if reply:
+                self.refused += 1
+            return reply
+
+    async def _before_data(self) -> str | None:
+        """Runs in the server's event loop before a DATA is accepted."""
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        with self._cond:
+            hold = self._hold_after is not None and len(self._records) >= self._hold_after
+            if hold:
+                self._hold_after = None
+        if hold:
+            self._held.set()
+            while not self._released.is_set():
+                await asyncio.sleep(0.01)
+            return "451 4.3.0 Held by the test, not delivered"
+        return self._scripted("DATA")
+
     # ------------------------------------------------------------------ messages
 
     def _record(self, message: EmailMessage, mail_from: str, rcpt_tos: list[str]) -> None:
@@ -143,7 +225,7 @@ class SmtpCatcher:
         with self._cond:
             self._records.clear()
 
-    def wait_for(self, count: int, timeout: float = 5) -> list[EmailMessage]:
+    def wait_for(self, count: int, timeout: float = MAIL_WAIT_SECONDS) -> list[EmailMessage]:
         """Wait until at least `count` messages arrived; return all of them.
 
         Raises AssertionError (listing what did arrive) after `timeout` seconds.
@@ -183,7 +265,7 @@ class SmtpCatcher:
             found.append(message)
         return found
 
-    def wait_find(self, timeout: float = 5, **filters) -> list[EmailMessage]:
+    def wait_find(self, timeout: float = MAIL_WAIT_SECONDS, **filters) -> list[EmailMessage]:
         """Like find(), but waits up to ``timeout`` seconds for a match: a live server
         delivers mail once its response has been sent, so it may arrive a moment later."""
         deadline = time.monotonic() + timeout
@@ -192,6 +274,68 @@ class SmtpCatcher:
             if found or time.monotonic() >= deadline:
                 return found
             time.sleep(0.05)
+
+
+class SilentRelay:
+    """A server on 127.0.0.1 that accepts TCP connections and never answers (a relay that
+    hangs). Connections are closed on stop(), or after ``hold`` seconds at the latest, so
+    that a client without a timeout ends eventually instead of hanging a test run."""
+
+    host = "127.0.0.1"
+
+    def __init__(self, port: int | None = None, hold: float = 120.0) -> None:
+        self.port: int = port if port is not None else free_port(self.host)
+        self.hold = hold
+        self.connections = 0
+        self._server: socket.socket | None = None
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> SilentRelay:
+        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind((self.host, self.port))
+        server.listen(16)
+        server.settimeout(0.1)
+        self._server = server
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        return self
+
+    def _serve(self) -> None:
+        deadline_of: dict[socket.socket, float] = {}
+        while self._server is not None:
+            try:
+                conn, _ = self._server.accept()
+            except (TimeoutError, OSError):
+                conn = None
+            now = time.monotonic()
+            with self._lock:
+                if conn is not None:
+                    self.connections += 1
+                    self._open.append(conn)
+                    deadline_of[conn] = now + self.hold
+                for old in [c for c in self._open if deadline_of.get(c, now) <= now]:
+                    old.close()
+                    self._open.remove(old)
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if server is not None:
+            server.close()
+        with self._lock:
+            for conn in self._open:
+                conn.close()
+            self._open.clear()
+
+    def __enter__(self) -> SilentRelay:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
 
 
 def _recipients(message: EmailMessage, rcpt_tos: list[str]) -> set[str]:
