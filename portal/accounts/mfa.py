@@ -163,9 +163,13 @@ def remaining_recovery_codes(user: User) -> int:
 
 # --------------------------------------------------------------------------- verification
 
+# How someone logged in, in the audit log's words.
+METHOD_WORDS = {"password": "met alleen het wachtwoord", "app": "met de authenticator-app",
+                "recovery": "met een herstelcode"}
+
 def _refuse(user: User, exc: CodeError, method: str) -> None:
     security.record_failure(security.SECOND_FACTOR, user.id)
-    audit.record("second_factor_failed", user, actor=user, detail=f"method={method}")
+    audit.record("second_factor_failed", user, actor=user, detail=METHOD_WORDS.get(method, method))
     raise exc
 
 
@@ -183,7 +187,7 @@ def verify(user: User, code: str) -> None:
         _refuse(user, exc, "app")
     user.totp_last_step = step
     security.clear(security.SECOND_FACTOR, user.id)
-    audit.record("second_factor_used", user, actor=user, detail="method=app")
+    audit.record("second_factor_used", user, actor=user, detail=METHOD_WORDS["app"])
 
 
 def use_recovery_code(user: User, code: str) -> int:
@@ -201,7 +205,8 @@ def use_recovery_code(user: User, code: str) -> int:
     row.used_at = utcnow()
     security.clear(security.SECOND_FACTOR, user.id)
     left = remaining_recovery_codes(user)
-    audit.record("second_factor_used", user, actor=user, detail=f"method=recovery left={left}")
+    audit.record("second_factor_used", user, actor=user,
+                 detail=f"{METHOD_WORDS['recovery']} (nog {left} over)")
     return left
 
 

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..timeutil import utcnow
 from ..urls import portal_url
 from ..validators import normalise_digits, normalise_postcode
-from . import security
+from . import mfa, security
 from .models import Invitation, Organisation, OrgRole, Role, User
 from .passwords import hash_password, needs_rehash, verify_password, weakness
 from .tokens import TokenError, make_token, read_token
@@ -168,7 +168,7 @@ def password_login(email: str, password: str) -> User | None:
 def logged_in(user: User, *, method: str) -> None:
     """A login completed (``method``: password, app or recovery)."""
     user.last_login_at = utcnow()
-    audit.record("login", user, actor=user, detail=f"second_factor={method}")
+    audit.record("login", user, actor=user, detail=mfa.METHOD_WORDS.get(method, method))
 
 
 def logout(user: User) -> None:
