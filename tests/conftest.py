@@ -54,8 +54,10 @@ def make_app(db_url: str, upload_dir, smtp: SmtpCatcher | None = None, **overrid
     return application
 
 
-def build_database(db_url: str, tmp_dir) -> None:
-    """Upgrade an empty database with the migrations and load reference + demo data."""
+def build_database(db_url: str, tmp_dir, *, extend: bool = True) -> bool:
+    """Upgrade an empty database with the migrations and load reference + demo data.
+    ``extend``: exercise the extension options the day needs (see below). Returns whether
+    an option was exercised."""
     from flask_migrate import upgrade
 
     from portal.demo import seed_demo
@@ -67,12 +69,13 @@ def build_database(db_url: str, tmp_dir) -> None:
         seed_reference()
         seed_demo()
         db.session.commit()
-        _extend_the_term_to_today()
+        extended = _extend_the_term_to_today() if extend else False
         db.session.remove()  # give its connection back: dispose() closes it, and the WAL is
         db.engine.dispose()  # written into the file that the tests copy
+    return extended
 
 
-def _extend_the_term_to_today() -> None:
+def _extend_the_term_to_today() -> bool:
     """A suite run after the base term (PORTAL_TEST_NOW=2033-12-31T12:00, say) meets the
     region as it would be then: it has exercised the extension options it needed, through
     the workflow (as an administrator does), so the open house still runs where it can."""
@@ -81,10 +84,13 @@ def _extend_the_term_to_today() -> None:
     from portal.timeutil import today_local
 
     procedure = current_procedure()
+    extended = False
     while procedure is not None and procedure.current_end < today_local() and procedure.options_left > 0:
         exercise_extension(procedure, by=user(ADMIN),
                            rationale="Verlengd: de regio zet het open house voort.")
         db.session.commit()
+        extended = True
+    return extended
 
 
 TEST_NOW_VARIABLE = "PORTAL_TEST_NOW"
@@ -167,11 +173,26 @@ def pytest_addoption(parser):
     )
 
 
+_TEMPLATE = {"extended": False}
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory):
     """A migrated, seeded SQLite file that tests copy."""
     path = tmp_path_factory.mktemp("template") / "portal.sqlite"
-    build_database(f"sqlite:///{path}", path.parent)
+    _TEMPLATE["extended"] = build_database(f"sqlite:///{path}", path.parent)
+    return path
+
+
+@pytest.fixture(scope="session")
+def template_db_as_published(tmp_path_factory, template_db):
+    """The procedure as published, no option exercised: what tests under ``in_term`` (the
+    clock in 2029) see. The same file as ``template_db`` unless the session's day made
+    that one exercise options (PORTAL_TEST_NOW after the base term)."""
+    if not _TEMPLATE["extended"]:
+        return template_db
+    path = tmp_path_factory.mktemp("template-as-published") / "portal.sqlite"
+    build_database(f"sqlite:///{path}", path.parent, extend=False)
     return path
 
 
@@ -201,7 +222,9 @@ def database_url(request, template_db, tmp_path):
     server = request.getfixturevalue("postgres")
     if server is None:
         path = tmp_path / "portal.sqlite"
-        shutil.copy(template_db, path)
+        source = (request.getfixturevalue("template_db_as_published")
+                  if "in_term" in request.fixturenames else template_db)
+        shutil.copy(source, path)
         yield f"sqlite:///{path}"
         return
     name = f"t{next(_pg_counter)}"

@@ -176,6 +176,7 @@ def test_indexation_is_exact_to_the_cent_and_rounds_half_up():
 
 # --- procedure settings ------------------------------------------------------------------------------
 
+@pytest.mark.usefixtures("in_term")  # about the term as published: no option exercised
 def test_settings_change_is_saved_and_audited_with_old_and_new_values(app):
     client = _client(app)
     page = _text(client.get("/beheer/procedure"))
@@ -222,6 +223,7 @@ def test_saving_unchanged_settings_records_nothing(app):
         assert _events("setting_changed") == []
 
 
+@pytest.mark.usefixtures("in_term")  # about the term as published: no option exercised
 def test_bad_settings_are_refused_in_dutch_and_keep_the_input(app):
     client = _client(app)
     response = post(client, "/beheer/procedure", _settings_data(
@@ -289,6 +291,7 @@ def _replace_settings(**changes):
     return settings
 
 
+@pytest.mark.usefixtures("in_term")  # about the term as published: no option exercised
 def test_term_dates_are_editable_only_before_the_first_admission(app):
     client = _client(app)
     response = post(client, "/beheer/procedure", _settings_data(term_start="2027-02-01",
@@ -699,6 +702,7 @@ def test_bad_tariffs_are_refused_in_dutch_and_every_typed_price_is_kept(app):
         assert _events("tariff_set") == []
 
 
+@pytest.mark.usefixtures("in_term")  # about the term as published: no option exercised
 def test_publishing_needs_a_price_for_every_product_and_published_prices_stay(app):
     _set_prices(app, 2027, {"44A06": "100", "44A07": "200"})
     client = _client(app)
@@ -791,6 +795,7 @@ def test_bad_indexation_input_is_refused_and_kept(app):
         assert db.session.scalar(select(func.count(Tariff.id)).where(Tariff.year == 2028)) == 0
 
 
+@pytest.mark.usefixtures("in_term")  # about the term as published: no option exercised
 def test_public_page_shows_term_documents_and_published_tariffs_only(app):
     _set_prices(app, 2027, {"44A06": "111,11", "44A07": "222,22", "44A08": "333,33"}, publish=True)
     _set_prices(app, 2028, {"44A06": "444,44"})  # a draft
@@ -826,6 +831,7 @@ def _all_urls(app):
     return urls
 
 
+@pytest.mark.usefixtures("in_term")  # about the term as published: no option exercised
 @pytest.mark.parametrize("who", [PROVIDER, ASSESSOR_1])
 def test_non_administrators_get_403_on_every_url(app, who):
     urls = _all_urls(app)
@@ -926,6 +932,7 @@ def test_the_model_agreement_is_uploaded_and_downloadable_by_anyone(app):
         assert "model.pdf" in event.detail
 
 
+@pytest.mark.usefixtures("in_term")  # about the term as published: no option exercised
 def test_exercising_an_extension_option_moves_the_public_end_and_leaves_one_fewer(app):
     anonymous = app.test_client()
     home = _text(anonymous.get("/"))

@@ -1,5 +1,7 @@
 """Assessor and provider pages: validation messages, confirmation steps, public pages."""
 
+import pytest
+
 from portal.assessment import workflow as assessment
 from portal.extensions import db
 from portal.models import Application, Status
@@ -93,6 +95,7 @@ def test_new_application_offers_only_open_categories(app, provider_client):
     assert "Kies minstens één categorie" in empty.get_data(as_text=True)
 
 
+@pytest.mark.usefixtures("in_term")  # about the term as published: no option exercised
 def test_public_pages(client):
     home = client.get("/").get_data(as_text=True)
     assert "1 januari 2027 tot en met 31 december 2031" in home

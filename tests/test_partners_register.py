@@ -5,6 +5,7 @@ import io
 import json
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -206,6 +207,7 @@ def _is_iso(value):
     return datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is not None
 
 
+@pytest.mark.usefixtures("in_term")  # about the term as published: no option exercised
 def test_ocds_release_package(app, client):
     _register_data(app)
     package = _ocds(client)

@@ -59,14 +59,14 @@ def test_due_lists_what_passed_its_period(app):
             oldest = next(d for d in due() if d.retention.key == "drafts").oldest
             assert oldest <= START
         assert db.session.get(Application, application_id).status == Status.CONCEPT
-        # Ten years on, everything that exists now has passed the audit period.
-        with time_machine.travel(datetime(2040, 1, 1), tick=False):
+        # Long after, everything that exists now has passed the audit period.
+        with time_machine.travel(datetime(2099, 1, 1), tick=False):
             events = db.session.scalar(select(func.count(AuditEvent.id)))
             assert _counts()["audit"] == events
 
 
 def test_the_command_prints_each_kind(app):
-    with time_machine.travel(datetime(2040, 1, 1), tick=False):
+    with time_machine.travel(datetime(2099, 1, 1), tick=False):
         result = app.test_cli_runner().invoke(args=["privacy", "due"])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()

@@ -18,7 +18,7 @@ from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.files import Document, LocalStorage
 from tests.conftest import PROVIDER, csrf_token, login, make_app, post
-from tests.helpers import PDF_BYTES, requirement
+from tests.helpers import PDF_BYTES, requirement, valid_until
 from tests.infra.s3 import S3Server, s3_server  # noqa: F401 - the fixture
 
 CORRUPT = "Het bestand is beschadigd of ontbreekt; neem contact op met de regio."
@@ -113,7 +113,7 @@ def test_uploads_through_the_pages_are_stored_and_downloaded_identically(app, ba
         db.session.commit()
     second = PDF_BYTES + b"% tweede bestand"
     response = post(client, f"/aanmeldingen/{draft}/stap/1", {
-        f"r{a5}_file": (io.BytesIO(second), "polis.pdf"), f"r{a5}_valid_until": "2030-01-31",
+        f"r{a5}_file": (io.BytesIO(second), "polis.pdf"), f"r{a5}_valid_until": valid_until().isoformat(),
         "opslaan": "1"}, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
 

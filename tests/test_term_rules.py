@@ -106,6 +106,7 @@ def _home(app):
 
 # --- (1) the dates of the term --------------------------------------------------------------
 
+@pytest.mark.usefixtures("in_term")  # about the term as published: no option exercised
 def test_applying_and_deciding_follow_the_publication_and_the_current_end(ctx):
     app = ctx
     _publish_on_2_november()
@@ -196,6 +197,7 @@ def test_applying_and_deciding_follow_the_publication_and_the_current_end(ctx):
         assert "De looptijd is geëindigd" in _home(app)
 
 
+@pytest.mark.usefixtures("in_term")  # about the term as published: no option exercised
 def test_the_application_page_refuses_after_the_term_with_the_reason(app):
     with app.app_context():
         _publish_on_2_november()
@@ -285,6 +287,7 @@ def test_the_admin_form_shows_fixed_settings_read_only_and_refuses_a_posted_one(
         assert (_procedure().decision_period_weeks, _procedure().notice_months) == (8, 3)
 
 
+@pytest.mark.usefixtures("in_term")  # about the term as published: no option exercised
 def test_the_end_never_moves_past_the_latest_possible_end(in_term, ctx):
     """Before any submission the options can still change, but never so that the end that
     was reached, or the next exercise, passes the latest possible end."""
