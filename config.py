@@ -126,6 +126,9 @@ class Config:
 
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    # The register's open-data exports (CSV and JSON together) are public and read every live
+    # admission: this many per address.
+    EXPORT_RATE_LIMIT = _env("EXPORT_RATE_LIMIT", "20 per minute")
     RATELIMIT_HEADERS_ENABLED = True
 
     # Account security (portal/accounts/security.py, mfa.py). Assessors, administrators

@@ -374,3 +374,28 @@ def test_referrers_see_current_capacity_in_the_overview_and_on_the_partner_page(
     assert "Breda-Noord" not in client.get(f"/register/{ids['demo']}").get_data(as_text=True)
     assert count_statements(app, referrer, "/capaciteit") <= MAX_STATEMENTS
     assert count_statements(app, referrer, f"/register/{ids['demo']}") <= MAX_STATEMENTS
+
+
+def test_public_exports_are_rate_limited_per_address(database_url, tmp_path, smtp):
+    """50 export requests from one address: the first ones are served, then a Dutch 429;
+    another address is still served (issue 15, bad input)."""
+    from portal.extensions import limiter
+    from tests.conftest import make_app
+
+    app = make_app(database_url, tmp_path / "uploads", smtp, RATELIMIT_ENABLED=True,
+                   EXPORT_RATE_LIMIT="20 per minute")
+    with app.app_context():
+        limiter.reset()
+    try:
+        client = app.test_client()
+        codes = [client.get("/register/export.csv" if i % 2 else "/register/export.json").status_code
+                 for i in range(50)]
+        assert codes[:20] == [200] * 20 and set(codes[20:]) == {429}
+        refused = client.get("/register/export.csv")
+        assert "Te veel pogingen" in refused.get_data(as_text=True)
+        other = app.test_client()
+        other.environ_base["REMOTE_ADDR"] = "192.0.2.99"
+        assert other.get("/register/export.csv").status_code == 200
+    finally:
+        with app.app_context():
+            limiter.reset()

@@ -7,14 +7,14 @@ import io
 import json
 from datetime import UTC, date, datetime, time
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Organisation
 from ..auth import has_role
-from ..extensions import db
+from ..extensions import db, limiter
 from ..pagination import COUNT_CAP, paginate
 from ..procedure.models import Category
 from ..procedure.views import _procedure_or_404
@@ -210,7 +210,12 @@ CSV_COLUMNS = ["organisatie", "kvk_nummer", "adres", "postcode", "plaats", "e_ma
                "categorie", "categorie_code", "status", "toegelaten_op"]
 
 
+def _export_limit() -> str:
+    return current_app.config["EXPORT_RATE_LIMIT"]
+
+
 @bp.route("/register/export.csv")
+@limiter.shared_limit(_export_limit, scope="register-export")
 def export_csv():
     """The register as CSV, one row per live admission: UTF-8 with a BOM and semicolons, as
     the portal's other exports, so that a Dutch spreadsheet opens it as it is."""
@@ -298,6 +303,7 @@ def _grouped_by_organisation(rows):
 
 
 @bp.route("/register/export.json")
+@limiter.shared_limit(_export_limit, scope="register-export")
 def export_ocds():
     """The register as an Open Contracting Data Standard release package: the buyer and every
     admitted supplier as parties (identified by KvK number), one award per category with
