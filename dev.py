@@ -194,44 +194,30 @@ def _apt_install(packages: list[str], prefix: list[str]) -> bool:
     return ok
 
 
-def ensure_chromium() -> None:
-    """Install Debian's chromium for the browser tests if it is not on PATH.
-
-    Failure is not fatal: the browser tests skip themselves without Chromium.
-    """
-    if shutil.which("chromium"):
+def _ensure_program(program: str, package: str, without: str) -> None:
+    """Install Debian's ``package`` if ``program`` is not on PATH. Failure is not fatal:
+    the tests that need it skip themselves (``without`` says which)."""
+    if shutil.which(program):
         return
-    prefix = _apt_prefix("chromium not found")
+    prefix = _apt_prefix(f"{program} not found")
     if prefix is None:
-        warn("browser tests will be skipped")
+        warn(f"{without} will be skipped")
         return
-
-    say("chromium not found; installing it with apt-get")
-    ok = _apt_install(["chromium"], prefix)
-    if not ok or not shutil.which("chromium"):
-        warn("could not install chromium; browser tests will be skipped")
+    say(f"{program} not found; installing {package} with apt-get")
+    if not _apt_install([package], prefix) or not shutil.which(program):
+        warn(f"could not install {package}; {without} will be skipped")
     else:
-        say("chromium installed")
+        say(f"{package} installed")
+
+
+def ensure_chromium() -> None:
+    """Debian's chromium, for the browser tests."""
+    _ensure_program("chromium", "chromium", "browser tests")
 
 
 def ensure_redis() -> None:
-    """Install Debian's redis-server (the shared store of the several-instances test) if missing.
-
-    Failure is not fatal: that test skips itself without redis-server.
-    """
-    if shutil.which("redis-server"):
-        return
-    prefix = _apt_prefix("redis-server not found")
-    if prefix is None:
-        warn("the several-instances test will be skipped")
-        return
-
-    say("redis-server not found; installing it with apt-get")
-    ok = _apt_install(["redis-server"], prefix)
-    if not ok or not shutil.which("redis-server"):
-        warn("could not install redis-server; the several-instances test will be skipped")
-    else:
-        say("redis-server installed")
+    """Debian's redis-server, the shared store of the several-instances test."""
+    _ensure_program("redis-server", "redis-server", "the several-instances test")
 
 
 PANGO_LIBRARIES = ("pango-1.0", "pangoft2-1.0")

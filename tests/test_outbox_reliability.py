@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from portal.extensions import db
 from portal.models import Application, AuditEvent, MailStatus, OutboxMail, Status
@@ -28,6 +28,7 @@ from portal.notifications.delivery import send_queued
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, login, make_app, post, user
 from tests.infra.postgres import TempPostgres
 from tests.infra.smtp import SilentRelay, SmtpCatcher, free_port
+from tests.test_scale import StatementCounter
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = ROOT / ".venv" / "bin" / "flask"
@@ -280,17 +281,12 @@ def test_admin_page_lists_delayed_and_failed_mail_with_flat_statement_counts(tem
     login(admin, ADMIN)
 
     def statements(url):
-        seen = []
         with app.app_context():
             engine = db.engine
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with StatementCounter(engine) as counter:
             response = admin.get(url)
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         assert response.status_code == 200
-        return response.get_data(as_text=True), len(seen)
+        return response.get_data(as_text=True), counter.count
 
     counts = {}
     for total in (3, 40):

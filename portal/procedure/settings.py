@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from .. import audit
 from ..accounts.models import User
 from ..auth import require_role
-from ..errors import DomainError, ValidationFailed
+from ..errors import DomainError, StaleForm, ValidationFailed
 from ..extensions import db
 from ..files import Document, UploadError, store_upload
 from ..partners.models import Admission
@@ -53,13 +53,6 @@ DOCUMENT_KINDS = {
 
 STALE_MESSAGE = ("Iemand anders heeft dit intussen gewijzigd. Uw invoer staat hieronder nog; "
                  "controleer die tegen de actuele stand en sla opnieuw op.")
-
-
-class StaleForm(DomainError):
-    """The data changed after the form was built."""
-
-    def __init__(self):
-        super().__init__(STALE_MESSAGE)
 
 
 # --- who may act -----------------------------------------------------------------------------------
@@ -395,7 +388,7 @@ def update_settings(procedure: Procedure, new: Settings, *, by: User,
     that the end moves only by exercising an extension option."""
     _require_admin(by)
     if fingerprint is not None and fingerprint != settings_fingerprint(procedure):
-        raise StaleForm()
+        raise StaleForm(STALE_MESSAGE)
     old = Settings.of(procedure)
     errors = check_settings(procedure, new)
     if errors:
@@ -419,7 +412,7 @@ def set_applications_open(procedure: Procedure, is_open: bool, *, by: User,
     future. Returns whether anything changed."""
     _require_admin(by)
     if fingerprint is not None and fingerprint != settings_fingerprint(procedure):
-        raise StaleForm()
+        raise StaleForm(STALE_MESSAGE)
     today = today or today_local()
     notice = (notice or "").strip() or None
     errors = []
@@ -588,7 +581,7 @@ def update_category(category: Category, *, name: str, description: str, by: User
     """Rename or describe a category; its code stays, so links and history keep working."""
     _require_admin(by)
     if fingerprint is not None and fingerprint != category_fingerprint(category):
-        raise StaleForm()
+        raise StaleForm(STALE_MESSAGE)
     name, description = (name or "").strip(), (description or "").strip()
     errors = _check_category(category.procedure, name, description, current=category)
     if errors:
@@ -709,7 +702,7 @@ def update_product(product: Product, spec: ProductSpec, *, by: User,
                    fingerprint: int | None = None) -> list[str]:
     _require_admin(by)
     if fingerprint is not None and fingerprint != product_fingerprint(product):
-        raise StaleForm()
+        raise StaleForm(STALE_MESSAGE)
     spec = _normalised(spec)
     procedure = db.session.get(Procedure, product.procedure_id)
     errors = _check_product(procedure, spec, current=product)
@@ -805,7 +798,7 @@ def set_prices(procedure: Procedure, year: int, prices: dict[int, object], *, by
     _require_admin(by)
     _check_year(procedure, year)
     if fingerprint is not None and fingerprint != tariffs_fingerprint(procedure, year):
-        raise StaleForm()
+        raise StaleForm(STALE_MESSAGE)
     products = {p.id: p for p in products_of(procedure)}
     existing = tariffs_by_product(procedure, [year])
     errors, parsed = [], {}
@@ -867,7 +860,7 @@ def index_prices(procedure: Procedure, year: int, *, by: User,
     _require_admin(by)
     _check_year(procedure, year)
     if fingerprint is not None and fingerprint != tariffs_fingerprint(procedure, year):
-        raise StaleForm()
+        raise StaleForm(STALE_MESSAGE)
     errors = []
     general = None
     if percentage is not None and not (isinstance(percentage, str) and not percentage.strip()):
@@ -925,7 +918,7 @@ def publish_tariffs(procedure: Procedure, year: int, *, by: User,
     _require_admin(by)
     _check_year(procedure, year)
     if fingerprint is not None and fingerprint != tariffs_fingerprint(procedure, year):
-        raise StaleForm()
+        raise StaleForm(STALE_MESSAGE)
     products = products_of(procedure)
     tariffs = tariffs_by_product(procedure, [year])
     missing = [p.code for p in products if (p.id, year) not in tariffs]
