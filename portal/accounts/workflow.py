@@ -428,6 +428,15 @@ def deactivate_member(member: User, *, by: User) -> None:
     audit.record("user_deactivated", member, actor=by, detail=f"organisation={organisation.id}")
 
 
+def set_agb_code(organisation: Organisation, code: str, *, by: User | None, reason: str) -> None:
+    """The organisation's AGB code becomes ``code`` (the one it was admitted on, say),
+    audited with the reason; nothing happens when it is the same."""
+    if code and code != organisation.agb_code:
+        audit.record("organisation_updated", organisation, actor=by,
+                     detail=f"agb_code: {organisation.agb_code or '(leeg)'} -> {code} ({reason})")
+        organisation.agb_code = code
+
+
 def update_organisation(organisation: Organisation, *, by: User, name: str, kvk_number: str,
                         agb_code: str | None, street: str, postal_code: str, city: str,
                         contact_email: str, website: str | None,

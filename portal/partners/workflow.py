@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import audit, notifications
+from ..accounts import workflow as accounts
 from ..accounts.models import OrgRole, User
 from ..auth import require_beheerder, require_role
 from ..errors import DomainError, TransitionNotAllowed, ValidationFailed
@@ -72,14 +73,11 @@ def agb_code_given(application) -> str | None:
 def _record_agb_code(application, *, by: User) -> str | None:
     """The organisation's AGB code follows the one admitted on (checked by the assessor in
     the application): the agreement, the register and iJw messaging use it."""
-    organisation = application.organisation
     given = agb_code_given(application)
-    if given and given != organisation.agb_code:
-        audit.record("organisation_updated", organisation, actor=by,
-                     detail=f"agb_code: {organisation.agb_code or '(leeg)'} -> {given} "
-                            f"(aanmelding {application.reference})")
-        organisation.agb_code = given
-    return given or organisation.agb_code
+    if given:
+        accounts.set_agb_code(application.organisation, given, by=by,
+                              reason=f"aanmelding {application.reference}")
+    return given or application.organisation.agb_code
 
 
 def offer_agreement(application, admissions: list[Admission], *, by: User) -> Agreement:
