@@ -1,10 +1,12 @@
 """Shared pieces of the browser tests: the live server and Chromium fixtures (registered
 in conftest.py), logging in, and the axe accessibility check."""
+import re
 import shutil
 
 import pytest
 
 from tests.infra.browser import LiveServer, chromium_available, launch_chromium
+from tests.infra.smtp import plain_body
 
 BROWSER_MARKS = [
     pytest.mark.browser,
@@ -102,3 +104,14 @@ def serious_a11y_violations(page):
     results = Axe().run(page)
     return [(v["id"], v["help"]) for v in results.response["violations"]
             if v["impact"] in ("serious", "critical")]
+
+
+def link_in_mail(smtp, to, path):
+    """The path of the link to ``path`` in the last plain-text mail to ``to`` that holds
+    one. Waits (generously) for that mail: a live server sends it after its response, and
+    an earlier mail to the same address must not be taken for it."""
+    found = smtp.wait_find(to=to, body_contains=path)
+    assert found, f"no mail to {to} with a link to {path}"
+    match = re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", plain_body(found[-1]))
+    assert match, f"the mail to {to} has no link to {path}"
+    return match.group(1)

@@ -1,11 +1,11 @@
 """Organisation users and own account in a real browser (Debian's Chromium under Playwright):
 a beheerder invites a colleague, the colleague opens the link from the mail the real SMTP
 catcher received, accepts and logs in; axe checks every page of this part."""
-import re
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser_support import link_in_mail as _link_in_mail
 from tests.browser_support import login_page as _login
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
 from tests.conftest import DEMO_PASSWORD, PROVIDER
@@ -17,14 +17,6 @@ pytestmark = [
 ]
 
 PASSWORD = "collega-wachtwoord-2027"
-
-
-def _link_in_mail(smtp, to, path):
-    """The link to ``path`` in the last plain-text mail to ``to``, rebased on nothing."""
-    found = smtp.wait_find(to=to)  # waits (generously) for the mail sent after the response
-    assert found, f"no mail to {to}"
-    body = found[-1].get_body(preferencelist=("plain",)).get_content()
-    return re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", body).group(1)
 
 
 def test_invite_accept_and_log_in(live, browser, smtp):

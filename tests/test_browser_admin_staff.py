@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser_support import enrol_second_factor
+from tests.browser_support import link_in_mail as _link_in_mail
 from tests.browser_support import login_page as _login
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
 from tests.conftest import ADMIN, ASSESSOR_2
@@ -21,13 +22,6 @@ pytestmark = [
 
 NEW_EMAIL = "nora.nieuw@regio.example"
 NEW_PASSWORD = "beoordelen-is-een-vak-2027"
-
-
-def _link_in_mail(smtp, to, path):
-    found = smtp.wait_find(to=to)  # waits (generously) for the mail sent after the response
-    assert found, f"no mail to {to}"
-    body = found[-1].get_body(preferencelist=("plain",)).get_content()
-    return re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", body).group(1)
 
 
 def test_staff_account_mail_text_and_audit_log(live, browser, smtp):

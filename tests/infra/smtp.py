@@ -244,13 +244,17 @@ class SmtpCatcher:
             return [record[0] for record in self._records]
 
     def find(
-        self, to: str | None = None, subject_contains: str | None = None
+        self,
+        to: str | None = None,
+        subject_contains: str | None = None,
+        body_contains: str | None = None,
     ) -> list[EmailMessage]:
         """Messages matching all given filters (case-insensitive).
 
         to: an address that must appear among the envelope recipients or the
             To/Cc headers of the message.
         subject_contains: a substring of the Subject header.
+        body_contains: a substring of the plain-text body.
         """
         with self._cond:
             records = list(self._records)
@@ -260,6 +264,10 @@ class SmtpCatcher:
                 continue
             if subject_contains is not None and subject_contains.lower() not in str(
                 message.get("Subject", "")
+            ).lower():
+                continue
+            if body_contains is not None and body_contains.lower() not in plain_body(
+                message
             ).lower():
                 continue
             found.append(message)
@@ -336,6 +344,12 @@ class SilentRelay:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+def plain_body(message: EmailMessage) -> str:
+    """The plain-text body of a message ('' when it has none)."""
+    part = message.get_body(preferencelist=("plain",))
+    return part.get_content() if part is not None else ""
 
 
 def _recipients(message: EmailMessage, rcpt_tos: list[str]) -> set[str]:
