@@ -117,11 +117,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, health, partners
+    from . import admin, health, monitoring, oversight, partners
 
     health.init_app(app)
     admin.register(app)
     partners.register(app)
+    monitoring.register(app)
+    oversight.register(app)
     from .accounts.views import bp as accounts_bp
     from .applications.views import bp as applications_bp
     from .assessment.views import bp as assessment_bp
@@ -140,12 +142,15 @@ def _declare_mail_kinds(app: Flask) -> None:
     from .accounts import mails as accounts_mails
     from .applications import mails as applications_mails
     from .assessment import mails as assessment_mails
+    from .monitoring import mails as monitoring_mails
     from .notifications import kinds
+    from .oversight import mails as oversight_mails
     from .partners import mails as partners_mails
     from .procedure import mails as procedure_mails
 
     kinds.declare(app, accounts_mails.KINDS, procedure_mails.KINDS, applications_mails.KINDS,
-                  partners_mails.KINDS, assessment_mails.KINDS)
+                  partners_mails.KINDS, assessment_mails.KINDS, monitoring_mails.KINDS,
+                  oversight_mails.KINDS)
 
 
 def _register_cli(app: Flask) -> None:

@@ -12,7 +12,9 @@ from .assessment.models import (  # noqa: F401
     VerdictOutcome,
 )
 from .audit.models import AuditEvent  # noqa: F401
+from .monitoring import models as _monitoring_models  # noqa: F401
 from .notifications.models import MailStatus, MailTemplate, OutboxMail  # noqa: F401
+from .oversight import models as _oversight_models  # noqa: F401
 from .partners.models import (  # noqa: F401
     Admission,
     AdmissionStatus,

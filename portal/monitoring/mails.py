@@ -1,0 +1,3 @@
+"""The mails the monitoring part sends. ``create_app`` declares ``KINDS``."""
+
+KINDS = ()

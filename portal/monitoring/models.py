@@ -1,0 +1,1 @@
+"""The monitoring part's tables."""

@@ -1,0 +1,4 @@
+"""The monitoring part's pages."""
+from flask import Blueprint
+
+bp = Blueprint("monitoring", __name__)

@@ -1,0 +1,1 @@
+"""The oversight part's tables."""
