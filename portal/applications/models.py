@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
+from ..audit.labels import state_label
 from ..extensions import db
 from ..files import Document  # noqa: F401 - the library's files; answers refer to them
 from ..procedure.models import CatalogueVersion, Category, Procedure, Requirement
@@ -36,7 +37,7 @@ class Status(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ")
+        return state_label(self)
 
 
 application_categories = Table(

@@ -8,6 +8,7 @@ from sqlalchemy import Column, Enum, ForeignKey, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
+from ..audit.labels import state_label
 from ..extensions import db
 from ..procedure.models import Category, Requirement
 from ..timeutil import utcnow
@@ -20,7 +21,7 @@ class VerdictOutcome(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ")
+        return state_label(self)
 
 
 class Outcome(str, enum.Enum):
@@ -29,7 +30,7 @@ class Outcome(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return self.value
+        return state_label(self)
 
 
 class Verdict(db.Model):

@@ -137,6 +137,39 @@ OBJECT_LABELS = {
 
 OUTCOME_LABELS = {"success": "gelukt", "failure": "geweigerd"}
 
+# Every state the portal stores, as it is shown (lower case; a page capitalises where it
+# starts a sentence): applications, admissions, verdicts, decisions, evidence reviews and
+# mails. The parts' enums take their ``label`` from here (tests/test_labels.py).
+STATE_LABELS = {
+    # applications
+    "concept": "concept",
+    "ingediend": "ingediend",
+    "in_behandeling": "in behandeling",
+    "aanvulling_gevraagd": "aanvulling gevraagd",
+    "besluit_voorgesteld": "besluit voorgesteld",
+    "besloten": "besloten",
+    "ingetrokken": "ingetrokken",
+    # decisions per category and admissions
+    "toegelaten": "toegelaten",
+    "afgewezen": "afgewezen",
+    "actief": "actief",
+    "geschorst": "geschorst",
+    "beeindigd": "beëindigd",
+    # verdicts
+    "voldoet": "voldoet",
+    "voldoet_niet": "voldoet niet",
+    "niet_van_toepassing": "niet van toepassing",
+    # a partner's new version of a document
+    "pending": "in beoordeling",
+    "accepted": "geaccepteerd",
+    "rejected": "afgewezen",
+    # mails
+    "queued": "in de wachtrij",
+    "sending": "wordt verzonden",
+    "sent": "verzonden",
+    "failed": "mislukt",
+}
+
 
 def _words(code: str | None) -> str:
     return (code or "").replace("_", " ").strip()
@@ -151,9 +184,11 @@ def object_label(object_type: str | None) -> str:
     return OBJECT_LABELS.get(object_type or "") or _words(object_type)
 
 
-def state_label(state: str | None) -> str:
-    """States are Dutch words in the code already (besluit_voorgesteld): without underscores."""
-    return _words(state)
+def state_label(state) -> str:
+    """The Dutch label of a state (a stored value or an enum member); an unknown one reads
+    as words, never as a code."""
+    value = getattr(state, "value", state)
+    return STATE_LABELS.get(value or "") or _words(value)
 
 
 def outcome_label(outcome: str | None) -> str:

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..actions import button
+from ..audit.labels import state_label
 from ..auth import admin_required
 from ..extensions import db
 from ..forms import ActionForm
@@ -22,12 +23,7 @@ TABS = [
     ("failed", "Mislukt"),
     ("sent", "Verzonden"),
 ]
-STATUS_LABELS = {
-    MailStatus.QUEUED: "in de wachtrij",
-    MailStatus.SENDING: "wordt verzonden",
-    MailStatus.SENT: "verzonden",
-    MailStatus.FAILED: "mislukt",
-}
+STATUS_LABELS = {status: state_label(status) for status in MailStatus}
 
 
 def _listing(tab: str | None):

@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User
+from ..audit.labels import state_label
 from ..extensions import db
 from ..procedure.models import CatalogueVersion, Category, Procedure
 from ..timeutil import utcnow
@@ -31,7 +32,7 @@ class AdmissionStatus(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return "beëindigd" if self is AdmissionStatus.BEEINDIGD else self.value
+        return state_label(self)
 
 
 LIVE_ADMISSION = ("TOEGELATEN", "ACTIEF", "GESCHORST")
@@ -47,8 +48,7 @@ class ReviewStatus(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"pending": "in beoordeling", "accepted": "geaccepteerd",
-                "rejected": "afgewezen"}[self.value]
+        return state_label(self)
 
 
 class Admission(db.Model):
