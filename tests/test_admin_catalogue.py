@@ -24,7 +24,7 @@ from portal.procedure import versions as ops
 from portal.procedure.models import Evidence, Identifier
 from portal.procedure.versions import published_version
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, post, user
-from tests.helpers import PDF_BYTES, categories, fill_completely
+from tests.helpers import PDF_BYTES, categories, fill_completely, wizard_step
 from tests.test_scale import MAX_STATEMENTS, StatementCounter
 
 BASE = "/beheer/eisen"
@@ -613,12 +613,15 @@ def test_compare_function_matches_by_code():
 
 # --- applications keep their version ----------------------------------------------------------------
 
-def test_an_application_started_on_version_1_is_assessed_against_version_1(app):
+def test_an_application_submitted_on_version_1_is_assessed_against_version_1(app):
+    # Submitted before version 2 is published: it is decided on its own version. (A draft
+    # moves to the new version: tests/test_catalogue_versions.py.)
     with app.app_context():
         provider = user(PROVIDER)
         application = workflow.create_application(_procedure(), categories("gezinshuiszorg"),
                                                   by=provider)
         fill_completely(application, provider)
+        workflow.submit(application, by=provider)
         db.session.commit()
         app_id = application.id
         v1_requirements = {r.id for r in application.applicable_requirements()}
@@ -648,18 +651,14 @@ def test_an_application_started_on_version_1_is_assessed_against_version_1(app):
         assert published_version(_procedure()).number == 2
         assert {"A15", "H4"} <= set(_codes(2))
 
-    # The provider submits the version-1 application: nothing of version 2 is asked for.
+    # The submitted version-1 application stays on version 1: nothing of version 2 is asked.
     provider = _client(app, PROVIDER)
     overview = _text(provider.get(f"/aanmeldingen/{app_id}/overzicht"))
     assert "Werken met een veiligheidsplan" not in overview and "H4" not in overview
     with app.app_context():
         application = db.session.get(Application, app_id)
-        assert application.catalogue_version.number == 1
+        assert application.catalogue_version.number == 1 and application.moved_at is None
         assert workflow.missing_items(application) == []
-    response = post(provider, f"/aanmeldingen/{app_id}/indienen",
-                    token_from=f"/aanmeldingen/{app_id}/overzicht")
-    assert response.status_code == 302, _text(response)[:2000]
-    with app.app_context():
         application = db.session.get(Application, app_id)
         assert application.status == Status.INGEDIEND
         assessor = user(ASSESSOR_1)
@@ -769,10 +768,12 @@ def test_a_document_requirement_without_validity_date_asks_no_date(app):
         application = db.session.scalar(select(Application).order_by(Application.id.desc()))
         assert application.catalogue_version.number == number
         app_id = application.id
-    step = f"/aanmeldingen/{app_id}/stap/1"
+        step = f"/aanmeldingen/{app_id}/stap/{wizard_step(application, 'A16')}"
+        a5_step = f"/aanmeldingen/{app_id}/stap/{wizard_step(application, 'A5')}"
     page = _text(provider.get(step))
     assert "Huisregels (PDF)" in page and f'name="r{a16_id}_file"' in page
     assert f'name="r{a16_id}_valid_until"' not in page
+    page = _text(provider.get(a5_step))
     assert f'name="r{a5_id}_file"' in page and f'name="r{a5_id}_valid_until"' in page
 
     response = post(provider, step, {f"r{a16_id}_file": (io.BytesIO(PDF_BYTES), "huisregels.pdf"),

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from portal.procedure import settings as procedure_ops
 from tests.browser_support import login_page as _login
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
-from tests.conftest import ADMIN, make_app
+from tests.conftest import ADMIN, make_app, remove_tariffs
 from tests.helpers import PDF_BYTES
 from tests.infra.browser import LiveServer, chromium_available
 
@@ -27,6 +27,8 @@ def live(template_db, tmp_path, smtp, monkeypatch):
     path = tmp_path / "live.sqlite"
     shutil.copy(template_db, path)
     app = make_app(f"sqlite:///{path}", tmp_path / "uploads", smtp)
+    with app.app_context():
+        remove_tariffs()  # the test enters and publishes the first tariffs itself
     server = LiveServer(app).start()
     yield server
     server.stop()

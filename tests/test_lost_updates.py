@@ -112,6 +112,7 @@ def test_product(app):
         assert _value(Product, product_id, "name") == "Naam van de collega"
 
 
+@pytest.mark.usefixtures("no_tariffs")
 def test_tariffs(app):
     client = _client(app)
     with app.app_context():

@@ -105,7 +105,8 @@ def _new_version(*, change=True):
             code="P3", title="Nazorg voor pleegouders na een breakdown", is_general=False,
             category_ids=[c.id for c in categories("pleegzorg")],
             declaration_text="Wij bieden pleegouders nazorg na een breakdown."), by=admin)
-    catalogue_ops.publish(draft, "test", by=admin)
+    # The round is started by hand here (``_start``), not at once on publication.
+    catalogue_ops.publish(draft, "test", by=admin, reconfirm=False)
     db.session.commit()
     return draft
 
@@ -372,7 +373,7 @@ def test_overview_statement_count_does_not_grow_with_data(app):
             catalogue_ops.add_requirement(draft, catalogue_ops.RequirementSpec(
                 code=f"A{20 + n}", title=f"Nieuwe algemene eis {n}", is_general=True,
                 declaration_text="Wij verklaren dit."), by=admin_user)
-            catalogue_ops.publish(draft, "", by=admin_user)
+            catalogue_ops.publish(draft, "", by=admin_user, reconfirm=False)
             last = _start(draft)
         last_id = last.id
         assert db.session.scalar(select(func.count(Application.id))

@@ -76,7 +76,9 @@ class RequirementForm(FlaskForm):
     title = StringField("Titel")
     help_text = TextAreaField(
         "Toelichting voor de aanbieder",
-        description="Openbaar: staat bij de eis op de pagina Eisen en in het aanmeldformulier.")
+        description=("Openbaar: staat bij de eis op de pagina Eisen en in het aanmeldformulier. "
+                     "Een link naar een pagina van het portaal schrijft u als [tekst](/pad), "
+                     "bijvoorbeeld [de tarieven](/tarieven)."))
     assessment_guidance = TextAreaField(
         "Beoordelingsrichtlijn",
         description=("Alleen voor beoordelaars: waar let u op bij het beoordelen van deze eis? "

@@ -342,8 +342,10 @@ def publish(number):
     form = PublishForm()  # the rules refuse only its note (at the field) or the whole version
     return submit(
         form, lambda: ops.publish(version, form.note.data, by=current_user),
-        success=f"Versie {number} is gepubliceerd. Nieuwe aanmeldingen krijgen vanaf nu deze "
-                "versie; aanmeldingen die al liepen houden de versie waarmee ze begonnen.",
+        success=f"Versie {number} is gepubliceerd. Nieuwe aanmeldingen en concepten krijgen "
+                "vanaf nu deze versie; ingediende aanmeldingen houden de versie waarop ze zijn "
+                "ingediend. Toegelaten partners wordt gevraagd nieuwe of gewijzigde eisen te "
+                "herbevestigen.",
         done=url_for("admin_catalogue.version", number=number),
         page=lambda: _render_version(_version(number), publish_form=form))
 

@@ -394,7 +394,7 @@ def products():
         select(Product).where(Product.id.in_(page_ids)).options(joinedload(Product.category))))
     tariffs = ops.tariffs_by_product(procedure, [year])
     return render_template("admin/procedure/products.html", page=page, year=year,
-                           tariffs=tariffs)
+                           tariffs=tariffs, unpriced=ops.unpriced_categories(procedure, year))
 
 
 @bp.route("/producten/nieuw", methods=["GET", "POST"])

@@ -54,7 +54,10 @@ class Application(db.Model):
     __tablename__ = "applications"
     __table_args__ = (
         Index("ix_applications_status_submitted", "status", "submitted_at"),
-        Index("ix_applications_status_decided", "status", "decided_at"),
+        # submitted_at too: the report's lead time reads this index only.
+        Index("ix_applications_status_decided", "status", "decided_at", "submitted_at"),
+        # The report's overdue figure and the queue's due-date filter and order.
+        Index("ix_applications_status_due", "status", "decision_due"),
         Index("ix_applications_org_created", "organisation_id", "created_at"),
         Index("ix_applications_catalogue_version_id", "catalogue_version_id"),
         # Partial: most applications have no assessor yet or belong to no round, and an
@@ -65,6 +68,9 @@ class Application(db.Model):
         Index("ix_applications_round_id", "round_id",
               sqlite_where=text("round_id IS NOT NULL"),
               postgresql_where=text("round_id IS NOT NULL")),
+        Index("ix_applications_moved_from_version_id", "moved_from_version_id",
+              sqlite_where=text("moved_from_version_id IS NOT NULL"),
+              postgresql_where=text("moved_from_version_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,12 +98,20 @@ class Application(db.Model):
     # Set for a re-confirmation (herbevestiging) of an admitted partner: then only the
     # round's new or changed requirements are asked (see applicable_requirements).
     round_id: Mapped[int | None] = mapped_column(ForeignKey("reconfirmation_rounds.id"))
+    # A draft moved to a newly published catalogue version (``workflow.move_drafts``): the
+    # version it came from, when, and the codes of the new or changed requirements it asks
+    # (again), comma-separated; the dashboard and the wizard point them out.
+    moved_from_version_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_versions.id"))
+    moved_at: Mapped[datetime | None]
+    moved_codes: Mapped[str | None] = mapped_column(String(1000))
 
     __mapper_args__ = {"version_id_col": version}
 
     organisation: Mapped[Organisation] = relationship()
     procedure: Mapped[Procedure] = relationship()
-    catalogue_version: Mapped[CatalogueVersion] = relationship()
+    catalogue_version: Mapped[CatalogueVersion] = relationship(foreign_keys=[catalogue_version_id])
+    moved_from_version: Mapped[CatalogueVersion | None] = relationship(
+        foreign_keys=[moved_from_version_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])
     categories: Mapped[list[Category]] = relationship(
@@ -120,6 +134,11 @@ class Application(db.Model):
     @property
     def is_reconfirmation(self) -> bool:
         return self.round_id is not None
+
+    @property
+    def moved_code_set(self) -> set[str]:
+        """The codes (lower case) of the requirements to answer (again) after a move."""
+        return {c.strip().lower() for c in (self.moved_codes or "").split(",") if c.strip()}
 
     def applicable_requirements(self) -> list[Requirement]:
         ids = self.category_ids

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .. import audit, notifications
 from ..accounts.models import Organisation, User
@@ -17,9 +18,15 @@ from ..auth import require_beheerder
 from ..clock import decision_due
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
-from ..procedure.models import Category, Identifier, Procedure
+from ..procedure.models import CatalogueVersion, Category, Identifier, Procedure, Requirement
+from ..procedure.settings import categories_without_tariff, public_tariff_year
 from ..procedure.term import require_open, require_term_running
-from ..procedure.versions import published_version
+from ..procedure.versions import (
+    after_publication,
+    asks_the_provider_again,
+    compare,
+    published_version,
+)
 from ..timeutil import today_local, utcnow
 from ..validators import is_valid_kvk, normalise_digits
 from .models import Answer, Application, Status
@@ -254,6 +261,7 @@ def submit(application: Application, *, by: User) -> None:
     # re-confirmation (round) is no new application: a temporary closure does not stop it.
     if application.round_id is None:
         require_open(application.procedure, verb="indienen")
+        require_published_tariffs(application)
     else:
         require_term_running(application.procedure)
     missing = missing_items(application)
@@ -273,6 +281,104 @@ def submit(application: Application, *, by: User) -> None:
             application=application,
             weeks=weeks,
         )
+
+
+def require_published_tariffs(application: Application, today: date | None = None) -> None:
+    """The provider agrees to the published tariffs (A13): refused while a chosen category
+    has no published tariff for the current tariff year (the draft stays as it is)."""
+    procedure = application.procedure
+    year = public_tariff_year(procedure, today or today_local())
+    unpriced = categories_without_tariff(application.categories, year)
+    if unpriced:
+        names = ", ".join(c.name for c in unpriced)
+        raise DomainError(
+            f"U kunt nog niet indienen: de regio heeft voor {names} nog geen tarieven voor "
+            f"{year} gepubliceerd. U gaat met uw aanmelding akkoord met de gepubliceerde "
+            "tarieven; uw concept blijft bewaard, dien het in zodra de tarieven er zijn.")
+
+
+# --- drafts follow the catalogue -----------------------------------------------------------
+
+def _requirements_of(version_id: int) -> list[Requirement]:
+    return list(db.session.scalars(
+        select(Requirement).where(Requirement.version_id == version_id)
+        .options(selectinload(Requirement.categories))
+        .order_by(Requirement.position, Requirement.id)))
+
+
+def _kept_answers(old: list[Requirement],
+                  new: list[Requirement]) -> tuple[dict[int, Requirement], set[str]]:
+    """({old requirement id: the same requirement in ``new``}, codes (lower case) of the
+    requirements of ``new`` that are new or changed for the provider). Requirements are
+    matched by code (``versions.compare``); one whose text, answer parts, scope or
+    knock-out changed is asked again, one whose assessment guidance alone changed is not."""
+    comparison = compare(old, new)
+    kept = {}
+    changed_codes = {r.code.lower() for r in comparison.added}
+    changed_ids = set()
+    for change in comparison.changed:
+        if asks_the_provider_again(change):
+            changed_codes.add(change.new.code.lower())
+            changed_ids.add(change.old.id)
+    new_by_code = {r.code.lower(): r for r in new}
+    for r in old:
+        if r.id not in changed_ids and r.code.lower() in new_by_code:
+            kept[r.id] = new_by_code[r.code.lower()]
+    return kept, changed_codes
+
+
+@after_publication
+def move_drafts(version, *, by: User, reconfirm: bool = True) -> int:
+    """Move every open draft (status concept, no re-confirmation) of the procedure to the
+    newly published ``version``, so that everyone applies on the same terms: answers to
+    unchanged requirements are kept, those to changed or removed requirements dropped (the
+    wizard asks them as unanswered), and the provider is told on the dashboard and by mail.
+    Returns the number of drafts moved. Runs in ``versions.publish``'s transaction."""
+    drafts = db.session.scalars(
+        select(Application).where(Application.procedure_id == version.procedure_id,
+                                  Application.status == S.CONCEPT,
+                                  Application.round_id.is_(None),
+                                  Application.catalogue_version_id != version.id)
+        .options(selectinload(Application.answers), selectinload(Application.categories))
+        .order_by(Application.id)).all()
+    if not drafts:
+        return 0
+    new = _requirements_of(version.id)
+    plans: dict[int, tuple[dict, set[str]]] = {}
+    now = utcnow()
+    for draft in drafts:
+        old_id = draft.catalogue_version_id
+        if old_id not in plans:
+            plans[old_id] = _kept_answers(_requirements_of(old_id), new)
+        kept, changed_codes = plans[old_id]
+        ids, answered = draft.category_ids, set()
+        for answer in list(draft.answers):
+            target = kept.get(answer.requirement_id)
+            if target is None or not target.applies_to(ids):
+                draft.answers.remove(answer)  # changed or removed: asked again
+            else:
+                answer.requirement = target
+                answered.add(target.id)
+        previous = draft.moved_code_set  # an earlier move's, while still unanswered
+        asked = [r for r in new if r.applies_to(ids) and (
+            r.code.lower() in changed_codes
+            or (r.code.lower() in previous and r.id not in answered))]
+        old_number = db.session.get(CatalogueVersion, old_id).number
+        draft.catalogue_version = version
+        draft.moved_from_version_id = old_id
+        draft.moved_at = now
+        draft.moved_codes = ",".join(r.code for r in asked)[:1000] or None
+        audit.record("moved_to_catalogue_version", draft, actor=by,
+                     detail=f"versie {old_number} -> {version.number}; opnieuw gevraagd: "
+                            + (", ".join(r.code for r in asked) or "niets"))
+        for recipient in provider_recipients(draft, None):
+            notifications.queue(
+                "draft_moved", recipient,
+                subject="Nieuwe versie van de eisen: uw concept-aanmelding is bijgewerkt",
+                organisation=draft.organisation, application=draft, version=version,
+                previous_number=old_number, requirements=asked)
+    db.session.flush()
+    return len(drafts)
 
 
 def withdraw(application: Application, *, by: User, reason: str = "") -> None:

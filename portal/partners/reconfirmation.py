@@ -13,7 +13,7 @@ the caller's transaction, queue the mails and never touch the request.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -24,10 +24,10 @@ from ..applications.models import Answer, Application, Status
 from ..errors import DomainError, NotPermitted, ValidationFailed
 from ..extensions import db
 from ..procedure.models import CatalogueVersion, Category, Identifier, Procedure, Requirement
-from ..procedure.versions import compare
+from ..procedure.versions import after_publication, asks_the_provider_again, compare
 from ..timeutil import today_local, utcnow
 from .models import Admission, AdmissionStatus, ReconfirmationRound
-from .workflow import partner_recipients
+from .workflow import after_activation, partner_recipients
 
 NOTE_MAX = 2000
 # Answered: the partner submitted (whatever the assessors did with it since).
@@ -83,9 +83,10 @@ def eligible_versions(procedure: Procedure) -> list[CatalogueVersion]:
 
 def new_or_changed(previous: CatalogueVersion, version: CatalogueVersion) -> list[Requirement]:
     """The requirements of ``version`` that were added or changed since ``previous``, in
-    the order of ``version``."""
+    the order of ``version`` (a change to the assessment guidance alone does not count)."""
     comparison = compare(_requirements(previous), _requirements(version))
-    ids = {r.id for r in comparison.added} | {c.new.id for c in comparison.changed}
+    ids = {r.id for r in comparison.added} | {c.new.id for c in comparison.changed
+                                              if asks_the_provider_again(c)}
     return [r for r in _requirements(version) if r.id in ids]
 
 
@@ -127,6 +128,61 @@ def start_round(procedure: Procedure, version: CatalogueVersion, *, by: User, de
                  detail=f"versie {previous.number} -> {version.number}; eisen "
                         f"{rnd.requirement_codes}; {started} partners; uiterlijk {deadline}")
     return rnd
+
+
+# The deadline of a round started when a version is published: this many weeks later.
+AUTOMATIC_ROUND_WEEKS = 6
+
+
+@after_publication
+def start_round_on_publication(version: CatalogueVersion, *, by: User,
+                               reconfirm: bool = True) -> ReconfirmationRound | None:
+    """When a version is published, the partners admitted on an older one are asked at
+    once to re-confirm the requirements it adds or changes (a round with a deadline of
+    ``AUTOMATIC_ROUND_WEEKS`` weeks). Nothing happens when there is no active partner,
+    nothing to re-confirm, or ``reconfirm`` is off (then the administrator can start the
+    round by hand, with a deadline and note of choice). Runs in ``publish``'s transaction."""
+    if not reconfirm:
+        return None
+    procedure = db.session.get(Procedure, version.procedure_id)
+    if not _active_admissions_per_organisation(procedure):
+        return None
+    try:
+        _versions_to_reconfirm(procedure, version)
+    except DomainError:
+        return None  # nothing added or changed since the partners' version
+    today = today_local()
+    return start_round(
+        procedure, version, by=by, deadline=today + timedelta(weeks=AUTOMATIC_ROUND_WEEKS),
+        note=f"Gestart bij de publicatie van versie {version.number} van de eisen.",
+        today=today)
+
+
+@after_activation
+def reconfirm_late_admission(application: Application, admissions: list[Admission], *,
+                             by: User, today: date | None = None) -> Application | None:
+    """A partner that became active on an application of an older version than the latest
+    round's (submitted before that version was published, decided after) is asked in that
+    round too, while it runs, for the round's requirements that changed since its own
+    version and apply to it. Returns its round application, or None when nothing is asked."""
+    if application is None or application.round_id is not None or not admissions:
+        return None
+    procedure = db.session.get(Procedure, application.procedure_id)
+    rnd = latest_round(procedure)
+    if rnd is None or rnd.deadline < (today or today_local()):
+        return None
+    version = db.session.get(CatalogueVersion, rnd.version_id)
+    own = db.session.get(CatalogueVersion, application.catalogue_version_id)
+    if own.number >= version.number or db.session.scalar(
+            select(Application.id).where(Application.round_id == rnd.id,
+                                         Application.organisation_id == application.organisation_id)
+            .limit(1)) is not None:
+        return None
+    changed = [r for r in new_or_changed(own, version) if r.code.lower() in rnd.code_set]
+    if not changed or not _ask_partner(rnd, procedure, version, admissions, changed, by=by):
+        return None
+    return db.session.scalar(select(Application).where(
+        Application.round_id == rnd.id, Application.organisation_id == application.organisation_id))
 
 
 def _check_round_input(deadline: date | None, note: str, today: date) -> None:

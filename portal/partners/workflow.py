@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit, notifications
 from ..accounts import workflow as accounts
 from ..accounts.models import OrgRole, User
+from ..applications.models import Application
 from ..auth import require_beheerder, require_role
 from ..errors import DomainError, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
@@ -109,6 +110,19 @@ def offer_agreement(application, admissions: list[Admission], *, by: User) -> Ag
     return agreement
 
 
+# What other modules of this part do when admissions become active, in the same transaction
+# (``reconfirmation`` registers itself: it imports this module, not the other way round).
+_AFTER_ACTIVATION: list = []
+
+
+def after_activation(function):
+    """Register ``function(application, admissions, *, by)`` to run when the admissions of
+    an accepted agreement become active."""
+    if function not in _AFTER_ACTIVATION:
+        _AFTER_ACTIVATION.append(function)
+    return function
+
+
 def accept_agreement(agreement: Agreement, *, by: User, ip_address: str | None) -> None:
     """Overeenkomst accepteren: records who, when, from where and the exact document."""
     require_beheerder(by, agreement.organisation_id)
@@ -129,6 +143,11 @@ def accept_agreement(agreement: Agreement, *, by: User, ip_address: str | None) 
             change_status(admission, A.ACTIEF, by=by, action="activated",
                           detail=f"agreement={agreement.id}")
             admission.activated_at = agreement.accepted_at
+    if agreement.application_id is not None:
+        active = [a for a in agreement.admissions if a.status == A.ACTIEF]
+        application = db.session.get(Application, agreement.application_id)
+        for function in _AFTER_ACTIVATION:  # e.g. a re-confirmation round it must join
+            function(application, active, by=by)
     for recipient in partner_recipients(agreement.organisation):
         notifications.queue(
             "agreement_accepted", recipient,

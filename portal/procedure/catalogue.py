@@ -56,6 +56,16 @@ PRODUCTS = [
     ("44A06", "Product 44A06 (uit de overeenkomst Pleeg- en gezinshuiszorg)", "pleegzorg"),
     ("44A07", "Product 44A07 (uit de overeenkomst Pleeg- en gezinshuiszorg)", "pleegzorg"),
     ("44A08", "Product 44A08 (uit de overeenkomst Pleeg- en gezinshuiszorg)", "gezinshuiszorg"),
+    # The seeds name no product code for the other three categories. These are the region's
+    # own choice, not taken from any agreement: codes in iJw product category 44 (jeugdhulp
+    # verblijf exclusief behandeling), where the letter A marks a code the region defines
+    # itself, numbered on from 44A08. The region confirms or changes them (Beheer →
+    # Producten); each category needs at least one product, since an application is only
+    # submitted while its categories have published tariffs.
+    ("44A09", "Zelfstandigheidstraining / kamertraining (regionale productcode)",
+     "zelfstandigheidstraining"),
+    ("44A10", "Kleinschalige woonvorm (regionale productcode)", "kleinschalige-woonvormen"),
+    ("44A11", "Leefgroep (regionale productcode)", "leefgroepen"),
 ]
 
 _PDF = "Bewijsstuk (PDF)"
@@ -113,8 +123,8 @@ REQUIREMENTS = [
          help="Declareren en berichten gaan via het iJw-berichtenverkeer.",
          declaration="Ik verklaar dat wij aangesloten zijn op het iJw-berichtenverkeer via VECOZO."),
     dict(code="A13", title="Akkoord met de vaste tarieven per product (P×Q)",
-         help="De regio betaalt een vaste prijs per eenheid inzet. U gaat akkoord met de gepubliceerde "
-              "tarieven.",
+         help="De regio betaalt een vaste prijs per eenheid inzet. U gaat akkoord met de "
+              "[gepubliceerde tarieven per jaar en categorie](/tarieven).",
          declaration="Ik ga akkoord met de gepubliceerde vaste tarieven per product."),
     dict(code="A14", title="Uitgangspunten, jeugdparticipatie en ervaringsdeskundigheid",
          help="U onderschrijft de uitgangspunten van de regio (zo thuis mogelijk, innovatiekracht, "

@@ -958,3 +958,25 @@ def published_tariffs(procedure: Procedure, years) -> dict[int, list[tuple[Produ
     for product, tariff in rows:
         out.setdefault(tariff.year, []).append((product, tariff))
     return out
+
+
+def categories_without_tariff(categories, year: int) -> list[Category]:
+    """Those of ``categories`` that have no active product with a published tariff for
+    ``year`` (one query, whatever the number of categories)."""
+    ids = [c.id for c in categories]
+    if not ids:
+        return []
+    priced = set(db.session.scalars(
+        select(Product.category_id).join(Tariff, Tariff.product_id == Product.id)
+        .where(Product.category_id.in_(ids), Product.is_active.is_(True),
+               Tariff.year == year, Tariff.published_at.is_not(None)).distinct()))
+    return [c for c in categories if c.id not in priced]
+
+
+def unpriced_categories(procedure: Procedure, year: int) -> list[Category]:
+    """The procedure's active categories in which nobody can submit now: no active product
+    with a published tariff for ``year`` (the administrators' products page warns)."""
+    active = db.session.scalars(select(Category).where(
+        Category.procedure_id == procedure.id, Category.is_active.is_(True))
+        .order_by(Category.position)).all()
+    return categories_without_tariff(active, year)

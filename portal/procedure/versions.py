@@ -420,8 +420,24 @@ def remove_requirement(requirement: Requirement, *, by: User) -> None:
     audit.record("catalogue_requirement_removed", version, actor=by, detail=code)
 
 
-def publish(version: CatalogueVersion, note: str = "", *, by: User) -> None:
-    """Publish the draft: from now on new applications get this version."""
+# What the parts above the procedure do when a version is published, in the same
+# transaction: the applications part moves open drafts to it, the partners part starts the
+# re-confirmation of admitted partners. Each part registers its function with
+# ``after_publication`` when it is imported (the procedure imports no part above it).
+_AFTER_PUBLICATION: list = []
+
+
+def after_publication(function):
+    """Register ``function(version, *, by, reconfirm)`` to run when a version is published."""
+    if function not in _AFTER_PUBLICATION:
+        _AFTER_PUBLICATION.append(function)
+    return function
+
+
+def publish(version: CatalogueVersion, note: str = "", *, by: User, reconfirm: bool = True) -> None:
+    """Publish the draft: from now on new applications get this version, open drafts move
+    to it, and (``reconfirm``) admitted partners are asked at once to re-confirm what it
+    adds or changes (see ``after_publication``)."""
     _require_admin(by)
     require_draft(version)
     note = (note or "").replace("\r\n", "\n").strip()
@@ -445,6 +461,8 @@ def publish(version: CatalogueVersion, note: str = "", *, by: User) -> None:
     db.session.flush()
     audit.record("catalogue_published", version, actor=by, from_state="concept",
                  to_state="gepubliceerd", detail=f"versie {version.number}, {count} eisen")
+    for function in _AFTER_PUBLICATION:
+        function(version, by=by, reconfirm=reconfirm)
 
 
 def discard_draft(version: CatalogueVersion, *, by: User) -> int:
@@ -537,6 +555,16 @@ class Comparison:
     @property
     def any(self) -> bool:
         return bool(self.added or self.removed or self.changed)
+
+
+# What only the assessors see: a change to it alone does not change what the provider is
+# asked (a draft keeps its answer, a partner need not re-confirm).
+ASSESSOR_ONLY = frozenset({"Beoordelingsrichtlijn"})
+
+
+def asks_the_provider_again(change: RequirementChange) -> bool:
+    """Whether ``change`` touches what the provider reads or answers."""
+    return any(f.label not in ASSESSOR_ONLY for f in change.fields)
 
 
 def compare(old: list[Requirement], new: list[Requirement]) -> Comparison:

@@ -1,4 +1,7 @@
-from flask import Blueprint, abort, render_template
+import re
+
+from flask import Blueprint, abort, has_request_context, render_template, request
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -34,6 +37,43 @@ def home():
         "procedure/home.html", procedure=procedure, categories=categories,
         documents=procedure_ops.procedure_documents(procedure), tariff_year=year,
         tariffs=tariffs, window=application_window(procedure))
+
+
+@bp.route("/tarieven")
+def tariffs():
+    """The published tariffs of every year of the term, per category (what requirement A13
+    asks the provider to agree to)."""
+    from . import settings as procedure_ops
+
+    procedure = _procedure_or_404()
+    categories = db.session.scalars(
+        select(Category).where(Category.procedure_id == procedure.id).order_by(Category.position)
+    ).all()
+    published = procedure_ops.published_tariffs(procedure, procedure_ops.tariff_years(procedure))
+    # {year: [(category, [(product, tariff), ...]), ...]} in the categories' order.
+    years = {}
+    for year, rows in published.items():
+        per_category = {}
+        for product, tariff in rows:
+            per_category.setdefault(product.category_id, []).append((product, tariff))
+        years[year] = [(c, per_category[c.id]) for c in categories if c.id in per_category]
+    return render_template("procedure/tariffs.html", procedure=procedure, years=years,
+                           current_year=procedure_ops.public_tariff_year(procedure),
+                           categories=categories)
+
+
+# A requirement's help text may link to a public page of the portal: "[text](/path)".
+_HELP_LINK = re.compile(r"\[([^\]\n]{1,200})\]\((/(?!/)[A-Za-z0-9/_-]*)\)")
+
+
+@bp.app_template_filter("help_links")
+def help_links(text: str | None) -> Markup:
+    """``text`` escaped, with "[text](/path)" made a link to that page of the portal (only
+    paths inside the portal: nothing else becomes markup)."""
+    escaped = str(escape(text or ""))
+    root = request.script_root if has_request_context() else ""
+    return Markup(_HELP_LINK.sub(
+        lambda m: f'<a href="{root}{m.group(2)}">{m.group(1)}</a>', escaped))
 
 
 @bp.route("/eisen")
