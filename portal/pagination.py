@@ -58,6 +58,8 @@ def paginate(ids_query, load, *, per_page: int | None = None) -> Page:
     per_page = per_page or current_app.config["PAGE_SIZE"]
     page = requested_page()
     total, more = capped_count(ids_query)
+    if not more:  # a page beyond the last shows the last (the count is exact below the cap)
+        page = min(page, max(1, -(-total // per_page)))
     ids = list(db.session.scalars(ids_query.limit(per_page).offset((page - 1) * per_page)))
     by_id = {obj.id: obj for obj in load(ids)} if ids else {}
     return Page(items=[by_id[i] for i in ids if i in by_id], page=page, per_page=per_page,

@@ -258,7 +258,7 @@ def test_exports_of_an_empty_register_are_valid(client):
     release = package["releases"][0]
     assert len(release["parties"]) == 1 and release["awards"] == []
     _, body = _streamed(client, "/register/export.csv")
-    assert body == "\ufefforganisatie;kvk_nummer;adres;postcode;plaats;e_mail;website;categorie;" \
+    assert body == "\ufefforganisatie;kvk_nummer;agb_code;adres;postcode;plaats;e_mail;website;categorie;" \
                    "categorie_code;status;toegelaten_op\r\n"
 
 

@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint, false, text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -67,6 +67,12 @@ class Organisation(db.Model):
         return f"<Organisation {self.kvk_number} {self.name}>"
 
 
+# The queue's search by name: a trigram index on PostgreSQL (pg_trgm: any part of the name),
+# a plain index on lower(name) on SQLite (the start of the name). See assessment.queue.
+Index("ix_organisations_name_search", func.lower(Organisation.name).label("name_lower"),
+      postgresql_using="gin", postgresql_ops={"name_lower": "gin_trgm_ops"})
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -75,6 +81,8 @@ class User(UserMixin, db.Model):
             " OR (role <> 'PROVIDER' AND organisation_id IS NULL)",
             name="provider_has_organisation",
         ),
+        # The staff list: its filter (role, active) and its order (name) on one index.
+        Index("ix_users_role_active_name", "role", "is_active_account", "full_name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, select
+from sqlalchemy import select
 
 from ..accounts import mfa, privacy
 from ..accounts import staff as ops
@@ -45,10 +45,14 @@ def staff():
     key = request.args.get("status", "actief")
     if key not in STAFF_FILTERS:
         key = "actief"
+    # Filter and order on the index (role, is_active_account, full_name, id): the count and
+    # the page read the staff's rows of the index only, never the providers' accounts.
     ids = select(User.id).where(User.role.in_(ops.MANAGED_ROLES))
     if STAFF_FILTERS[key] is not None:
         ids = ids.where(User.is_active_account.is_(STAFF_FILTERS[key]))
-    order = (case((User.is_active_account.is_(True), 0), else_=1), User.full_name, User.id)
+        order = (User.full_name, User.id)
+    else:  # active accounts first
+        order = (User.is_active_account.desc(), User.full_name, User.id)
     page = paginate(ids.order_by(*order),
                     lambda page_ids: db.session.scalars(select(User).where(User.id.in_(page_ids))))
     counts = ops.open_assignment_counts([u.id for u in page.items])

@@ -237,3 +237,16 @@ class ReconfirmationRound(db.Model):
     def code_set(self) -> set[str]:
         """The codes, lower-cased: requirements are matched by code like the comparison."""
         return {c.lower() for c in self.codes}
+
+
+class RegisterVersion(db.Model):
+    """One row: the version of the public register, raised in the same transaction as every
+    change of what the register shows (admissions, the public data of their organisations,
+    categories, the procedure). The open-data exports are built once per version (see
+    ``partners.snapshot``) and carry it in their ETag."""
+
+    __tablename__ = "register_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -17,10 +17,11 @@ from ..auth import has_role
 from ..extensions import db, limiter
 from ..pagination import COUNT_CAP, paginate
 from ..procedure.models import Category
+from ..procedure.term import term_has_ended
 from ..procedure.views import _procedure_or_404
 from ..timeutil import AMSTERDAM, today_local, utcnow
 from ..urls import portal_url
-from . import capacity
+from . import capacity, snapshot
 from .models import LIVE_ADMISSION, Admission, AdmissionStatus, CapacityReport
 
 bp = Blueprint("partners", __name__)
@@ -181,12 +182,12 @@ def partner(organisation_id):
 
 # --- open data ------------------------------------------------------------------------------
 
-def _export_rows(filters: RegisterFilter, *, category_id: int | None = None):
+def _export_rows(filters: RegisterFilter):
     """The live admissions of the register (with the filters), one row each, streamed from
     the database in batches."""
     query = (
         select(Organisation.id, Organisation.name, Organisation.kvk_number,
-               Organisation.street, Organisation.postal_code, Organisation.city,
+               Organisation.agb_code, Organisation.street, Organisation.postal_code, Organisation.city,
                Organisation.contact_email, Organisation.website,
                Category.code.label("category_code"), Category.name.label("category_name"),
                Admission.status, Admission.admitted_at)
@@ -194,8 +195,6 @@ def _export_rows(filters: RegisterFilter, *, category_id: int | None = None):
         .join(Category, Category.id == Admission.category_id)
     )
     query = filters.organisations(filters.admissions(query))
-    if category_id is not None:
-        query = query.where(Admission.category_id == category_id)
     query = query.order_by(Organisation.name, Organisation.id, Category.position)
     return db.session.execute(query.execution_options(yield_per=EXPORT_BATCH))
 
@@ -206,7 +205,9 @@ def _csv_cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-CSV_COLUMNS = ["organisatie", "kvk_nummer", "adres", "postcode", "plaats", "e_mail", "website",
+CSV_FILENAME = "register-toegelaten-aanbieders.csv"
+JSON_FILENAME = "register-toegelaten-aanbieders.json"
+CSV_COLUMNS = ["organisatie", "kvk_nummer", "agb_code", "adres", "postcode", "plaats", "e_mail", "website",
                "categorie", "categorie_code", "status", "toegelaten_op"]
 
 
@@ -222,7 +223,7 @@ def export_csv():
     procedure = _procedure_or_404()
     filters = RegisterFilter(request.args, _categories(procedure))
 
-    def generate():
+    def generate():  # run once per version of the register (see snapshot)
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
 
@@ -236,14 +237,17 @@ def export_csv():
         yield "\ufeff" + flush()  # the BOM: a spreadsheet reads the file as UTF-8
         for n, row in enumerate(_export_rows(filters), start=1):
             writer.writerow([_csv_cell(v) for v in (
-                row.name, row.kvk_number, row.street, row.postal_code, row.city,
+                row.name, row.kvk_number, row.agb_code, row.street, row.postal_code, row.city,
                 row.contact_email, row.website, row.category_name, row.category_code,
                 row.status.label, row.admitted_at.date().isoformat())])
             if n % 500 == 0:
                 yield flush()
         yield flush()
 
-    return _download(generate(), "text/csv; charset=utf-8", "register-toegelaten-aanbieders.csv")
+    return snapshot.serve(
+        kind="csv", filters=filters.args, today=today_local(), body=generate,
+        stream=lambda chunks: _download(chunks, "text/csv; charset=utf-8", CSV_FILENAME),
+        mimetype="text/csv; charset=utf-8", filename=CSV_FILENAME)
 
 
 def _download(body, mimetype, filename):
@@ -279,6 +283,9 @@ def _supplier(org_rows) -> dict:
                     "locality": first.city, "countryName": "Nederland"},
         "contactPoint": {"email": first.contact_email},
         "roles": ["supplier"],
+        # The AGB code (Vektis) the provider gave: the register page shows it too.
+        "additionalIdentifiers": ([{"scheme": "NL-AGB", "id": first.agb_code}]
+                                  if first.agb_code else []),
         "details": {"admissions": [
             {"category": r.category_code, "status": r.status.value,
              "admittedDate": _iso_timestamp(r.admitted_at)} for r in org_rows]},
@@ -307,11 +314,24 @@ def _grouped_by_organisation(rows):
 def export_ocds():
     """The register as an Open Contracting Data Standard release package: the buyer and every
     admitted supplier as parties (identified by KvK number), one award per category with
-    its suppliers. Written as it is read, so that the size of the register does not
-    matter."""
+    its suppliers. Built once per version of the register (see snapshot), in one pass over
+    the live admissions, written as it is read."""
     procedure = _procedure_or_404()
     categories = _categories(procedure)
     filters = RegisterFilter(request.args, categories)
+
+    def generate():
+        yield from _ocds_package(procedure, categories, filters)
+
+    return snapshot.serve(
+        kind="json", filters=filters.args, today=today_local(), body=generate,
+        stream=lambda chunks: _download(chunks, "application/json", JSON_FILENAME),
+        mimetype="application/json", filename=JSON_FILENAME)
+
+
+def _ocds_package(procedure, categories, filters):
+    """The release package's text, in pieces: the parties while the rows are read, the
+    awards (their suppliers gathered on the way, a few bytes each) at the end."""
     region = procedure.region
     now = utcnow()
     ocid = f"{OCID_PREFIX}-{procedure.slug}"
@@ -336,40 +356,36 @@ def export_ocds():
         "tender": {
             "id": procedure.slug,
             "title": procedure.name,
-            "status": "active" if procedure.is_open else "complete",
+            # Complete once the term has ended, as when applying is closed.
+            "status": ("active" if procedure.is_open and not term_has_ended(procedure)
+                       else "complete"),
             "procurementMethod": "open",
             "procurementMethodDetails": "Open house: toelating van iedere aanbieder die aan de "
                                         "minimumeisen voldoet",
             "contractPeriod": contract_period,
         },
     }
-    # An award per category that has suppliers (with the filters).
-    awarded = set(db.session.scalars(filters.admissions(filters.organisations(
-        select(Admission.category_id).distinct()
-        .join(Organisation, Organisation.id == Admission.organisation_id)))))
-    chosen = [c for c in categories if c.id in awarded]
 
     def dump(value) -> str:
         return json.dumps(value, ensure_ascii=False)
 
-    def generate():
-        # The package and the release without their closing braces; lists follow.
-        yield dump(package)[:-1] + ', "releases": [' + dump(release)[:-1]
-        yield ', "parties": [' + dump({**buyer, "roles": ["buyer"]})
-        for org_rows in _grouped_by_organisation(_export_rows(filters)):
-            yield ", " + dump(_supplier(org_rows))
-        yield '], "awards": ['
-        for n, category in enumerate(chosen):
-            award = {"id": f"{procedure.slug}-{category.code}", "title": category.name,
-                     "status": "active", "contractPeriod": contract_period,
-                     "items": [{"id": category.code, "description": category.name}]}
-            yield (", " if n else "") + dump(award)[:-1] + ', "suppliers": ['
-            for i, org_rows in enumerate(_grouped_by_organisation(
-                    _export_rows(filters, category_id=category.id))):
-                first = org_rows[0]
-                yield (", " if i else "") + dump({"id": _party_id(first.kvk_number),
-                                                  "name": first.name})
-            yield "]}"
-        yield "]}]}"
-
-    return _download(generate(), "application/json", "register-toegelaten-aanbieders.json")
+    # The package and the release without their closing braces; lists follow.
+    yield dump(package)[:-1] + ', "releases": [' + dump(release)[:-1]
+    yield ', "parties": [' + dump({**buyer, "roles": ["buyer"]})
+    suppliers: dict[str, list[str]] = {}  # category code -> its suppliers, as JSON
+    for org_rows in _grouped_by_organisation(_export_rows(filters)):
+        yield ", " + dump(_supplier(org_rows))
+        first = org_rows[0]
+        reference = dump({"id": _party_id(first.kvk_number), "name": first.name})
+        for code in dict.fromkeys(r.category_code for r in org_rows):
+            suppliers.setdefault(code, []).append(reference)
+    yield '], "awards": ['
+    # An award per category that has suppliers (with the filters).
+    chosen = [c for c in categories if c.code in suppliers]
+    for n, category in enumerate(chosen):
+        award = {"id": f"{procedure.slug}-{category.code}", "title": category.name,
+                 "status": "active", "contractPeriod": contract_period,
+                 "items": [{"id": category.code, "description": category.name}]}
+        yield ((", " if n else "") + dump(award)[:-1] + ', "suppliers": ['
+               + ", ".join(suppliers[category.code]) + "]}")
+    yield "]}]}"
