@@ -115,3 +115,13 @@ def link_in_mail(smtp, to, path):
     match = re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", plain_body(found[-1]))
     assert match, f"the mail to {to} has no link to {path}"
     return match.group(1)
+
+
+def quiet_pdfs(page):
+    """Evidence frames get a plain page instead of the PDF: Chromium's PDF viewer takes
+    the focus when it has loaded, at a moment of its own, which races with the clicks of
+    a test (the workspace's own test, test_browser_review_workspace.py, shows the PDFs)."""
+    page.route("**/beoordeling/documenten/*/bekijken", lambda route: route.fulfill(
+        status=200, content_type="text/html",
+        body='<!doctype html><html lang="nl"><title>Bewijsstuk</title><p>PDF</p></html>'))
+    return page

@@ -133,3 +133,13 @@ def outbox_subjects(app, *, to: str, subject_contains: str = "") -> list[str]:
             db.func.lower(OutboxMail.to_address) == to.lower())).all()
         db.session.remove()
     return [s for s in subjects if subject_contains.lower() in s.lower()]
+
+
+def wizard_step(application, code: str) -> int:
+    """The wizard step (from 1) that asks the requirement ``code`` of ``application``
+    (the general requirements take more than one step)."""
+    from portal.applications.views import _steps
+
+    steps = _steps(application, application.applicable_requirements())
+    return next(n for n, (_title, reqs) in enumerate(steps, start=1)
+                if any(r.code == code for r in reqs))

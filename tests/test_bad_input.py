@@ -22,26 +22,26 @@ def _answer(app, application_id, code):
 
 
 def test_non_pdf_upload_is_refused_and_other_answers_are_kept(app, provider_client, draft):
-    ids = _ids(app, "A1", "A7", "A14")
-    url = f"/aanmeldingen/{draft}/stap/1"
+    ids = _ids(app, "A9", "A10", "A14")
+    url = f"/aanmeldingen/{draft}/stap/2"  # the second part of the general requirements
     response = post(provider_client, url, {
-        f"r{ids['A1']}_declared": "y",
-        f"r{ids['A1']}_file": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "verklaring.pdf"),
-        f"r{ids['A7']}_number": "12",
+        f"r{ids['A9']}_declared": "y",
+        f"r{ids['A9']}_file": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "verklaring.pdf"),
+        f"r{ids['A10']}_declared": "y",
         f"r{ids['A14']}_text": "Onze jongerenraad denkt mee.",
         "opslaan": "1",
     }, content_type="multipart/form-data")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "is geen PDF-bestand" in html
-    assert f'href="#r{ids["A1"]}_file"' in html  # linked from the error summary
+    assert f'href="#r{ids["A9"]}_file"' in html  # linked from the error summary
     # the rest of the form was saved...
-    assert _answer(app, draft, "A7").number_value == 12
+    assert _answer(app, draft, "A10").declared is True
     assert _answer(app, draft, "A14").text_value == "Onze jongerenraad denkt mee."
-    assert _answer(app, draft, "A1").declared is True
-    assert _answer(app, draft, "A1").document_id is None
+    assert _answer(app, draft, "A9").declared is True
+    assert _answer(app, draft, "A9").document_id is None
     # ... and is shown again
-    assert 'value="12"' in html and "Onze jongerenraad denkt mee." in html
+    assert "Onze jongerenraad denkt mee." in html
 
 
 def test_png_is_refused_where_only_pdf_is_allowed(app, provider_client, draft):
@@ -140,14 +140,17 @@ def test_malformed_numbers_dates_and_kvk_get_dutch_messages(app, provider_client
         f"r{ids['A2']}_identifier": "1234abcd",
         f"r{ids['A5']}_valid_until": "gisteren",
         f"r{ids['A7']}_number": "twaalf",
-        f"r{ids['A8']}_amount": "veel",
         "opslaan": "1",
     })
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Een KvK-nummer bestaat uit precies 8 cijfers" in html
     assert "Vul een heel getal in" in html
-    assert "Vul een bedrag in hele euro" in html
+    # A8 (an amount) is on the second step of the general requirements.
+    amount = post(provider_client, f"/aanmeldingen/{draft}/stap/2", {
+        f"r{ids['A8']}_amount": "veel", "opslaan": "1"})
+    assert amount.status_code == 422
+    assert "Vul een bedrag in hele euro" in amount.get_data(as_text=True)
     assert "Not a valid" not in html
     assert "1234abcd" in html and "twaalf" in html  # the input is kept for correction
     # the saved KvK answer was not overwritten by the bad value
@@ -163,13 +166,13 @@ def test_missing_declaration_blocks_submit_with_a_link(app, provider_client, dra
         data = {k: v for k, v in complete_form_data(application).items() if not k.endswith("_file")}
         a9 = requirement("A9").id
     data.pop(f"r{a9}_declared")
-    assert post(provider_client, f"/aanmeldingen/{draft}/stap/1",
+    assert post(provider_client, f"/aanmeldingen/{draft}/stap/2",  # A9's step
                 {**data, "volgende": "1"}).status_code == 302
     response = post(provider_client, f"/aanmeldingen/{draft}/indienen",
                     token_from=f"/aanmeldingen/{draft}/overzicht")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert f'<a href="/aanmeldingen/{draft}/stap/1#r{a9}_declared">A9 Meldcode' in html
+    assert f'<a href="/aanmeldingen/{draft}/stap/2#r{a9}_declared">A9 Meldcode' in html
     with app.app_context():
         assert db.session.get(Application, draft).status == Status.CONCEPT
 
@@ -190,12 +193,12 @@ def test_assessor_cannot_see_drafts_and_provider_cannot_assess(app, provider_cli
 
 def test_an_amount_comes_back_as_typed_after_an_error_elsewhere(app, provider_client, draft):
     """'2.500.000' with another field wrong: the page shows '2.500.000' again, not '2500000'."""
-    ids = _ids(app, "A2", "A8")
-    response = post(provider_client, f"/aanmeldingen/{draft}/stap/1", {
-        f"r{ids['A2']}_identifier": "1234abcd",
+    ids = _ids(app, "A8", "A9")
+    response = post(provider_client, f"/aanmeldingen/{draft}/stap/2", {
+        f"r{ids['A9']}_file": (io.BytesIO(b"MZ not a pdf"), "meldcode.pdf"),
         f"r{ids['A8']}_amount": "2.500.000",
         "opslaan": "1",
-    })
+    }, content_type="multipart/form-data")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'value="2.500.000"' in html and 'value="2500000"' not in html

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser_support import login_page as _login
+from tests.browser_support import quiet_pdfs as _quiet_pdfs
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
 from tests.conftest import ASSESSOR_1, ASSESSOR_2, PROVIDER
 from tests.helpers import PDF_BYTES, submitted_application, valid_until
@@ -25,9 +26,13 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
     page.get_by_role("link", name="Nieuwe aanmelding").first.click()
     page.get_by_label("Pleegzorg").check()
     page.get_by_role("button", name="Volgende").click()
-    # The wizard: step 1 of 3 (general requirements), with its progress.
-    expect(page.get_by_role("heading", name="Algemene eisen")).to_be_visible()
-    expect(page.get_by_text("Stap 1 van 3")).to_be_visible()
+    # The wizard: step 1 of 4 (the general requirements, first part), with its progress.
+    expect(page.get_by_role("heading", name="Algemene eisen (deel 1 van 2)")).to_be_visible()
+    expect(page.get_by_text("Stap 1 van 4")).to_be_visible()
+    # Every requirement here is a knock-out requirement: said once, no badge on each.
+    expect(page.get_by_text("Alle eisen op deze pagina zijn knock-out-eisen")).to_be_visible()
+    expect(page.locator("legend .badge")).to_have_count(0)
+    assert page.locator("fieldset.req").count() <= 7
     expect(page.get_by_text("Alleen PDF, maximaal 10 MB.").first).to_be_visible()
     assert _serious_a11y_violations(page) == []
 
@@ -38,7 +43,8 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
     expect(summary).to_be_visible()
     assert _serious_a11y_violations(page) == []
     summary.get_by_role("link", name="A13").first.click()
-    assert "/stap/1" in page.url and page.url.endswith("_declared")
+    assert "/stap/2" in page.url and page.url.endswith("_declared")
+    page.get_by_role("link", name="Algemene eisen (deel 1 van 2)").click()
 
     def fill_step():
         for box in page.locator("input[type=checkbox][name$=_declared]").all():
@@ -61,7 +67,10 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
     page.get_by_role("button", name="Opslaan").click()
     expect(page.get_by_text("Uw antwoorden zijn opgeslagen.")).to_be_visible()
     page.get_by_role("button", name="Volgende").click()
-    expect(page.get_by_text("Stap 2 van 3: Eisen voor Pleegzorg")).to_be_visible()
+    expect(page.get_by_text("Stap 2 van 4: Algemene eisen (deel 2 van 2)")).to_be_visible()
+    fill_step()
+    page.get_by_role("button", name="Volgende").click()
+    expect(page.get_by_text("Stap 3 van 4: Eisen voor Pleegzorg")).to_be_visible()
     fill_step()
     page.get_by_role("button", name="Volgende").click()
     expect(page.get_by_role("heading", name="Overzicht en indienen")).to_be_visible()
@@ -76,12 +85,15 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
 
     # Assessor 1: queue, take it, verdicts, propose admission.
     assessor = _login(browser, base, ASSESSOR_1)
+    _quiet_pdfs(assessor)
     expect(assessor.get_by_role("heading", name="Aanmeldingen beoordelen")).to_be_visible()
     assessor.get_by_role("link", name=reference, exact=True).click()
     assessor.get_by_role("button", name="In behandeling nemen").click()
     assessor.get_by_role("button", name="Ik verklaar dat ik geen belangenconflict heb").click()
-    for radio in assessor.locator("input[type=radio][value=voldoet]").all():
-        radio.check()
+    # The review workspace shows one requirement at a time: the list selects each.
+    for link in assessor.locator("nav.ws-nav a").all():
+        link.click()
+        assessor.locator("[data-ws-panel]:visible input[type=radio][value=voldoet]").check()
     assessor.get_by_role("button", name="Oordelen opslaan").click()
     expect(assessor.get_by_text("De oordelen zijn opgeslagen.")).to_be_visible()
     assessor.get_by_label("Toegelaten").check()
@@ -92,6 +104,7 @@ def test_provider_applies_assessors_decide_provider_sees_decision(live, browser,
 
     # Assessor 2 approves.
     second = _login(browser, base, ASSESSOR_2)
+    _quiet_pdfs(second)
     second.goto(base + "/beoordeling/?status=besluit_voorgesteld")
     second.get_by_role("link", name=reference, exact=True).click()
     second.get_by_label("Ik verklaar dat ik geen belangen heb", exact=False).check()
@@ -127,6 +140,7 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     evidence.write_bytes(PDF_BYTES)
 
     first = _login(browser, base, ASSESSOR_1)
+    _quiet_pdfs(first)
     first.goto(base + "/beoordeling/?beoordelaar=niemand&sorteer=resterend")
     assert _serious_a11y_violations(first) == []
     first.get_by_role("link", name=reference, exact=True).click()
@@ -138,6 +152,7 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     # Verdicts are saved as they are given (progressive enhancement), then survive a reload.
     first.locator("input[type=radio][value=voldoet]").first.check()
     first.get_by_text("Opgeslagen om").wait_for()
+    first.locator("nav.ws-nav a").last.click()  # the workspace shows one requirement at a time
     first.locator("input[type=radio][value=voldoet_niet]").last.check()
     first.get_by_text("zodra u de reden invult").wait_for()
     first.reload()
@@ -167,8 +182,9 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
     # Back with the assessor: verdicts and a proposal.
     first.goto(f"{base}/beoordeling/{app_id}")
     expect(first.get_by_text("Aanvulling ontvangen op")).to_be_visible()
-    for radio in first.locator("input[type=radio][value=voldoet]").all():
-        radio.check()
+    for link in first.locator("nav.ws-nav a").all():  # one requirement at a time
+        link.click()
+        first.locator("[data-ws-panel]:visible input[type=radio][value=voldoet]").check()
     first.get_by_role("button", name="Oordelen opslaan").click()
     first.get_by_label("Toegelaten").check()
     first.get_by_label("Motivering Leefgroepen").fill("Voldoet aan alle minimumeisen voor leefgroepen.")
@@ -177,6 +193,7 @@ def test_full_assessment_round_with_completion_and_letter(live, browser, smtp, t
 
     # The second assessor approves; the letter is made and mailed.
     second = _login(browser, base, ASSESSOR_2)
+    _quiet_pdfs(second)
     second.goto(f"{base}/beoordeling/{app_id}")
     assert _serious_a11y_violations(second) == []
     second.get_by_label("Ik verklaar dat ik geen belangen heb", exact=False).check()

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser_support import login_page as _login
+from tests.browser_support import quiet_pdfs as _quiet_pdfs
 from tests.browser_support import serious_a11y_violations as _serious_a11y_violations
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER
 from tests.helpers import submitted_application
@@ -57,6 +58,7 @@ def test_assign_error_summary_and_stopped_clock_pass_axe(live, browser, smtp):
 
     # The administrator assigns the application to assessor 1 with the assign form.
     admin = _login(browser, base, ADMIN)
+    _quiet_pdfs(admin)
     admin.goto(f"{base}/beoordeling/{app_id}")
     expect(admin.get_by_label("Toewijzen aan")).to_be_visible()
     assert _serious_a11y_violations(admin) == []
@@ -67,6 +69,7 @@ def test_assign_error_summary_and_stopped_clock_pass_axe(live, browser, smtp):
 
     # Assessor 1 declares, then proposes without a choice or motivation: the error summary.
     first = _login(browser, base, ASSESSOR_1)
+    _quiet_pdfs(first)
     first.goto(f"{base}/beoordeling/{app_id}")
     first.get_by_role("button", name="Ik verklaar dat ik geen belangenconflict heb").click()
     first.get_by_role("button", name="Besluit voorstellen").click()
@@ -97,6 +100,7 @@ def test_herstelbesluit_form_and_view_pass_axe(live, browser, smtp):
 
     # Assessor 1 (who declared) proposes a herstelbesluit; first with a missing reason.
     first = _login(browser, base, ASSESSOR_1)
+    _quiet_pdfs(first)
     first.goto(f"{base}/beoordeling/{app_id}")
     first.get_by_text("Herstelbesluit voorstellen", exact=True).first.click()  # opens <details>
     assert _serious_a11y_violations(first) == []
@@ -118,6 +122,7 @@ def test_herstelbesluit_form_and_view_pass_axe(live, browser, smtp):
     # Assessor 2 sees the proposed herstelbesluit and approves it; the view then shows the
     # new decision, the earlier one, both letters and the history.
     second = _login(browser, base, ASSESSOR_2)
+    _quiet_pdfs(second)
     second.goto(f"{base}/beoordeling/{app_id}")
     expect(second.get_by_text("herstelbesluit 1").first).to_be_visible()
     assert _serious_a11y_violations(second) == []

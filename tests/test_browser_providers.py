@@ -66,7 +66,7 @@ def test_dashboard_category_choice_category_step_and_upload_error(live, browser,
 
     # The category's own step, from the step list.
     page.get_by_role("link", name="Eisen voor Pleegzorg").click()
-    expect(page.get_by_text("Stap 2 van 3: Eisen voor Pleegzorg")).to_be_visible()
+    expect(page.get_by_text("Stap 3 van 4: Eisen voor Pleegzorg")).to_be_visible()
     assert _serious_a11y_violations(page) == []
 
     # A file that is called .pdf but is not one: the error is shown at the top and at the field.
@@ -97,6 +97,16 @@ def test_read_only_application_withdrawn_with_confirmation_and_messages(live, br
     expect(page.get_by_role("heading", name="Uw antwoorden")).to_be_visible()
     assert page.locator("input[type=file]").count() == 0  # read-only
     assert _serious_a11y_violations(page) == []
+    # The main action is to look at what was sent; withdrawing is a secondary action.
+    actions = page.locator(".actions").first
+    primary = actions.locator("a.button:not(.secondary)")
+    expect(primary).to_have_text("Bekijk wat u heeft ingediend")
+    expect(actions.get_by_role("link", name="Intrekken")).to_have_class("button secondary")
+    primary.click()
+    expect(page.get_by_role("heading", name=f"Wat u heeft ingediend: aanmelding {reference}")).to_be_visible()
+    expect(page.get_by_role("link", name="A1.pdf").first).to_be_visible()
+    assert _serious_a11y_violations(page) == []
+    page.get_by_role("link", name=f"Terug naar aanmelding {reference}").click()
 
     # Withdraw: the confirmation page first, then the withdrawal.
     page.get_by_role("link", name="Intrekken").click()

@@ -76,8 +76,8 @@ def test_register_confirm_apply_decide_register(app, client, smtp):
         application = db.session.get(Application, application_id)
         assert application.status == Status.CONCEPT
         k1 = next(r for r in application.applicable_requirements() if r.code == "K1")
-        data = complete_form_data(application)
-        data_again = complete_form_data(application)  # posted files are closed after use
+        data, data_again, data_last = (  # posted files are closed after use
+            complete_form_data(application) for _ in range(3))
     base = f"/aanmeldingen/{application_id}"
     assert client.get(application_url).headers["Location"] == f"{base}/stap/1"
     overview, submit = f"{base}/overzicht", f"{base}/indienen"
@@ -86,19 +86,21 @@ def test_register_confirm_apply_decide_register(app, client, smtp):
     response = post(client, submit, token_from=overview)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert f'href="{base}/stap/2#r{k1.id}_number"' in html
+    assert f'href="{base}/stap/3#r{k1.id}_number"' in html
     assert "U kunt nog niet indienen" in html
 
-    # Step 1 (general requirements): saved, and coming back resumes at step 2.
+    # Step 1 (general requirements, first part): saved, and coming back resumes at step 2.
     # (each step's form takes only its own fields from what is posted)
     response = post(client, f"{base}/stap/1", {**data, "volgende": "1"},
                     content_type="multipart/form-data")
     assert response.headers["Location"] == f"{base}/stap/2"
     assert client.get(application_url).headers["Location"] == f"{base}/stap/2"
     page = client.get(f"{base}/stap/2").get_data(as_text=True)
-    assert "Stap 2 van 3" in page
-    # Step 2 (Kleinschalige woonvormen), then the overview.
+    assert "Stap 2 van 4: Algemene eisen (deel 2 van 2)" in page
     response = post(client, f"{base}/stap/2", {**data_again, "volgende": "1"},
+                    content_type="multipart/form-data")
+    # Step 3 (Kleinschalige woonvormen), then the overview.
+    response = post(client, f"{base}/stap/3", {**data_last, "volgende": "1"},
                     content_type="multipart/form-data")
     assert response.headers["Location"] == overview
     html = client.get(overview).get_data(as_text=True)
@@ -213,20 +215,22 @@ def test_more_than_one_category_through_the_pages(app, provider_client, smtp):
         application = db.session.get(Application, application_id)
         assert {c.id for c in application.categories} == chosen
         assert {r.id for r in application.applicable_requirements()} == expected
-        data = [complete_form_data(application) for _ in range(3)]
+        data = [complete_form_data(application) for _ in range(4)]
 
-    # Three steps: general, Pleegzorg, Leefgroepen; together they ask exactly the expected set.
+    # Four steps: general (in two parts of at most 7), Pleegzorg, Leefgroepen; together they
+    # ask exactly the expected set.
     asked, titles = set(), []
-    for n in (1, 2, 3):
+    for n in (1, 2, 3, 4):
         html = client.get(f"{base}/stap/{n}").get_data(as_text=True)
-        assert f"Stap {n} van 4" in html
+        assert f"Stap {n} van 5" in html
         titles.append(re.search(r"<h2>([^<]+)</h2>", html).group(1))
         on_page = {int(i) for i in re.findall(r'name="r(\d+)_', html)}
         assert not on_page & asked  # each requirement on one step only
         asked |= on_page
     assert asked == expected
-    assert titles[1:] == ["Eisen voor Pleegzorg", "Eisen voor Leefgroepen"]
-    assert client.get(f"{base}/stap/4").status_code == 404
+    assert titles == ["Algemene eisen (deel 1 van 2)", "Algemene eisen (deel 2 van 2)",
+                      "Eisen voor Pleegzorg", "Eisen voor Leefgroepen"]
+    assert client.get(f"{base}/stap/5").status_code == 404
 
     for n, step_data in enumerate(data, start=1):
         response = post(client, f"{base}/stap/{n}", {**step_data, "volgende": "1"},

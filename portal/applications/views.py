@@ -103,9 +103,10 @@ def dashboard():
     admissions = db.session.scalars(
         select(Admission)
         .where(Admission.organisation_id == org.id, Admission.status.in_(LIVE_ADMISSION))
-        .options(joinedload(Admission.category), selectinload(Admission.suspensions))
+        # one statement: a partner's few suspensions joined (the page stays within 15)
+        .options(joinedload(Admission.category), joinedload(Admission.suspensions))
         .order_by(Admission.admitted_at)
-    ).all()
+    ).unique().all()
     suspensions = {a.id: s for a in admissions if (s := _open_suspension(a, today)) is not None}
     return render_template("applications/dashboard.html", org=org, page=page, admissions=admissions,
                            suspensions=suspensions,
@@ -226,7 +227,7 @@ def edit(application_id):
     editable = workflow.editable_requirement_ids(application)
     if editable is None:
         n = min(max(application.wizard_step, 1),
-                len(_group(application, application.applicable_requirements())))
+                len(_steps(application, application.applicable_requirements())))
         return redirect(url_for("applications.step", application_id=application.id, n=n))
     if not editable:
         if request.method == "POST":
@@ -328,7 +329,7 @@ def _save(application, form):
 
 def _render_form_again(application, form, **kwargs):
     if application.status == Status.CONCEPT:
-        steps = _group(application, application.applicable_requirements())
+        steps = _steps(application, application.applicable_requirements())
         n = next((i for i, (_t, reqs) in enumerate(steps, start=1)
                   if {r.id for r in reqs} == {r.id for r in form.requirements}), 1)
         return _render_step(application, form, steps, n, **kwargs)
@@ -345,7 +346,7 @@ def step(application_id, n):
             flash(f"Deze aanmelding heeft de status '{application.status.label}' en kan niet meer "
                   "worden gewijzigd.", "error")
         return redirect(url_for("applications.edit", application_id=application.id))
-    steps = _group(application, application.applicable_requirements())
+    steps = _steps(application, application.applicable_requirements())
     if not 1 <= n <= len(steps):
         abort(404)
     form = _answer_form(application, {r.id for r in steps[n - 1][1]})
@@ -392,7 +393,7 @@ def overview(application_id):
 
 
 def _render_overview(application, missing=None, status=200):
-    steps = _group(application, application.applicable_requirements())
+    steps = _steps(application, application.applicable_requirements())
     step_of = {r.id: i for i, (_t, reqs) in enumerate(steps, start=1) for r in reqs}
     form = SubmitForm(data={"version": application.version})
     return render_template(
@@ -493,6 +494,22 @@ def _group(application, requirements):
     return groups
 
 
+STEP_SIZE = 7  # requirements on one wizard page at most
+
+
+def _steps(application, requirements):
+    """The wizard's steps: each group of ``_group`` split into parts of at most STEP_SIZE
+    requirements, of about equal size ("Algemene eisen (deel 1 van 2)")."""
+    steps = []
+    for title, reqs in _group(application, requirements):
+        parts = -(-len(reqs) // STEP_SIZE)
+        size = -(-len(reqs) // parts)
+        for i in range(parts):
+            steps.append((f"{title} (deel {i + 1} van {parts})" if parts > 1 else title,
+                          reqs[i * size:(i + 1) * size]))
+    return steps
+
+
 def _show(application):
     """The read-only application: answers, rounds of questions, the final decision and
     its letters (a herstelbesluit shows once it is approved)."""
@@ -520,10 +537,24 @@ def _show(application):
         "applications/show.html", application=application,
         answers=application.answers_by_requirement(),
         groups=_group(application, application.applicable_requirements()),
-        decisions=decisions, letters=letters, rounds=rounds, withdraw_form=WithdrawForm(),
+        decisions=decisions, letters=letters, rounds=rounds,
         requirements_by_id={r.id: r for r in application.applicable_requirements()},
         can_withdraw=Status.INGETROKKEN in workflow.ALLOWED_TRANSITIONS[application.status],
     )
+
+
+@bp.route("/aanmeldingen/<int:application_id>/ingediend")
+@provider_required
+def submitted(application_id):
+    """What the organisation sent: every answer and document of the submitted application
+    (with the answers it changed when asked to complete), to read or print."""
+    application = load_application_for(current_user, application_id)
+    if application.submitted_at is None:  # a draft has sent nothing yet
+        return redirect(url_for("applications.edit", application_id=application.id))
+    return render_template(
+        "applications/submitted.html", application=application,
+        answers=application.answers_by_requirement(),
+        groups=_group(application, application.applicable_requirements()))
 
 
 @bp.route("/aanmeldingen/<int:application_id>/intrekken", methods=["GET", "POST"])

@@ -1,3 +1,5 @@
+import re
+
 from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -46,6 +48,16 @@ class VerdictFormBase(VersionedForm):
             out[req.id] = (VerdictOutcome(outcome) if outcome else None,
                            self[f"v{req.id}_reason"].data or "")
         return out
+
+
+VERDICT_FIELD = re.compile(r"^v(\d+)_(?:outcome|reason)$")
+
+
+def foreign_requirement_ids(formdata, requirements) -> set[int]:
+    """Requirement ids posted as verdict fields that are not among ``requirements`` (another
+    application's, or one that does not apply to this one)."""
+    ids = {int(m.group(1)) for key in formdata if (m := VERDICT_FIELD.match(key))}
+    return ids - {r.id for r in requirements}
 
 
 def build_verdict_form(requirements, verdicts=None, **kwargs):

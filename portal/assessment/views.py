@@ -1,5 +1,4 @@
 import io
-from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -14,14 +13,14 @@ from flask import (
 )
 from flask_babel import format_time
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from .. import audit
 from .. import files as storage
-from ..accounts.models import Organisation, Role, User
+from ..accounts.models import Role, User
 from ..actions import EXPIRED, STALE, Conflict, attempt
-from ..applications.models import Application, Document, Status, application_categories
+from ..applications.models import Application, Document, Status
 from ..applications.views import _group, load_application_for
 from ..audit.models import AuditEvent
 from ..auth import admin_required, assessor_required, has_role
@@ -33,6 +32,7 @@ from ..pagination import paginate
 from ..procedure.models import Category
 from ..timeutil import today_local, utcnow
 from . import history, workflow
+from . import queue as queue_query
 from .forms import (
     ActionForm,
     ApprovalForm,
@@ -41,86 +41,37 @@ from .forms import (
     build_completion_form,
     build_decision_form,
     build_verdict_form,
+    foreign_requirement_ids,
 )
 from .models import CategoryDecision, CompletionRequest, DecisionLetter, VerdictOutcome
 
 bp = Blueprint("assessment", __name__, url_prefix="/beoordeling")
 
-TAB_COUNT_CAP = 999
-OPEN = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
-        Status.BESLUIT_VOORGESTELD)
-QUEUE_FILTERS = {
-    "open": OPEN,
-    "ingediend": (Status.INGEDIEND,),
-    "in_behandeling": (Status.IN_BEHANDELING,),
-    "aanvulling_gevraagd": (Status.AANVULLING_GEVRAAGD,),
-    "besluit_voorgesteld": (Status.BESLUIT_VOORGESTELD,),
-    "besloten": (Status.BESLOTEN,),
-    "ingetrokken": (Status.INGETROKKEN,),
-}
-SORTS = {
-    "ingediend": (Application.submitted_at.asc(), Application.id.asc()),
-    "resterend": (Application.decision_due.asc(), Application.id.asc()),
-    "besloten": (Application.decided_at.desc(), Application.id.desc()),
-}
+# The queue's filters and query live in assessment.queue.
+TAB_COUNT_CAP = queue_query.TAB_COUNT_CAP
+OPEN = queue_query.OPEN
+QUEUE_FILTERS = queue_query.QUEUE_FILTERS
+SORTS = queue_query.SORTS
 
 
 @bp.route("/")
 @assessor_required
 def queue():
-    args = request.args
-    key = args.get("status", "open") if args.get("status") in QUEUE_FILTERS else "open"
-    statuses = QUEUE_FILTERS[key]
     today = today_local()
-    ids = select(Application.id).where(Application.status.in_(statuses))
-    # Filters: category, assessor (mine / unassigned), due date, search by name or KvK.
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
-    category = next((c for c in categories if c.code == args.get("categorie")), None)
-    if category is not None:
-        ids = ids.where(Application.id.in_(
-            select(application_categories.c.application_id)
-            .where(application_categories.c.category_id == category.id)))
-    who = args.get("beoordelaar")
-    if who == "mij":
-        ids = ids.where(Application.assessor_id == current_user.id)
-    elif who == "niemand":
-        ids = ids.where(Application.assessor_id.is_(None))
-    due = args.get("termijn")
-    if due in ("verlopen", "week"):  # a stopped clock is never overdue
-        ids = ids.where(Application.status.in_(workflow.CLOCK_RUNNING))
-    if due == "verlopen":
-        ids = ids.where(Application.decision_due < today)
-    elif due == "week":
-        ids = ids.where(Application.decision_due.between(today, today + timedelta(days=7)))
-    term = (args.get("zoek") or "").strip()[:100]
-    if term:
-        like = "%" + term.replace("%", "").replace("_", "") + "%"
-        ids = ids.where(Application.organisation_id.in_(
-            select(Organisation.id).where(or_(Organisation.name.ilike(like),
-                                              Organisation.kvk_number == term.replace(" ", "")))))
-    sort = args.get("sorteer")
-    if sort not in SORTS:
-        sort = "besloten" if key == "besloten" else "ingediend"
+    query = queue_query.build(request.args, current_user, today, categories)
     page = paginate(
-        ids.order_by(*SORTS[sort]),
+        query.ids,
         lambda page_ids: db.session.scalars(
             select(Application).where(Application.id.in_(page_ids))
             .options(joinedload(Application.organisation), joinedload(Application.assessor),
                      selectinload(Application.categories))).unique(),
     )
-    # One statement for every tab's count, each stopping at TAB_COUNT_CAP.
-    counts = db.session.execute(select(*(
-        select(func.count()).select_from(
-            select(Application.id).where(Application.status.in_(v)).limit(TAB_COUNT_CAP + 1)
-            .subquery()).scalar_subquery().label(k)
-        for k, v in QUEUE_FILTERS.items()))).one()._asdict()
-    filters = {"status": key, "categorie": category.code if category else None,
-               "beoordelaar": who if who in ("mij", "niemand") else None,
-               "termijn": due if due in ("verlopen", "week") else None,
-               "zoek": term or None, "sorteer": sort}
-    return render_template("assessment/queue.html", page=page, key=key, cap=TAB_COUNT_CAP,
+    counts = queue_query.tab_counts()
+    return render_template("assessment/queue.html", page=page, key=query.key, cap=TAB_COUNT_CAP,
                            tabs=[(k, counts[k]) for k in QUEUE_FILTERS], today=today,
-                           categories=categories, filters=filters, clock=clock_state)
+                           categories=categories, filters=query.filters,
+                           search_messages=query.messages, clock=clock_state)
 
 
 def clock_state(application, today):
@@ -178,6 +129,9 @@ def _page(application, *, forms=None, errors=(), status=200):
     per_category = _per_category(application)
     failed = {rid for rid, v in verdicts.items() if v.outcome == VerdictOutcome.VOLDOET_NIET}
     version = {"version": application.version}
+    declared = any(e.action == "conflict_declared" and e.actor_id == current_user.id
+                   for e in timeline)
+    show = _shown_forms(application, current, declared)
     defaults = {
         "verdict_form": lambda: build_verdict_form(requirements, verdicts, formdata=None, data=version),
         "decision_form": lambda: build_decision_form(application.categories, per_category, current,
@@ -191,9 +145,9 @@ def _page(application, *, forms=None, errors=(), status=200):
         "approval_form": lambda: ApprovalForm(formdata=None, data=version),
         "assign_form": lambda: _assign_form(application, formdata=None),
     }
-    context = {name: forms.get(name) or make() for name, make in defaults.items()}
-    declared = any(e.action == "conflict_declared" and e.actor_id == current_user.id
-                   for e in timeline)
+    # Only the forms the page shows are built (a form costs its fields, the assign form a query).
+    context = {name: forms.get(name) or (make() if show[name] else None)
+               for name, make in defaults.items()}
     return render_template(
         "assessment/detail.html", application=application, requirements=requirements,
         by_id=by_id, groups=_group(application, requirements),
@@ -201,11 +155,36 @@ def _page(application, *, forms=None, errors=(), status=200):
         history_decisions=[d for d in decisions if d.round != latest_round],
         rounds=rounds, timeline=timeline, mails=mails, letters=letters, declared=declared,
         is_assigned=application.assessor_id == current_user.id, per_category=per_category,
+        show=show, editable=show["verdict_form"], failed=failed,
+        judged=sum(1 for r in requirements if r.id in verdicts),
         errors=errors, Status=Status, today=today_local(), clock=clock_state,
         action_label=history.action_label, state_label=history.state_label,
         mail_status_label=history.mail_status_label, is_pdf=_is_pdf,
         conflict_statement=workflow.CONFLICT_STATEMENT, **context,
     ), status
+
+
+def _shown_forms(application, current, declared) -> dict[str, bool]:
+    """Which of the page's forms its state shows (the template asks the same flags)."""
+    status, me = application.status, current_user.id
+    assessing = status == Status.IN_BEHANDELING and application.assessor_id == me
+    proposed_by_me = any(d.proposed_by_id == me for d in current.values())
+    pending = [d for d in current.values() if d.approved_at is None]
+    correcting = status == Status.BESLOTEN and not pending
+    approving = (status == Status.BESLUIT_VOORGESTELD and not proposed_by_me) or (
+        status == Status.BESLOTEN and bool(pending)
+        and not any(d.proposed_by_id == me for d in pending))
+    return {
+        "action_form": status == Status.INGEDIEND or (assessing and not declared)
+        or (correcting and not declared),
+        "assign_form": current_user.is_admin and status in OPEN,
+        "verdict_form": assessing and declared,
+        "completion_form": assessing and declared,
+        "decision_form": assessing and declared,
+        "approval_form": approving,
+        "return_form": status == Status.BESLUIT_VOORGESTELD and not proposed_by_me,
+        "correction_form": correcting and declared,
+    }
 
 
 def _is_pdf(document) -> bool:
@@ -297,6 +276,11 @@ def declare(application_id):
                 "Uw verklaring is vastgelegd. U kunt nu de eisen beoordelen.", "#oordelen")
 
 
+FOREIGN_REQUIREMENT = ("Niet opgeslagen: een van de oordelen gaat over een eis die niet bij deze "
+                       "aanmelding hoort. Laad de pagina opnieuw en beoordeel alleen de eisen "
+                       "die hier staan.")
+
+
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
@@ -328,7 +312,13 @@ def _autosave_verdicts(application, form):
 @assessor_required
 def verdicts(application_id):
     application = _load(application_id)
-    form = build_verdict_form(application.applicable_requirements())
+    requirements = application.applicable_requirements()
+    if foreign_requirement_ids(request.form, requirements):  # nothing is saved, not even part
+        message = FOREIGN_REQUIREMENT
+        if _wants_json():
+            return jsonify(message=message), 422
+        return _page(application, errors=[(None, message)], status=422)
+    form = build_verdict_form(requirements)
     if _wants_json():
         return _autosave_verdicts(application, form)
     return _act(application, form, "verdict_form",

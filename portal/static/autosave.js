@@ -3,10 +3,13 @@
 (function () {
   "use strict";
   document.querySelectorAll("form[data-autosave]").forEach(function (form) {
-    var status = form.querySelector("[data-autosave-status]");
+    // The status line: in the form, or (the review workspace) the one in its sticky progress.
+    var status = form.querySelector("[data-autosave-status]") ||
+      document.querySelector("[data-autosave-status]");
     var timer = null;
     var busy = false;
     var again = false;
+    var submitAfter = false;
 
     function say(text) { if (status) { status.textContent = text; } }
 
@@ -33,9 +36,21 @@
         say(form.dataset.failedText || "Niet opgeslagen. Gebruik de knop om op te slaan.");
       }).finally(function () {
         busy = false;
+        if (submitAfter) { submitAfter = false; form.submit(); return; }  // with the new version
         if (again) { again = false; save(); }
       });
     }
+
+    // The form's own button while a save is on its way: submit once that save is done, or
+    // the form would carry the version from before it (and be refused as changed).
+    form.addEventListener("submit", function (event) {
+      clearTimeout(timer);
+      if (busy) {
+        event.preventDefault();
+        again = false;
+        submitAfter = true;
+      }
+    });
 
     form.addEventListener("change", function () {
       clearTimeout(timer);
