@@ -7,9 +7,11 @@ from portal.applications.models import Status
 from portal.assessment.models import Outcome, VerdictOutcome
 from portal.audit.labels import STATE_LABELS, state_label
 from portal.notifications.models import MailStatus
+from portal.oversight.models import ActionStatus, InvestigationStatus
 from portal.partners.models import AdmissionStatus, ReviewStatus
 
-STATE_ENUMS = (Status, Outcome, VerdictOutcome, AdmissionStatus, ReviewStatus, MailStatus)
+STATE_ENUMS = (Status, Outcome, VerdictOutcome, AdmissionStatus, ReviewStatus, MailStatus,
+               ActionStatus, InvestigationStatus)
 
 
 def test_every_state_of_every_enum_has_a_label():

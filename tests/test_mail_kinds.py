@@ -14,7 +14,8 @@ from portal.notifications import kinds, queue
 from tests.conftest import make_app
 
 PORTAL = Path(__file__).resolve().parent.parent / "portal"
-PARTS_WITH_MAIL = ("accounts", "applications", "assessment", "partners", "procedure")
+PARTS_WITH_MAIL = ("accounts", "applications", "assessment", "partners", "procedure",
+                   "oversight", "monitoring")
 SECRET_LINK_KINDS = {"password_reset", "confirm_email", "confirm_email_change", "invitation",
                      "staff_invitation"}
 

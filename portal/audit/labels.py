@@ -73,6 +73,7 @@ ACTION_LABELS = {
     # applications and assessment
     "submitted": "Aanmelding ingediend",
     "withdrawn": "Aanmelding ingetrokken",
+    "moved_to_catalogue_version": "Concept overgezet naar een nieuwe versie van de eisen",
     "uploaded": "Bestand geüpload",
     "downloaded": "Bestand gedownload",
     "viewed": "Bestand bekeken",
@@ -109,6 +110,30 @@ ACTION_LABELS = {
     "mail_read": "E-mail gelezen",
     "mail_resent": "E-mail opnieuw verstuurd",
     "exported": "Gegevens geëxporteerd",
+    # oversight: verantwoordingsdialogen and toezicht
+    "dialogue_planned": "Verantwoordingsdialoog gepland",
+    "dialogue_minutes_recorded": "Verslag van een dialoog vastgelegd",
+    "dialogue_minutes_changed": "Verslag van een dialoog gewijzigd",
+    "dialogue_minutes_confirmed": "Verslag van een dialoog bevestigd door de partner",
+    "dialogue_minutes_remark": "Opmerking van de partner bij een verslag",
+    "action_point_added": "Actiepunt toegevoegd",
+    "action_point_status_changed": "Status van een actiepunt gewijzigd",
+    "investigation_opened": "Onderzoek (toezicht) gestart",
+    "finding_recorded": "Bevinding vastgelegd",
+    "investigation_measure_taken": "Maatregel na toezicht vastgelegd",
+    "investigation_follow_up_planned": "Follow-up van een onderzoek gepland",
+    "investigation_closed": "Onderzoek (toezicht) afgesloten",
+    # monitoring: the information set, reporting rounds and reports
+    "indicator_set_drafted": "Conceptversie informatieset gemaakt",
+    "indicator_added": "Indicator toegevoegd",
+    "indicator_changed": "Indicator gewijzigd",
+    "indicator_removed": "Indicator verwijderd",
+    "indicator_set_published": "Informatieset gepubliceerd",
+    "reporting_round_opened": "Verantwoordingsronde geopend",
+    "reporting_round_closed": "Verantwoordingsronde gesloten",
+    "indicator_report_submitted": "Verantwoording ingediend",
+    "indicator_report_corrected": "Verantwoording gecorrigeerd",
+    "reporting_reminder_sent": "Herinnering verantwoording verstuurd",
 }
 
 OBJECT_LABELS = {
@@ -133,6 +158,15 @@ OBJECT_LABELS = {
     "requirements": "eis",
     "tariffs": "tarief",
     "users": "gebruiker",
+    "dialogues": "verantwoordingsdialoog",
+    "action_points": "actiepunt",
+    "investigations": "onderzoek (toezicht)",
+    "investigation_findings": "bevinding van toezicht",
+    "indicator_sets": "versie van de informatieset",
+    "indicators": "indicator",
+    "reporting_rounds": "verantwoordingsronde",
+    "round_participants": "gevraagde partner in een verantwoordingsronde",
+    "indicator_reports": "verantwoording van een partner",
 }
 
 OUTCOME_LABELS = {"success": "gelukt", "failure": "geweigerd"}
@@ -168,6 +202,20 @@ STATE_LABELS = {
     "sending": "wordt verzonden",
     "sent": "verzonden",
     "failed": "mislukt",
+    # oversight: dialogues, action points, findings and measures
+    "gepland": "gepland",
+    "verslag_ter_bevestiging": "verslag ter bevestiging",
+    "verslag_bevestigd": "verslag bevestigd",
+    "gereed": "gereed",
+    "vervallen": "vervallen",
+    "verbetering_nodig": "verbetering nodig",
+    "geen": "geen maatregel",
+    "verbeterplan": "verbeterplan",
+    "schorsing": "schorsing",
+    # monitoring: rounds and information-set versions
+    "open": "open",
+    "gesloten": "gesloten",
+    "gepubliceerd": "gepubliceerd",
 }
 
 

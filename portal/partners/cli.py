@@ -1,4 +1,5 @@
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from ..extensions import db
@@ -56,7 +57,9 @@ def daily_command():
 
     today = today_local()
     failed = []
-    for name, part in DAILY_PARTS:
+    # The parts above this one (monitoring, oversight) add their steps at registration.
+    later = tuple(current_app.extensions.get("daily_parts", ()))
+    for name, part in DAILY_PARTS + later:
         try:
             click.echo(part(today))
         except Exception as exc:  # noqa: BLE001 - report, keep the other parts going
