@@ -17,7 +17,9 @@ from .accounts.models import Organisation, OrgRole, Role, User
 from .accounts.passwords import hash_password
 from .applications import workflow
 from .applications.models import Application
+from .demo_region import deliver_most, demo_cast, pdf_bytes, seed_region, seed_tariffs
 from .extensions import db
+from .monitoring.indicators import seed_reference as seed_monitoring_reference
 from .procedure.models import Category, Procedure, add_months
 from .procedure.seed import get_or_create, seed_reference
 from .timeutil import today_local, utcnow
@@ -37,9 +39,6 @@ DEMO_ACCOUNTS = [
 
 
 DEMO_PROVIDER_2 = "aanbieder2@demo.nl"
-# A minimal, valid PDF for the demo evidence.
-_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]"
-        b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 
 
 def seed_demo_applications(password: str) -> bool:
@@ -75,12 +74,14 @@ def seed_demo_applications(password: str) -> bool:
                              "werkt in elk team.")
         if req.evidence.value == "required":
             documents[req.id] = files.store_upload(
-                FileStorage(io.BytesIO(_PDF), filename=f"{req.code}-demo.pdf"),
+                FileStorage(io.BytesIO(pdf_bytes(org.name, f"{req.code} {req.title}")),
+                            filename=f"{req.code}-demo.pdf"),
                 organisation=org, by=user)
             if req.evidence_expires:
                 parts["valid_until"] = add_months(today_local(), 12)  # 29 February: 28th
         values[req.id] = parts
     workflow.save_answers(application, values, documents, by=user)
+    seed_demo_tariffs(procedure)  # submitting needs the published tariffs
     workflow.submit(application, by=user)
     db.session.flush()
     return True
@@ -121,18 +122,36 @@ def seed_demo() -> None:
     db.session.flush()
 
 
+def seed_demo_tariffs(procedure: Procedure) -> int:
+    """The published tariffs of every product, set by the demo administrator (idempotent)."""
+    admin = db.session.scalar(select(User).where(User.email == "beheer@demo.nl"))
+    return seed_tariffs(procedure, admin) if admin is not None else 0
+
+
+def seed_demo_region() -> bool:
+    """The demo region (``portal.demo_region``), played by the demo assessors and
+    administrator; returns whether it was added (once: a second run adds nothing)."""
+    cast = demo_cast(*(email for email, _n, role, _o in DEMO_ACCOUNTS if role != Role.PROVIDER))
+    return cast is not None and seed_region(cast, DEMO_PASSWORD)
+
+
 @click.command("seed")
 @with_appcontext
 @click.option("--demo", is_flag=True, help="Also add demo accounts (never in production).")
 def seed_command(demo):
     """Load the reference data (idempotent); with --demo, the demo accounts too."""
     seed_reference()
+    seed_monitoring_reference()
+    region = False
     if demo:
         if current_app.config["ENV_NAME"] == "production":
             raise click.ClickException("Demo accounts are refused in production.")
         seed_demo()
         seed_demo_applications(DEMO_PASSWORD)
+        region = seed_demo_region()
     db.session.commit()
+    if demo and region:
+        deliver_most()  # after the commit: delivery claims each mail in its own transaction
     click.echo("reference data in place")
     if demo:
         for email, _name, role, _org_role in DEMO_ACCOUNTS:
@@ -140,3 +159,6 @@ def seed_command(demo):
         click.echo(f"  demo provider  aanbieder2@demo.nl / {DEMO_PASSWORD} (has a submitted application)")
         click.echo(f"  second factor of the demo assessors and administrator: TOTP secret "
                    f"{DEMO_TOTP_SECRET}")
+        if region:
+            click.echo("  demo region: providers in the five municipalities added "
+                       "(their users' password is the demo password too)")

@@ -144,7 +144,7 @@ def test_seed_is_idempotent_and_holds_the_reference_data(template_db, tmp_path):
     with app.app_context():
         count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
         assert count(Region) == 1 and count(Procedure) == 1
-        assert count(Category) == 5 and count(Product) == 3 and count(CatalogueVersion) == 1
+        assert count(Category) == 5 and count(Product) == 6 and count(CatalogueVersion) == 1
         assert count(Requirement) == 24
         procedure = db.session.scalar(select(Procedure))
         assert str(procedure.term_start) == "2027-01-01" and str(procedure.term_end) == "2031-12-31"
@@ -154,7 +154,11 @@ def test_seed_is_idempotent_and_holds_the_reference_data(template_db, tmp_path):
         assert [c.name for c in procedure.categories] == [
             "Pleegzorg", "Gezinshuiszorg", "Zelfstandigheidstraining / kamertraining",
             "Kleinschalige woonvormen", "Leefgroepen"]
-        assert sorted(db.session.scalars(select(Product.code))) == ["44A06", "44A07", "44A08"]
+        # 44A06-44A08 from the seeds; 44A09-44A11 the region's own codes (one per category).
+        assert sorted(db.session.scalars(select(Product.code))) == [
+            "44A06", "44A07", "44A08", "44A09", "44A10", "44A11"]
+        assert {p.category_id for p in db.session.scalars(select(Product))} == {
+            c.id for c in procedure.categories}
         version = db.session.scalar(select(CatalogueVersion))
         assert version.number == 1 and version.published_at is not None
         codes = [r.code for r in version.requirements]
@@ -163,7 +167,8 @@ def test_seed_is_idempotent_and_holds_the_reference_data(template_db, tmp_path):
         h2 = next(r for r in version.requirements if r.code == "H2")
         assert [c.code for c in h2.categories] == ["gezinshuiszorg"] and h2.number_max == 6
         roles = sorted(r.value for r in db.session.scalars(select(User.role)))
-        assert roles == ["admin", "assessor", "assessor", "provider", "provider"]  # + demo 2
+        # The demo staff once each; the providers: the README's two and the demo region's.
+        assert roles[:3] == ["admin", "assessor", "assessor"] and set(roles[3:]) == {"provider"}
 
 
 def test_users_create_command(app):
@@ -219,16 +224,17 @@ def test_models_match_migrations_on_the_suites_database(app):
 
 
 def test_demo_seed_gives_the_assessor_a_submitted_application(app):
-    from portal.models import Application, Status
+    from portal.models import Application, Organisation, Status
 
     runner = app.test_cli_runner()
     for _ in range(2):
         result = runner.invoke(args=["seed", "--demo"])
         assert result.exit_code == 0, result.output
     with app.app_context():
-        [application] = db.session.scalars(select(Application)).all()
+        # The README's second demo provider; the demo region (tests/test_demo.py) adds more.
+        [application] = db.session.scalars(select(Application).join(Application.organisation)
+                                           .where(Organisation.kvk_number == "23456789")).all()
         assert application.status == Status.INGEDIEND
-        assert application.organisation.kvk_number == "23456789"
 
 
 def test_the_limits_and_switches_come_from_the_environment_too(monkeypatch, tmp_path):
