@@ -7,14 +7,17 @@ Runs on a fresh machine that has nothing but Python 3.11+:
     python3 dev.py serve         set up .venv, migrate, seed demo data, run the dev server
     python3 dev.py test [ARGS]   set up .venv with test extras, ensure Chromium, run the linters
                                  (ruff, lint-imports) and pytest; with ARGS only `pytest ARGS`
-    python3 dev.py bench [ARGS]  set up .venv with test extras, run bench/pages.py ARGS
-    python3 dev.py bench load [ARGS]  the same, then the load benchmark bench/load.py ARGS
+    python3 dev.py bench [ARGS]  set up .venv with test and bench extras, run the benchmark
+                                 (bench/run.py ARGS: pages, concurrency, mail, upload;
+                                 `--quick` for a small smoke run)
+    python3 dev.py bench PART [ARGS]  one part alone: pages, concurrency, mail, upload or load
     python3 dev.py --help        show this help
 
 The virtual environment lives in `.venv` next to this file.  Dependencies come from
 the lock files in requirements/ (exact versions with hashes, compiled from
 pyproject.toml with pip-tools; see README.md): `requirements/base.txt` for `serve`,
-`requirements/test.txt` for `test` and `bench`.  The project itself is then installed
+`requirements/test.txt` for `test`, `requirements/bench.txt` (test and bench extras) for
+`bench`.  The project itself is then installed
 with `pip install --no-deps -e .`.  This only re-runs when the lock file (or
 pyproject.toml) changed since the last successful install; a hash of both is kept in
 `.venv/.installed-<extra>` (one stamp per lock file).
@@ -38,7 +41,7 @@ PYPROJECT = ROOT / "pyproject.toml"
 REQUIREMENTS_DIR = ROOT / "requirements"
 
 USAGE = """\
-usage: python3 dev.py [serve | test [PYTEST ARGS...] | bench [load] [ARGS...] | --help]
+usage: python3 dev.py [serve | test [PYTEST ARGS...] | bench [PART] [ARGS...] | --help]
 
 commands:
   serve   (default) create .venv, install the project (and Pango with apt-get when
@@ -47,8 +50,10 @@ commands:
   test    create .venv, install the project with test extras, make sure Chromium,
           Pango and redis-server are installed (Debian apt-get), run `ruff check .` and
           `lint-imports`, then pytest; with arguments only pytest runs, with those arguments
-  bench   same setup as `test`, then run bench/pages.py with the given arguments
-          (`bench load ARGS`: bench/load.py, 50 users for 60 s against gunicorn)
+  bench   same setup as `test` (plus the bench extra), then the whole benchmark,
+          bench/run.py with the given arguments (`bench --quick`: a small smoke run;
+          `bench PART ARGS`: one of pages, concurrency, mail, upload, load alone;
+          `bench load ARGS`: bench/load.py, 50 users for 60 s against gunicorn)
 """
 
 
@@ -334,11 +339,9 @@ def cmd_test(args: list[str]) -> None:
 
 
 def cmd_bench(args: list[str]) -> None:
-    python = str(ensure_installed("test"))
+    python = str(ensure_installed("bench"))
     ensure_chromium()
-    script = ROOT / "bench" / "pages.py"
-    if args and args[0] == "load":
-        script, args = ROOT / "bench" / "load.py", args[1:]
+    script = ROOT / "bench" / "run.py"
     if not script.exists():
         die(f"{script.relative_to(ROOT)} does not exist yet")
     sys.exit(_run_child([python, str(script.relative_to(ROOT)), *args]))

@@ -12,11 +12,16 @@ are the same at every size, so the rows line up.
 
 Prints, per page and size, the number of SQL statements of one request and the
 median and 95th-percentile latency over --repeat requests (Flask test client, so the
-figures are the portal's own time without a network).
+figures are the portal's own time without a network), and every median as a multiple of
+the floor's: the login page (/inloggen), which renders the full layout without SQL, is
+measured first in the same run. The management report is measured twice: as served
+(its figures cached for REPORT_CACHE_SECONDS) and "(recomputed)", its cache emptied
+before every request.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import tempfile
@@ -45,11 +50,36 @@ def _prepare(url: str, tmp: Path, size: int):
     return app, ids
 
 
+FLOOR = (None, "accounts.login", "/inloggen")  # the full layout, no SQL
+FLOOR_TARGET = 5  # issue 15: every page at most 5x the floor (the report recomputed 10x)
+# The management report with its figures computed again on every request (the cache
+# emptied before each one), as the first request after the cache runs out sees it.
+RECOMPUTED = (scenario.ADMIN, "admin_reports.dashboard", "/beheer/rapportage")
+
+
+def _recompute(app) -> None:
+    from portal.reports import figures
+
+    with app.app_context():
+        figures.refresh()
+
+
 def _pages(app, ids: dict, only: str | None):
-    rows = scenario.pages(app, ids)
+    """(who, endpoint, url, before-each-request hook, label suffix) of every measured page;
+    the floor always, first."""
+    rows = [(*row, None, "") for row in scenario.pages(app, ids)]
+    rows.append((*RECOMPUTED, _recompute, " (recomputed)"))
     if only:
         rows = [row for row in rows if only in row[2] or only in row[1]]
-    return rows
+    return [(*FLOOR, None, "")] + [row for row in rows if row[:3] != FLOOR]
+
+
+def floor_key() -> str:
+    return _key(FLOOR[0], FLOOR[2], "")
+
+
+def _key(who, url, suffix) -> str:
+    return f"{'anon' if who is None else who.split('@')[0]:12} {url}{suffix}"
 
 
 def measure(app, ids: dict, repeat: int, only: str | None) -> dict:
@@ -62,29 +92,43 @@ def measure(app, ids: dict, repeat: int, only: str | None) -> dict:
     def on_execute(*_):
         count[0] += 1
 
-    for who, _endpoint, url in _pages(app, ids, only):
+    for who, _endpoint, url, before, suffix in _pages(app, ids, only):
         if who not in clients:
             clients[who] = app.test_client()
             if who:
                 login(clients[who], who)
-        client = clients[who]
-        client.get(url).get_data()
-        count[0] = 0
-        event.listen(engine, "before_cursor_execute", on_execute)
+        try:
+            results[_key(who, url, suffix)] = _measure_page(
+                app, engine, clients[who], url, before, repeat, count, on_execute)
+        except Exception as exc:  # noqa: BLE001 - a broken page is reported, the rest measured
+            print(f"  ERROR {url}: {type(exc).__name__}: {str(exc)[:200]}", flush=True)
+            results[_key(who, url, suffix)] = None
+    return results
+
+
+def _measure_page(app, engine, client, url, before, repeat, count, on_execute):
+    client.get(url).get_data()
+    if before:
+        before(app)
+    count[0] = 0
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
         response = client.get(url)
         response.get_data()
+    finally:
         event.remove(engine, "before_cursor_execute", on_execute)
-        assert response.status_code == 200, (url, response.status_code)
-        statements = count[0]
-        times = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            client.get(url).get_data()
-            times.append((time.perf_counter() - t0) * 1000)
-        times.sort()
-        key = f"{'anon' if who is None else who.split('@')[0]:12} {url}"
-        results[key] = (statements, statistics.median(times), times[int(len(times) * 0.95) - 1])
-    return results
+    if response.status_code != 200:
+        raise RuntimeError(f"status {response.status_code}")
+    statements = count[0]
+    times = []
+    for _ in range(repeat):
+        if before:
+            before(app)
+        t0 = time.perf_counter()
+        client.get(url).get_data()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return statements, statistics.median(times), times[max(0, math.ceil(len(times) * 0.95) - 1)]
 
 
 def main() -> None:
@@ -116,19 +160,51 @@ def main() -> None:
         if server:
             server.stop()
 
+    print_table(all_results, args.sizes, args.db)
+    broken = sorted({page for results in all_results.values()
+                     for page, cell in results.items() if cell is None})
+    if broken:
+        print(f"{len(broken)} page(s) could not be measured: {', '.join(p.strip() for p in broken)}")
+        sys.exit(1)
+
+
+def print_table(all_results: dict, sizes: list[int], database: str) -> None:
+    """Per page and size: statements, median and p95 ms, and the median as a multiple of
+    the floor's median in the same run."""
     pages = list(next(iter(all_results.values())))
     width = max(len(page) for page in pages) + 1
-    head = f"{'page':{width}}" + "".join(f" | {f'{s:,} apps':>24}" for s in args.sizes)
+    head = f"{'page':{width}}" + "".join(f" | {f'{s:,} apps':>32}" for s in sizes)
     print()
-    print(f"database: {args.db}; cells: statements / median ms / p95 ms")
+    print(f"database: {database}; cells: statements / median ms / p95 ms / median as a "
+          f"multiple of the floor ({' '.join(floor_key().split())}: the full layout, no SQL)")
     print(head)
     print("-" * len(head))
     for page in pages:
         row = f"{page:{width}}"
-        for size in args.sizes:
-            n, med, p95 = all_results[size][page]
-            row += f" | {n:>4} / {med:7.1f} / {p95:7.1f}"
+        for size in sizes:
+            cell, floor = all_results[size].get(page), all_results[size][floor_key()]
+            if cell is None or floor is None:
+                row += f" | {'ERROR' if cell is None else f'{cell[0]:>4} / {cell[1]:7.1f}':>32}"
+                continue
+            n, med, p95 = cell
+            row += f" | {n:>4} / {med:7.1f} / {p95:7.1f} / {med / floor[1]:5.1f}x"
         print(row)
+    for size in sizes:
+        results = {page: cell for page, cell in all_results[size].items() if cell is not None}
+        if floor_key() not in results:
+            continue
+        floor = results[floor_key()][1]
+        worst = max((page for page in results if page != floor_key()),
+                    key=lambda page: results[page][1], default=None)
+        if worst:
+            print(f"{size:,} apps: floor {floor:.1f} ms; slowest page {' '.join(worst.split())} "
+                  f"{results[worst][1]:.1f} ms = {results[worst][1] / floor:.1f}x the floor; "
+                  f"most statements {max(r[0] for r in results.values())}")
+        above = sorted((page for page in results if results[page][1] > FLOOR_TARGET * floor),
+                       key=lambda page: -results[page][1])
+        if above:
+            print(f"{size:,} apps: {len(above)} page(s) above {FLOOR_TARGET}x the floor: " + ", ".join(
+                f"{' '.join(page.split())} {results[page][1] / floor:.1f}x" for page in above))
 
 
 if __name__ == "__main__":

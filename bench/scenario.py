@@ -147,8 +147,11 @@ def build(app) -> dict:
         catalogue_ops.change_requirement(p2, spec, by=admin)
         catalogue_ops.publish(draft, "Aangescherpt", by=admin)
         db.session.commit()
-        round_ = reconfirmation.start_round(procedure, draft, by=admin,
-                                            deadline=today_local() + timedelta(days=30))
+        # Publishing may start the round itself (when the portal does that automatically).
+        round_ = reconfirmation.latest_round(procedure)
+        if round_ is None or round_.version_id != draft.id:
+            round_ = reconfirmation.start_round(procedure, draft, by=admin,
+                                                deadline=today_local() + timedelta(days=30))
         db.session.commit()
         published = draft.number
         draft = catalogue_ops.create_draft(procedure, by=admin)
@@ -161,6 +164,10 @@ def build(app) -> dict:
         texts = mail_texts.default_texts(kind)
         mail_texts.save_text(kind, subject=texts["subject"] + " (regio)", body_text=texts["body_text"],
                              body_html=texts["body_html"], by=admin)
+        db.session.commit()
+
+        monitoring = _monitoring(procedure, org, provider, admin, pleeg.id)
+        oversight = _oversight(org, admin, monitoring["reporting_round"])
         db.session.commit()
 
         mail = db.session.scalar(select(OutboxMail.id).where(OutboxMail.organisation_id == org.id)
@@ -177,8 +184,72 @@ def build(app) -> dict:
             colleague=colleague.id, assessor=first.id,
             category=db.session.scalar(select(Category.id).order_by(Category.id)),
             product=db.session.scalar(select(Product.id).order_by(Product.id)),
-            year=procedure.term_start.year,
+            year=procedure.term_start.year, **monitoring, **oversight,
         )
+
+
+def _monitoring(procedure, org, provider, admin, category_id) -> dict:
+    """Two reporting rounds for the partner's category: one reported and corrected, one
+    still to report; and a draft of the information set."""
+    from datetime import date
+
+    from portal.monitoring import indicators
+    from portal.monitoring import workflow as monitoring
+    from portal.timeutil import today_local
+
+    published = indicators.published_set(procedure)
+    year = today_local().year - 1
+    rounds = [monitoring.open_round(procedure, monitoring.RoundInput(
+        label=f"{year} {label}", period_start=date(year, month, 1), period_end=end,
+        deadline=today_local() + timedelta(days=14), set_id=published.id,
+        category_ids=[category_id]), by=admin)
+        for label, month, end in (("K3", 7, date(year, 9, 30)), ("K2", 4, date(year, 6, 30)))]
+    figures = {"in_zorg": "10", "gestart": "3", "beeindigd_gepland": "2",
+               "beeindigd_ongepland": "1", "verblijfsduur": "400", "klachten": "3",
+               "calamiteiten": "0", "personeelsverloop": "8,5"}
+    explained = {"klachten": "Drie klachten over de bereikbaarheid; opgelost."}
+    first = monitoring.submit_report(rounds[0], org, category_id, {
+        code: monitoring.Figure(value, explained.get(code)) for code, value in figures.items()},
+        by=provider, attachments=[_pdf("verantwoording.pdf")])
+    figures["klachten"] = "2"
+    monitoring.submit_report(rounds[0], org, category_id, {
+        code: monitoring.Figure(value) for code, value in figures.items()}, by=provider,
+        correcting=True, correction_reason="Eén klacht was dubbel geteld.")
+    draft = indicators.start_draft(procedure, by=admin)
+    return dict(reporting_round=rounds[0].id, open_round=rounds[1].id,
+                indicator_report=first.id, indicator_set=published.id, indicator_draft=draft.id,
+                draft_indicator=indicators.indicators_of(draft)[0].id,
+                indicator_code=indicators.indicators_of(published)[0].code,
+                monitored_category=category_id)
+
+
+def _oversight(org, admin, round_id) -> dict:
+    """A verantwoordingsdialoog with minutes and an action point, and an investigation
+    with a finding."""
+    from datetime import time
+
+    from portal.oversight import supervision
+    from portal.oversight import workflow as oversight
+    from portal.timeutil import today_local
+
+    today = today_local()
+    dialogue = oversight.plan_dialogue(oversight.DialoguePlan(
+        organisation_id=org.id, meeting_date=today, meeting_time=time(10, 0), place="Breda",
+        online=False, participants="Jan Jansen (contractmanager)\nPiet Demo (directeur)",
+        agenda="Rapportage van het derde kwartaal\nKlachten", reporting_round_id=round_id),
+        by=admin)
+    oversight.record_minutes(dialogue, "De rapportage en de klachten zijn besproken.", by=admin)
+    oversight.add_action_point(dialogue, oversight.ActionInput(
+        description="Klachtenregeling op de website zetten", owner_side="partner",
+        owner_name="Piet Demo", due_on=today + timedelta(days=30)), by=admin)
+    investigation = supervision.open_investigation(supervision.InvestigationInput(
+        organisation_id=org.id, reason="signaal", started_on=today,
+        description="Een signaal over de bereikbaarheid van de nachtdienst."), by=admin)
+    supervision.add_finding(investigation, supervision.FindingInput(
+        requirement_id=None, indicator_id=None, subject="Bereikbaarheid 's nachts",
+        judgement="verbetering_nodig", text="De nachtdienst was twee keer niet bereikbaar."),
+        by=admin)
+    return dict(dialogue=dialogue.id, investigation=investigation.id)
 
 
 def pages(app, ids: dict) -> list[tuple[str | None, str, str]]:
@@ -190,9 +261,12 @@ def pages(app, ids: dict) -> list[tuple[str | None, str, str]]:
     with app.app_context():
         kind = mail_kinds()[0]
     figure = next(iter(FIGURES))
+    indicator_page = (f"/beheer/verantwoording/{i['reporting_round']}/categorie/"
+                      f"{i['monitored_category']}/{i['indicator_code']}")
     rows = [
         (None, "procedure.home", "/"),
         (None, "procedure.requirements", "/eisen"),
+        (None, "procedure.tariffs", "/tarieven"),
         (None, "procedure.privacy_statement", "/privacyverklaring"),
         (None, "procedure.accessibility_statement", "/toegankelijkheidsverklaring"),
         (None, "health.healthz", "/healthz"),
@@ -213,6 +287,7 @@ def pages(app, ids: dict) -> list[tuple[str | None, str, str]]:
 
         (PROVIDER, "applications.dashboard", "/aanbieder"),
         (PROVIDER, "applications.edit", f"/aanmeldingen/{i['application']}"),
+        (PROVIDER, "applications.submitted", f"/aanmeldingen/{i['application']}/ingediend"),
         (PROVIDER, "applications.step", f"/aanmeldingen/{i['concept']}/stap/1"),
         (PROVIDER, "applications.step", f"/aanmeldingen/{i['concept']}/stap/2"),
         (PROVIDER, "applications.overview", f"/aanmeldingen/{i['concept']}/overzicht"),
@@ -312,6 +387,53 @@ def pages(app, ids: dict) -> list[tuple[str | None, str, str]]:
         (ADMIN, "qa.admin_list", "/beheer/vragen"),
         (ADMIN, "qa.admin_detail", f"/beheer/vragen/{i['question']}"),
         (ADMIN, "assessment.detail", f"/beoordeling/{i['application']}?als=admin"),
+
+        # Monitoring: the information set, reporting rounds, reports and exports.
+        (ADMIN, "monitoring.sets", "/beheer/informatieset"),
+        (ADMIN, "monitoring.set_detail", f"/beheer/informatieset/{i['indicator_set']}"),
+        (ADMIN, "monitoring.set_detail", f"/beheer/informatieset/{i['indicator_draft']}"),
+        (ADMIN, "monitoring.indicator_edit",
+         f"/beheer/informatieset/{i['indicator_draft']}/indicator/{i['draft_indicator']}"),
+        (ADMIN, "monitoring.indicator_edit",
+         f"/beheer/informatieset/{i['indicator_draft']}/indicator/nieuw"),
+        (ADMIN, "monitoring.open_round", "/beheer/verantwoording/nieuw"),
+        (ADMIN, "monitoring.round_detail", f"/beheer/verantwoording/{i['reporting_round']}"),
+        (ASSESSOR_1, "monitoring.rounds", "/beheer/verantwoording"),
+        (ASSESSOR_1, "monitoring.round_detail", f"/beheer/verantwoording/{i['reporting_round']}"),
+        (ASSESSOR_1, "monitoring.indicator_page", indicator_page),
+        (ASSESSOR_1, "monitoring.indicator_page", indicator_page + "?formaat=csv"),
+        (ASSESSOR_1, "monitoring.indicator_page", indicator_page + "?formaat=xlsx"),
+        (ASSESSOR_1, "monitoring.partner_page", f"/beheer/verantwoording/partner/{i['org']}"),
+        (ASSESSOR_1, "monitoring.partner_page",
+         f"/beheer/verantwoording/partner/{i['org']}?formaat=csv"),
+        (ASSESSOR_1, "monitoring.partner_page",
+         f"/beheer/verantwoording/partner/{i['org']}?formaat=xlsx"),
+        (ASSESSOR_1, "monitoring.staff_report",
+         f"/beheer/verantwoording/rapportage/{i['indicator_report']}"),
+        (PROVIDER, "monitoring.mine", "/organisatie/verantwoording"),
+        (PROVIDER, "monitoring.report",
+         f"/organisatie/verantwoording/{i['reporting_round']}/{i['monitored_category']}"),
+        (PROVIDER, "monitoring.report",
+         f"/organisatie/verantwoording/{i['open_round']}/{i['monitored_category']}"),
+        (PROVIDER, "monitoring.correct",
+         f"/organisatie/verantwoording/{i['reporting_round']}/{i['monitored_category']}"
+         "/correctie"),
+        (PROVIDER, "monitoring.my_report",
+         f"/organisatie/verantwoording/rapportage/{i['indicator_report']}"),
+
+        # Oversight: verantwoordingsdialogen with action points, and investigations.
+        (ASSESSOR_1, "oversight.dialogues", "/beheer/dialogen"),
+        (ASSESSOR_1, "oversight.dialogues", f"/beheer/dialogen?partner={i['org']}"),
+        (ASSESSOR_1, "oversight.plan", "/beheer/dialogen/nieuw"),
+        (ASSESSOR_1, "oversight.dialogue", f"/beheer/dialogen/{i['dialogue']}"),
+        (ASSESSOR_1, "oversight.investigations", "/beheer/toezicht"),
+        (ASSESSOR_1, "oversight.investigations", f"/beheer/toezicht?partner={i['org']}"),
+        (ASSESSOR_1, "oversight.open_investigation", "/beheer/toezicht/nieuw"),
+        (ASSESSOR_1, "oversight.investigation", f"/beheer/toezicht/{i['investigation']}"),
+        (PROVIDER, "oversight.my_dialogues", "/organisatie/dialogen"),
+        (PROVIDER, "oversight.my_dialogue", f"/organisatie/dialogen/{i['dialogue']}"),
+        (PROVIDER, "oversight.my_investigations", "/organisatie/toezicht"),
+        (PROVIDER, "oversight.my_investigation", f"/organisatie/toezicht/{i['investigation']}"),
     ]
     return rows
 

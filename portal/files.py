@@ -272,9 +272,10 @@ class S3Storage(Storage):
     def put(self, key: str, content: Content) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        body = content if isinstance(content, bytes | bytearray) else content.read()
+        # A stream (an upload's spool file) is sent as it is read, never held whole.
+        body = bytes(content) if isinstance(content, bytes | bytearray) else content
         try:
-            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=bytes(body))
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=body)
         except (BotoCoreError, ClientError) as exc:
             raise self._failure("put", key, exc) from exc
 

@@ -61,18 +61,62 @@ def build_database(db_url: str, tmp_dir, *, extend: bool = True) -> bool:
     from flask_migrate import upgrade
 
     from portal.demo import seed_demo
+    from portal.monitoring.indicators import seed_reference as seed_monitoring_reference
     from portal.procedure.seed import seed_reference
 
     app = make_app(db_url, tmp_dir / "uploads")
     with app.app_context():
         upgrade()
         seed_reference()
+        seed_monitoring_reference()
         seed_demo()
+        _publish_tariffs_for_every_year()
         db.session.commit()
         extended = _extend_the_term_to_today() if extend else False
         db.session.remove()  # give its connection back: dispose() closes it, and the WAL is
         db.engine.dispose()  # written into the file that the tests copy
     return extended
+
+
+def _publish_tariffs_for_every_year() -> None:
+    """Submitting needs a published tariff for each chosen category in the current tariff
+    year (``portal.procedure.settings.public_tariff_year``: this year, clamped to the term).
+    The template has them for every product and every year up to the latest possible end
+    (2027-2033), so tests on any day of the term (``in_term``: 2029; ``PORTAL_TEST_NOW``)
+    can submit. Tests of the tariffs themselves start from none (``no_tariffs``)."""
+    from decimal import Decimal
+
+    from portal.procedure.models import Product, Tariff
+    from portal.procedure.seed import current_procedure
+    from portal.timeutil import utcnow
+
+    procedure = current_procedure()
+    for product in db.session.scalars(db.select(Product).where(
+            Product.procedure_id == procedure.id)):
+        have = {t.year for t in product.tariffs}
+        for year in range(procedure.term_start.year, procedure.latest_possible_end.year + 1):
+            if year not in have:
+                db.session.add(Tariff(product_id=product.id, year=year,
+                                      price=Decimal("150.00") + year - 2027,
+                                      published_at=utcnow()))
+    db.session.flush()
+
+
+def remove_tariffs() -> None:
+    """The template's tariffs removed, and only the three seeded 44A codes of the
+    Pleeg- en gezinshuiszorg agreement active: where the tariff pages' tests start."""
+    from portal.procedure.models import Product, Tariff
+
+    db.session.execute(db.delete(Tariff))
+    db.session.execute(db.update(Product).where(Product.code.not_in(
+        ["44A06", "44A07", "44A08"])).values(is_active=False))
+    db.session.commit()
+
+
+@pytest.fixture
+def no_tariffs(app):
+    with app.app_context():
+        remove_tariffs()
 
 
 DECIDED_BEFORE = timedelta(days=30)

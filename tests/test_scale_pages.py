@@ -45,7 +45,10 @@ def test_every_page_is_counted():
 def _placeholder_ids():
     keys = ["org", "application", "concept", "admission", "agreement", "report", "review",
             "replaceable", "question", "asked", "round", "published", "draft", "draft_requirement",
-            "mail", "document", "colleague", "assessor", "category", "product", "year"]
+            "mail", "document", "colleague", "assessor", "category", "product", "year",
+            "reporting_round", "open_round", "indicator_report", "indicator_set",
+            "indicator_draft", "draft_indicator", "indicator_code", "monitored_category",
+            "dialogue", "investigation"]
     return {key: 1 for key in keys}
 
 
