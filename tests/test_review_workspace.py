@@ -143,3 +143,22 @@ def test_the_page_builds_only_the_forms_it_shows(app, monkeypatch):
     built.clear()
     html = _client(app, ASSESSOR_2).get(f"/beoordeling/{app_id}").get_data(as_text=True)
     assert "Besluit voorstellen" not in html and built == []
+
+
+def test_the_knockout_badge_only_where_requirements_mix(app):
+    from tests.helpers import requirement
+
+    app_id = _in_review(app)
+    client = _client(app, ASSESSOR_1)
+    html = client.get(f"/beoordeling/{app_id}").get_data(as_text=True)
+    # Every requirement of the catalogue is a knock-out requirement: a badge tells nothing.
+    assert '<span class="badge">knock-out-eis</span>' not in html
+
+    with app.app_context():
+        requirement("A3").knockout = False
+        db.session.commit()
+    html = client.get(f"/beoordeling/{app_id}").get_data(as_text=True)
+    titles = dict(re.findall(
+        r'<h3 id="eis-([A-Z]+\d+)-titel"[^>]*>[^<]*(<span class="badge">knock-out-eis</span>)?',
+        html))
+    assert titles["A3"] == "" and titles["A1"] and titles["A4"]
