@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import smtplib
+import socket
+import threading
+import time
 from email.message import EmailMessage
 
 import pytest
-from flask import Flask
+from flask import Flask, redirect
 
 from tests.infra.browser import LiveServer, chromium_available, launch_chromium
 from tests.infra.postgres import TempPostgres
@@ -116,3 +119,30 @@ def test_live_server_serves_page_to_chromium():
             assert page.title() == "Infra"
         finally:
             browser.close()
+
+
+def test_live_server_closes_a_response_the_client_reset():
+    """The callbacks that run once a response has been sent (the portal sends a request's
+    mail there) run also when the client closes the connection without reading the whole
+    answer, as Chromium does after a redirect: its kernel then resets the connection while
+    werkzeug drains it, and werkzeug alone would skip the response's close()."""
+    app = Flask("infra_check")
+    closed = threading.Event()
+
+    @app.post("/versturen")
+    def send():
+        response = redirect("/verstuurd")
+        response.set_data(b"Verstuurd.")
+        response.call_on_close(closed.set)
+        return response
+
+    with LiveServer(app) as server:
+        for _ in range(5):
+            closed.clear()
+            with socket.create_connection((server.host, server.port), timeout=10) as sock:
+                sock.sendall(b"POST /versturen HTTP/1.1\r\nHost: portal\r\nContent-Length: 0\r\n\r\n")
+                answer, deadline = b"", time.monotonic() + 10
+                while not answer.endswith(b"Verstuurd.") and time.monotonic() < deadline:
+                    answer = sock.recv(4096, socket.MSG_PEEK)  # the whole answer...
+            # ... is there, and the socket closed with it unread
+            assert closed.wait(10), "the response was not closed"

@@ -21,7 +21,7 @@ import importlib.util
 import shutil
 import threading
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 __all__ = ["CHROMIUM_ARGS", "chromium_available", "launch_chromium", "LiveServer"]
 
@@ -58,6 +58,61 @@ def launch_chromium(playwright):
     )
 
 
+_RESPONSES = "tests.live_server.responses"
+
+
+class _ClosedOnce:
+    """A response iterable whose close() runs once, however often it is called."""
+
+    def __init__(self, iterable) -> None:
+        self._iterable = iterable
+        self.closed = False
+
+    def __iter__(self):
+        return iter(self._iterable)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        close = getattr(self._iterable, "close", None)
+        if close is not None:
+            close()
+
+
+def _remembering_responses(app):
+    """The app, its response iterables noted in the environ for _ClosingRequestHandler."""
+
+    def wsgi(environ, start_response):
+        response = _ClosedOnce(app(environ, start_response))
+        environ.setdefault(_RESPONSES, []).append(response)
+        return response
+
+    return wsgi
+
+
+class _ClosingRequestHandler(WSGIRequestHandler):
+    """Werkzeug's request handler, but every response is closed.
+
+    PEP 3333 wants the response iterable's close() called at the end of every request,
+    also when the client went away; Flask runs the ``call_on_close`` callbacks there (the
+    portal sends the mail a request queued). Werkzeug 3.1 skips it when the client resets
+    the connection while the handler drains the socket after the response: the
+    ``rfile.read`` in ``run_wsgi``'s ``finally`` raises ConnectionResetError before
+    ``application_iter.close()`` and the error is dropped silently (``connection_dropped``).
+    Chromium does that after a POST answered with a redirect when it closes the socket
+    before it has read the whole answer, which a busy machine makes likely: the mail of
+    that request was then never sent. So what werkzeug did not close is closed here."""
+
+    def run_wsgi(self) -> None:
+        try:
+            super().run_wsgi()
+        finally:
+            environ = getattr(self, "environ", None) or {}
+            for response in environ.pop(_RESPONSES, ()):
+                response.close()
+
+
 class LiveServer:
     """Serve a WSGI app (e.g. a Flask app) on 127.0.0.1 from a background thread.
 
@@ -86,7 +141,8 @@ class LiveServer:
         """Bind a free port and start serving. Returns self. No-op if running."""
         if self._server is not None:
             return self
-        self._server = make_server(self.host, 0, self.app, threaded=True)
+        self._server = make_server(self.host, 0, _remembering_responses(self.app),
+                                   threaded=True, request_handler=_ClosingRequestHandler)
         self.port = self._server.server_port
         self._thread = threading.Thread(
             target=self._server.serve_forever,
