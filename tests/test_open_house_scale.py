@@ -13,6 +13,7 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from sqlalchemy import func, select
 
@@ -97,7 +98,11 @@ def _admit(procedure, category, provider, first, second):
     return application
 
 
-def test_500_organisations_are_admitted_to_one_category_and_the_501st_too(app, monkeypatch):
+def test_500_organisations_are_admitted_to_one_category_and_the_501st_too(app, monkeypatch, request):
+    if request.config.getoption("--db") == "postgres":
+        # The rule has no limit, whatever the database; 500 admissions take ~2 minutes on
+        # PostgreSQL, which would hold up the second pass of the suite for nothing new.
+        pytest.skip("the open house's rule is checked in the SQLite pass")
     monkeypatch.setattr(pdf, "html_to_pdf", lambda html: PDF_BYTES)
     with app.app_context():
         procedure = db.session.scalar(select(Procedure).order_by(Procedure.id))
