@@ -516,7 +516,7 @@ def _partners_with_reports(app, n, start):
             admit(org, "pleegzorg")
             db.session.add(RoundParticipant(round_id=reporting_round.id,
                                             organisation_id=org.id,
-                                            category_ids=str(category("pleegzorg").id)))
+                                            categories=[category("pleegzorg")]))
             report = IndicatorReport(round_id=reporting_round.id, organisation_id=org.id,
                                      category_id=category("pleegzorg").id,
                                      set_id=reporting_round.set_id,
@@ -544,7 +544,7 @@ def _more_rounds(app, n, first):
             db.session.flush()
             db.session.add(RoundParticipant(round_id=reporting_round.id,
                                             organisation_id=org.id,
-                                            category_ids=str(category("pleegzorg").id)))
+                                            categories=[category("pleegzorg")]))
             report = IndicatorReport(round_id=reporting_round.id, organisation_id=org.id,
                                      category_id=category("pleegzorg").id,
                                      set_id=reporting_round.set_id,

@@ -220,7 +220,6 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
-        sa.Column("category_ids", sa.Text(), server_default="", nullable=False),
         sa.Column("asked_at", sa.DateTime(), nullable=False),
         sa.Column("reminder_before_at", sa.DateTime(), nullable=True),
         sa.Column("reminder_after_at", sa.DateTime(), nullable=True),
@@ -239,6 +238,31 @@ def upgrade():
     )
     op.create_index(
         op.f("ix_round_participants_organisation_id"), "round_participants", ["organisation_id"], unique=False
+    )
+    op.create_table(
+        "round_participant_categories",
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["category_id"],
+            ["categories.id"],
+            name=op.f("fk_round_participant_categories_category_id_categories"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["round_participants.id"],
+            name=op.f("fk_round_participant_categories_participant_id_round_participants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("participant_id", "category_id",
+                                name=op.f("pk_round_participant_categories")),
+    )
+    op.create_index(
+        op.f("ix_round_participant_categories_category_id"),
+        "round_participant_categories",
+        ["category_id"],
+        unique=False,
     )
     op.create_table(
         "indicator_values",

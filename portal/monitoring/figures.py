@@ -25,6 +25,7 @@ from .models import (
     ReportingRound,
     RoundParticipant,
     Unit,
+    round_participant_categories,
 )
 
 TREND_ROUNDS = 12  # the partner page shows the latest rounds
@@ -77,10 +78,13 @@ def indicator_overview(reporting_round: ReportingRound, indicator: Indicator,
                        category: Category) -> IndicatorOverview:
     """Every asked partner's current value of ``indicator`` for ``category`` in the round
     (two statements)."""
-    asked = db.session.execute(
-        select(RoundParticipant.category_ids, Organisation)
-        .join(Organisation, Organisation.id == RoundParticipant.organisation_id)
-        .where(RoundParticipant.round_id == reporting_round.id)
+    asked = db.session.scalars(
+        select(Organisation)
+        .join(RoundParticipant, RoundParticipant.organisation_id == Organisation.id)
+        .join(round_participant_categories,
+              round_participant_categories.c.participant_id == RoundParticipant.id)
+        .where(RoundParticipant.round_id == reporting_round.id,
+               round_participant_categories.c.category_id == category.id)
         .order_by(Organisation.name, Organisation.id)).all()
     values = {organisation_id: (value, explanation, number) for
               organisation_id, value, explanation, number in db.session.execute(
@@ -92,9 +96,7 @@ def indicator_overview(reporting_round: ReportingRound, indicator: Indicator,
                          IndicatorReport.is_current,
                          IndicatorValue.indicator_id == indicator.id))}
     rows = []
-    for category_ids, organisation in asked:
-        if str(category.id) not in (category_ids or "").split(","):
-            continue
+    for organisation in asked:
         value, explanation, number = values.get(organisation.id, (None, None, None))
         rows.append(PartnerValue(organisation, value, explanation, number,
                                  indicator.misses_target(value)))
@@ -141,14 +143,12 @@ def partner_trends(organisation: Organisation) -> tuple[list[ReportingRound],
     indicator, oldest round first (three statements). The name, target and unit shown are
     those of the latest round's version; each point is compared with its own version's
     target."""
-    asked = db.session.execute(
-        select(ReportingRound, RoundParticipant.category_ids)
+    rounds = list(reversed(db.session.scalars(
+        select(ReportingRound)
         .join(RoundParticipant, RoundParticipant.round_id == ReportingRound.id)
         .where(RoundParticipant.organisation_id == organisation.id)
         .order_by(ReportingRound.period_start.desc(), ReportingRound.id.desc())
-        .limit(TREND_ROUNDS)).all()
-    rounds = [r for r, _ in reversed(asked)]
-    category_ids = {int(c) for _, ids in asked for c in (ids or "").split(",") if c}
+        .limit(TREND_ROUNDS)).all()))
     if not rounds:
         return [], []
     figures = db.session.execute(
@@ -160,7 +160,13 @@ def partner_trends(organisation: Organisation) -> tuple[list[ReportingRound],
                IndicatorReport.round_id.in_([r.id for r in rounds]))
         .order_by(Indicator.position, Indicator.id)).all()
     categories = list(db.session.scalars(
-        select(Category).where(Category.id.in_(category_ids)).order_by(Category.position)))
+        select(Category).where(Category.id.in_(
+            select(round_participant_categories.c.category_id)
+            .join(RoundParticipant,
+                  RoundParticipant.id == round_participant_categories.c.participant_id)
+            .where(RoundParticipant.organisation_id == organisation.id,
+                   RoundParticipant.round_id.in_([r.id for r in rounds]))))
+        .order_by(Category.position)))
     position = {r.id: i for i, r in enumerate(rounds)}
     per_category: dict[int, dict[str, Trend]] = {c.id: {} for c in categories}
     latest: dict[tuple[int, str], int] = {}

@@ -182,6 +182,16 @@ class ReportingRound(db.Model):
         return self.closed_at is None
 
 
+round_participant_categories = Table(
+    "round_participant_categories",
+    db.metadata,
+    Column("participant_id", ForeignKey("round_participants.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("category_id", ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
 class RoundParticipant(db.Model):
     """A partner asked to report in a round, with the reminders sent to it (each once)."""
 
@@ -191,18 +201,19 @@ class RoundParticipant(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("reporting_rounds.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    # Comma-separated ids of the categories it reports on (its active admissions).
-    category_ids: Mapped[str] = mapped_column(Text, default="", server_default="")
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
     reminder_before_at: Mapped[datetime | None]
     reminder_after_at: Mapped[datetime | None]
 
     reporting_round: Mapped[ReportingRound] = relationship()
     organisation: Mapped[Organisation] = relationship()
+    # The categories it reports on (its active admissions when the round was opened).
+    categories: Mapped[list[Category]] = relationship(
+        secondary=round_participant_categories, order_by=Category.position)
 
     @property
     def category_id_list(self) -> list[int]:
-        return [int(c) for c in (self.category_ids or "").split(",") if c]
+        return [c.id for c in self.categories]
 
 
 class IndicatorReport(db.Model):

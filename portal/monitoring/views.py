@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import audit
 from ..accounts.models import Organisation
@@ -209,6 +209,7 @@ def round_detail(round_id):
         select(RoundParticipant, Organisation)
         .join(Organisation, Organisation.id == RoundParticipant.organisation_id)
         .where(RoundParticipant.round_id == reporting_round.id)
+        .options(selectinload(RoundParticipant.categories))
         .order_by(Organisation.name, Organisation.id).limit(1000)).all()
     reports = {(r.organisation_id, r.category_id): r for r in db.session.scalars(
         select(IndicatorReport).where(IndicatorReport.round_id == reporting_round.id,
@@ -343,20 +344,20 @@ def _report_page(report: IndicatorReport, *, staff: bool):
 @provider_required
 def mine():
     org = current_user.organisation
-    rows = db.session.execute(
-        select(ReportingRound, RoundParticipant.category_ids)
-        .join(RoundParticipant, RoundParticipant.round_id == ReportingRound.id)
+    asked = db.session.scalars(
+        select(RoundParticipant)
+        .join(ReportingRound, ReportingRound.id == RoundParticipant.round_id)
         .where(RoundParticipant.organisation_id == org.id)
+        .options(contains_eager(RoundParticipant.reporting_round),
+                 selectinload(RoundParticipant.categories))
         .order_by(ReportingRound.period_start.desc(), ReportingRound.id.desc())
         .limit(50)).all()
     reports = {(r.round_id, r.category_id): r for r in db.session.scalars(
         select(IndicatorReport).where(IndicatorReport.organisation_id == org.id,
                                       IndicatorReport.is_current,
-                                      IndicatorReport.round_id.in_([r.id for r, _ in rows])))
-    } if rows else {}
-    categories = {c.id: c for c in db.session.scalars(select(Category))}
-    items = [(r, [categories[int(c)] for c in ids.split(",") if c and int(c) in categories])
-             for r, ids in rows]
+                                      IndicatorReport.round_id.in_([a.round_id for a in asked])))
+    } if asked else {}
+    items = [(a.reporting_round, a.categories) for a in asked]
     return render_template("monitoring/mine.html", items=items, reports=reports,
                            today=today_local())
 

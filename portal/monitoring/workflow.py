@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import String, and_, cast, exists, func, literal, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -43,6 +43,7 @@ from .models import (
     ReportAttachment,
     ReportingRound,
     RoundParticipant,
+    round_participant_categories,
 )
 
 LABEL_MAX = 60
@@ -95,7 +96,6 @@ def current_reports(round_id: int, organisation_id: int) -> dict[int, IndicatorR
 def open_tasks(organisation_id: int) -> list[tuple[ReportingRound, Category]]:
     """What the partner still has to report: (round, category) of open rounds without a
     report, deadline first (the dashboard's tasks; one statement)."""
-    listed = literal(",") + RoundParticipant.category_ids + literal(",")
     reported = exists().where(IndicatorReport.round_id == ReportingRound.id,
                               IndicatorReport.organisation_id == organisation_id,
                               IndicatorReport.category_id == Category.id,
@@ -103,9 +103,9 @@ def open_tasks(organisation_id: int) -> list[tuple[ReportingRound, Category]]:
     return [tuple(row) for row in db.session.execute(
         select(ReportingRound, Category)
         .join(RoundParticipant, RoundParticipant.round_id == ReportingRound.id)
-        .join(Category, and_(Category.procedure_id == ReportingRound.procedure_id,
-                             listed.contains(literal(",") + cast(Category.id, String)
-                                             + literal(","))))
+        .join(round_participant_categories,
+              round_participant_categories.c.participant_id == RoundParticipant.id)
+        .join(Category, Category.id == round_participant_categories.c.category_id)
         .where(RoundParticipant.organisation_id == organisation_id,
                ReportingRound.closed_at.is_(None), ~reported)
         .order_by(ReportingRound.deadline, ReportingRound.id, Category.position)
@@ -201,19 +201,19 @@ def open_round(procedure: Procedure, data: RoundInput, *, by: User,
     partners = active_partners([c.id for c in categories])
     organisations = {o.id: o for o in db.session.scalars(
         select(Organisation).where(Organisation.id.in_(list(partners))))} if partners else {}
-    names = {c.id: c.name for c in categories}
+    by_id = {c.id: c for c in categories}
     for organisation_id, category_ids in partners.items():
         organisation = organisations[organisation_id]
         db.session.add(RoundParticipant(round_id=reporting_round.id,
                                         organisation_id=organisation_id,
-                                        category_ids=",".join(str(c) for c in category_ids)))
+                                        categories=[by_id[c] for c in category_ids]))
         for recipient in partner_recipients(organisation):
             notifications.queue(
                 "monitoring_round_opened", recipient, organisation=organisation,
                 subject=f"Verantwoording {label}: rapporteer uw cijfers vóór "
                         f"{data.deadline:%d-%m-%Y}",
                 reporting_round=reporting_round, organisation_name=organisation.name,
-                category_names=[names[c] for c in category_ids])
+                category_names=[by_id[c].name for c in category_ids])
     db.session.flush()
     audit.record("reporting_round_opened", reporting_round, actor=by, to_state="open",
                  detail=f"{label}: {reporting_round.period_start.isoformat()} tot en met "
