@@ -55,6 +55,8 @@ class Document(db.Model):
         Index("ix_documents_org_uploaded", "organisation_id", "uploaded_at"),
         Index("ix_documents_org_sha256", "organisation_id", "sha256"),
         Index("ix_documents_org_valid_until", "organisation_id", "valid_until"),
+        # A person's own data (Mijn gegevens downloaden): the files they uploaded.
+        Index("ix_documents_uploaded_by", "uploaded_by_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -177,3 +177,16 @@ def test_anonymise_from_the_command_line(app):
     assert f"anonymised account {member_id}" in result.output
     result = app.test_cli_runner().invoke(args=["privacy", "anonymise", ADMIN, "--by", ADMIN])
     assert result.exit_code != 0 and "eigen account" in result.output
+
+
+def test_a_persons_data_is_read_through_indexes(app):
+    """Mijn gegevens downloaden reads the mails to one address and the files one user
+    uploaded: each by an index, not by reading the whole outbox or library."""
+    from portal.models import Document, OutboxMail
+    from tests.test_queue_search import _plan
+
+    with app.app_context():
+        mails = _plan(select(OutboxMail.subject).where(OutboxMail.to_address == "a@example.nl"))
+        files = _plan(select(Document.original_name).where(Document.uploaded_by_id == 1))
+    assert "ix_outbox_mails_to_address" in mails, mails
+    assert "ix_documents_uploaded_by" in files, files

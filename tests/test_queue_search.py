@@ -149,3 +149,31 @@ def test_queue_search_messages_in_the_browser_pass_axe(live, browser, smtp):
     page.get_by_role("button", name="Filteren").click()
     expect(page.get_by_role("row").filter(has_text=reference)).to_be_visible()
     expect(page.get_by_text("Typ minstens 2 tekens om te zoeken.")).to_have_count(0)
+
+
+@pytest.mark.parametrize("few", [0, 200])
+def test_a_common_and_a_rare_search_term_find_the_same_rows(app, monkeypatch, few):
+    """A rare term reads the matching organisations' applications by organisation_id; a
+    term that matches more than FEW_ORGANISATIONS organisations is checked row by row along
+    the state's index. Forcing either way, the queue finds the same applications."""
+    monkeypatch.setattr(queue, "FEW_ORGANISATIONS", few)
+    anker = _other_org(app)
+    _, anker_ref = _submit_for(app, anker, ("gezinshuiszorg",), due_in=10)
+    _, demo_ref = _submitted(app, ("pleegzorg",), take=False, due_in=5)
+    client = _client(app, ASSESSOR_1)
+
+    def found(query):
+        html = client.get("/beoordeling/", query_string=query).get_data(as_text=True)
+        return {ref for ref in (anker_ref, demo_ref) if ref in html}
+
+    assert found({"zoek": "jeugdzorg"}) == {anker_ref}
+    assert found({"zoek": "99887766"}) == {anker_ref}
+    assert found({"zoek": "stichting", "categorie": "pleegzorg", "sorteer": "resterend"}) == {demo_ref}
+    assert found({"zoek": "stichting", "categorie": "gezinshuiszorg"}) == set()
+    with app.app_context():
+        built = queue.build({"zoek": "jeugdzorg", "categorie": "pleegzorg"}, user(ASSESSOR_1),
+                            today_local(), [])
+        sql = str(built.ids.compile(dialect=db.session.get_bind().dialect))
+        db.session.rollback()
+    # With no room for "a few", the organisation is checked per row (EXISTS on its key).
+    assert ("EXISTS (SELECT" in sql) == (few == 0), sql

@@ -25,6 +25,8 @@ class OutboxMail(db.Model):
         # The worker's question: what is due? (queued and due, or a lease that ran out)
         Index("ix_outbox_mails_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_outbox_mails_org_created", "organisation_id", "created_at"),
+        # A person's own data (Mijn gegevens downloaden): the mails sent to their address.
+        Index("ix_outbox_mails_to_address", "to_address"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
