@@ -42,6 +42,7 @@ def _summary_lines(part: str, lines: list[str]) -> list[str]:
     """The lines of a part's output that hold its main figures."""
     if part == "pages":
         return [line for line in lines if " apps: floor " in line or " the floor: " in line
+                or " apps: PASS flat" in line or " apps: FAIL flat" in line
                 or line.startswith("database:")]
     if part == "concurrency":
         start = next((i for i, line in enumerate(lines) if line.startswith("concurrency:")), None)
