@@ -220,3 +220,33 @@ def test_an_export_is_still_served_when_no_snapshot_can_be_written(app, client, 
     rows = _csv_rows(response.get_data())
     response.close()
     assert {r["kvk_nummer"] for r in rows} == {"12345678", "23456789", "34567890", "56789012"}
+
+
+def test_a_client_that_accepts_gzip_gets_the_compressed_snapshot(app, client):
+    """Browsers and most HTTP clients send Accept-Encoding: gzip; they get the snapshot's
+    gzipped twin (a fraction of the bytes), with its own validator; one that does not
+    accept it gets the plain file. Both hold the same export."""
+    import gzip
+
+    _register_data(app)
+    for url in ("/register/export.csv", "/register/export.json?gemeente=Breda"):
+        plain = client.get(url)
+        packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert plain.status_code == packed.status_code == 200
+        assert "Content-Encoding" not in plain.headers
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in packed.headers["Vary"] and "Accept-Encoding" in plain.headers["Vary"]
+        assert gzip.decompress(packed.get_data()) == plain.get_data() and plain.get_data()
+        assert packed.headers["ETag"] == plain.headers["ETag"][:-1] + '-gz"'
+        # Each validator answers 304 for its own representation only.
+        again = client.get(url, headers={"Accept-Encoding": "gzip",
+                                         "If-None-Match": packed.headers["ETag"]})
+        assert again.status_code == 304
+        other = client.get(url, headers={"If-None-Match": packed.headers["ETag"]})
+        assert other.status_code == 200 and other.get_data() == plain.get_data()
+        for response in (plain, packed, again, other):
+            response.close()
+    # "gzip;q=0" refuses it.
+    refused = client.get("/register/export.csv", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers
+    refused.close()
