@@ -1,0 +1,51 @@
+"""The search for an organisation by name or KvK number, served by an index whatever the
+number of organisations: by name ``ix_organisations_name_search`` (a trigram index on
+PostgreSQL, ``pg_trgm``: any part of the name; an index on lower(name) on SQLite: the start
+of the name), a KvK number (8 digits) exactly by its unique index. Used by the assessors'
+queue (``assessment.queue``) and the oversight's partner picker.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import String, func, literal
+
+from ..extensions import db
+from .models import Organisation
+
+SEARCH_MIN = 2
+SEARCH_MAX = 100
+
+
+def escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def name_matches(term: str):
+    """The condition on Organisation for a search by name, served by the search index."""
+    lowered = func.lower(Organisation.name)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return lowered.like(func.lower(literal(f"%{escape_like(term)}%", String)), escape="\\")
+    # SQLite: a range on the index of lower(name): names that start with the term (lowered
+    # by the database, as the index is).
+    return ((lowered >= func.lower(literal(term, String)))
+            & (lowered < func.lower(literal(term + "\U0010ffff", String))))
+
+
+def kvk_number(term: str) -> str | None:
+    """The KvK number a search term is (8 digits, spaces allowed), or None."""
+    digits = term.replace(" ", "")
+    return digits if digits.isdigit() and len(digits) == 8 else None
+
+
+def search_term(raw: str | None) -> tuple[str, str, list[str]]:
+    """(term to search, text to show in the field, messages): a term too short or too long
+    is not searched and says why."""
+    typed = " ".join((raw or "").split())
+    if not typed:
+        return "", "", []
+    if len(typed) > SEARCH_MAX:
+        return "", typed[:SEARCH_MAX], [
+            _("De zoekterm is te lang: typ hoogstens %(n)s tekens.", n=SEARCH_MAX)]
+    if len(typed) < SEARCH_MIN:
+        return "", typed, [_("Typ minstens %(n)s tekens om te zoeken.", n=SEARCH_MIN)]
+    return typed, typed, []
