@@ -424,11 +424,19 @@ def pages(app, ids: dict) -> list[tuple[str | None, str, str]]:
         # Oversight: verantwoordingsdialogen with action points, and investigations.
         (ASSESSOR_1, "oversight.dialogues", "/beheer/dialogen"),
         (ASSESSOR_1, "oversight.dialogues", f"/beheer/dialogen?partner={i['org']}"),
+        # The new dialogue and investigation: the partner picker (a search among the
+        # partners: "Aanbieder" starts the name of every bulk partner) and the form with
+        # the partner chosen.
         (ASSESSOR_1, "oversight.plan", "/beheer/dialogen/nieuw"),
+        (ASSESSOR_1, "oversight.plan", "/beheer/dialogen/nieuw?zoek=Aanbieder"),
+        (ASSESSOR_1, "oversight.plan", f"/beheer/dialogen/nieuw?partner={i['org']}"),
         (ASSESSOR_1, "oversight.dialogue", f"/beheer/dialogen/{i['dialogue']}"),
         (ASSESSOR_1, "oversight.investigations", "/beheer/toezicht"),
         (ASSESSOR_1, "oversight.investigations", f"/beheer/toezicht?partner={i['org']}"),
         (ASSESSOR_1, "oversight.open_investigation", "/beheer/toezicht/nieuw"),
+        (ASSESSOR_1, "oversight.open_investigation", "/beheer/toezicht/nieuw?zoek=Aanbieder"),
+        (ASSESSOR_1, "oversight.open_investigation",
+         f"/beheer/toezicht/nieuw?partner={i['org']}"),
         (ASSESSOR_1, "oversight.investigation", f"/beheer/toezicht/{i['investigation']}"),
         (PROVIDER, "oversight.my_dialogues", "/organisatie/dialogen"),
         (PROVIDER, "oversight.my_dialogue", f"/organisatie/dialogen/{i['dialogue']}"),

@@ -6,8 +6,10 @@ queue (``assessment.queue``) and the oversight's partner picker.
 """
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
-from sqlalchemy import String, func, literal
+from sqlalchemy import String, and_, false, func, literal, literal_column, or_, select, text
 
 from ..extensions import db
 from .models import Organisation
@@ -49,3 +51,57 @@ def search_term(raw: str | None) -> tuple[str, str, list[str]]:
     if len(typed) < SEARCH_MIN:
         return "", typed, [_("Typ minstens %(n)s tekens om te zoeken.", n=SEARCH_MIN)]
     return typed, typed, []
+
+
+# --- the public register's search: name, place or KvK number ---------------------------------
+
+# SQLite: a full-text index (FTS5) over the organisations' name and place, kept by triggers
+# (migration 0024): every word that starts with every word typed. PostgreSQL: trigram
+# indexes on lower(name) and lower(trim(city)): any part of either.
+FTS_TABLE = "organisations_search"
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """For Alembic's comparison of models and database: the full-text index's tables are
+    made by the migration and have no model."""
+    return not (type_ == "table" and name and name.startswith(FTS_TABLE))
+
+
+def place_key(column):
+    """The indexed form of a place name: lower case (the forms strip the spaces around it,
+    and migration 0024 stripped those already stored)."""
+    return func.lower(column)
+
+
+def register_matches(term: str):
+    """The condition on Organisation for the register's search box, served by indexes."""
+    conditions = []
+    kvk = kvk_number(term)
+    if kvk:
+        conditions.append(Organisation.kvk_number == kvk)
+    words = _WORD.findall(term)[:10]
+    if words and db.session.get_bind().dialect.name == "postgresql":
+        # Every word in the name or the place, anywhere in it.
+        conditions.append(and_(*(
+            or_(func.lower(Organisation.name).like(pattern, escape="\\"),
+                place_key(Organisation.city).like(pattern, escape="\\"))
+            for pattern in (func.lower(literal(f"%{escape_like(word)}%", String))
+                            for word in words))))
+    elif words:
+        # Each word quoted (no FTS syntax gets through) and matched as a prefix.
+        query = " ".join('"' + word + '"*' for word in words)
+        conditions.append(Organisation.id.in_(
+            select(literal_column("rowid")).select_from(text(FTS_TABLE))
+            .where(text(f"{FTS_TABLE} MATCH :register_term").bindparams(register_term=query))))
+    return or_(*conditions) if conditions else false()
+
+
+def name_order():
+    """The order by name of a search's results that the database reads from an index,
+    stopping at the limit instead of sorting every match (a broad term matches thousands):
+    on SQLite lower(name), the order of the search index the range uses; on PostgreSQL
+    name, its btree ``ix_organisations_name`` (the trigram index has no order)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return Organisation.name
+    return func.lower(Organisation.name)

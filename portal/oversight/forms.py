@@ -1,23 +1,35 @@
 """The oversight part's forms. The operations check the rules again (and name the field);
 the forms give each field its Dutch message."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import InputRequired, Length, Optional
+
+from ..urls import MAX_ID
 
 DATE = "Vul een geldige datum in (dag-maand-jaar)."
 LONG = Length(max=10000, message="Maximaal 10000 tekens.")
 
 
 def _choice_or_none(value):
-    """A select's value as an int, or None for the empty choice or anything else."""
+    """A select's (or the partner picker's) value as an id, or None for the empty choice or
+    anything else (also a number no row's id can be: the database would refuse it)."""
     try:
-        return int(value) if value not in (None, "", "None") else None
+        number = int(value) if value not in (None, "", "None") else None
     except (TypeError, ValueError):
         return None
+    return number if number is not None and 0 < number <= MAX_ID else None
 
 
 class PlanDialogueForm(FlaskForm):
-    organisation_id = SelectField("Partner", coerce=_choice_or_none, validate_choice=False)
+    organisation_id = HiddenField("Partner", filters=[_choice_or_none])  # the picker's choice
     meeting_date = DateField("Datum", invalid_value_message=DATE, validators=[InputRequired(DATE)])
     meeting_time = TimeField("Tijdstip", invalid_value_message="Vul een geldig tijdstip in (uu:mm).",
                              validators=[InputRequired("Vul een tijdstip in (uu:mm).")])
@@ -73,7 +85,7 @@ MEASURES = [("", "Kies…"), ("geen", "Geen maatregel"), ("verbeterplan", "Verbe
 
 
 class InvestigationForm(FlaskForm):
-    organisation_id = SelectField("Partner", coerce=_choice_or_none, validate_choice=False)
+    organisation_id = HiddenField("Partner", filters=[_choice_or_none])  # the picker's choice
     reason = SelectField("Aanleiding", choices=REASONS, validate_choice=False)
     started_on = DateField("Startdatum", invalid_value_message=DATE, validators=[InputRequired(DATE)])
     description = TextAreaField("Aanleiding voor de partner",

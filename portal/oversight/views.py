@@ -6,18 +6,21 @@ the fields' messages show at the form, the input kept; success, a refusal and a 
 are a message on the page the browser goes back to."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Organisation
+from ..accounts.search import kvk_number, name_matches, name_order, search_term
 from ..actions import button, submit
 from ..auth import assessor_required, provider_required
 from ..extensions import db
 from ..monitoring.models import Indicator, IndicatorSet, ReportingRound
 from ..pagination import paginate
-from ..partners.models import LIVE_ADMISSION, Admission
+from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
 from ..procedure.models import CatalogueVersion, Requirement
 from ..timeutil import today_local
 from . import supervision, workflow
@@ -41,8 +44,63 @@ bp = Blueprint("oversight", __name__)
 STAFF_LIST_LIMIT = 50
 
 
-def _partner_choices(organisations):
-    return [("", "Kies een partner…")] + [(str(o.id), o.name) for o in organisations]
+# --- the partner picker of a new dialogue or investigation ----------------------------------
+# Not a list of every partner (tens of thousands at national scale): the chosen partner
+# (?partner=<id>, or the posted organisation_id), or a search by name or KvK number served
+# by the organisations' indexes (accounts.search), at most PICKER_LIMIT shown. The page's
+# statements and time do not grow with the number of partners.
+
+PICKER_LIMIT = 20
+UNKNOWN_PARTNER = ("Er is geen organisatie met dit nummer. Zoek de partner op naam of "
+                   "KvK-nummer.")
+# The partners each form may choose (the operation checks the same rule again).
+DIALOGUE_PARTNER = exists().where(Admission.organisation_id == Organisation.id,
+                                  Admission.status == AdmissionStatus.ACTIEF)
+INVESTIGATION_PARTNER = exists().where(Admission.organisation_id == Organisation.id,
+                                       Admission.status.in_(LIVE_ADMISSION))
+NO_INVESTIGATION_PARTNER = ("Deze organisatie is geen partner (zij heeft geen lopende "
+                            "toelating); toezicht kan alleen bij een partner worden "
+                            "vastgelegd.")
+
+
+@dataclass
+class PartnerPicker:
+    chosen: Organisation | None = None
+    problem: str | None = None  # why the partner asked for cannot be chosen
+    typed: str = ""  # the search as typed (shown back in the field)
+    messages: list[str] = field(default_factory=list)  # why the search was not run
+    results: list[Organisation] | None = None  # None: nothing searched
+    more: bool = False  # more than PICKER_LIMIT found
+
+
+def _partner_picker(eligible, refused: str, form) -> PartnerPicker:
+    """The picker of a form: its chosen partner, when it is one ``eligible`` (a condition on
+    Organisation) may choose; otherwise the search of ``?zoek=``. At most two statements,
+    whatever the number of partners. On a GET the choice is ``?partner=``; on a POST the
+    posted organisation_id, whose refusal the operation has already put at the field."""
+    picker = PartnerPicker()
+    chosen = form.organisation_id.data
+    asked = request.method != "POST" and bool((request.args.get("partner") or "").strip())
+    if chosen is not None:
+        row = db.session.execute(select(Organisation, eligible)
+                                 .where(Organisation.id == chosen)).first()
+        if row is not None and row[1]:
+            picker.chosen = row[0]
+            return picker
+        if asked:
+            picker.problem = UNKNOWN_PARTNER if row is None else refused
+    elif asked:
+        picker.problem = UNKNOWN_PARTNER
+    term, picker.typed, picker.messages = search_term(request.args.get("zoek"))
+    if term:
+        kvk = kvk_number(term)
+        found = db.session.scalars(
+            select(Organisation)
+            .where(Organisation.kvk_number == kvk if kvk else name_matches(term), eligible)
+            .order_by(name_order(), Organisation.id)
+            .limit(PICKER_LIMIT + 1)).all()
+        picker.results, picker.more = found[:PICKER_LIMIT], len(found) > PICKER_LIMIT
+    return picker
 
 
 # --- the region: dialogues -----------------------------------------------------------------
@@ -70,20 +128,19 @@ def dialogues():
 @bp.route("/beheer/dialogen/nieuw", methods=["GET", "POST"])
 @assessor_required
 def plan():
-    partners = workflow.active_partners()
     rounds = db.session.scalars(select(ReportingRound).order_by(ReportingRound.period_start.desc(),
                                                                 ReportingRound.id.desc())
                                 .limit(100)).all()
     if request.method == "POST":
         form = PlanDialogueForm()
     else:
-        chosen = request.args.get("partner", type=int)
-        form = PlanDialogueForm(data={"organisation_id": chosen, "meeting_date": today_local()})
-    form.organisation_id.choices = _partner_choices(partners)
+        form = PlanDialogueForm(data={"organisation_id": request.args.get("partner"),
+                                      "meeting_date": today_local()})
     form.reporting_round_id.choices = [("", "Geen")] + [(str(r.id), r.label) for r in rounds]
 
     def page():
-        return render_template("oversight/plan.html", form=form, partners=partners)
+        picker = _partner_picker(DIALOGUE_PARTNER, workflow.NOT_ACTIVE, form)
+        return render_template("oversight/plan.html", form=form, picker=picker)
 
     if request.method != "POST":
         return page()
@@ -188,19 +245,15 @@ def investigations():
 @bp.route("/beheer/toezicht/nieuw", methods=["GET", "POST"])
 @assessor_required
 def open_investigation():
-    partners = db.session.scalars(
-        select(Organisation).where(exists().where(Admission.organisation_id == Organisation.id,
-                                                  Admission.status.in_(LIVE_ADMISSION)))
-        .order_by(Organisation.name).limit(2000)).all()
     if request.method == "POST":
         form = InvestigationForm()
     else:
-        form = InvestigationForm(data={"organisation_id": request.args.get("partner", type=int),
+        form = InvestigationForm(data={"organisation_id": request.args.get("partner"),
                                        "started_on": today_local()})
-    form.organisation_id.choices = _partner_choices(partners)
 
     def page():
-        return render_template("oversight/investigation_new.html", form=form)
+        picker = _partner_picker(INVESTIGATION_PARTNER, NO_INVESTIGATION_PARTNER, form)
+        return render_template("oversight/investigation_new.html", form=form, picker=picker)
 
     if request.method != "POST":
         return page()

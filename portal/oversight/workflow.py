@@ -55,15 +55,6 @@ def is_active_partner(organisation_id: int) -> bool:
         Admission.status == AdmissionStatus.ACTIEF))))
 
 
-def active_partners() -> list[Organisation]:
-    """The organisations with an active admission, by name (the choices of the plan form)."""
-    return list(db.session.scalars(
-        select(Organisation).where(exists().where(
-            Admission.organisation_id == Organisation.id,
-            Admission.status == AdmissionStatus.ACTIEF))
-        .order_by(Organisation.name).limit(2000)))
-
-
 def _text(value) -> str:
     return (value or "").strip()
 
