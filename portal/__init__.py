@@ -161,6 +161,7 @@ def _register_cli(app: Flask) -> None:
     from .demo import seed_command
     from .notifications.cli import outbox_cli
     from .partners.cli import partners_cli
+    from .reports.counts import report_cli
 
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
@@ -169,6 +170,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(partners_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(report_cli)
     from .backup import backup_command, restore_command
 
     app.cli.add_command(backup_command)

@@ -36,3 +36,4 @@ from .procedure.models import (  # noqa: F401
     Requirement,
     Tariff,
 )
+from .reports import models as _reports_models  # noqa: F401

@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..actions import EXPIRED, Conflict, attempt, button, submit
-from ..applications.models import Application
 from ..audit.models import AuditEvent
 from ..auth import admin_required
 from ..errors import DomainError, ValidationFailed
@@ -23,6 +22,7 @@ from ..pagination import paginate
 from ..procedure import versions as ops
 from ..procedure.models import CatalogueVersion, Category, Procedure, Requirement
 from ..procedure.seed import current_procedure
+from ..reports import counts as report_counts
 from .catalogue_forms import (
     ActionForm,
     CompareForm,
@@ -117,10 +117,7 @@ def index():
         requirements = dict(db.session.execute(
             select(Requirement.version_id, func.count(Requirement.id))
             .where(Requirement.version_id.in_(page_ids)).group_by(Requirement.version_id)).all())
-        applications = dict(db.session.execute(
-            select(Application.catalogue_version_id, func.count(Application.id))
-            .where(Application.catalogue_version_id.in_(page_ids))
-            .group_by(Application.catalogue_version_id)).all())
+        applications = report_counts.applications_per_version(page_ids)  # kept counts
         return [VersionRow(v, requirements.get(v.id, 0), applications.get(v.id, 0))
                 for v in db.session.scalars(select(CatalogueVersion)
                                             .where(CatalogueVersion.id.in_(page_ids)))]

@@ -32,10 +32,10 @@ from ..auth import admin_required
 from ..errors import DomainError
 from ..extensions import db
 from ..pagination import paginate
-from ..partners.models import LIVE_ADMISSION, Admission
 from ..procedure import settings as ops
 from ..procedure.models import Category, Procedure, ProcedureDocument, Product, Tariff
 from ..procedure.seed import current_procedure
+from ..reports import counts as report_counts
 from .procedure_forms import (
     ActionForm,
     CategoryForm,
@@ -264,11 +264,7 @@ def categories():
     rows = list(db.session.scalars(
         select(Category).where(Category.procedure_id == procedure.id)
         .order_by(Category.position, Category.id)))
-    admissions = dict(db.session.execute(
-        select(Admission.category_id, func.count(Admission.id))
-        .join(Category, Category.id == Admission.category_id)
-        .where(Category.procedure_id == procedure.id, Admission.status.in_(LIVE_ADMISSION))
-        .group_by(Admission.category_id)).all())
+    admissions = report_counts.live_admissions_per_category()  # kept counts, not a scan
     products = dict(db.session.execute(
         select(Product.category_id, func.count(Product.id))
         .where(Product.procedure_id == procedure.id).group_by(Product.category_id)).all())

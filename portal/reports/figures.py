@@ -1,10 +1,12 @@
 """Management report (rapportage): the figures of the administrators' dashboard.
 
-Every figure is one aggregate query (GROUP BY in the database), so the cost of the
-dashboard does not depend on how many applications there are: no figure loads rows of
-applications, decisions or admissions into Python. The lead time is computed in Python
-from a histogram (number of decided applications per whole number of days), which has at
-most one row per day of the term.
+Every figure but one reads counts that the database keeps (``counts.py``, table
+``report_counts``, kept by triggers on every change of an application, link, decision or
+admission), so the cost of the dashboard does not depend on how many applications there
+are: no figure reads the applications, decisions or admissions themselves. The overdue
+figure depends on today and stays a query, over the open applications only (an index).
+The lead time is computed in Python from a histogram (number of decided applications per
+month and whole number of days), a few rows per day of the term.
 
 Conventions:
 - months and lead times are counted on the stored UTC timestamps;
@@ -13,10 +15,9 @@ Conventions:
 - the lead time is the number of calendar days from submission to decision;
 - percentiles interpolate linearly between ranks (as Excel's PERCENTIL.INC).
 
-The aggregates still read every application, so at national scale (hundreds of
-thousands) the rows of each figure are kept for REPORT_CACHE_SECONDS (default five
-minutes, see ``_rows``); the dashboard says when its figures were computed and an
-administrator can have them computed again at once.
+The rows of each figure are also kept for REPORT_CACHE_SECONDS (default five minutes, see
+``_rows``); the dashboard says when its figures were computed and an administrator can
+have them computed again at once ("Nu bijwerken").
 """
 from __future__ import annotations
 
@@ -30,15 +31,16 @@ from fractions import Fraction
 from math import ceil, floor, log10
 
 from flask import current_app, g
-from sqlalchemy import Date, Integer, and_, cast, exists, func, literal_column, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
-from ..applications.models import Application, Status, application_categories
-from ..assessment.models import CategoryDecision, Outcome
+from ..applications.models import Application, Status
+from ..assessment.models import Outcome
 from ..errors import ValidationFailed
 from ..extensions import cache, db
-from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
+from ..partners.models import LIVE_ADMISSION, AdmissionStatus
 from ..procedure.models import Category
+from . import counts
+from .models import ReportCount
 
 OPEN_STATES = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
                Status.BESLUIT_VOORGESTELD)
@@ -46,8 +48,6 @@ OPEN_STATES = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAA
 # (the deadline moves when it runs again): such an application is never overdue.
 OVERDUE_STATES = tuple(s for s in OPEN_STATES if s is not Status.AANVULLING_GEVRAAGD)
 LIVE_STATES = tuple(AdmissionStatus[name] for name in LIVE_ADMISSION)
-# The per-category figure counts this state as the rest of each category's total.
-DERIVED_STATE = Status.BESLOTEN
 MAX_PERIOD_MONTHS = 120
 
 STATUS_LABELS = {
@@ -174,13 +174,14 @@ class Period:
         return period
 
 
-def _in_period(column, period: Period):
+def _in_period(period: Period) -> list:
+    """Conditions on the month (key1, 'YYYY-MM', which sorts as text) of a counted figure."""
     conditions = []
-    if period.start is not None:
-        conditions.append(column >= period.start)
-    if period.end is not None:
-        conditions.append(column < period.end)
-    return and_(True, *conditions)
+    if period.first is not None:
+        conditions.append(ReportCount.key1 >= month_key(period.first))
+    if period.last is not None:
+        conditions.append(ReportCount.key1 <= month_key(period.last))
+    return conditions
 
 
 # --- the figures -------------------------------------------------------------------------------
@@ -203,7 +204,7 @@ def _rows(key: str, statement) -> list[tuple]:
     from ..timeutil import utcnow
 
     seconds = current_app.config.get("REPORT_CACHE_SECONDS", 0)
-    full_key = f"report:{_generation()}:{key}"
+    full_key = f"report:counts:{_generation()}:{key}"  # 'counts': rows of report_counts
     hit = cache.get(full_key) if seconds else None
     if hit is None:
         hit = (utcnow(), [tuple(row) for row in db.session.execute(statement).all()])
@@ -226,10 +227,10 @@ def categories() -> list[Category]:
 
 
 def applications_per_state() -> dict[Status, int]:
-    rows = _rows("states", select(Application.status, func.count()).group_by(Application.status))
-    counts = {status: 0 for status in Status}
-    counts.update({status: n for status, n in rows})
-    return counts
+    rows = _rows("states", counts.statement(counts.STATUS))
+    per_state = {status: 0 for status in Status}
+    per_state.update({Status[name]: n for name, _, n in rows})
+    return per_state
 
 
 @dataclass
@@ -243,35 +244,13 @@ class CategoryStates:
 
 
 def applications_per_category(cats: list[Category]) -> list[CategoryStates]:
-    """Per category and state; an application for two categories counts in both.
-
-    In one statement of index reads, without joining every application: each category's
-    total (the link table's category index), and for every state but the largest (the
-    decided applications, which pile up over the term) the categories of the applications in
-    that state (the status index, then the link table's key). The decided ones are the
-    total minus the others."""
-    link = application_categories.c
-    parts = [select(literal_column("'*'").label("status"), link.category_id, func.count())
-             .group_by(link.category_id)]
-    for status in Status:
-        if status is not DERIVED_STATE:
-            parts.append(
-                select(literal_column(f"'{status.name}'").label("status"), link.category_id,
-                       func.count())
-                .where(link.application_id.in_(
-                    select(Application.id).where(Application.status == status)))
-                .group_by(link.category_id))
-    rows = _rows("per-category", union_all(*parts))
+    """Per category and state; an application for two categories counts in both (the
+    count per link of an application and a category, by the application's state)."""
+    rows = _rows("per-category", counts.statement(counts.CATEGORY_STATUS))
     table = {c.id: CategoryStates(c, {s: 0 for s in Status}) for c in cats}
-    totals = {}
-    for status, category_id, n in rows:
-        if status == "*":
-            totals[category_id] = n
-        elif category_id in table:
-            table[category_id].counts[Status[status]] = n
-    for category_id, row in table.items():
-        others = sum(n for s, n in row.counts.items() if s is not DERIVED_STATE)
-        row.counts[DERIVED_STATE] = totals.get(category_id, 0) - others
+    for category_id, status, n in rows:
+        if int(category_id) in table:
+            table[int(category_id)].counts[Status[status]] = n
     return list(table.values())
 
 
@@ -298,29 +277,19 @@ def decisions_per_month(period: Period = Period()) -> list[MonthDecisions]:
     """Final category decisions (toegelaten / afgewezen) per month of approval. Only the
     latest approved round of each application and category counts. Months without decisions
     inside the shown range are listed with zeros."""
-    later = aliased(CategoryDecision)
-    superseded = exists().where(
-        later.application_id == CategoryDecision.application_id,
-        later.category_id == CategoryDecision.category_id,
-        later.round > CategoryDecision.round,
-        later.approved_at.is_not(None),
-    )
-    month = _month_of(CategoryDecision.approved_at)
-    rows = _rows(f"decisions:{period.slug()}", select(month, CategoryDecision.outcome, func.count())
-                 .where(CategoryDecision.approved_at.is_not(None), ~superseded,
-                        _in_period(CategoryDecision.approved_at, period))
-                 .group_by(month, CategoryDecision.outcome))
-    counts: dict[date, dict[Outcome, int]] = {}
+    rows = _rows(f"decisions:{period.slug()}",
+                 counts.statement(counts.DECISIONS, *_in_period(period)))
+    per_month: dict[date, dict[Outcome, int]] = {}
     for key, outcome, n in rows:
-        counts.setdefault(parse_month(key), {})[outcome] = n
-    first = period.first or (min(counts) if counts else None)
-    last = period.last or (max(counts) if counts else None)
+        per_month.setdefault(parse_month(key), {})[Outcome[outcome]] = n
+    first = period.first or (min(per_month) if per_month else None)
+    last = period.last or (max(per_month) if per_month else None)
     if first is None or last is None:
         return []
     if last < first:
         last = first
-    return [MonthDecisions(m, counts.get(m, {}).get(Outcome.TOEGELATEN, 0),
-                           counts.get(m, {}).get(Outcome.AFGEWEZEN, 0))
+    return [MonthDecisions(m, per_month.get(m, {}).get(Outcome.TOEGELATEN, 0),
+                           per_month.get(m, {}).get(Outcome.AFGEWEZEN, 0))
             for m in months_between(first, last)]
 
 
@@ -331,27 +300,6 @@ class LeadTime:
     p90: Decimal | None
     shortest: int | None
     longest: int | None
-
-
-def _sqlite() -> bool:
-    return db.session.get_bind().dialect.name == "sqlite"
-
-
-def _month_of(column):
-    """``YYYY-MM`` of a timestamp column, on SQLite and PostgreSQL."""
-    if _sqlite():
-        return func.substr(column, 1, 7)  # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff'
-    return func.to_char(column, literal_column("'YYYY-MM'"))
-
-
-def _days(start, end):
-    """Calendar days from ``start`` to ``end`` as an integer, on SQLite and PostgreSQL."""
-    if _sqlite():
-        # julianday() is N.5 at midnight: +0.5 and truncation give the day number.
-        half = literal_column("0.5")
-        return (cast(func.julianday(end) + half, Integer)
-                - cast(func.julianday(start) + half, Integer))
-    return cast(end, Date) - cast(start, Date)
 
 
 def _rank(histogram: list[tuple[int, int]], k: int) -> int:
@@ -390,13 +338,11 @@ P90_MIN_COUNT = 10  # decisions needed before the 90th percentile is shown
 def lead_time(period: Period = Period()) -> LeadTime:
     """Median and 90th percentile of the days from submission to decision of the
     applications decided in the period."""
-    days = _days(Application.submitted_at, Application.decided_at).label("days")
-    histogram = [(int(d), n) for d, n in _rows(
-        f"lead-time:{period.slug()}", select(days, func.count())
-        .where(Application.status == Status.BESLOTEN, Application.decided_at.is_not(None),
-               Application.submitted_at.is_not(None),
-               _in_period(Application.decided_at, period))
-        .group_by(days).order_by(days))]
+    rows = _rows(f"lead-time:{period.slug()}", select(ReportCount.key2, func.sum(ReportCount.n))
+                 .where(ReportCount.figure == counts.LEAD, ReportCount.n != 0,
+                        *_in_period(period))
+                 .group_by(ReportCount.key2))
+    histogram = sorted((int(days), int(n)) for days, n in rows if n)
     return lead_from_histogram(histogram)
 
 
@@ -460,17 +406,15 @@ class Partners:
 
 def partners_per_category(cats: list[Category]) -> Partners:
     """Live admissions (toegelaten, actief, geschorst) per category and state."""
-    rows = _rows("partners", select(Admission.category_id, Admission.status, func.count())
-                 .where(Admission.status.in_(LIVE_STATES))
-                 .group_by(Admission.category_id, Admission.status))
+    rows = _rows("partners", counts.statement(counts.LIVE_CATEGORY))
     table = {c.id: CategoryPartners(c, {s: 0 for s in LIVE_STATES}) for c in cats}
     for category_id, status, n in rows:
-        if category_id in table:
-            table[category_id].counts[status] = n
+        if int(category_id) in table:
+            table[int(category_id)].counts[AdmissionStatus[status]] = n
     organisations = _rows("partner-organisations", select(
-        func.count(func.distinct(Admission.organisation_id)))
-        .where(Admission.status.in_(LIVE_STATES)))[0][0]
-    return Partners(list(table.values()), organisations or 0)
+        func.coalesce(func.sum(ReportCount.n), 0))
+        .where(ReportCount.figure == counts.LIVE_ORGS))[0][0]
+    return Partners(list(table.values()), int(organisations or 0))
 
 
 # --- the whole report ------------------------------------------------------------------------
