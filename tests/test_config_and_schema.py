@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from portal import create_app
+from portal import create_app, textsearch
 from portal.extensions import db
 from portal.models import (
     CatalogueVersion,
@@ -127,8 +127,9 @@ def test_migrations_build_the_schema_and_match_the_models(tmp_path):
     app = make_app(url, tmp_path / "uploads")
     with app.app_context():
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                             "render_as_batch": True})
+            context = MigrationContext.configure(conn, opts={
+                "compare_type": True, "render_as_batch": True,
+                "include_name": textsearch.include_name})
             diff = compare_metadata(context, db.metadata)
         assert diff == [], diff
 
@@ -217,7 +218,8 @@ def test_models_match_migrations_on_the_suites_database(app):
     """Runs on SQLite, and on PostgreSQL in the --db=postgres pass."""
     with app.app_context():
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={
+                "compare_type": True, "include_name": textsearch.include_name})
             diff = compare_metadata(context, db.metadata)
         assert diff == [], diff
         assert db.engine.dialect.name in ("sqlite", "postgresql")

@@ -399,3 +399,74 @@ def test_public_exports_are_rate_limited_per_address(database_url, tmp_path, smt
     finally:
         with app.app_context():
             limiter.reset()
+
+
+@pytest.mark.parametrize("term", ['"', "*", 'anker" OR "linde', "NEAR(anker linde)", "anker*",
+                                  "^anker", "x" * 500, "%%", "__", "-anker", "ånker"])
+def test_register_search_takes_any_text(app, client, term):
+    """Whatever is typed (full-text syntax, quotes, wildcards, 500 characters) is searched
+    as words, never run as a query of its own: a page, never a 500."""
+    _register_data(app)
+    response = client.get("/register", query_string={"zoek": term})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    if term in ('anker" OR "linde', "NEAR(anker linde)"):
+        # Every word must match: no organisation is called both.
+        assert "Het Anker" not in html and "De Linde" not in html
+    with app.app_context():
+        on_sqlite = db.session.get_bind().dialect.name == "sqlite"
+    if term in ("anker*", "^anker", "-anker") or (term == "ånker" and on_sqlite):
+        assert "Het Anker" in html  # the word "anker" (signs aside; accents on SQLite)
+
+
+def test_register_search_follows_changes_and_reads_indexes(app, client, monkeypatch):
+    from portal import textsearch
+    from portal.accounts.search import place_key, register_matches
+    from portal.models import Organisation
+    from tests.test_queue_search import _plan
+
+    ids = _register_data(app)
+
+    def names(term):
+        html = client.get("/register", query_string={"zoek": term}).get_data(as_text=True)
+        return {n for n in ("De Linde", "Het Anker", "Kamers op Maat", "De Wilg") if n in html}
+
+    assert names("linde") == {"De Linde"} and names("stichting gezinshuis") == {"De Linde"}
+    with app.app_context():
+        demo = db.session.get(Organisation, ids["demo"])
+        demo.name, demo.city = "Gezinshuis De Wilg", "Oosterhout"
+        db.session.commit()
+    assert names("linde") == set() and names("wilg") == {"De Wilg"}
+    assert names("oosterhout") == {"De Wilg", "Het Anker"}
+    with app.app_context():
+        on_postgres = db.session.get_bind().dialect.name == "postgresql"
+        # (FEW = 0: the matches are read in the statement itself, not first as a list)
+        monkeypatch.setattr(textsearch, "FEW", 0)
+        plan = _plan(select(Organisation.id).where(register_matches("wilg")))
+        places = _plan(select(Organisation.id).where(
+            Organisation.city.is_not(None),
+            place_key(Organisation.city).in_(["breda", "bavel"])))
+    assert ("ix_organisations_name_search" in plan) if on_postgres else \
+        ("organisations_search VIRTUAL TABLE" in plan), plan
+    assert "ix_organisations_city_search" in places, places
+
+
+@pytest.mark.parametrize("few", [0, 1, 200])
+def test_a_few_or_many_matches_give_the_same_register(app, client, monkeypatch, few):
+    """The search and the place filter read a few matching organisations by their ids and
+    check many row by row (textsearch.few_or_walk): the same page either way."""
+    from portal import textsearch
+
+    _register_data(app)
+    monkeypatch.setattr(textsearch, "FEW", few)
+
+    def names(url):
+        html = client.get(url).get_data(as_text=True)
+        return {n for n in ("De Linde", "Het Anker", "Kamers op Maat", "HYPERLINK") if n in html}
+
+    assert names("/register?zoek=anker") == {"Het Anker"}
+    assert names("/register?zoek=oosterhout") == {"Het Anker"}
+    assert names("/register?gemeente=Breda") == {"De Linde"}
+    assert names("/register?gemeente=Geertruidenberg") == {"Kamers op Maat"}
+    assert names("/register?gemeente=Breda&zoek=linde") == {"De Linde"}
+    assert names("/register?gemeente=Breda&zoek=anker") == set()

@@ -564,3 +564,41 @@ def test_double_submit_stores_one_question_and_sends_one_receipt(app, provider_c
             qa.ask(db.session.scalar(select(Procedure)), "Tarief 2028", "En in 2029?",
                    by=user(PROVIDER))
         assert refused.value.question.body == "En in 2029?"
+
+
+@pytest.mark.parametrize("few", [0, 200])
+def test_public_search_follows_publication_and_takes_any_text(app, client, monkeypatch, few):
+    """The public search reads an index (full-text on SQLite, trigram on PostgreSQL) that
+    follows every publication and change; a few or many matches give the same page; what is
+    typed is searched as words, never run as a query (no 500)."""
+    from portal import textsearch
+
+    monkeypatch.setattr(textsearch, "FEW", few)
+    first, second = _ask(app, subject="Eerste"), _ask(app, subject="Tweede")
+    with app.app_context():
+        admin = user(ADMIN)
+        for qid, text_q, text_a in ((first, "Hoe werkt de indexering van het tarief?", "Jaarlijks."),
+                                    (second, "Mag een gezinshuis uitbreiden?", "Ja, na overleg.")):
+            question = db.session.get(Question, qid)
+            qa.answer(question, "Antwoord.", by=admin)
+            qa.publish(question, text_q, text_a, by=admin)
+        db.session.commit()
+
+    def found(term):
+        response = client.get("/vragen", query_string={"zoek": term})
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        return {n for n, t in (("first", "Hoe werkt de indexering"), ("second", "Mag een gezinshuis"))
+                if t in html}
+
+    assert found("tarief") == {"first"} and found("GEZINSHUIS overleg") == {"second"}
+    assert found("jaarlijks") == {"first"}  # a word of the answer
+    assert found("tarief gezinshuis") == set()  # every word must match
+    for hostile in ('"', "*", "NEAR(a b)", 'tarief" OR "ja', "x" * 500, "^-+"):
+        assert "first" not in found(hostile) or hostile == 'tarief" OR "ja'
+    with app.app_context():
+        question = db.session.get(Question, second)
+        question.public_question = "Mag een gezinshuis verhuizen?"
+        question.public_answer = "Ja, na melding."
+        db.session.commit()
+    assert found("verhuizen") == {"second"} and found("overleg") == set()

@@ -101,7 +101,8 @@ def _postal_code():
 
 
 def _city():
-    return _text("Plaats", 100)
+    # Stripped: the register filters on the place's lower-case form (its index).
+    return _text("Plaats", 100, filters=[_strip])
 
 
 def _contact_email():

@@ -68,9 +68,13 @@ class Organisation(db.Model):
 
 
 # The queue's search by name: a trigram index on PostgreSQL (pg_trgm: any part of the name),
-# a plain index on lower(name) on SQLite (the start of the name). See assessment.queue.
+# a plain index on lower(name) on SQLite (the start of the name). See accounts.search.
 Index("ix_organisations_name_search", func.lower(Organisation.name).label("name_lower"),
       postgresql_using="gin", postgresql_ops={"name_lower": "gin_trgm_ops"})
+# The register's place filter (equality) and, on PostgreSQL, its search (any part of the
+# place); on SQLite the search reads the full-text index (accounts.search.FTS_TABLE).
+Index("ix_organisations_city_search", func.lower(Organisation.city).label("city_key"),
+      postgresql_using="gin", postgresql_ops={"city_key": "gin_trgm_ops"})
 
 
 class User(UserMixin, db.Model):

@@ -6,12 +6,11 @@ queue (``assessment.queue``) and the oversight's partner picker.
 """
 from __future__ import annotations
 
-import re
-
 from flask_babel import gettext as _
-from sqlalchemy import String, and_, false, func, literal, literal_column, or_, select, text
+from sqlalchemy import String, and_, false, func, literal, or_
 
 from ..extensions import db
+from ..textsearch import few_or_walk, fts_rowids, words
 from .models import Organisation
 
 SEARCH_MIN = 2
@@ -57,15 +56,8 @@ def search_term(raw: str | None) -> tuple[str, str, list[str]]:
 
 # SQLite: a full-text index (FTS5) over the organisations' name and place, kept by triggers
 # (migration 0024): every word that starts with every word typed. PostgreSQL: trigram
-# indexes on lower(name) and lower(trim(city)): any part of either.
+# indexes on lower(name) and lower(city): any part of either.
 FTS_TABLE = "organisations_search"
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def include_name(name, type_, parent_names) -> bool:
-    """For Alembic's comparison of models and database: the full-text index's tables are
-    made by the migration and have no model."""
-    return not (type_ == "table" and name and name.startswith(FTS_TABLE))
 
 
 def place_key(column):
@@ -80,20 +72,16 @@ def register_matches(term: str):
     kvk = kvk_number(term)
     if kvk:
         conditions.append(Organisation.kvk_number == kvk)
-    words = _WORD.findall(term)[:10]
-    if words and db.session.get_bind().dialect.name == "postgresql":
+    found = words(term)
+    if found and db.session.get_bind().dialect.name == "postgresql":
         # Every word in the name or the place, anywhere in it.
         conditions.append(and_(*(
             or_(func.lower(Organisation.name).like(pattern, escape="\\"),
                 place_key(Organisation.city).like(pattern, escape="\\"))
             for pattern in (func.lower(literal(f"%{escape_like(word)}%", String))
-                            for word in words))))
-    elif words:
-        # Each word quoted (no FTS syntax gets through) and matched as a prefix.
-        query = " ".join('"' + word + '"*' for word in words)
-        conditions.append(Organisation.id.in_(
-            select(literal_column("rowid")).select_from(text(FTS_TABLE))
-            .where(text(f"{FTS_TABLE} MATCH :register_term").bindparams(register_term=query))))
+                            for word in found))))
+    elif found:
+        conditions.append(few_or_walk(Organisation.id, fts_rowids(FTS_TABLE, found)))
     return or_(*conditions) if conditions else false()
 
 

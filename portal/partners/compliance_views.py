@@ -13,6 +13,7 @@ from wtforms import DateField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
 from ..accounts.models import Organisation, User
+from ..accounts.search import register_matches
 from ..actions import button
 from ..applications.models import Document
 from ..auth import assessor_required, provider_required
@@ -258,11 +259,12 @@ def partners():
     only_not_compliant = args.get("niet_compliant") == "1"
     ids = select(Organisation.id).where(_live())
     if term:
-        like = "%" + term.replace("%", "").replace("_", "") + "%"
+        # The register's search (every word in the name or the place, by index) or the
+        # start of a KvK number (a range on its unique index).
         digits = term.replace(" ", "")
-        conditions = [Organisation.name.ilike(like)]
+        conditions = [register_matches(term)]
         if digits.isdigit():
-            conditions.append(Organisation.kvk_number.like(digits + "%"))
+            conditions.append(Organisation.kvk_number.between(digits, digits + "9" * 8))
         ids = ids.where(or_(*conditions))
     not_compliant, more = capped_count(
         select(Organisation.id).where(_live(), compliance.not_compliant(today)))

@@ -13,12 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Organisation
+from ..accounts.search import place_key, register_matches
 from ..auth import has_role
 from ..extensions import db, limiter
 from ..pagination import COUNT_CAP, paginate
 from ..procedure.models import Category
 from ..procedure.term import term_has_ended
 from ..procedure.views import _procedure_or_404
+from ..textsearch import few_or_walk
 from ..timeutil import AMSTERDAM, today_local, utcnow
 from ..urls import portal_url
 from . import capacity, snapshot
@@ -47,10 +49,6 @@ OCID_PREFIX = "ocds-wbojgd"
 KVK_SCHEME = "NL-KVK"
 
 
-def _like(term: str) -> str:
-    return "%" + term.replace("\\", "").replace("%", "").replace("_", "") + "%"
-
-
 class RegisterFilter:
     """The register's filters from the query string: category, municipality, search term."""
 
@@ -69,12 +67,11 @@ class RegisterFilter:
     def organisations(self, query):
         """Narrow a query over Organisation by the search term and the municipality."""
         if self.term:
-            like = _like(self.term)
-            query = query.where(Organisation.name.ilike(like) | Organisation.city.ilike(like)
-                                | (Organisation.kvk_number == self.term.replace(" ", "")))
+            query = query.where(register_matches(self.term))
         if self.municipality:
             places = [p.lower() for p in MUNICIPALITIES[self.municipality]]
-            query = query.where(func.lower(func.trim(Organisation.city)).in_(places))
+            query = query.where(few_or_walk(Organisation.id, select(Organisation.id).where(
+                place_key(Organisation.city).in_(places))))
         return query
 
     def admissions(self, query):

@@ -1,0 +1,59 @@
+"""Search that an index serves, whatever the number of rows: the words of a search box, the
+query of a full-text index (FTS5 on SQLite), and the choice between reading a few matches by
+their ids and checking many row by row. Knows no domain part: the parts that search
+(accounts.search for organisations, procedure's Q&A for questions) use it."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import literal_column, select, text
+
+from .extensions import db
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_WORDS = 10
+# Up to this many rows match, they are read by their ids; more are checked row by row along
+# the index of the list's order (see few_or_walk).
+FEW = 200
+
+
+# Made by migration 0024 and not by the models: the full-text tables (SQLite) and the
+# trigram index on the published Q&A text (PostgreSQL). Alembic's comparison of models and
+# database leaves them out (include_name).
+FTS_TABLES = ("organisations_search", "questions_search")
+UNMODELLED_INDEXES = ("ix_questions_public_search",)
+
+
+def include_name(name, type_, parent_names) -> bool:
+    if type_ == "table":
+        return not (name or "").startswith(FTS_TABLES)
+    if type_ == "index":
+        return name not in UNMODELLED_INDEXES
+    return True
+
+
+def words(term: str) -> list[str]:
+    """The words of what was typed (letters and digits; signs and wildcards dropped)."""
+    return _WORD.findall(term or "")[:MAX_WORDS]
+
+
+def fts_rowids(table: str, found: list[str]):
+    """select() of the rowids of full-text table ``table`` (FTS5) whose text has every word
+    of ``found`` at the start of one of its words. Each word is quoted: no FTS syntax of the
+    user's gets through."""
+    query = " ".join('"' + word + '"*' for word in found)
+    return (select(literal_column("rowid")).select_from(text(table))
+            .where(text(f"{table} MATCH :fts_query").bindparams(fts_query=query)))
+
+
+def few_or_walk(column, candidates):
+    """``column IN candidates`` in the cheaper of two ways, decided by one small read of the
+    candidates (at most FEW + 1 ids, from their index): a few are matched by their ids (a
+    literal list: the database looks those rows up); many are checked row by row while the
+    database walks the index of the list's order (``column + 0`` keeps it from reading
+    every candidate first and sorting them), so a page stops after its rows. Without this a
+    common word or a large town makes every page sort thousands of rows."""
+    few = db.session.scalars(candidates.limit(FEW + 1)).all()
+    if len(few) <= FEW:
+        return column.in_(few)
+    return (column + 0).in_(candidates)
