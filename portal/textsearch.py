@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import literal_column, select, text
+from flask import g
+from sqlalchemy import Integer, literal_column, select, text
 
 from .extensions import db
 
@@ -46,6 +47,26 @@ def fts_rowids(table: str, found: list[str]):
             .where(text(f"{table} MATCH :fts_query").bindparams(fts_query=query)))
 
 
+def few(candidates) -> list | None:
+    """The ids of ``candidates`` when there are at most FEW of them (one small read through
+    their index), else None. Kept for the request: the page and its count ask alike."""
+    key = ("textsearch.few", str(candidates.compile(compile_kwargs={"literal_binds": True})))
+    cache = g.setdefault("textsearch_few", {})
+    if key not in cache:
+        ids = db.session.scalars(candidates.limit(FEW + 1)).all()
+        cache[key] = ids if len(ids) <= FEW else None
+    return cache[key]
+
+
+def unindexed(expression):
+    """The same value, but no index serves a condition on it: the database checks it row by
+    row while it walks another index (the page's order), instead of reading every match
+    through this one and sorting them."""
+    if isinstance(expression.type, Integer):
+        return expression + 0
+    return expression.concat("")
+
+
 def few_or_walk(column, candidates):
     """``column IN candidates`` in the cheaper of two ways, decided by one small read of the
     candidates (at most FEW + 1 ids, from their index): a few are matched by their ids (a
@@ -53,7 +74,7 @@ def few_or_walk(column, candidates):
     database walks the index of the list's order (``column + 0`` keeps it from reading
     every candidate first and sorting them), so a page stops after its rows. Without this a
     common word or a large town makes every page sort thousands of rows."""
-    few = db.session.scalars(candidates.limit(FEW + 1)).all()
-    if len(few) <= FEW:
-        return column.in_(few)
-    return (column + 0).in_(candidates)
+    ids = few(candidates)
+    if ids is not None:
+        return column.in_(ids)
+    return unindexed(column).in_(candidates)

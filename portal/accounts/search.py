@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import String, and_, false, func, literal, or_
 
 from ..extensions import db
-from ..textsearch import few_or_walk, fts_rowids, words
+from ..textsearch import few, fts_rowids, unindexed, words
 from .models import Organisation
 
 SEARCH_MIN = 2
@@ -66,8 +66,10 @@ def place_key(column):
     return func.lower(column)
 
 
-def register_matches(term: str):
-    """The condition on Organisation for the register's search box, served by indexes."""
+def register_matches(term: str, *, walk: bool = False):
+    """The condition on Organisation for the register's search box, served by indexes.
+    ``walk``: for a page in name order, many matches are checked row by row along the
+    order's index (textsearch.unindexed); a count reads them through the search's index."""
     conditions = []
     kvk = kvk_number(term)
     if kvk:
@@ -81,7 +83,13 @@ def register_matches(term: str):
             for pattern in (func.lower(literal(f"%{escape_like(word)}%", String))
                             for word in found))))
     elif found:
-        conditions.append(few_or_walk(Organisation.id, fts_rowids(FTS_TABLE, found)))
+        candidates = fts_rowids(FTS_TABLE, found)
+        ids = few(candidates)
+        if ids is not None:
+            conditions.append(Organisation.id.in_(ids))
+        else:
+            column = unindexed(Organisation.id) if walk else Organisation.id
+            conditions.append(column.in_(candidates))
     return or_(*conditions) if conditions else false()
 
 

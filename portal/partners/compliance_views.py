@@ -257,20 +257,22 @@ def partners():
     today = today_local()
     term = " ".join((args.get("zoek") or "").split())[:SEARCH_MAX]
     only_not_compliant = args.get("niet_compliant") == "1"
-    ids = select(Organisation.id).where(_live())
+    ids = counted = select(Organisation.id).where(_live())
     if term:
         # The register's search (every word in the name or the place, by index) or the
-        # start of a KvK number (a range on its unique index).
+        # start of a KvK number (a range on its unique index); the page walks the name's
+        # index when the search matches many, the count reads the search's index.
         digits = term.replace(" ", "")
-        conditions = [register_matches(term)]
-        if digits.isdigit():
-            conditions.append(Organisation.kvk_number.between(digits, digits + "9" * 8))
-        ids = ids.where(or_(*conditions))
+        kvk = ([Organisation.kvk_number.between(digits, digits + "9" * 8)]
+               if digits.isdigit() else [])
+        ids = ids.where(or_(register_matches(term, walk=True), *kvk))
+        counted = counted.where(or_(register_matches(term), *kvk))
     not_compliant, more = capped_count(
         select(Organisation.id).where(_live(), compliance.not_compliant(today)))
     order = [Organisation.name, Organisation.id]
     if only_not_compliant:
         ids = ids.where(compliance.not_compliant(today))
+        counted = counted.where(compliance.not_compliant(today))
         if not more:
             # At most COUNT_CAP partners are niet compliant: read just those through the
             # date index and sort them, rather than walk every partner in name order to
@@ -285,7 +287,7 @@ def partners():
                 for org, waiting in db.session.execute(
                     select(Organisation, pending).where(Organisation.id.in_(page_ids)))]
 
-    page = paginate(ids.order_by(*order), load)
+    page = paginate(ids.order_by(*order), load, count_query=counted)
     if page.items:
         rows = {row.id: row for row in page.items}
         for organisation_id, category, status in db.session.execute(

@@ -20,7 +20,7 @@ from ..pagination import COUNT_CAP, paginate
 from ..procedure.models import Category
 from ..procedure.term import term_has_ended
 from ..procedure.views import _procedure_or_404
-from ..textsearch import few_or_walk
+from ..textsearch import few, unindexed
 from ..timeutil import AMSTERDAM, today_local, utcnow
 from ..urls import portal_url
 from . import capacity, snapshot
@@ -64,14 +64,20 @@ class RegisterFilter:
         return {"categorie": self.category.code if self.category else None,
                 "gemeente": self.municipality, "zoek": self.term or None}
 
-    def organisations(self, query):
-        """Narrow a query over Organisation by the search term and the municipality."""
+    def organisations(self, query, *, walk: bool = False):
+        """Narrow a query over Organisation by the search term and the municipality. A few
+        matches are read by their ids; many are read through their index for a count, and
+        with ``walk`` (a page in name order) checked row by row along the name's index."""
         if self.term:
-            query = query.where(register_matches(self.term))
+            query = query.where(register_matches(self.term, walk=walk))
         if self.municipality:
             places = [p.lower() for p in MUNICIPALITIES[self.municipality]]
-            query = query.where(few_or_walk(Organisation.id, select(Organisation.id).where(
-                place_key(Organisation.city).in_(places))))
+            place = place_key(Organisation.city)
+            ids = few(select(Organisation.id).where(place.in_(places)))
+            if ids is not None:
+                query = query.where(Organisation.id.in_(ids))
+            else:
+                query = query.where((unindexed(place) if walk else place).in_(places))
         return query
 
     def admissions(self, query):
@@ -97,12 +103,13 @@ def register():
     categories = _categories(procedure)
     filters = RegisterFilter(request.args, categories)
     live = filters.admissions(select(Admission.id).where(Admission.organisation_id == Organisation.id))
-    ids = filters.organisations(select(Organisation.id).where(live.exists()))
+    base = select(Organisation.id).where(live.exists())
     page = paginate(
-        ids.order_by(Organisation.name, Organisation.id),
+        filters.organisations(base, walk=True).order_by(Organisation.name, Organisation.id),
         lambda page_ids: db.session.scalars(
             select(Organisation).where(Organisation.id.in_(page_ids))),
         per_page=50,
+        count_query=filters.organisations(base),
     )
     admissions = {}
     if page.items:
