@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, false, func, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, notifications
@@ -66,21 +66,45 @@ def current_reports_query():
 
 
 def overview_ids(category_id: int | None = None, age: int | None = None,
-                 free_only: bool = False):
+                 free_only: bool = False, *, category_ids: list[int] | None = None,
+                 upto: int | None = None):
     """The ids of the current reports of live admissions for the overview, per category
     (in the categories' order) and within it freshest first. The categories and each
     category's current reports are read in index order (ix_categories_position,
-    ix_capacity_reports_current), so a page costs the same however many reports exist."""
-    ids = (select(CapacityReport.id).where(is_current(), live_admission())
-           .join(Category, Category.id == CapacityReport.category_id))
-    if category_id is not None:
-        ids = ids.where(CapacityReport.category_id == category_id)
-    if age is not None:
-        ids = ids.where(fits_age(age))
-    if free_only:
-        ids = ids.where(CapacityReport.places > 0)
-    return ids.order_by(Category.position, Category.id, CapacityReport.reported_at.desc(),
-                        CapacityReport.id.desc())
+    ix_capacity_reports_current), so a page costs the same however many reports exist.
+
+    PostgreSQL does not read a join in the order of the joined table's index: it would sort
+    every current report for each page. Given ``category_ids`` (every category, in the
+    overview's order) and ``upto`` (the rows up to the end of the page asked for), it reads
+    at most ``upto`` of each category's reports in index order and sorts only those. The
+    count of the same rows is this query without ``upto``."""
+    def reports(*columns):
+        ids = select(*columns).where(is_current(), live_admission())
+        if category_id is not None:
+            ids = ids.where(CapacityReport.category_id == category_id)
+        if age is not None:
+            ids = ids.where(fits_age(age))
+        if free_only:
+            ids = ids.where(CapacityReport.places > 0)
+        return ids
+
+    freshest = (CapacityReport.reported_at.desc(), CapacityReport.id.desc())
+    if (category_ids is not None and category_id is None
+            and db.session.get_bind().dialect.name == "postgresql"):
+        if not category_ids:
+            return select(CapacityReport.id).where(false())
+        parts = []
+        for k, cid in enumerate(category_ids):
+            part = (reports(CapacityReport.id.label("id"), literal(k).label("k"),
+                            CapacityReport.reported_at.label("reported_at"))
+                    .where(CapacityReport.category_id == cid).order_by(*freshest))
+            if upto is not None:
+                part = part.limit(upto)
+            parts.append(select(part.subquery()))
+        each = union_all(*parts).subquery()
+        return select(each.c.id).order_by(each.c.k, each.c.reported_at.desc(), each.c.id.desc())
+    return (reports(CapacityReport.id).join(Category, Category.id == CapacityReport.category_id)
+            .order_by(Category.position, Category.id, *freshest))
 
 
 def fits_age(age: int):

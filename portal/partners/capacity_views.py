@@ -1,6 +1,6 @@
 """Free places for placement coordination: the partner reports them, the region's staff
 and referrers see the current capacity per category."""
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from ..accounts.models import Organisation
 from ..actions import button
 from ..auth import capacity_viewer_required, provider_required
 from ..extensions import db
-from ..pagination import paginate
+from ..pagination import paginate, requested_page
 from ..procedure.models import Category
 from ..timeutil import today_local
 from . import capacity
@@ -174,11 +174,15 @@ def overview():
             age, age_error = None, (f"Vul een leeftijd van {AGE_LOWEST} tot en met "
                                     f"{AGE_HIGHEST} jaar in.")
     free_only = args.get("vrij") == "1"
+    chosen = (category.id if category else None, age, free_only)
+    every = [c.id for c in categories]
     page = paginate(
-        capacity.overview_ids(category.id if category else None, age, free_only),
+        capacity.overview_ids(*chosen, category_ids=every,
+                              upto=requested_page() * current_app.config["PAGE_SIZE"]),
         lambda page_ids: db.session.scalars(
             select(CapacityReport).where(CapacityReport.id.in_(page_ids))
-            .options(joinedload(CapacityReport.category))))
+            .options(joinedload(CapacityReport.category))),
+        count_query=capacity.overview_ids(*chosen, category_ids=every))
     organisations, suspended = {}, set()
     if page.items:
         org_ids = {r.organisation_id for r in page.items}
