@@ -13,7 +13,6 @@ from datetime import timedelta
 from sqlalchemy import (
     bindparam,
     delete,
-    event,
     func,
     insert,
     select,
@@ -45,6 +44,7 @@ from portal.reports.models import ReportCount
 from portal.timeutil import today_local
 from tests.conftest import ADMIN, login
 from tests.test_admin_reports import _bulk_decisions, build_known_data
+from tests.test_scale import StatementCounter
 
 TRIGGER_GROUPS = {
     "applications": ["rc_app_status", "rc_app_version", "rc_app_lead", "rc_app_links",
@@ -290,20 +290,12 @@ COUNTED_TABLES = re.compile(
 
 
 def _statements(app, client, url: str) -> list[str]:
-    seen = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with StatementCounter(engine) as counter:
         response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200, url
-    return seen
+    return counter.statements
 
 
 def test_the_report_and_the_admin_pages_do_not_read_the_counted_tables(app):

@@ -12,14 +12,17 @@ MAX_STATEMENTS = 15
 
 
 class StatementCounter:
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
+    """Counts (and keeps) the SQL statements run on ``engine`` inside the ``with``."""
 
-    def _on_execute(self, *args):
+    def __init__(self, engine):
+        self.engine, self.count, self.statements = engine, 0, []
+
+    def _on_execute(self, conn, cursor, statement, *args):
         self.count += 1
+        self.statements.append(statement)
 
     def __enter__(self):
-        self.count = 0
+        self.count, self.statements = 0, []
         event.listen(self.engine, "before_cursor_execute", self._on_execute)
         return self
 
