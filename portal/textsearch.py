@@ -67,14 +67,15 @@ def unindexed(expression):
     return expression.concat("")
 
 
-def few_or_walk(column, candidates):
+def few_or_walk(column, candidates, *, walk: bool = True):
     """``column IN candidates`` in the cheaper of two ways, decided by one small read of the
     candidates (at most FEW + 1 ids, from their index): a few are matched by their ids (a
     literal list: the database looks those rows up); many are checked row by row while the
     database walks the index of the list's order (``column + 0`` keeps it from reading
     every candidate first and sorting them), so a page stops after its rows. Without this a
-    common word or a large town makes every page sort thousands of rows."""
+    common word or a large town makes every page sort thousands of rows. ``walk=False``
+    (for a count, which has no order to walk) reads many through their own index."""
     ids = few(candidates)
     if ids is not None:
         return column.in_(ids)
-    return unindexed(column).in_(candidates)
+    return (unindexed(column) if walk else column).in_(candidates)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import String, and_, false, func, literal, or_
 
 from ..extensions import db
-from ..textsearch import few, fts_rowids, unindexed, words
+from ..textsearch import few_or_walk, fts_rowids, words
 from .models import Organisation
 
 SEARCH_MIN = 2
@@ -83,13 +83,7 @@ def register_matches(term: str, *, walk: bool = False):
             for pattern in (func.lower(literal(f"%{escape_like(word)}%", String))
                             for word in found))))
     elif found:
-        candidates = fts_rowids(FTS_TABLE, found)
-        ids = few(candidates)
-        if ids is not None:
-            conditions.append(Organisation.id.in_(ids))
-        else:
-            column = unindexed(Organisation.id) if walk else Organisation.id
-            conditions.append(column.in_(candidates))
+        conditions.append(few_or_walk(Organisation.id, fts_rowids(FTS_TABLE, found), walk=walk))
     return or_(*conditions) if conditions else false()
 
 
