@@ -258,22 +258,26 @@ def partners():
     term = " ".join((args.get("zoek") or "").split())[:SEARCH_MAX]
     only_not_compliant = args.get("niet_compliant") == "1"
     ids = counted = select(Organisation.id).where(_live())
+    not_compliant, more = capped_count(
+        select(Organisation.id).where(_live(), compliance.not_compliant(today)))
+    # Few partners are niet compliant (at most COUNT_CAP): with that filter the page and its
+    # count read them through the date's index and check the search on each of them.
+    few_not_compliant = only_not_compliant and not more
     if term:
         # The register's search (every word in the name or the place, by index) or the
         # start of a KvK number (a range on its unique index); the page walks the name's
-        # index when the search matches many, the count reads the search's index.
+        # index when the search matches many, the count reads the search's index (or, with
+        # few not compliant, checks them row by row).
         digits = term.replace(" ", "")
         kvk = ([Organisation.kvk_number.between(digits, digits + "9" * 8)]
                if digits.isdigit() else [])
         ids = ids.where(or_(register_matches(term, walk=True), *kvk))
-        counted = counted.where(or_(register_matches(term), *kvk))
-    not_compliant, more = capped_count(
-        select(Organisation.id).where(_live(), compliance.not_compliant(today)))
+        counted = counted.where(or_(register_matches(term, walk=few_not_compliant), *kvk))
     order = [Organisation.name, Organisation.id]
     if only_not_compliant:
         ids = ids.where(compliance.not_compliant(today))
         counted = counted.where(compliance.not_compliant(today))
-        if not more:
+        if few_not_compliant:
             # At most COUNT_CAP partners are niet compliant: read just those through the
             # date index and sort them, rather than walk every partner in name order to
             # find them (the plan a database picks for "name order, limit 25" without
