@@ -15,6 +15,9 @@ from sqlalchemy import func, select
 from .extensions import db
 
 COUNT_CAP = 1_000
+# A filtered list checks its conditions row by row while it counts: it stops sooner (ten
+# pages of 25 or five of 50), and says "more than 250" beyond.
+FILTERED_COUNT_CAP = 250
 
 
 @dataclass
@@ -52,14 +55,20 @@ def capped_count(query, cap: int = COUNT_CAP) -> tuple[int, bool]:
     return min(n, cap), n > cap
 
 
-def paginate(ids_query, load, *, per_page: int | None = None, count_query=None) -> Page:
+def paginate(ids_query, load, *, per_page: int | None = None, count_query=None,
+             cap: int = COUNT_CAP, total: int | None = None) -> Page:
     """``ids_query``: a select() of one id column, filtered and ordered.
     ``load(ids)``: returns the objects for those ids (with their relations).
     ``count_query``: the same rows, written for counting (when the cheapest way to find a
-    page's rows in order and to count all of them differ); ``ids_query`` by default."""
+    page's rows in order and to count all of them differ); ``ids_query`` by default,
+    counted up to ``cap``. ``total``: the number of rows where it is known already (a
+    count the database keeps); then nothing is counted."""
     per_page = per_page or current_app.config["PAGE_SIZE"]
     page = requested_page()
-    total, more = capped_count(ids_query if count_query is None else count_query)
+    if total is not None:
+        more = False
+    else:
+        total, more = capped_count(ids_query if count_query is None else count_query, cap)
     if not more:  # a page beyond the last shows the last (the count is exact below the cap)
         page = min(page, max(1, -(-total // per_page)))
     ids = list(db.session.scalars(ids_query.limit(per_page).offset((page - 1) * per_page)))

@@ -20,7 +20,7 @@ from ..accounts.models import Role, User
 from ..accounts.passwords import hash_password
 from ..accounts.tokens import TokenError, make_token, read_token
 from ..accounts.workflow import FieldError, check_new_password, find_user_by_email, normalise_email
-from ..applications.models import Application, Status
+from ..applications.models import OPEN_STATES, Application
 from ..auth import require_role
 from ..errors import DomainError, NotPermitted
 from ..extensions import db
@@ -33,8 +33,6 @@ STAFF_ROLES = (Role.ASSESSOR, Role.ADMIN)
 # The accounts an administrator creates and manages here: the region's staff and referrers.
 MANAGED_ROLES = (*STAFF_ROLES, Role.REFERRER)
 AFFILIATION_MAX = 200
-OPEN_STATES = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
-               Status.BESLUIT_VOORGESTELD)
 
 
 def _require_admin(by: User) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,6 +41,22 @@ class Status(str, enum.Enum):
         return state_label(self)
 
 
+# Waiting for the region: the assessors' "open" tab and the report's open applications.
+OPEN_STATES = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
+               Status.BESLUIT_VOORGESTELD)
+# The condition of the partial indexes on open applications, as SQL. A query uses them when
+# its condition is written the same, with the states as literals (``open_condition``).
+_OPEN_SQL = "status IN ({})".format(", ".join(f"'{s.name}'" for s in OPEN_STATES))
+
+
+def open_condition():
+    """``status IN OPEN_STATES`` with the states written into the SQL, so that the database
+    can use the partial indexes on open applications (a bound parameter's value is not
+    known when the statement is planned)."""
+    return Application.status.in_(bindparam("open_states", OPEN_STATES, expanding=True,
+                                            literal_execute=True))
+
+
 application_categories = Table(
     "application_categories",
     db.metadata,
@@ -59,6 +76,12 @@ class Application(db.Model):
         # The report's overdue figure and the queue's due-date filter and order.
         Index("ix_applications_status_due", "status", "decision_due"),
         Index("ix_applications_org_created", "organisation_id", "created_at"),
+        # The queue's open tab in its two orders: a page reads its rows in index order
+        # instead of sorting every open application.
+        Index("ix_applications_open_submitted", "submitted_at", "id",
+              sqlite_where=text(_OPEN_SQL), postgresql_where=text(_OPEN_SQL)),
+        Index("ix_applications_open_due", "decision_due", "id",
+              sqlite_where=text(_OPEN_SQL), postgresql_where=text(_OPEN_SQL)),
         Index("ix_applications_catalogue_version_id", "catalogue_version_id"),
         # Partial: most applications have no assessor yet or belong to no round, and an
         # index full of NULLs makes the planner give up on it for the few that do.

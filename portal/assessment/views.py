@@ -28,7 +28,7 @@ from ..clock import days_left
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..notifications.models import OutboxMail
-from ..pagination import paginate
+from ..pagination import FILTERED_COUNT_CAP, paginate
 from ..procedure.models import Category
 from ..timeutil import today_local, utcnow
 from . import history, workflow
@@ -48,7 +48,6 @@ from .models import CategoryDecision, CompletionRequest, DecisionLetter, Verdict
 bp = Blueprint("assessment", __name__, url_prefix="/beoordeling")
 
 # The queue's filters and query live in assessment.queue.
-TAB_COUNT_CAP = queue_query.TAB_COUNT_CAP
 OPEN = queue_query.OPEN
 QUEUE_FILTERS = queue_query.QUEUE_FILTERS
 SORTS = queue_query.SORTS
@@ -60,15 +59,17 @@ def queue():
     today = today_local()
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
     query = queue_query.build(request.args, current_user, today, categories)
+    counts = queue_query.tab_counts()
     page = paginate(
         query.ids,
         lambda page_ids: db.session.scalars(
             select(Application).where(Application.id.in_(page_ids))
             .options(joinedload(Application.organisation), joinedload(Application.assessor),
                      selectinload(Application.categories))).unique(),
+        # A tab alone has its kept count; filters are counted, up to a lower cap.
+        total=None if query.filtered else counts[query.key], cap=FILTERED_COUNT_CAP,
     )
-    counts = queue_query.tab_counts()
-    return render_template("assessment/queue.html", page=page, key=query.key, cap=TAB_COUNT_CAP,
+    return render_template("assessment/queue.html", page=page, key=query.key,
                            tabs=[(k, counts[k]) for k in QUEUE_FILTERS], today=today,
                            categories=categories, filters=query.filters,
                            search_messages=query.messages, clock=clock_state)

@@ -16,10 +16,11 @@ from ..accounts.models import Organisation
 from ..accounts.search import place_key, register_matches
 from ..auth import has_role
 from ..extensions import db, limiter
-from ..pagination import COUNT_CAP, paginate
+from ..pagination import COUNT_CAP, FILTERED_COUNT_CAP, paginate
 from ..procedure.models import Category
 from ..procedure.term import term_has_ended
 from ..procedure.views import _procedure_or_404
+from ..reports.models import LIVE_CATEGORY, ReportCount
 from ..textsearch import few, unindexed
 from ..timeutil import AMSTERDAM, today_local, utcnow
 from ..urls import portal_url
@@ -58,6 +59,10 @@ class RegisterFilter:
         municipality = args.get("gemeente")
         self.municipality = municipality if municipality in MUNICIPALITIES else None
         self.term = (args.get("zoek") or "").strip()[:100]
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.category or self.municipality or self.term)
 
     @property
     def args(self) -> dict:
@@ -110,6 +115,7 @@ def register():
             select(Organisation).where(Organisation.id.in_(page_ids))),
         per_page=50,
         count_query=filters.organisations(base),
+        cap=FILTERED_COUNT_CAP if filters.narrowed else COUNT_CAP,
     )
     admissions = {}
     if page.items:
@@ -121,15 +127,16 @@ def register():
             .order_by(Admission.admitted_at)
         ):
             admissions.setdefault(admission.organisation_id, []).append(admission)
-    # Per-category counts, each capped, in one statement.
-    counts = db.session.execute(select(*(
-        select(func.count()).select_from(
-            select(Admission.id).where(Admission.category_id == c.id,
-                                       Admission.status.in_(LIVE_ADMISSION))
-            .limit(COUNT_CAP + 1).subquery()).scalar_subquery().label(f"c{c.id}")
-        for c in categories))).one()._asdict() if categories else {}
+    # Live admissions per category: the counts the database keeps (report_counts, kept by
+    # triggers), exact and the same cost at every size.
+    kept = db.session.execute(
+        select(ReportCount.key1, func.sum(ReportCount.n))
+        .where(ReportCount.figure == LIVE_CATEGORY,
+               ReportCount.key1.in_([str(c.id) for c in categories]))
+        .group_by(ReportCount.key1)).all() if categories else []
+    counts = {int(key): int(n) for key, n in kept}
     return render_template("partners/register.html", procedure=procedure, categories=categories,
-                           counts={c.id: counts[f"c{c.id}"] for c in categories}, cap=COUNT_CAP,
+                           counts={c.id: counts.get(c.id, 0) for c in categories},
                            selected=filters.category, term=filters.term,
                            municipality=filters.municipality, municipalities=list(MUNICIPALITIES),
                            filters=filters.args, page=page, admissions=admissions,

@@ -43,16 +43,18 @@ from ..applications.models import Application, Status, application_categories
 from ..assessment.models import CategoryDecision
 from ..extensions import db
 from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
-from .models import ReportCount
+from .models import (
+    CATEGORY_STATUS,
+    DECISIONS,
+    LEAD,
+    LIVE_CATEGORY,
+    LIVE_ORG,
+    LIVE_ORGS,
+    STATUS,
+    VERSION,
+    ReportCount,
+)
 
-STATUS = "status"
-VERSION = "version"
-LEAD = "lead"
-CATEGORY_STATUS = "category_status"
-DECISIONS = "decisions"
-LIVE_CATEGORY = "live_category"
-LIVE_ORG = "live_org"
-LIVE_ORGS = "live_orgs"
 FIGURES = (STATUS, VERSION, LEAD, CATEGORY_STATUS, DECISIONS, LIVE_CATEGORY, LIVE_ORG, LIVE_ORGS)
 LIVE_STATES = tuple(AdmissionStatus[name] for name in LIVE_ADMISSION)
 

@@ -33,7 +33,7 @@ from math import ceil, floor, log10
 from flask import current_app, g
 from sqlalchemy import func, select
 
-from ..applications.models import Application, Status
+from ..applications.models import OPEN_STATES, Application, Status
 from ..assessment.models import Outcome
 from ..errors import ValidationFailed
 from ..extensions import cache, db
@@ -42,8 +42,6 @@ from ..procedure.models import Category
 from . import counts
 from .models import ReportCount
 
-OPEN_STATES = (Status.INGEDIEND, Status.IN_BEHANDELING, Status.AANVULLING_GEVRAAGD,
-               Status.BESLUIT_VOORGESTELD)
 # While the provider is asked to complete the application the decision clock stands still
 # (the deadline moves when it runs again): such an application is never overdue.
 OVERDUE_STATES = tuple(s for s in OPEN_STATES if s is not Status.AANVULLING_GEVRAAGD)

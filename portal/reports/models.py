@@ -6,6 +6,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 
+# The figures (``counts.py`` describes their keys). Named here, with the table, so that the
+# parts below the report can read a kept count (the queue's tabs, the register's categories).
+STATUS = "status"
+VERSION = "version"
+LEAD = "lead"
+CATEGORY_STATUS = "category_status"
+DECISIONS = "decisions"
+LIVE_CATEGORY = "live_category"
+LIVE_ORG = "live_org"
+LIVE_ORGS = "live_orgs"
+
 
 class ReportCount(db.Model):
     """One count of one figure: ``n`` rows have the keys (``''`` where a figure has fewer
