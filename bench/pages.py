@@ -14,7 +14,9 @@ Prints, per page and size, the number of SQL statements of one request and the
 median and 95th-percentile latency over --repeat requests (Flask test client, so the
 figures are the portal's own time without a network), and every median as a multiple of
 the floor's: the login page (/inloggen), which renders the full layout without SQL, is
-measured first in the same run. The management report is measured twice: as served
+measured first in the same run. All sizes are built first; then every page is measured
+at all sizes interleaved, request by request, so that the machine's changing speed during
+a run (other jobs) does not show as growth. The management report is measured twice: as served
 (its figures cached for REPORT_CACHE_SECONDS) and "(recomputed)", its cache emptied
 before every request.
 """
@@ -27,7 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -138,27 +140,55 @@ def _key(who, url, suffix) -> str:
     return f"{'anon' if who is None else who.split('@')[0]:12} {url}{suffix}"
 
 
-def measure(app, ids: dict, repeat: int, only: str | None) -> dict:
-    with app.app_context():
-        engine = db.engine
-    clients = {}
-    results = {}
+def measure(apps: dict, repeat: int, only: str | None) -> dict:
+    """{size: {page: (statements, median ms, p95 ms) or None}} for ``apps`` {size: (app,
+    ids)}. The sizes are measured interleaved, request by request (small, large, small, ...),
+    so that a change in the machine's speed during the run (other jobs, frequency) weighs
+    on every size alike instead of showing as growth."""
+    sizes = list(apps)
+    engines, clients = {}, {}
+    for size, (app, _ids) in apps.items():
+        with app.app_context():
+            engines[size] = db.engine
     count = [0]
 
     def on_execute(*_):
         count[0] += 1
 
-    for who, _endpoint, url, before, suffix in _pages(app, ids, only):
-        if who not in clients:
-            clients[who] = app.test_client()
+    def client(size, who):
+        if (size, who) not in clients:
+            clients[size, who] = apps[size][0].test_client()
             if who:
-                login(clients[who], who)
+                login(clients[size, who], who)
+        return clients[size, who]
+
+    results = {size: {} for size in sizes}
+    first_app, first_ids = apps[sizes[0]]
+    for who, _endpoint, url, before, suffix in _pages(first_app, first_ids, only):
+        key = _key(who, url, suffix)
+        statements = {}
         try:
-            results[_key(who, url, suffix)] = _measure_page(
-                app, engine, clients[who], url, before, repeat, count, on_execute)
+            for size in sizes:
+                statements[size] = _statements(apps[size][0], engines[size], client(size, who),
+                                               url, before, count, on_execute)
         except Exception as exc:  # noqa: BLE001 - a broken page is reported, the rest measured
             print(f"  ERROR {url}: {type(exc).__name__}: {str(exc)[:200]}", flush=True)
-            results[_key(who, url, suffix)] = None
+            for size in sizes:
+                results[size][key] = None
+            continue
+        times = {size: [] for size in sizes}
+        for _ in range(repeat):
+            for size in sizes:
+                app = apps[size][0]
+                if before:
+                    before(app)
+                t0 = time.perf_counter()
+                client(size, who).get(url, headers=HEADERS).get_data()
+                times[size].append((time.perf_counter() - t0) * 1000)
+        for size in sizes:
+            ordered = sorted(times[size])
+            results[size][key] = (statements[size], statistics.median(ordered),
+                                  ordered[max(0, math.ceil(len(ordered) * 0.95) - 1)])
     return results
 
 
@@ -167,7 +197,8 @@ def measure(app, ids: dict, repeat: int, only: str | None) -> dict:
 HEADERS = {"Accept-Encoding": "gzip, deflate, br"}
 
 
-def _measure_page(app, engine, client, url, before, repeat, count, on_execute):
+def _statements(app, engine, client, url, before, count, on_execute) -> int:
+    """The number of SQL statements of one request (after a first, warming one)."""
     client.get(url, headers=HEADERS).get_data()
     if before:
         before(app)
@@ -180,16 +211,7 @@ def _measure_page(app, engine, client, url, before, repeat, count, on_execute):
         event.remove(engine, "before_cursor_execute", on_execute)
     if response.status_code != 200:
         raise RuntimeError(f"status {response.status_code}")
-    statements = count[0]
-    times = []
-    for _ in range(repeat):
-        if before:
-            before(app)
-        t0 = time.perf_counter()
-        client.get(url, headers=HEADERS).get_data()
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    return statements, statistics.median(times), times[max(0, math.ceil(len(times) * 0.95) - 1)]
+    return count[0]
 
 
 def main() -> None:
@@ -206,15 +228,17 @@ def main() -> None:
         from tests.infra.postgres import TempPostgres
 
         server = TempPostgres().start()
-    all_results = {}
     try:
-        for size in args.sizes:
-            print(f"size {size:,}:", flush=True)
-            with tempfile.TemporaryDirectory() as tmp:
-                tmp = Path(tmp)
+        with ExitStack() as stack:
+            apps = {}
+            for size in args.sizes:
+                print(f"size {size:,}:", flush=True)
+                tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
                 url = server.create_database(f"bench_{size}") if server else f"sqlite:///{tmp}/bench.sqlite"
-                app, ids = _prepare(url, tmp, size)
-                all_results[size] = measure(app, ids, args.repeat, args.only)
+                apps[size] = _prepare(url, tmp, size)
+            print(f"measuring {', '.join(f'{s:,}' for s in args.sizes)} interleaved ...", flush=True)
+            all_results = measure(apps, args.repeat, args.only)
+            for app, _ids in apps.values():
                 with app.app_context():
                     db.engine.dispose()
     finally:
