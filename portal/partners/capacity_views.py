@@ -12,7 +12,7 @@ from ..accounts.models import Organisation
 from ..actions import button
 from ..auth import capacity_viewer_required, provider_required
 from ..extensions import db
-from ..pagination import paginate, requested_page
+from ..pagination import FILTERED_COUNT_CAP, paginate, requested_page
 from ..procedure.models import Category
 from ..timeutil import today_local
 from . import capacity
@@ -182,7 +182,8 @@ def overview():
         lambda page_ids: db.session.scalars(
             select(CapacityReport).where(CapacityReport.id.in_(page_ids))
             .options(joinedload(CapacityReport.category))),
-        count_query=capacity.overview_ids(*chosen, category_ids=every))
+        # Each report is checked for a live admission as it is counted: the lower cap.
+        count_query=capacity.overview_ids(*chosen, category_ids=every), cap=FILTERED_COUNT_CAP)
     organisations, suspended = {}, set()
     if page.items:
         org_ids = {r.organisation_id for r in page.items}
