@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import requestlog
+from . import i18n, requestlog
 from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
 from .urls import IdConverter
 
@@ -91,6 +91,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     babel.init_app(app)
+    i18n.install(app)
     cache.init_app(app)
     # The limiter is one object for the process; its application-wide limits would carry over
     # from an app built earlier (tests build many): each app starts from its own settings.
