@@ -76,8 +76,8 @@ def overview_ids(category_id: int | None = None, age: int | None = None,
     PostgreSQL does not read a join in the order of the joined table's index: it would sort
     every current report for each page. Given ``category_ids`` (every category, in the
     overview's order) and ``upto`` (the rows up to the end of the page asked for), it reads
-    at most ``upto`` of each category's reports in index order and sorts only those. The
-    count of the same rows is this query without ``upto``."""
+    at most ``upto`` of each category's reports in index order and sorts only those. To
+    count the same rows, leave out ``category_ids`` (a count has no order)."""
     def reports(*columns):
         ids = select(*columns).where(is_current(), live_admission())
         if category_id is not None:
@@ -103,6 +103,8 @@ def overview_ids(category_id: int | None = None, age: int | None = None,
             parts.append(select(part.subquery()))
         each = union_all(*parts).subquery()
         return select(each.c.id).order_by(each.c.k, each.c.reported_at.desc(), each.c.id.desc())
+    if category_id is not None:  # one category: its reports in index order, freshest first
+        return reports(CapacityReport.id).order_by(*freshest)
     return (reports(CapacityReport.id).join(Category, Category.id == CapacityReport.category_id)
             .order_by(Category.position, Category.id, *freshest))
 

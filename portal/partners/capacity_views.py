@@ -183,7 +183,7 @@ def overview():
             select(CapacityReport).where(CapacityReport.id.in_(page_ids))
             .options(joinedload(CapacityReport.category))),
         # Each report is checked for a live admission as it is counted: the lower cap.
-        count_query=capacity.overview_ids(*chosen, category_ids=every), cap=FILTERED_COUNT_CAP)
+        count_query=capacity.overview_ids(*chosen), cap=FILTERED_COUNT_CAP)
     organisations, suspended = {}, set()
     if page.items:
         org_ids = {r.organisation_id for r in page.items}
