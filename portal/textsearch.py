@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from flask import g
-from sqlalchemy import Integer, literal_column, select, text
+from sqlalchemy import Integer, column, literal_column, select, table, text
 
 from .extensions import db
 
@@ -38,13 +38,27 @@ def words(term: str) -> list[str]:
     return _WORD.findall(term or "")[:MAX_WORDS]
 
 
-def fts_rowids(table: str, found: list[str]):
-    """select() of the rowids of full-text table ``table`` (FTS5) whose text has every word
-    of ``found`` at the start of one of its words. Each word is quoted: no FTS syntax of the
-    user's gets through."""
+def _match(fts_table: str, found: list[str]):
+    """The MATCH condition on full-text table ``fts_table``: every word of ``found`` at the
+    start of one of its words. Each word is quoted: no FTS syntax of the user's gets through."""
     query = " ".join('"' + word + '"*' for word in found)
-    return (select(literal_column("rowid")).select_from(text(table))
-            .where(text(f"{table} MATCH :fts_query").bindparams(fts_query=query)))
+    return text(f"{fts_table} MATCH :fts_query").bindparams(fts_query=query)
+
+
+def fts_rowids(fts_table: str, found: list[str]):
+    """select() of the rowids of full-text table ``fts_table`` (FTS5) whose text has every
+    word of ``found`` at the start of one of its words."""
+    return select(literal_column("rowid")).select_from(text(fts_table)).where(
+        _match(fts_table, found))
+
+
+def fts_join(query, id_column, fts_table: str, found: list[str]):
+    """``query`` joined to the matches of full-text table ``fts_table`` on ``id_column``.
+    For a count of many matches: SQLite then reads the matches one by one and stops at the
+    count's cap, where ``id IN (matches)`` first builds the whole list (tens of thousands
+    of ids for a large town)."""
+    fts = table(fts_table, column("rowid"))
+    return query.join(fts, fts.c.rowid == id_column).where(_match(fts_table, found))
 
 
 def few(candidates) -> list | None:

@@ -22,6 +22,7 @@ from tests.test_partners_capacity import (
     organisation,
     report,
 )
+from tests.test_scale import StatementCounter
 
 A = AdmissionStatus
 
@@ -103,6 +104,29 @@ def test_register_is_paginated_in_the_database(app, client):
     assert "Aanbieder 54" in second and "Aanbieder 00" not in second
     assert count_statements(app, client, "/register?gemeente=Breda&zoek=aanbieder") \
         <= MAX_STATEMENTS
+
+
+@pytest.mark.parametrize("few", [0, 200])
+def test_a_searched_register_counts_its_matches_either_way(app, client, monkeypatch, few):
+    """A search that matches many (FEW 0 forces it) is counted by joining the full-text
+    table on SQLite, so the count stops at its cap; a few by their ids: the same total."""
+    from portal import textsearch
+
+    monkeypatch.setattr(textsearch, "FEW", few)
+    with app.app_context():
+        for n in range(55):
+            admit(organisation(f"Aanbieder {n:02d}", f"{60000000 + n}"), "pleegzorg")
+        admit(organisation("Iemand Anders", "69999999"), "pleegzorg")
+        db.session.commit()
+        engine = db.engine
+    client.get("/register?zoek=aanbieder")
+    with StatementCounter(engine) as counter:
+        first = client.get("/register?zoek=aanbieder").get_data(as_text=True)
+    assert "Pagina 1 van 2 (55 in totaal)" in first and "Iemand Anders" not in first
+    second = client.get("/register?zoek=aanbieder&pagina=2").get_data(as_text=True)
+    assert "Aanbieder 54" in second and "Aanbieder 00" not in second
+    joined = any("JOIN organisations_search" in s for s in counter.statements)
+    assert joined == (few == 0 and engine.dialect.name == "sqlite"), counter.statements
 
 
 def test_partner_page_shows_categories_dates_state_and_contact(app, client):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import Organisation
-from ..accounts.search import place_key, register_matches
+from ..accounts.search import place_key, register_search
 from ..auth import has_role
 from ..extensions import db, limiter
 from ..pagination import COUNT_CAP, FILTERED_COUNT_CAP, paginate
@@ -74,7 +74,7 @@ class RegisterFilter:
         matches are read by their ids; many are read through their index for a count, and
         with ``walk`` (a page in name order) checked row by row along the name's index."""
         if self.term:
-            query = query.where(register_matches(self.term, walk=walk))
+            query = register_search(query, self.term, walk=walk)
         if self.municipality:
             places = [p.lower() for p in MUNICIPALITIES[self.municipality]]
             place = place_key(Organisation.city)
