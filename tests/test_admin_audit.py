@@ -6,11 +6,12 @@ import io
 import re
 from datetime import datetime
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, user
+from tests.test_scale import StatementCounter
 
 URL = "/beheer/audit"
 
@@ -165,19 +166,10 @@ def test_list_is_paginated_in_the_database_and_runs_few_statements(app):
 
     def count(url):
         admin.get(url)
-        n = {"statements": 0}
-
-        def on_execute(*_args):
-            n["statements"] += 1
-
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", on_execute)
-        try:
+        with StatementCounter(db.engine) as counter:
             response = admin.get(url)
-        finally:
-            event.remove(engine, "before_cursor_execute", on_execute)
         assert response.status_code == 200
-        return n["statements"], response.get_data(as_text=True)
+        return counter.count, response.get_data(as_text=True)
 
     with app.app_context():
         small, first = count(URL + "?actor=beheer&date_from=2027-03-01&date_to=2027-03-01")

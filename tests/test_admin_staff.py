@@ -4,7 +4,7 @@ link to choose a password; deactivation blocks login and lists the open assignme
 reassignment; only administrators reach these pages."""
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
 from portal.accounts import staff as staff_ops
@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.models import Application, AuditEvent, User
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, post, user
 from tests.helpers import submitted_application
+from tests.test_scale import count_statements
 
 NEW_EMAIL = "nieuwe.beoordelaar@regio.example"
 NEW_PASSWORD = "beoordelen-is-een-vak-2027"
@@ -370,32 +371,16 @@ def test_operations_check_the_actor(app):
 # --- cost ------------------------------------------------------------------------------------
 
 def test_staff_list_runs_few_statements_whatever_the_number_of_accounts(app):
-    def count_statements(client, url):
-        engine = db.engine
-        counter = {"n": 0}
-
-        def on_execute(*_args):
-            counter["n"] += 1
-
-        client.get(url)
-        event.listen(engine, "before_cursor_execute", on_execute)
-        try:
-            response = client.get(url)
-        finally:
-            event.remove(engine, "before_cursor_execute", on_execute)
-        assert response.status_code == 200
-        return counter["n"]
-
     admin = _client(app, ADMIN)
     _assigned_application(app, ASSESSOR_1)
     with app.app_context():
-        small = count_statements(admin, "/beheer/medewerkers")
+        small = count_statements(app, admin, "/beheer/medewerkers")
         for i in range(60):
             db.session.add(User(email=f"staff{i}@regio.example", full_name=f"Medewerker {i:02}",
                                 role=Role.ASSESSOR, password_hash="x"))
         db.session.commit()
-        large = count_statements(admin, "/beheer/medewerkers")
-        assessor_page = count_statements(admin, f"/beheer/medewerkers/{user(ASSESSOR_1).id}")
+        large = count_statements(app, admin, "/beheer/medewerkers")
+        assessor_page = count_statements(app, admin, f"/beheer/medewerkers/{user(ASSESSOR_1).id}")
     assert large == small <= 15 and assessor_page <= 15
     html = admin.get("/beheer/medewerkers?pagina=2").get_data(as_text=True)
     assert "Pagina 2 van 3" in html

@@ -4,7 +4,7 @@ import random
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 
 from portal.errors import NotPermitted, ValidationFailed
 from portal.extensions import db
@@ -29,6 +29,7 @@ from portal.partners.capacity import CapacityInput
 from portal.timeutil import today_local, utcnow
 from tests.conftest import ADMIN, ASSESSOR_1, PROVIDER, login, post, user
 from tests.helpers import submitted_application
+from tests.test_scale import StatementCounter, count_statements  # noqa: F401 - other tests import them from here
 
 MAX_STATEMENTS = 15
 
@@ -92,32 +93,6 @@ def age(report_row, days):
     """Move a report ``days`` days into the past."""
     report_row.reported_at = utcnow() - timedelta(days=days)
     db.session.flush()
-
-
-class StatementCounter:
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
-
-    def _on_execute(self, *args):
-        self.count += 1
-
-    def __enter__(self):
-        self.count = 0
-        event.listen(self.engine, "before_cursor_execute", self._on_execute)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._on_execute)
-
-
-def count_statements(app, client, url):
-    with app.app_context():
-        engine = db.engine
-    client.get(url)  # warm up
-    with StatementCounter(engine) as counter:
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return counter.count
 
 
 def _client(app, who):

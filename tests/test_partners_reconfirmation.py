@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import format_date
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.accounts.models import Organisation, OrgRole, Role, User
 from portal.accounts.passwords import hash_password
@@ -40,6 +40,7 @@ from tests.conftest import (
     user,
 )
 from tests.helpers import categories, complete_form_data, fill_completely
+from tests.test_scale import count_statements
 
 A = AdmissionStatus
 
@@ -329,21 +330,7 @@ def test_overview_is_for_staff_only(app, client):
 
 def test_overview_statement_count_does_not_grow_with_data(app):
     def count(c, url):
-        counter = {"n": 0}
-
-        def on_execute(*_args):
-            counter["n"] += 1
-
-        c.get(url)
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", on_execute)
-        try:
-            response = c.get(url)
-        finally:
-            event.remove(engine, "before_cursor_execute", on_execute)
-        assert response.status_code == 200
-        return counter["n"]
+        return count_statements(app, c, url)
 
     def add_partners(n, start):
         with app.app_context():

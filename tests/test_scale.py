@@ -30,6 +30,17 @@ class StatementCounter:
         event.remove(self.engine, "before_cursor_execute", self._on_execute)
 
 
+def count_statements(app, client, url) -> int:
+    """The SQL statements of one GET of ``url`` (after a first, warming request)."""
+    with app.app_context():
+        engine = db.engine
+    client.get(url)  # warm up
+    with StatementCounter(engine) as counter:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return counter.count
+
+
 def _demo_application(app):
     """One submitted, complete application of the demo provider."""
     with app.app_context():
