@@ -349,3 +349,43 @@ def test_the_readme_documents_the_demo_staffs_secret(app):
         for email in (ASSESSOR_1, "beoordelaar2@demo.nl", ADMIN):
             assert user(email).totp_secret == DEMO_TOTP_SECRET and user(email).has_second_factor
         assert not user(PROVIDER).has_second_factor
+
+
+# --- the per-address limit of the second factor's pages ------------------------------------------
+
+def test_the_second_factors_pages_are_limited_per_address(database_url, tmp_path, smtp):
+    """Besides the account's own throttle, every POST to the code, recovery code and
+    enrolment pages counts against the address (20 per 15 minutes each): the 21st gets a
+    Dutch 429, another address is still answered."""
+    from portal.extensions import limiter
+    from tests.conftest import make_app
+
+    app = make_app(database_url, tmp_path / "uploads", smtp, RATELIMIT_ENABLED=True)
+    with app.app_context():
+        limiter.reset()
+    try:
+        with time_machine.travel(NOW, tick=True):
+            for page in (CODE_PAGE, "/inloggen/herstelcode"):
+                client = app.test_client()
+                client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+                # No pending login: each attempt is sent back to the password step, and counted.
+                answers = [post(client, page, {"code": "000000"}, token_from="/inloggen").status_code
+                           for _ in range(21)]
+                assert answers[:20] == [302] * 20 and answers[20] == 429, (page, answers)
+                assert "Te veel pogingen" in post(client, page, {"code": "000000"},
+                                                   token_from="/inloggen").get_data(as_text=True)
+                other = app.test_client()
+                other.environ_base["REMOTE_ADDR"] = "198.51.100.8"
+                assert post(other, page, {"code": "000000"}, token_from="/inloggen").status_code == 302
+            # Enrolment (a provider may turn the second factor on): a wrong code is a 422 form
+            # error, twenty times; the 21st is refused before it is checked.
+            provider = app.test_client()
+            provider.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+            login(provider, PROVIDER)
+            setup = "/account/tweestapsverificatie/instellen"
+            answers = [post(provider, setup, {"code": "000000"}, token_from=setup).status_code
+                       for _ in range(21)]
+            assert answers[:20] == [422] * 20 and answers[20] == 429, answers
+    finally:
+        with app.app_context():
+            limiter.reset()
