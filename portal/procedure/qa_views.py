@@ -79,12 +79,16 @@ def public():
     term = " ".join((request.args.get("zoek") or "").split())[:100]
     ids = select(Question.id).where(Question.procedure_id == procedure.id,
                                     Question.published_at.is_not(None))
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Any part of the text, by the trigram index on both columns (migration 0024).
+    if term and db.session.get_bind().dialect.name == "postgresql":
+        # Any part of the text, by the trigram index on both columns (migration 0024). A few
+        # matches are read by their ids; without that PostgreSQL may walk every published
+        # question newest first and test each one (textsearch.few_or_walk).
+        matches = select(Question.id)
         for word in term.split()[:MAX_SEARCH_WORDS]:
             like = _like(word)
-            ids = ids.where(Question.public_question.ilike(like, escape="\\")
-                            | Question.public_answer.ilike(like, escape="\\"))
+            matches = matches.where(Question.public_question.ilike(like, escape="\\")
+                                    | Question.public_answer.ilike(like, escape="\\"))
+        ids = ids.where(textsearch.few_or_walk(Question.id, matches))
     elif term:
         # Every word at the start of a word of the question or the answer (full-text index);
         # a search of signs only finds nothing.
