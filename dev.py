@@ -315,7 +315,9 @@ def run_linters(python: str) -> int:
 
 
 def cmd_test(args: list[str]) -> None:
-    """Lint, the whole suite on SQLite, then the database-backed tests again on PostgreSQL.
+    """Lint, then the whole suite on SQLite and, at the same time, the database-backed
+    tests again on PostgreSQL (two processes: the machine has two cores, and each pass
+    mostly keeps one busy).
 
     With arguments only `pytest ARGS` runs (no lint, no PostgreSQL pass).
     """
@@ -323,19 +325,41 @@ def cmd_test(args: list[str]) -> None:
     ensure_chromium()
     ensure_pango()
     ensure_redis()
-    if not args:
-        lint_code = run_linters(python)
-        if lint_code != 0:
-            sys.exit(lint_code)
-    code = _run_child([python, "-m", "pytest", *args])
-    if args or code != 0:
-        sys.exit(code)
-    if not postgres_available():
+    if args:
+        sys.exit(_run_child([python, "-m", "pytest", *args]))
+    lint_code = run_linters(python)
+    if lint_code != 0:
+        sys.exit(lint_code)
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="portal-test-"))
+    second = None
+    if postgres_available():
+        log = work / "postgres-pass.log"
+        cmd = [python, "-m", "pytest", "--db=postgres", "-m", "not browser",
+               "-p", "no:cacheprovider", f"--basetemp={work / 'postgres'}"]
+        say("PostgreSQL pass (in the background, its output below when done): $ " + " ".join(cmd))
+        with open(log, "wb") as out:
+            second = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                      env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    else:
         warn("PostgreSQL binaries not found; the PostgreSQL pass is skipped")
-        sys.exit(code)
-    say("second pass: the database tests on a throwaway PostgreSQL server")
-    sys.exit(_run_child([python, "-m", "pytest", "--db=postgres", "-m", "not browser",
-                         "-p", "no:cacheprovider"]))
+    say("SQLite pass: the whole suite, the browser tests too")
+    try:
+        code = _run_child([python, "-m", "pytest", f"--basetemp={work / 'sqlite'}"])
+        if second is None:
+            sys.exit(code)
+        say("PostgreSQL pass: waiting for it to finish")
+        second_code = second.wait()
+    finally:
+        if second is not None and second.poll() is None:
+            second.kill()
+    say("PostgreSQL pass: the database tests on a throwaway PostgreSQL server")
+    sys.stdout.write(log.read_text(errors="replace"))
+    sys.stdout.flush()
+    say(f"SQLite pass exit {code}, PostgreSQL pass exit {second_code}")
+    shutil.rmtree(work, ignore_errors=True)
+    sys.exit(code or second_code)
 
 
 def cmd_bench(args: list[str]) -> None:
