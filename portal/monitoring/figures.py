@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..accounts.models import Organisation
 from ..extensions import db
 from ..procedure.models import Category
+from ..spreadsheet import Spreadsheet
 from .indicators import show_number
 from .models import (
     Indicator,
@@ -264,29 +265,11 @@ def to_csv(headers: list[str], rows: list[list]) -> bytes:
 
 
 def to_xlsx(title: str, headers: list[str], rows: list[list], notes: list[str]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Cijfers"
-    sheet.append(headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":
-                cell.data_type = "s"  # a name that starts with "=" stays text
-    sheet.freeze_panes = "A2"
-    about = book.create_sheet("Toelichting")
-    about.append([title])
-    about["A1"].font = Font(bold=True)
-    for note in notes:
-        about.append([note])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    book = Spreadsheet()
+    book.table("Cijfers", headers,
+               [[float(v) if isinstance(v, Decimal) else v for v in row] for row in rows])
+    book.notes("Toelichting", [(title, True), *notes])
+    return book.bytes()
 
 
 def overview_table(overview: IndicatorOverview) -> tuple[list[str], list[list]]:

@@ -39,6 +39,7 @@ from ..errors import ValidationFailed
 from ..extensions import cache, db
 from ..partners.models import LIVE_ADMISSION, AdmissionStatus
 from ..procedure.models import Category
+from ..spreadsheet import Spreadsheet
 from . import counts
 from .models import ReportCount
 
@@ -535,44 +536,16 @@ def to_csv(tab: Table) -> bytes:
 
 
 def to_xlsx(tables: list[Table], *, period: Period, today: date) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)
+    book = Spreadsheet(title="Rapportage Wonen met begeleiding")
     for tab in tables:
-        sheet = book.create_sheet(tab.title[:31])
-        sheet.append(tab.headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in tab.rows:
-            sheet.append(row)
-            for cell in sheet[sheet.max_row]:
-                if cell.data_type == "f":
-                    cell.data_type = "s"  # text such as a category name, never a formula
-                if isinstance(cell.value, Decimal):
-                    cell.number_format = "0.0"
-        sheet.freeze_panes = "A2"
-        for index, header in enumerate(tab.headers):
-            width = max([len(str(header))] + [len(str(r[index])) for r in tab.rows if index < len(r)])
-            sheet.column_dimensions[sheet.cell(row=1, column=index + 1).column_letter].width = \
-                min(60, width + 2)
-    notes = book.create_sheet("Toelichting")
-    notes.append(["Rapportage open house Wonen met begeleiding"])
-    notes["A1"].font = Font(bold=True)
-    notes.append([f"Peildatum: {today:%d-%m-%Y}"])
-    notes.append([f"Periode (besluiten en doorlooptijd): {period.describe()}"])
+        book.table(tab.title, tab.headers, tab.rows, fit_columns=True, decimal_format="0.0")
+    lines = [("Rapportage open house Wonen met begeleiding", True),
+             f"Peildatum: {today:%d-%m-%Y}",
+             f"Periode (besluiten en doorlooptijd): {period.describe()}"]
     for tab in tables:
-        notes.append([])
-        notes.append([tab.title])
-        notes.cell(row=notes.max_row, column=1).font = Font(bold=True)
-        for note in tab.notes:
-            notes.append([note])
-    notes.column_dimensions["A"].width = 100
-    book.properties.title = "Rapportage Wonen met begeleiding"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        lines += ["", (tab.title, True), *tab.notes]
+    book.notes("Toelichting", lines, width=100)
+    return book.bytes()
 
 
 # --- chart geometry (the SVG is drawn by templates/admin/reports/_charts.html) ----------------
