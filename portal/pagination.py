@@ -72,6 +72,11 @@ def paginate(ids_query, load, *, per_page: int | None = None, count_query=None,
     if not more:  # a page beyond the last shows the last (the count is exact below the cap)
         page = min(page, max(1, -(-total // per_page)))
     ids = list(db.session.scalars(ids_query.limit(per_page).offset((page - 1) * per_page)))
+    if not ids and more and page > 1:
+        # Beyond the rows of a list counted only up to its cap: the last page the count
+        # vouches for (it has rows), as an exact count's list shows its last page.
+        page = -(-total // per_page)
+        ids = list(db.session.scalars(ids_query.limit(per_page).offset((page - 1) * per_page)))
     by_id = {obj.id: obj for obj in load(ids)} if ids else {}
     return Page(items=[by_id[i] for i in ids if i in by_id], page=page, per_page=per_page,
                 total=total, more=more)

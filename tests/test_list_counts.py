@@ -78,6 +78,10 @@ def test_a_tab_alone_pages_by_its_kept_count_and_filters_stop_at_the_cap(app, mo
     assert 'rel="next"' in filtered  # the rows beyond the count are a page away
     last = client.get("/beoordeling/?termijn=verlopen&pagina=2").get_data(as_text=True)
     assert len(re.findall(r'href="/beoordeling/\d+"', last)) == 1
+    # A page beyond the rows of a capped count: the last page the count vouches for.
+    beyond = client.get("/beoordeling/?termijn=verlopen&pagina=50").get_data(as_text=True)
+    assert "Pagina 1 van meer dan 1 (meer dan 2 in totaal)" in beyond
+    assert len(re.findall(r'href="/beoordeling/\d+"', beyond)) == 2
     monkeypatch.setattr(views, "FILTERED_COUNT_CAP", 250)
     exact = client.get("/beoordeling/?termijn=verlopen").get_data(as_text=True)
     assert "Pagina 1 van 2 (3 in totaal)" in exact
