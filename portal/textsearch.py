@@ -33,6 +33,13 @@ def include_name(name, type_, parent_names) -> bool:
     return True
 
 
+def contains(word: str) -> str:
+    """A LIKE pattern (escape character a backslash) for text that contains ``word`` as it
+    was typed: its wildcards and backslashes match themselves."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def words(term: str) -> list[str]:
     """The words of what was typed (letters and digits; signs and wildcards dropped)."""
     return _WORD.findall(term or "")[:MAX_WORDS]

@@ -2,7 +2,9 @@
 number of organisations: by name ``ix_organisations_name_search`` (a trigram index on
 PostgreSQL, ``pg_trgm``: any part of the name; an index on lower(name) on SQLite: the start
 of the name), a KvK number (8 digits) exactly by its unique index. Used by the assessors'
-queue (``assessment.queue``) and the oversight's partner picker.
+queue (``assessment.queue``) and the oversight's partner picker. The public register's
+search (name, place or KvK number; ``register_matches``, ``register_search``) is below; the
+staff partner list uses it too.
 """
 from __future__ import annotations
 
@@ -10,22 +12,18 @@ from flask_babel import gettext as _
 from sqlalchemy import String, and_, false, func, literal, or_
 
 from ..extensions import db
-from ..textsearch import few, few_or_walk, fts_join, fts_rowids, words
+from ..textsearch import contains, few, few_or_walk, fts_join, fts_rowids, words
 from .models import Organisation
 
 SEARCH_MIN = 2
 SEARCH_MAX = 100
 
 
-def escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def name_matches(term: str):
     """The condition on Organisation for a search by name, served by the search index."""
     lowered = func.lower(Organisation.name)
     if db.session.get_bind().dialect.name == "postgresql":
-        return lowered.like(func.lower(literal(f"%{escape_like(term)}%", String)), escape="\\")
+        return lowered.like(func.lower(literal(contains(term), String)), escape="\\")
     # SQLite: a range on the index of lower(name): names that start with the term (lowered
     # by the database, as the index is).
     return ((lowered >= func.lower(literal(term, String)))
@@ -80,7 +78,7 @@ def register_matches(term: str, *, walk: bool = False):
         conditions.append(and_(*(
             or_(func.lower(Organisation.name).like(pattern, escape="\\"),
                 place_key(Organisation.city).like(pattern, escape="\\"))
-            for pattern in (func.lower(literal(f"%{escape_like(word)}%", String))
+            for pattern in (func.lower(literal(contains(word), String))
                             for word in found))))
     elif found:
         conditions.append(few_or_walk(Organisation.id, fts_rowids(FTS_TABLE, found), walk=walk))

@@ -28,9 +28,8 @@ from ..extensions import db
 from ..reports.models import STATUS, ReportCount
 from . import workflow
 
-OPEN = OPEN_STATES
 QUEUE_FILTERS = {
-    "open": OPEN,
+    "open": OPEN_STATES,
     "ingediend": (Status.INGEDIEND,),
     "in_behandeling": (Status.IN_BEHANDELING,),
     "aanvulling_gevraagd": (Status.AANVULLING_GEVRAAGD,),

@@ -20,7 +20,7 @@ from .. import audit
 from .. import files as storage
 from ..accounts.models import Role, User
 from ..actions import EXPIRED, STALE, Conflict, attempt
-from ..applications.models import Application, Document, Status
+from ..applications.models import OPEN_STATES, Application, Document, Status
 from ..applications.views import _group, load_application_for
 from ..audit.models import AuditEvent
 from ..auth import admin_required, assessor_required, has_role
@@ -48,7 +48,6 @@ from .models import CategoryDecision, CompletionRequest, DecisionLetter, Verdict
 bp = Blueprint("assessment", __name__, url_prefix="/beoordeling")
 
 # The queue's filters and query live in assessment.queue.
-OPEN = queue_query.OPEN
 QUEUE_FILTERS = queue_query.QUEUE_FILTERS
 SORTS = queue_query.SORTS
 
@@ -178,7 +177,7 @@ def _shown_forms(application, current, declared) -> dict[str, bool]:
     return {
         "action_form": status == Status.INGEDIEND or (assessing and not declared)
         or (correcting and not declared),
-        "assign_form": current_user.is_admin and status in OPEN,
+        "assign_form": current_user.is_admin and status in OPEN_STATES,
         "verdict_form": assessing and declared,
         "completion_form": assessing and declared,
         "decision_form": assessing and declared,

@@ -65,11 +65,6 @@ def _rows(where, *, order=None) -> list[QuestionRow]:
     return [QuestionRow(*row) for row in db.session.execute(query)]
 
 
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 # --- public --------------------------------------------------------------------------------
 
 @bp.route("/vragen")
@@ -85,7 +80,7 @@ def public():
         # question newest first and test each one (textsearch.few_or_walk).
         matches = select(Question.id)
         for word in term.split()[:MAX_SEARCH_WORDS]:
-            like = _like(word)
+            like = textsearch.contains(word)
             matches = matches.where(Question.public_question.ilike(like, escape="\\")
                                     | Question.public_answer.ilike(like, escape="\\"))
         ids = ids.where(textsearch.few_or_walk(Question.id, matches))
