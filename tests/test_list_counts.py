@@ -90,20 +90,10 @@ def test_a_tab_alone_pages_by_its_kept_count_and_filters_stop_at_the_cap(app, mo
 def _executed_plan(engine, run) -> str:
     """The plan of the queue's page query as the application runs it (its own SQL and
     parameters, so a parameter the planner cannot see stays a parameter)."""
-    seen = []
-
-    def keep(conn, cursor, statement, parameters, context, many):
-        seen.append((statement, parameters))
-
-    from sqlalchemy import event
-
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
+    with StatementCounter(engine) as counter:
         run()
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
     statement, parameters = next(
-        (s, p) for s, p in seen
+        (s, p) for s, p in zip(counter.statements, counter.parameters, strict=True)
         if s.lstrip().upper().startswith("SELECT APPLICATIONS.ID") and "ORDER BY" in s)
     with engine.connect() as conn:
         # With the statistics a maintained database has (autovacuum on PostgreSQL; ANALYZE

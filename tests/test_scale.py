@@ -12,17 +12,19 @@ MAX_STATEMENTS = 15
 
 
 class StatementCounter:
-    """Counts (and keeps) the SQL statements run on ``engine`` inside the ``with``."""
+    """Counts (and keeps) the SQL statements run on ``engine`` inside the ``with``, and
+    their parameters (``parameters[i]`` are those of ``statements[i]``)."""
 
     def __init__(self, engine):
-        self.engine, self.count, self.statements = engine, 0, []
+        self.engine, self.count, self.statements, self.parameters = engine, 0, [], []
 
-    def _on_execute(self, conn, cursor, statement, *args):
+    def _on_execute(self, conn, cursor, statement, parameters, *args):
         self.count += 1
         self.statements.append(statement)
+        self.parameters.append(parameters)
 
     def __enter__(self):
-        self.count, self.statements = 0, []
+        self.count, self.statements, self.parameters = 0, [], []
         event.listen(self.engine, "before_cursor_execute", self._on_execute)
         return self
 
