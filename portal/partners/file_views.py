@@ -21,6 +21,8 @@ from .models import Admission, Agreement, CapacityReport
 
 bp = Blueprint("partners_file", __name__, url_prefix="/beheer/partners")
 
+# Made once: an alias built per request costs SQLAlchemy about a millisecond to adapt its columns.
+_LATER_DECISION = aliased(CategoryDecision, name="later_decision")
 LIST_LIMIT = 10  # rows per list on the file itself; "show all" pages paginate the rest
 MAIL_COLUMNS = (OutboxMail.id, OutboxMail.kind, OutboxMail.to_address, OutboxMail.subject,
                 OutboxMail.status, OutboxMail.created_at, OutboxMail.sent_at,
@@ -55,7 +57,7 @@ def show(organisation_id):
         .limit(LIST_LIMIT + 1)).unique().all())
     # Per application and category the decision that stands: the latest approved round
     # (a herstelbesluit replaces the decision it corrects).
-    later = aliased(CategoryDecision)
+    later = _LATER_DECISION
     decisions, more_decisions = _limited(db.session.execute(
         select(CategoryDecision, Application.reference)
         .join(Application, Application.id == CategoryDecision.application_id)
