@@ -5,7 +5,7 @@ import sqlite3
 from pathlib import Path
 
 from flask import Flask, render_template
-from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import format_currency
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -183,11 +183,11 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("datum")
     def _datum(value):
-        return format_date(value, "d MMMM y") if value else ""
+        return i18n.format_date(value) if value else ""
 
     @app.template_filter("datumtijd")
     def _datumtijd(value):
-        return format_datetime(value, "d MMMM y, HH:mm") if value else ""
+        return i18n.format_datetime(value) if value else ""
 
     @app.template_filter("euro")
     def _euro(value):

@@ -1,10 +1,16 @@
 """The templates' gettext (portal.i18n): the translations Flask-Babel finds for the
 request's locale, looked up once per request. No catalogue ships yet (the portal is Dutch);
 an English one made here shows that one would be used, singular and plural."""
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import flask_babel
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from flask import g, render_template_string
+from flask import g, render_template_string, request
+from flask_wtf import FlaskForm
+from wtforms import IntegerField
 
+from portal import i18n
 from tests.conftest import make_app
 
 
@@ -33,3 +39,61 @@ def test_templates_use_the_locales_translations(database_url, tmp_path):
     dutch = make_app(database_url, tmp_path / "uploads")
     with dutch.test_request_context():
         assert render_template_string(TEMPLATE, n=3) == "Inloggen | 3 aanmeldingen | Niet vertaald"
+
+
+# --- dates: the same text as Flask-Babel's, with the locale and zone looked up once ------------
+
+MOMENTS = [
+    datetime(2026, 3, 29, 0, 59),  # naive means UTC: 01:59 in Amsterdam, before summer time
+    datetime(2026, 3, 29, 1, 0),  # 03:00 summer time
+    datetime(2026, 10, 25, 0, 30, tzinfo=UTC),  # 02:30 summer time
+    datetime(2026, 10, 25, 1, 30, tzinfo=UTC),  # 02:30 winter time
+    datetime(2026, 12, 31, 23, 30, tzinfo=UTC),  # already 1 January in Amsterdam
+    datetime(2027, 1, 1, 9, 15, tzinfo=timezone(timedelta(hours=-5))),
+]
+DAYS = [date(2027, 1, 1), date(2033, 12, 31), date(2028, 2, 29)]
+
+
+def test_dates_read_as_flask_babel_writes_them(database_url, tmp_path):
+    app = make_app(database_url, tmp_path / "uploads")
+    with app.test_request_context():
+        for moment in MOMENTS:
+            assert i18n.format_datetime(moment) == flask_babel.format_datetime(
+                moment, i18n.DATETIME)
+            assert i18n.format_date(moment) == flask_babel.format_date(moment, i18n.DATE)
+        for day in DAYS:
+            assert i18n.format_date(day) == flask_babel.format_date(day, i18n.DATE)
+        page = render_template_string("{{ m|datumtijd }} / {{ m|datum }} / {{ d|datum }} / "
+                                      "{{ none|datum }}", m=MOMENTS[4], d=DAYS[0], none=None)
+    assert page == "1 januari 2027, 00:30 / 1 januari 2027 / 1 januari 2027 / "
+
+
+def test_dates_follow_the_configured_locale_and_zone(database_url, tmp_path):
+    app = make_app(database_url, tmp_path / "uploads", BABEL_DEFAULT_LOCALE="en",
+                   BABEL_DEFAULT_TIMEZONE="America/New_York")
+    with app.test_request_context():
+        assert i18n.format_datetime(MOMENTS[4]) == "31 December 2026, 18:30"
+        assert i18n.format_date(MOMENTS[4]) == "31 December 2026"
+
+
+# --- WTForms' own messages: Dutch, from a catalogue loaded once per locale ---------------------
+
+class _NumberForm(FlaskForm):
+    number = IntegerField("Aantal")
+
+
+def test_wtforms_messages_are_dutch_and_their_catalogue_is_kept(database_url, tmp_path):
+    app = make_app(database_url, tmp_path / "uploads", WTF_CSRF_ENABLED=False)
+    english = "Not a valid integer value."
+    errors, catalogues = [], []
+    for _ in range(2):
+        with app.test_request_context(method="POST", data={"number": "veel"}):
+            app.preprocess_request()
+            form = _NumberForm()
+            assert not form.validate()
+            errors.append(form.number.errors)
+            catalogues.append(request.wtforms_translations)
+    assert catalogues[0] is catalogues[1]  # one catalogue for every request
+    dutch = catalogues[0].gettext(english)
+    assert dutch != english  # WTForms ships a Dutch catalogue; it is the one in use
+    assert errors == [[dutch], [dutch]]
