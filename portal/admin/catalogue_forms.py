@@ -9,25 +9,21 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from ..forms import NUMBER, ActionForm, WholeNumberField  # noqa: F401 (used by the views)
+from ..forms import MultiCheckboxField as CheckboxesField
 from ..procedure.models import Category, Evidence, Identifier, Requirement
 from ..procedure.versions import NOTE_MAX, RequirementSpec
 
 AMOUNT = "Vul een bedrag in hele euro's in, bijvoorbeeld 2.500.000."
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
+class MultiCheckboxField(CheckboxesField):
     def process_formdata(self, valuelist):
         try:
             self.data = [self.coerce(v) for v in valuelist]

@@ -10,14 +10,13 @@ from wtforms import (
     DateField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
+from ..forms import MultiCheckboxField
 from ..procedure.models import Identifier, Requirement
 from ..timeutil import today_local
 from ..validators import AgbCode, KvkNumber, normalise_digits
@@ -26,11 +25,6 @@ from .workflow import field_id
 
 NUMBER = "Vul een heel getal in, zonder punten of letters."
 DATE = "Vul een geldige datum in (dag-maand-jaar)."
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class NewApplicationForm(FlaskForm):

@@ -3,8 +3,7 @@ import re
 from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..applications.forms import MultiCheckboxField
-from ..forms import VersionedActionForm, VersionedForm
+from ..forms import MultiCheckboxField, VersionedActionForm, VersionedForm
 from .models import Outcome, VerdictOutcome
 
 VERDICT_CHOICES = [(VerdictOutcome.VOLDOET.value, "Voldoet"),

@@ -5,13 +5,12 @@ from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import MultiCheckboxField as CheckboxesField
 from .indicators import IndicatorSpec
 from .models import Direction, Frequency, Unit
 from .workflow import Figure, RoundInput, explanation_field, value_field
@@ -67,10 +66,7 @@ class PublishForm(FlaskForm):
     note = TextAreaField("Toelichting bij deze versie (niet verplicht)")
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
+class MultiCheckboxField(CheckboxesField):
     def pre_validate(self, form):
         pass  # unknown ids are refused by the operation, with a message
 
