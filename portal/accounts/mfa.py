@@ -16,6 +16,7 @@ import hmac
 import re
 import secrets
 import time
+from functools import lru_cache
 
 import pyotp
 import segno
@@ -103,8 +104,12 @@ def provisioning_uri(user: User, secret: str) -> str:
         name=user.email, issuer_name=ISSUER)
 
 
+@lru_cache(maxsize=256)
 def qr_data_uri(uri: str) -> str:
-    """The QR code of ``uri`` as an SVG data URI (the page's CSP allows data: images)."""
+    """The QR code of ``uri`` as an SVG data URI (the page's CSP allows data: images).
+
+    Kept for the pending secrets last shown (the secret stays the same until it is
+    confirmed, and drawing the code took more time than the rest of the page)."""
     return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
 
 
