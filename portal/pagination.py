@@ -80,3 +80,42 @@ def paginate(ids_query, load, *, per_page: int | None = None, count_query=None,
     by_id = {obj.id: obj for obj in load(ids)} if ids else {}
     return Page(items=[by_id[i] for i in ids if i in by_id], page=page, per_page=per_page,
                 total=total, more=more)
+
+
+def paginate_two(first, second, load, *, per_page: int | None = None, cap: int = COUNT_CAP,
+                 first_count: tuple[int, bool] | None = None) -> Page:
+    """One list of the rows of ``first`` followed by the rows of ``second``: two id queries,
+    each filtered and ordered on its own, so that an index serves each. (One query ordered
+    by "which part first, then ..." sorts every row of both parts on every request.)
+    ``first_count``: ``capped_count(first, cap)`` where the caller has it already."""
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    n_first, more_first = first_count or capped_count(first, cap)
+    n_second, more_second = capped_count(second, cap)
+    more = more_first or more_second or n_first + n_second > cap
+    total = min(n_first + n_second, cap)
+    page = requested_page()
+    if not more:
+        page = min(page, max(1, -(-total // per_page)))
+    first_total = None if more_first else n_first
+
+    def ids_of(page):
+        nonlocal first_total
+        offset = (page - 1) * per_page
+        ids = list(db.session.scalars(first.limit(per_page).offset(offset)))
+        if ids and len(ids) < per_page:  # the first part ends on this page
+            first_total = offset + len(ids)
+        elif not ids and first_total is None:  # beyond a first part counted up to the cap
+            first_total = db.session.scalar(
+                select(func.count()).select_from(first.order_by(None).subquery()))
+        # Asked on every page, if only for no rows (LIMIT 0): a page costs the same number
+        # of statements wherever it falls.
+        return ids + list(db.session.scalars(
+            second.limit(per_page - len(ids)).offset(max(0, offset - (first_total or 0)))))
+
+    ids = ids_of(page)
+    if not ids and more and page > 1:  # as paginate: the last page the count vouches for
+        page = -(-total // per_page)
+        ids = ids_of(page)
+    by_id = {obj.id: obj for obj in load(ids)} if ids else {}
+    return Page(items=[by_id[i] for i in ids if i in by_id], page=page, per_page=per_page,
+                total=total, more=more)

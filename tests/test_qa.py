@@ -602,3 +602,56 @@ def test_public_search_follows_publication_and_takes_any_text(app, client, monke
         question.public_answer = "Ja, na melding."
         db.session.commit()
     assert found("verhuizen") == {"second"} and found("overleg") == set()
+
+
+def test_admin_list_pages_run_on_from_the_open_questions_into_the_answered_ones(app):
+    """The list is two queries (open ones oldest first, then answered ones newest first);
+    its pages together hold every question once, in that order, and a page beyond the
+    last shows the last."""
+    import re
+
+    _add_questions(app, 80)  # 27 open, 53 answered: page 2 holds both kinds
+    with app.app_context():
+        rows = db.session.execute(select(Question.id, Question.asked_at, Question.answered_at)).all()
+        open_ids = [r.id for r in sorted((r for r in rows if r.answered_at is None),
+                                         key=lambda r: (r.asked_at, r.id))]
+        answered = [r.id for r in sorted((r for r in rows if r.answered_at is not None),
+                                         key=lambda r: (r.asked_at, r.id), reverse=True)]
+    assert len(open_ids) == 27 and len(answered) == 53
+    admin = _admin(app)
+
+    def shown(url):
+        html = admin.get(url).get_data(as_text=True)
+        return [int(i) for i in re.findall(r'href="/beheer/vragen/(\d+)"', html)]
+
+    pages = [shown(f"/beheer/vragen?pagina={n}") for n in range(1, 5)]
+    assert [len(page) for page in pages] == [25, 25, 25, 5]
+    assert sum(pages, []) == open_ids + answered
+    assert shown("/beheer/vragen?pagina=40") == pages[-1]
+    assert shown("/beheer/vragen?status=open&pagina=2") == open_ids[25:]
+    assert shown("/beheer/vragen?status=beantwoord&pagina=3") == answered[50:]
+
+
+def test_two_part_pages_beyond_a_capped_count(app):
+    """paginate_two with counts stopped at a cap: the pages still run on from the first part
+    into the second, each question once; a page beyond every row shows the last one the
+    capped count vouches for."""
+    from portal.pagination import paginate_two
+
+    _add_questions(app, 30)  # 10 open, 20 answered; with a cap of 5 neither count is exact
+    with app.app_context():
+        base = select(Question.id)
+        first = base.where(Question.answered_at.is_(None)).order_by(Question.id)
+        second = base.where(Question.answered_at.is_not(None)).order_by(Question.id.desc())
+        expected = list(db.session.scalars(first)) + list(db.session.scalars(second))
+
+    def page(n):
+        with app.test_request_context(f"/?pagina={n}"):
+            result = paginate_two(first, second, lambda ids: db.session.scalars(
+                select(Question).where(Question.id.in_(ids))).all(), per_page=4, cap=5)
+            return result.page, [q.id for q in result.items], result.more
+
+    seen = [page(n) for n in range(1, 9)]
+    assert [ids for _n, ids, _more in seen] == [expected[i:i + 4] for i in range(0, 30, 4)]
+    assert all(more for _n, _ids, more in seen)
+    assert page(20) == (2, expected[4:8], True)  # as paginate: the count vouches for 2 pages

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -283,6 +284,14 @@ class Question(db.Model):
     __table_args__ = (
         Index("ix_questions_procedure_published", "procedure_id", "published_at"),
         Index("ix_questions_procedure_asked", "procedure_id", "asked_at"),
+        # The administrators' list: its two parts (open, answered), each counted and paged
+        # in its order from an index of its own rows.
+        Index("ix_questions_open", "procedure_id", "asked_at", "id",
+              sqlite_where=text("answered_at IS NULL"),
+              postgresql_where=text("answered_at IS NULL")),
+        Index("ix_questions_answered", "procedure_id", "asked_at", "id",
+              sqlite_where=text("answered_at IS NOT NULL"),
+              postgresql_where=text("answered_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

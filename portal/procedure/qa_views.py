@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, false, select
+from sqlalchemy import false, select
 from sqlalchemy.orm import aliased, joinedload
 
 from .. import textsearch
@@ -20,7 +20,7 @@ from ..audit.models import AuditEvent
 from ..auth import admin_required, provider_required
 from ..errors import DomainError
 from ..extensions import db, limiter
-from ..pagination import capped_count, paginate
+from ..pagination import capped_count, paginate, paginate_two
 from . import qa
 from .models import Question
 from .qa_forms import ActionForm, AnswerForm, AskForm, NotificationsForm, PublishForm
@@ -192,20 +192,23 @@ def admin_list():
         shown = "alle"
     base = select(Question.id).where(Question.procedure_id == procedure.id)
     unanswered = Question.answered_at.is_(None)
-    ids = base
-    if shown == "open":
-        ids = ids.where(unanswered)
-    elif shown == "beantwoord":
-        ids = ids.where(~unanswered)
-    elif shown == "gepubliceerd":
-        ids = ids.where(Question.published_at.is_not(None))
-    # Unanswered first, the oldest on top; then the answered ones, the newest on top.
-    order = (case((unanswered, 0), else_=1),
-             case((unanswered, Question.asked_at), else_=None).asc(),
-             Question.asked_at.desc(), Question.id.desc())
-    page = paginate(ids.order_by(*order),
-                    lambda page_ids: _rows(Question.id.in_(page_ids)))
+    # Unanswered first, the oldest on top; then the answered ones, the newest on top. Each
+    # part in its own query, which the index on (procedure, asked_at) serves in order.
+    open_ids = base.where(unanswered).order_by(Question.asked_at, Question.id)
+    answered = base.where(~unanswered).order_by(Question.asked_at.desc(), Question.id.desc())
     open_count, open_more = capped_count(base.where(unanswered))
+
+    def load(page_ids):
+        return _rows(Question.id.in_(page_ids))
+
+    if shown == "alle":
+        page = paginate_two(open_ids, answered, load, first_count=(open_count, open_more))
+    elif shown == "open":
+        page = paginate(open_ids, load)
+    elif shown == "beantwoord":
+        page = paginate(answered, load)
+    else:  # published questions are answered ones
+        page = paginate(answered.where(Question.published_at.is_not(None)), load)
     return render_template("qa/admin_list.html", page=page, shown=shown,
                            open_count=open_count, open_more=open_more)
 
