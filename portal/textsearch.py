@@ -71,12 +71,20 @@ def fts_join(query, id_column, fts_table: str, found: list[str]):
 def few(candidates) -> list | None:
     """The ids of ``candidates`` when there are at most FEW of them (one small read through
     their index), else None. Kept for the request: the page and its count ask alike."""
-    key = ("textsearch.few", str(candidates.compile(compile_kwargs={"literal_binds": True})))
     cache = g.setdefault("textsearch_few", {})
+    # The statement's own cache key (its structure) and its values: what compiling it with
+    # the values written in said, at a fraction of the cost (compiling took 0.1-0.2 ms).
+    statement_key = candidates._generate_cache_key()
+    key = (statement_key.key, tuple(_hashable(p.effective_value)
+                                    for p in statement_key.bindparams))
     if key not in cache:
         ids = db.session.scalars(candidates.limit(FEW + 1)).all()
         cache[key] = ids if len(ids) <= FEW else None
     return cache[key]
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list | set) else value
 
 
 def unindexed(expression):
