@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from .extensions import db
 
 COUNT_CAP = 1_000
-# A filtered list checks its conditions row by row while it counts: it stops sooner (ten
-# pages of 25 or five of 50), and says "more than 250" beyond.
-FILTERED_COUNT_CAP = 250
+# A filtered list checks its conditions row by row while it counts: it stops sooner (four
+# pages of 25 or two of 50), and says "more than 100" beyond; the pages beyond stay a "next"
+# away. (At 150,000 applications the queue with every filter spent 3 ms counting to 250.)
+FILTERED_COUNT_CAP = 100
 
 
 @dataclass
