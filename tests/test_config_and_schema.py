@@ -225,6 +225,14 @@ def test_models_match_migrations_on_the_suites_database(app):
         assert db.engine.dialect.name in ("sqlite", "postgresql")
 
 
+def test_the_engine_keeps_the_compiled_sql_of_every_page(app):
+    """More than SQLAlchemy's default of 500 compiled statements (the GET pages alone need
+    about 300), and connections checked before use."""
+    with app.app_context():
+        assert db.engine._compiled_cache.capacity == 2000
+        assert db.engine.pool._pre_ping
+
+
 def test_demo_seed_gives_the_assessor_a_submitted_application(app):
     from portal.models import Application, Organisation, Status
 
