@@ -14,10 +14,10 @@ Prints, per page and size, the number of SQL statements of one request and the
 median and 95th-percentile latency over --repeat requests (Flask test client, so the
 figures are the portal's own time without a network), and every median as a multiple of
 the floor's: the login page (/inloggen), which renders the full layout without SQL. The
-floor is measured first, as a page of its own, and again beside every other page: after
-each request of a page, one of the floor, and the page's multiple is its median over the
-median of those floor requests, so that the machine's changing speed during a run (other
-jobs on the host, which moved whole runs by a third) shows in neither. All sizes are built
+floor is measured first, as a page of its own, and again beside every other page (as many
+requests, right after the page's), and the page's multiple is its median over the median
+of those floor requests, so that the machine's changing speed during a run (other jobs on
+the host, which moved whole runs by a third) shows in neither. All sizes are built
 first; then every page is measured at all sizes interleaved, request by request, so that
 such changes do not show as growth either. The management report is measured twice: as served
 (its figures cached for REPORT_CACHE_SECONDS) and "(recomputed)", its cache emptied
@@ -143,13 +143,46 @@ def _key(who, url, suffix) -> str:
     return f"{'anon' if who is None else who.split('@')[0]:12} {url}{suffix}"
 
 
+class _Clients:
+    """A logged-in test client per size and user, and one request timed."""
+
+    def __init__(self, apps: dict):
+        self.apps, self._clients = apps, {}
+
+    def __call__(self, size, who):
+        if (size, who) not in self._clients:
+            self._clients[size, who] = self.apps[size][0].test_client()
+            if who:
+                login(self._clients[size, who], who)
+        return self._clients[size, who]
+
+    def timed(self, size, who, url, before=None) -> float:
+        """Milliseconds of one request (``before`` runs first, untimed)."""
+        if before:
+            before(self.apps[size][0])
+        t0 = time.perf_counter()
+        self(size, who).get(url, headers=HEADERS).get_data()
+        return (time.perf_counter() - t0) * 1000
+
+
+def _p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[max(0, math.ceil(len(ordered) * 0.95) - 1)]
+
+
 def measure(apps: dict, repeat: int, only: str | None) -> dict:
-    """{size: {page: (statements, median ms, p95 ms) or None}} for ``apps`` {size: (app,
-    ids)}. The sizes are measured interleaved, request by request (small, large, small, ...),
-    so that a change in the machine's speed during the run (other jobs, frequency) weighs
-    on every size alike instead of showing as growth."""
+    """{size: {page: (statements, median ms, p95 ms, the floor's median ms beside it) or
+    None}} for ``apps`` {size: (app, ids)}. The sizes are measured interleaved, request by
+    request (small, large, small, ...), so that a change in the machine's speed during the
+    run (other jobs, frequency) weighs on every size alike instead of showing as growth.
+
+    The floor is measured again right after each page (as many requests, in a block of their
+    own): the page's multiple is taken against the floor of the same few seconds, so that
+    the speed drifting during the run shows in neither. In a block, not request by request:
+    a floor request right after each of the page's would pay for the page's garbage
+    collection and flatter the page."""
     sizes = list(apps)
-    engines, clients = {}, {}
+    engines = {}
     for size, (app, _ids) in apps.items():
         with app.app_context():
             engines[size] = db.engine
@@ -158,13 +191,7 @@ def measure(apps: dict, repeat: int, only: str | None) -> dict:
     def on_execute(*_):
         count[0] += 1
 
-    def client(size, who):
-        if (size, who) not in clients:
-            clients[size, who] = apps[size][0].test_client()
-            if who:
-                login(clients[size, who], who)
-        return clients[size, who]
-
+    client = _Clients(apps)
     results = {size: {} for size in sizes}
     first_app, first_ids = apps[sizes[0]]
     for who, _endpoint, url, before, suffix in _pages(first_app, first_ids, only):
@@ -180,26 +207,16 @@ def measure(apps: dict, repeat: int, only: str | None) -> dict:
                 results[size][key] = None
             continue
         times = {size: [] for size in sizes}
-        # The floor again beside every request of the page: its multiple is taken against
-        # the floor of the same moments, so that the machine's speed drifting during the
-        # run (other jobs on the host) shows in neither.
         beside = {size: [] for size in sizes}
         for _ in range(repeat):
             for size in sizes:
-                app = apps[size][0]
-                if before:
-                    before(app)
-                t0 = time.perf_counter()
-                client(size, who).get(url, headers=HEADERS).get_data()
-                t1 = time.perf_counter()
-                client(size, FLOOR[0]).get(FLOOR[2], headers=HEADERS).get_data()
-                times[size].append((t1 - t0) * 1000)
-                beside[size].append((time.perf_counter() - t1) * 1000)
+                times[size].append(client.timed(size, who, url, before))
+        for _ in range(repeat):
+            for size in sizes:
+                beside[size].append(client.timed(size, FLOOR[0], FLOOR[2]))
         for size in sizes:
-            ordered = sorted(times[size])
-            results[size][key] = (statements[size], statistics.median(ordered),
-                                  ordered[max(0, math.ceil(len(ordered) * 0.95) - 1)],
-                                  statistics.median(beside[size]))
+            results[size][key] = (statements[size], statistics.median(times[size]),
+                                  _p95(times[size]), statistics.median(beside[size]))
     return results
 
 
