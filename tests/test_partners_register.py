@@ -59,6 +59,7 @@ def test_register_lists_live_admissions_with_their_state(app, client):
     assert "Leefgroepen" in row and "geschorst" in row
     demo_row = html[html.index("Stichting Gezinshuis De Linde"):]
     assert "geschorst" not in demo_row[:demo_row.index("</tr>")]
+    assert "Pleegzorg (sinds 4 januari 2027)" in demo_row[:demo_row.index("</tr>")]
     assert f'href="/register/{ids["geschorst"]}"' in html
 
 
