@@ -23,7 +23,7 @@ from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..pagination import paginate
 from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
-from ..procedure.models import CatalogueVersion, Category, Requirement
+from ..procedure.models import CatalogueVersion, Category, with_category_ids
 from ..procedure.seed import current_procedure
 from ..timeutil import today_local
 from . import workflow
@@ -51,13 +51,13 @@ def load_application_for(user, application_id: int, *, full: bool = True) -> App
     if full:
         options += [
             selectinload(Application.answers).joinedload(Answer.document),
-            joinedload(Application.catalogue_version)
-            .selectinload(CatalogueVersion.requirements)
-            .selectinload(Requirement.categories),
+            joinedload(Application.catalogue_version).selectinload(CatalogueVersion.requirements),
         ]
     application = db.session.scalar(query.options(*options))
     if application is None:
         abort(404)
+    if full:  # which categories each requirement applies to, without Category objects
+        with_category_ids(application.catalogue_version.requirements)
     return application
 
 
@@ -488,7 +488,7 @@ def _group(application, requirements):
     general = [r for r in requirements if r.is_general]
     groups = [("Algemene eisen", general)] if general else []
     for cat in application.categories:
-        reqs = [r for r in requirements if not r.is_general and cat in r.categories]
+        reqs = [r for r in requirements if not r.is_general and cat.id in r.category_ids()]
         if reqs:
             groups.append((f"Eisen voor {cat.name}", reqs))
     return groups
