@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import forms, i18n, requestlog
+from . import forms, i18n, readonly_commit, requestlog
 from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
 from .urls import IdConverter
 
@@ -86,6 +86,8 @@ def _init_extensions(app: Flask) -> None:
     from .accounts.models import User
 
     db.init_app(app)
+    with app.app_context():  # PostgreSQL: keep psycopg's prepared statements across requests
+        readonly_commit.install(db.engine)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
