@@ -9,6 +9,7 @@ from flask_babel import format_currency
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import joinedload
 
 from . import forms, i18n, readonly_commit, requestlog
 from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
@@ -107,7 +108,9 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        # With the organisation in the same statement: every page's header names it, which
+        # cost each provider page a statement of its own.
+        return db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
 
     # Import every model so metadata (and Alembic autogenerate) sees them.
     from . import models  # noqa: F401

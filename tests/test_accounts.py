@@ -132,3 +132,20 @@ def test_security_headers_and_cookie_flags(client):
     page = client.get("/aanbieder")
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors" in page.headers["Content-Security-Policy"]
+
+
+def test_the_header_names_the_organisation_without_a_statement_of_its_own(app, client):
+    """The logged-in user is loaded with their organisation in one statement: the header of
+    every page names it."""
+    from tests.test_scale import StatementCounter
+
+    login(client, PROVIDER)
+    client.get("/account")
+    with app.app_context():
+        engine = db.engine
+        name = db.session.scalar(select(Organisation.name).join(User).where(User.email == PROVIDER))
+    with StatementCounter(engine) as counter:
+        page = client.get("/account").get_data(as_text=True)
+    assert name in page[page.index('class="wrap who"'):]
+    assert not any(s.lstrip().upper().startswith("SELECT ORGANISATIONS.")
+                   for s in counter.statements), counter.statements
