@@ -154,6 +154,7 @@ def test_dashboard_shows_what_needs_action_and_the_messages(app, provider_client
     assert re.search(rf"Document (&#39;|'){re.escape(soon_name)}(&#39;|') is geldig tot", html)
     assert "Aanvulling gevraagd op uw aanmelding" in html  # the message list
     messages = provider_client.get("/organisatie/berichten").get_data(as_text=True)
+    assert "Aanvulling gevraagd op uw aanmelding" in messages and PROVIDER in messages
     mail_id = re.search(r"/organisatie/berichten/(\d+)", messages).group(1)
     page = provider_client.get(f"/organisatie/berichten/{mail_id}").get_data(as_text=True)
     assert "Beschrijf de nachtdienst." in page

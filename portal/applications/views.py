@@ -84,8 +84,9 @@ def dashboard():
         select(Document).where(Document.organisation_id == org.id,
                                Document.valid_until.between(today, today + timedelta(days=60)))
         .order_by(Document.valid_until).limit(10)).all()
-    messages = db.session.scalars(
-        select(OutboxMail).where(OutboxMail.organisation_id == org.id)
+    messages = db.session.execute(  # the columns shown, not the mails' bodies
+        select(OutboxMail.id, OutboxMail.subject, OutboxMail.created_at)
+        .where(OutboxMail.organisation_id == org.id)
         .order_by(OutboxMail.id.desc()).limit(5)).all()
     from ..partners.models import Agreement
 
@@ -135,7 +136,9 @@ def messages():
     page = paginate(
         select(OutboxMail.id).where(OutboxMail.organisation_id == current_user.organisation_id)
         .order_by(OutboxMail.id.desc()),
-        lambda ids: db.session.scalars(select(OutboxMail).where(OutboxMail.id.in_(ids))))
+        lambda ids: db.session.execute(  # the columns listed, not the mails' bodies
+            select(OutboxMail.id, OutboxMail.subject, OutboxMail.created_at,
+                   OutboxMail.to_address).where(OutboxMail.id.in_(ids))).all())
     return render_template("applications/messages.html", page=page)
 
 
