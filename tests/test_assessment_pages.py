@@ -38,6 +38,17 @@ def test_queue_filters_search_sort_and_overdue(app):
     html = client.get("/beoordeling/").get_data(as_text=True)
     assert late_ref in html and free_ref in html
     assert 'class="overdue"' in html and "3 dagen te laat" in html
+    # Each row: the organisation with its KvK number, the categories, the assessor or none.
+    with app.app_context():
+        org = user(PROVIDER).organisation
+        org_name, kvk, assessor = org.name, org.kvk_number, user(ASSESSOR_1).full_name
+    late_row = html[html.index(late_ref):]
+    late_row = late_row[:late_row.index("</tr>")]
+    free_row = html[html.index(free_ref):]
+    free_row = free_row[:free_row.index("</tr>")]
+    assert org_name in late_row and f"KvK {kvk}" in late_row
+    assert "Pleegzorg" in late_row and assessor in late_row
+    assert "Leefgroepen" in free_row and "niet toegewezen" in free_row
     mine = client.get("/beoordeling/?beoordelaar=mij").get_data(as_text=True)
     assert late_ref in mine and free_ref not in mine
     unassigned = client.get("/beoordeling/?beoordelaar=niemand").get_data(as_text=True)

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import exists, or_, select
 
-from ..accounts.models import Organisation
+from ..accounts.models import Organisation, User
 from ..accounts.search import kvk_number, name_matches, search_term
 from ..applications.models import (
     OPEN_STATES,
@@ -25,6 +25,7 @@ from ..applications.models import (
     open_condition,
 )
 from ..extensions import db
+from ..procedure.models import Category
 from ..reports.models import STATUS, ReportCount
 from . import workflow
 
@@ -134,3 +135,41 @@ def tab_counts() -> dict[str, int]:
         select(ReportCount.key1, ReportCount.n).where(ReportCount.figure == STATUS)).all())
     return {key: sum(per_state.get(state.name, 0) for state in states)
             for key, states in QUEUE_FILTERS.items()}
+
+
+@dataclass(slots=True)
+class QueueRow:
+    """One row of the queue: the columns it shows, read as plain values (building ORM
+    objects for 25 applications, their organisations and assessors was a fifth of the
+    page's time)."""
+
+    id: int
+    reference: str
+    round_id: int | None
+    status: Status
+    submitted_at: object
+    decision_due: object
+    organisation_name: str
+    kvk_number: str
+    assessor_name: str | None
+    category_names: list[str]
+
+
+def rows(ids: list[int]) -> list[QueueRow]:
+    """The rows of applications ``ids`` (in no particular order), in two statements."""
+    names: dict[int, list[str]] = {}
+    for application_id, name in db.session.execute(
+            select(application_categories.c.application_id, Category.name)
+            .join(Category, Category.id == application_categories.c.category_id)
+            .where(application_categories.c.application_id.in_(ids))
+            .order_by(Category.position, Category.id)):
+        names.setdefault(application_id, []).append(name)
+    found = db.session.execute(
+        select(Application.id, Application.reference, Application.round_id, Application.status,
+               Application.submitted_at, Application.decision_due, Organisation.name,
+               Organisation.kvk_number, User.full_name)
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .outerjoin(User, User.id == Application.assessor_id)
+        .where(Application.id.in_(ids)))
+    return [QueueRow(*row, category_names=names.get(row[0], [])) for row in found]
+

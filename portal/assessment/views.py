@@ -20,7 +20,7 @@ from .. import audit
 from .. import files as storage
 from ..accounts.models import Role, User
 from ..actions import EXPIRED, STALE, Conflict, attempt
-from ..applications.models import OPEN_STATES, Application, Document, Status
+from ..applications.models import OPEN_STATES, Document, Status
 from ..applications.views import _group, load_application_for
 from ..audit.models import AuditEvent
 from ..auth import admin_required, assessor_required, has_role
@@ -60,11 +60,7 @@ def queue():
     query = queue_query.build(request.args, current_user, today, categories)
     counts = queue_query.tab_counts()
     page = paginate(
-        query.ids,
-        lambda page_ids: db.session.scalars(
-            select(Application).where(Application.id.in_(page_ids))
-            .options(joinedload(Application.organisation), joinedload(Application.assessor),
-                     selectinload(Application.categories))).unique(),
+        query.ids, queue_query.rows,
         # A tab alone has its kept count; filters are counted, up to a lower cap.
         total=None if query.filtered else counts[query.key], cap=FILTERED_COUNT_CAP,
     )
