@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AuditEvent
+from portal.models import AuditEvent, User
 from tests.conftest import ADMIN, ASSESSOR_1, ASSESSOR_2, PROVIDER, login, user
 from tests.test_scale import StatementCounter
 
@@ -102,6 +102,9 @@ def test_filters_by_actor_object_action_and_local_period(app):
     assert "ingediend → in behandeling" in page and "in_behandeling" not in page
     assert "nieuwjaar" in page and "1 januari 2027, 00:30" in page
     assert 'href="/beoordeling/7"' in page
+    with app.app_context():
+        assessor_name = db.session.scalar(select(User.full_name).where(User.email == ASSESSOR_1))
+    assert "beoordelaar1@demo.nl" in page and assessor_name in page  # who: name and address
     assert "het portaal" in admin.get(URL + "?action=submitted&object_id=8").get_data(as_text=True)
 
 

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, time, timedelta
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from .. import audit
 from ..accounts.models import User
@@ -98,9 +97,15 @@ def audit_log():
     valid = form.validate() if request.args else True
     conditions = _filters(form) if valid else [AuditEvent.id.is_(None)]
     ids = select(AuditEvent.id).where(*conditions).order_by(AuditEvent.id.desc())
-    page = paginate(ids, lambda page_ids: db.session.scalars(
-        select(AuditEvent).where(AuditEvent.id.in_(page_ids))
-        .options(joinedload(AuditEvent.actor))))
+    # The columns shown, as plain values (ORM objects for 25 events and their actors were a
+    # sixth of the page's time).
+    page = paginate(ids, lambda page_ids: db.session.execute(
+        select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.object_type,
+               AuditEvent.object_id, AuditEvent.from_state, AuditEvent.to_state,
+               AuditEvent.detail, AuditEvent.outcome, AuditEvent.ip_address,
+               User.full_name.label("actor_name"), User.email.label("actor_email"))
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.id.in_(page_ids))).all())
     return render_template("admin/audit/index.html", form=form, page=page, valid=valid,
                            filters=_filter_args(form) if valid else {},
                            action_label=action_label, object_label=object_label,
