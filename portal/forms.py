@@ -40,7 +40,9 @@ def choice_inputs(field):
     }}``) but written directly: the subfields are field objects, built and bound per option,
     and on a page with a few hundred options (the assessment page: every requirement's
     verdict, the decision form's requirements per category) they were a fifth of its time.
-    Not for a field with ``render_kw`` on itself or a choice (``plain_choices`` says)."""
+    A field with ``render_kw`` on itself or a choice is rendered through its subfields."""
+    if not plain_choices(field):
+        return [(sub(), sub.label()) for sub in field]
     input_type = field.option_widget.input_type
     flags = {k: getattr(field.flags, k) for k in field.option_widget.validation_attrs
              if k in dir(field.flags)}
@@ -70,7 +72,7 @@ def _flag(name: str, flags: dict) -> str:
 
 
 def plain_choices(field) -> bool:
-    """Whether ``choice_inputs`` renders the field as its subfields would."""
+    """Whether ``choice_inputs`` may write the field's options itself (no ``render_kw``)."""
     return not field.render_kw and not any(c.render_kw for c in field.iter_choices())
 
 

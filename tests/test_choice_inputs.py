@@ -61,3 +61,14 @@ def test_render_kw_is_left_to_wtforms():
     assert not plain_choices(ours)
     assert str(ours()) == str(theirs())
     assert str(ours()).count('class="compact"') == 1 + len(CHOICES)
+
+
+def test_choice_inputs_of_a_field_with_render_kw_are_its_subfields():
+    class WithKw(Form):
+        radio = RadioField("Oordeel", choices=RADIO_CHOICES, render_kw={"class": "keuze"})
+
+    radio = WithKw(data={"radio": "n"}).radio
+    pairs = choice_inputs(radio)
+    assert [(str(i), str(label)) for i, label in pairs] == [
+        (str(sub()), str(sub.label())) for sub in radio]
+    assert all('class="keuze"' in str(i) for i, _label in pairs)

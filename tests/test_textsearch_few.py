@@ -31,3 +31,23 @@ def test_few_reads_each_candidate_set_once_per_request(app):
     with app.test_request_context(), StatementCounter(engine) as counter:
         assert sorted(few(_in_places(city))) == expected
     assert counter.count == 1  # kept for one request only
+
+
+def test_few_keeps_a_statement_sqlalchemy_cannot_cache_by_its_sql(app):
+    """A construct without a cache key (here a column that opts out of caching) is kept by
+    its SQL with the values written in."""
+    from sqlalchemy.sql.expression import ColumnClause
+
+    class Uncached(ColumnClause):
+        inherit_cache = False
+
+    with app.app_context():
+        engine = db.engine
+        expected = sorted(db.session.scalars(select(Organisation.id)).all())[:5]
+    statement = select(Uncached("id")).select_from(Organisation.__table__).where(
+        Organisation.id.in_(expected))
+    assert statement._generate_cache_key() is None
+    with app.test_request_context(), StatementCounter(engine) as counter:
+        assert sorted(few(statement)) == expected
+        assert sorted(few(statement)) == expected
+    assert counter.count == 1

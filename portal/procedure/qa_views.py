@@ -193,7 +193,7 @@ def admin_list():
     base = select(Question.id).where(Question.procedure_id == procedure.id)
     unanswered = Question.answered_at.is_(None)
     # Unanswered first, the oldest on top; then the answered ones, the newest on top. Each
-    # part in its own query, which the index on (procedure, asked_at) serves in order.
+    # part in its own query, served in order by its partial index (migration 0026).
     open_ids = base.where(unanswered).order_by(Question.asked_at, Question.id)
     answered = base.where(~unanswered).order_by(Question.asked_at.desc(), Question.id.desc())
     open_count, open_more = capped_count(base.where(unanswered))
