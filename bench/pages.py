@@ -118,6 +118,9 @@ GROWTH_TARGET = 1.5  # ... and from the smallest to the largest size at most 1.5
 # The management report with its figures computed again on every request (the cache
 # emptied before each one), as the first request after the cache runs out sees it.
 RECOMPUTED = (scenario.ADMIN, "admin_reports.dashboard", "/beheer/rapportage")
+# Pages kept rendered for anonymous visitors: their rendering is held to the recomputed
+# report's target, as the first request after a change pays for it.
+KEPT_PAGES = {"partners.register"}
 
 
 def _recompute(app) -> None:
@@ -127,10 +130,22 @@ def _recompute(app) -> None:
         figures.refresh()
 
 
+def _forget_pages(app) -> None:
+    from portal.pagecache import cache_of
+
+    cache_of(app).clear()
+
+
 def _pages(app, ids: dict, only: str | None):
     """(who, endpoint, url, before-each-request hook, label suffix) of every measured page;
-    the floor always, first."""
-    rows = [(*row, None, "") for row in scenario.pages(app, ids)]
+    the floor always, first. Public pages kept rendered (portal.pagecache) are measured as
+    served and "(rendered)", the cache emptied before every request, as the first visitor
+    after a change of the register sees them."""
+    rows = []
+    for row in scenario.pages(app, ids):
+        rows.append((*row, None, ""))
+        if row[0] is None and row[1] in KEPT_PAGES:
+            rows.append((*row, _forget_pages, " (rendered)"))
     rows.append((*RECOMPUTED, _recompute, " (recomputed)"))
     if only:
         rows = [row for row in rows if only in row[2] or only in row[1]]
@@ -326,7 +341,7 @@ def print_table(all_results: dict, sizes: list[int], database: str) -> None:
         verdict = "FAIL" if above else "PASS"
         print(f"{size:,} apps: {verdict} close to the floor: {len(results) - len(above)} of "
               f"{len(results)} pages at most {FLOOR_TARGET}x the floor (the report recomputed "
-              f"{RECOMPUTED_TARGET}x)" + ("; above: " + ", ".join(
+              f"{RECOMPUTED_TARGET}x, kept pages rendered {RECOMPUTED_TARGET}x)" + ("; above: " + ", ".join(
                   f"{' '.join(page.split())} {multiple(page):.1f}x" for page in above)
                   if above else ""))
     if len(sizes) > 1:
@@ -334,7 +349,7 @@ def print_table(all_results: dict, sizes: list[int], database: str) -> None:
 
 
 def _floor_target(page: str) -> float:
-    return RECOMPUTED_TARGET if page.endswith("(recomputed)") else FLOOR_TARGET
+    return RECOMPUTED_TARGET if page.endswith(("(recomputed)", "(rendered)")) else FLOOR_TARGET
 
 
 def print_growth(all_results: dict, small: int, large: int) -> None:

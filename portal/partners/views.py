@@ -16,6 +16,7 @@ from ..accounts.models import Organisation
 from ..accounts.search import place_key, register_search
 from ..auth import has_role
 from ..extensions import db, limiter
+from ..pagecache import public_page
 from ..pagination import COUNT_CAP, FILTERED_COUNT_CAP, paginate
 from ..procedure.models import Category
 from ..procedure.term import term_has_ended
@@ -100,7 +101,14 @@ def _categories(procedure):
     ).all()
 
 
+def _register_version() -> str:
+    """What the public register shows changes with the register's version, and with the
+    day (admissions that end or start)."""
+    return f"{snapshot.current_version()}-{today_local().isoformat()}"
+
+
 @bp.route("/register")
+@public_page(_register_version)
 def register():
     """Register van toegelaten aanbieders: organisations with their live admissions, per
     category or all, searchable, per municipality, alphabetical and paginated."""

@@ -1,0 +1,123 @@
+"""The public register's page, kept rendered per version of the register for anonymous
+visitors: a kept page costs one statement, a change of the register or of the day shows at
+once, signed-in visitors and pending messages are never served a kept page."""
+from datetime import datetime
+
+import time_machine
+from sqlalchemy import select
+
+from portal.accounts.models import Organisation
+from portal.extensions import db
+from portal.pagecache import PageCache, cache_of
+from tests.conftest import PROVIDER, login
+from tests.test_partners_capacity import admit, organisation
+from tests.test_partners_register import _register_data
+from tests.test_scale import StatementCounter
+
+
+def _get(app, client, url, **kwargs):
+    with app.app_context():
+        engine = db.engine
+    with StatementCounter(engine) as counter:
+        response = client.get(url, **kwargs)
+    return response, counter.count
+
+
+def test_a_kept_register_page_costs_one_statement_and_is_the_same_page(app, client):
+    _register_data(app)
+    first, rendered = _get(app, client, "/register")
+    again, kept = _get(app, client, "/register")
+    assert first.status_code == again.status_code == 200
+    assert again.get_data() == first.get_data()
+    assert "Woongroep Het Anker" in again.get_data(as_text=True)
+    assert kept == 1 < rendered  # the register's version only
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Cache-Control"] == "no-cache"
+    assert again.headers["X-Frame-Options"] == "SAMEORIGIN"  # the usual headers still set
+    # A client that holds the page is answered without it.
+    held, _ = _get(app, client, "/register", headers={"If-None-Match": first.headers["ETag"]})
+    assert held.status_code == 304 and held.get_data() == b""
+
+
+def test_each_filter_and_page_is_kept_apart(app, client):
+    _register_data(app)
+    whole = client.get("/register").get_data(as_text=True)
+    oosterhout = client.get("/register?gemeente=Oosterhout").get_data(as_text=True)
+    assert "Woongroep Het Anker" in oosterhout and "De Linde" not in oosterhout
+    assert "De Linde" in whole
+    assert "De Linde" in client.get("/register").get_data(as_text=True)
+    assert "De Linde" not in client.get("/register?gemeente=Oosterhout").get_data(as_text=True)
+    assert len(cache_of(app)) == 2
+
+
+def test_a_change_of_the_register_shows_at_once(app, client):
+    _register_data(app)
+    assert "Nieuwe Zorg" not in client.get("/register").get_data(as_text=True)
+    with app.app_context():
+        admit(organisation("Nieuwe Zorg", "61111111"), "pleegzorg")
+        db.session.commit()
+    response, statements = _get(app, client, "/register")
+    assert "Nieuwe Zorg" in response.get_data(as_text=True) and statements > 1
+    # A public detail of an organisation changes the page as well.
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.name == "Nieuwe Zorg"))
+        org.name = "Nieuwe Zorg Hernoemd"
+        db.session.commit()
+    assert "Nieuwe Zorg Hernoemd" in client.get("/register").get_data(as_text=True)
+
+
+def test_a_new_day_renders_the_page_again(app, client):
+    _register_data(app)
+    with time_machine.travel(datetime(2027, 3, 1, 21, 0), tick=False):  # 22:00 in Amsterdam
+        client.get("/register")
+        _, kept = _get(app, client, "/register")
+    with time_machine.travel(datetime(2027, 3, 1, 23, 30), tick=False):  # 00:30, the next day
+        _, next_day = _get(app, client, "/register")
+    assert kept == 1 < next_day
+
+
+def test_signed_in_visitors_get_their_own_page(app, client):
+    _register_data(app)
+    client.get("/register")  # kept for anonymous visitors
+    login(client, PROVIDER)
+    response, statements = _get(app, client, "/register")
+    html = response.get_data(as_text=True)
+    assert "Ingelogd als" in html and "Uitloggen" in html and statements > 1
+    assert "ETag" not in response.headers
+
+
+def test_a_pending_message_is_shown_and_the_page_not_kept(app, client):
+    _register_data(app)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Een melding voor deze bezoeker")]
+    html = client.get("/register").get_data(as_text=True)
+    assert "Een melding voor deze bezoeker" in html
+    assert len(cache_of(app)) == 0
+    again = client.get("/register").get_data(as_text=True)  # the message was shown once
+    assert "Een melding voor deze bezoeker" not in again and len(cache_of(app)) == 1
+
+
+def test_an_answer_other_than_a_page_is_not_kept(app, client):
+    _register_data(app)
+    assert client.get("/register?pagina=999").status_code in (200, 302)
+    assert client.post("/register").status_code == 405
+    for key in cache_of(app)._entries:
+        assert key[2] == "/register"
+
+
+def test_the_cache_keeps_the_recent_pages_within_its_bounds():
+    cache = PageCache(max_entries=3, max_bytes=100)
+    for n in range(4):
+        cache.put(("page", n), b"x" * 10)
+    assert len(cache) == 3 and cache.get(("page", 0)) is None  # the oldest went first
+    assert cache.get(("page", 1)) is not None  # now the most recent
+    cache.put(("page", 4), b"y" * 10)
+    assert cache.get(("page", 2)) is None and cache.get(("page", 1)) is not None
+    cache.put(("big", 0), b"z" * 85)  # over the byte bound: the least recent go
+    assert cache._bytes <= 100 and cache.get(("big", 0)) is not None
+    too_big = cache.put(("huge", 0), b"h" * 101)  # larger than the whole cache: not kept
+    assert cache.get(("huge", 0)) is None and len(too_big) == 32
+    body, etag = cache.get(("big", 0))
+    assert body == b"z" * 85 and etag == cache.put(("big", 0), body)  # the same body, same ETag
+    cache.clear()
+    assert len(cache) == 0 and cache._bytes == 0
