@@ -120,7 +120,8 @@ GROWTH_TARGET = 1.5  # ... and from the smallest to the largest size at most 1.5
 RECOMPUTED = (scenario.ADMIN, "admin_reports.dashboard", "/beheer/rapportage")
 # Pages kept rendered for anonymous visitors: their rendering is held to the recomputed
 # report's target, as the first request after a change pays for it.
-KEPT_PAGES = {"partners.register"}
+KEPT_PAGES = {"partners.register", "procedure.home", "procedure.requirements", "procedure.tariffs",
+              "qa.public"}
 
 
 def _recompute(app) -> None:

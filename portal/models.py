@@ -12,6 +12,7 @@ from .assessment.models import (  # noqa: F401
     VerdictOutcome,
 )
 from .audit.models import AuditEvent  # noqa: F401
+from .contentversion import ContentVersion  # noqa: F401
 from .monitoring import models as _monitoring_models  # noqa: F401
 from .notifications.models import MailStatus, MailTemplate, OutboxMail  # noqa: F401
 from .oversight import models as _oversight_models  # noqa: F401

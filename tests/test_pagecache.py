@@ -121,3 +121,76 @@ def test_the_cache_keeps_the_recent_pages_within_its_bounds():
     assert body == b"z" * 85 and etag == cache.put(("big", 0), body)  # the same body, same ETag
     cache.clear()
     assert len(cache) == 0 and cache._bytes == 0
+
+
+# --- the procedure's public pages and the published questions (portal.contentversion) -----
+
+PROCEDURE_PAGES = ("/", "/eisen", "/tarieven", "/vragen")
+
+
+def test_the_procedures_public_pages_are_kept_until_their_content_changes(app, client):
+    from portal.models import Category
+
+    for url in PROCEDURE_PAGES:
+        first, rendered = _get(app, client, url)
+        again, kept = _get(app, client, url)
+        assert first.status_code == 200 and again.get_data() == first.get_data(), url
+        assert kept == 1 < rendered, (url, kept, rendered)
+    with app.app_context():
+        category = db.session.scalar(select(Category).where(Category.code == "pleegzorg"))
+        old, category.name = category.name, "Pleegzorg (nieuw)"
+        db.session.commit()
+    assert "Pleegzorg (nieuw)" in client.get("/").get_data(as_text=True)
+    assert "Pleegzorg (nieuw)" in client.get("/tarieven").get_data(as_text=True)
+    assert old != "Pleegzorg (nieuw)"
+
+
+def test_a_published_question_shows_at_once(app, client):
+    from portal.models import Procedure, Question
+    from portal.timeutil import utcnow
+    from tests.conftest import user
+
+    client.get("/vragen")
+    with app.app_context():
+        question = Question(procedure_id=db.session.scalar(select(Procedure.id)),
+                            asked_by_id=user(PROVIDER).id, subject="Tarief", body="Wat is het tarief?",
+                            answer="Zie de tarieven.", answered_at=utcnow(),
+                            public_question="Hoe hoog is het tarief in 2027?",
+                            public_answer="Zie de pagina met tarieven.", published_at=utcnow())
+        db.session.add(question)
+        db.session.commit()
+        question_id = question.id
+    assert "Hoe hoog is het tarief in 2027?" in client.get("/vragen").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Question, question_id).published_at = None
+        db.session.commit()
+    assert "Hoe hoog is het tarief in 2027?" not in client.get("/vragen").get_data(as_text=True)
+
+
+def test_content_versions_follow_changes_collections_and_bulk_statements_not_rollbacks(app):
+    from sqlalchemy import update
+
+    from portal import contentversion
+    from portal.models import Category, Requirement
+
+    with app.app_context():
+        before = contentversion.current("procedure")
+        requirement = db.session.scalar(select(Requirement).limit(1))
+        other = db.session.scalar(select(Category).where(Category.id.not_in(
+            [c.id for c in requirement.categories])).limit(1))
+        requirement.categories.append(other)  # only an association row changes
+        db.session.commit()
+        after_collection = contentversion.current("procedure")
+        assert after_collection != before
+        db.session.execute(update(Category).values(description="Bijgewerkt"))
+        db.session.commit()
+        after_bulk = contentversion.current("procedure")
+        assert after_bulk != after_collection
+        category = db.session.scalar(select(Category).limit(1))
+        category.name = "Wordt teruggedraaid"
+        db.session.flush()
+        db.session.rollback()
+        db.session.add(category)  # an unrelated commit afterwards raises nothing
+        db.session.commit()
+        assert contentversion.current("procedure") == after_bulk
+        assert contentversion.current("questions", "nooit").endswith(".0")

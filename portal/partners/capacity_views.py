@@ -155,6 +155,13 @@ def update(report_id):
         "age_max": report.age_max, "remarks": report.remarks}))
 
 
+# The capacity overview's columns of a report.
+SHOWN = (CapacityReport.id, CapacityReport.organisation_id, CapacityReport.category_id,
+         CapacityReport.location, CapacityReport.places, CapacityReport.available_from,
+         CapacityReport.age_min, CapacityReport.age_max, CapacityReport.remarks,
+         CapacityReport.reported_at)
+
+
 @bp.route("/capaciteit")
 @capacity_viewer_required
 def overview():
@@ -179,24 +186,27 @@ def overview():
     page = paginate(
         capacity.overview_ids(*chosen, category_ids=every,
                               upto=requested_page() * current_app.config["PAGE_SIZE"]),
-        lambda page_ids: db.session.scalars(
-            select(CapacityReport).where(CapacityReport.id.in_(page_ids))
-            .options(joinedload(CapacityReport.category))),
+        # Rows of the shown columns: the page only reads them (the category by its id).
+        lambda page_ids: db.session.execute(
+            select(*SHOWN).where(CapacityReport.id.in_(page_ids))).all(),
         # Each report is checked for a live admission as it is counted: the lower cap.
         count_query=capacity.overview_ids(*chosen), cap=FILTERED_COUNT_CAP)
     organisations, suspended = {}, set()
     if page.items:
         org_ids = {r.organisation_id for r in page.items}
-        for org, admission_category, status in db.session.execute(
-                select(Organisation, Admission.category_id, Admission.status)
+        for org in db.session.execute(
+                select(Organisation.id, Organisation.name, Organisation.city,
+                       Admission.category_id, Admission.status)
                 .join(Admission, Admission.organisation_id == Organisation.id)
                 .where(Organisation.id.in_(org_ids), Admission.status.in_(LIVE_ADMISSION))):
             organisations[org.id] = org
+            admission_category, status = org.category_id, org.status
             if status == AdmissionStatus.GESCHORST:
                 suspended.add((org.id, admission_category))
     filters = {"categorie": category.code if category else None,
                "leeftijd": age if age is not None else None, "vrij": "1" if free_only else None}
     return render_template("partners/capacity_overview.html", page=page, categories=categories,
+                           category_names={c.id: c.name for c in categories},
                            category=category, filters=filters, age_text=age_text,
                            age_error=age_error, organisations=organisations, suspended=suspended,
                            stale_before=capacity.stale_before(today),

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import contentversion
 from ..extensions import db
 from ..timeutil import utcnow
 
@@ -367,6 +368,15 @@ class ExtensionExercise(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     procedure: Mapped[Procedure] = relationship(back_populates="extensions")
+
+
+# What the public pages of the procedure show (its home, requirements and tariffs) and its
+# published questions: their versions key those pages' kept renderings (portal.pagecache).
+PROCEDURE_CONTENT, PUBLIC_QUESTIONS = "procedure", "questions"
+contentversion.watch(PROCEDURE_CONTENT, Region, Procedure, Category, CatalogueVersion,
+                     Requirement, Product, Tariff, ProcedureDocument, ExtensionExercise,
+                     tables=("requirement_categories",))
+contentversion.watch(PUBLIC_QUESTIONS, Question)
 
 
 def add_months(day: date, months: int) -> date:

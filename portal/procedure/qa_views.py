@@ -13,16 +13,17 @@ from flask_login import current_user
 from sqlalchemy import false, select
 from sqlalchemy.orm import aliased, joinedload
 
-from .. import textsearch
+from .. import contentversion, textsearch
 from ..accounts.models import Organisation, User
 from ..actions import Conflict, attempt, button, show_errors
 from ..audit.models import AuditEvent
 from ..auth import admin_required, provider_required
 from ..errors import DomainError
 from ..extensions import db, limiter
+from ..pagecache import public_page
 from ..pagination import capped_count, paginate, paginate_two
 from . import qa
-from .models import Question
+from .models import PROCEDURE_CONTENT, PUBLIC_QUESTIONS, Question
 from .qa_forms import ActionForm, AnswerForm, AskForm, NotificationsForm, PublishForm
 from .seed import current_procedure
 
@@ -71,7 +72,12 @@ def _rows(where, *, order=None) -> list[QuestionRow]:
 
 # --- public --------------------------------------------------------------------------------
 
+def _questions_version() -> str:
+    return contentversion.current(PUBLIC_QUESTIONS, PROCEDURE_CONTENT)
+
+
 @bp.route("/vragen")
+@public_page(_questions_version)
 def public():
     """The published, anonymised questions and answers, newest first; searchable."""
     procedure = _procedure_or_404()

@@ -5,14 +5,23 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import contentversion
 from ..accounts.privacy import RETENTIONS
 from ..extensions import db
-from ..procedure.models import Category, Requirement
+from ..pagecache import public_page
+from ..procedure.models import PROCEDURE_CONTENT, Category, Requirement
+from ..timeutil import today_local
 from .seed import current_procedure
 from .term import application_window
 from .versions import published_version
 
 bp = Blueprint("procedure", __name__)
+
+
+def procedure_version() -> str:
+    """What the procedure's public pages show changes with its content's version and with
+    the day (the application window, the tariffs' year)."""
+    return f"{contentversion.current(PROCEDURE_CONTENT)}-{today_local().isoformat()}"
 
 
 def _procedure_or_404():
@@ -23,6 +32,7 @@ def _procedure_or_404():
 
 
 @bp.route("/")
+@public_page(procedure_version)
 def home():
     from . import settings as procedure_ops
 
@@ -40,6 +50,7 @@ def home():
 
 
 @bp.route("/tarieven")
+@public_page(procedure_version)
 def tariffs():
     """The published tariffs of every year of the term, per category (what requirement A13
     asks the provider to agree to)."""
@@ -79,6 +90,7 @@ def help_links(text: str | None) -> Markup:
 
 
 @bp.route("/eisen")
+@public_page(procedure_version)
 def requirements():
     procedure = _procedure_or_404()
     version = published_version(procedure)
