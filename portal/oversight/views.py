@@ -282,8 +282,8 @@ def _investigation(investigation_id, organisation_id=None) -> Investigation:
 
 
 def _finding_choices(form):
-    # Rows of the three columns the choices need: every published version's requirements
-    # (and indicators) as ORM objects were most of the page's time.
+    # Rows of the three columns the choices need, not ORM objects of every published
+    # version's requirements (and indicators).
     requirements = db.session.execute(
         select(Requirement.id, Requirement.code, Requirement.title)
         .join(CatalogueVersion, CatalogueVersion.id == Requirement.version_id)
