@@ -5,11 +5,14 @@ here once. This module knows no domain part.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import IntegerField, SelectMultipleField
+from wtforms.fields.choices import Choice
 from wtforms.validators import StopValidation
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, html_params
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, Select, html_params
 
 NUMBER = "Vul een heel getal in, zonder punten of letters."
 VERSION_MISSING = "Het formulier mist de versie waarop het is gebouwd; laad de pagina opnieuw."
@@ -90,6 +93,54 @@ class CheckboxList(ListWidget):
         kwargs.setdefault("id", field.id)
         items = "".join(f"<li>{option} {label}</li>" for option, label in choice_inputs(field))
         return Markup(f"<ul {html_params(**kwargs)}>{items}</ul>")  # nosec B704 - parts escaped
+
+
+class SelectOnce(Select):
+    """WTForms' Select with each list of choices written once: a page that offers the same
+    long list in many selects (the document library beside every file requirement: up to
+    200 documents, each rendered per select with a signature check per option) renders its
+    options once and only the chosen one per select. The same HTML, each option written by
+    WTForms itself; choices that are not plain (value, label) pairs, groups and multiple
+    selects go to the stock widget."""
+
+    def __call__(self, field, **kwargs):
+        options = None if self.multiple else _plain_pairs(field.choices)
+        if options is None:
+            return super().__call__(field, **kwargs)
+        coerced, written = _written_options(options, field.coerce)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for key in self.validation_attrs:
+            if key not in kwargs and key in dir(flags):
+                kwargs[key] = getattr(flags, key)
+        parts = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        for i, html in enumerate(written):
+            if coerced[i] == field.data:
+                value, label = options[i]
+                html = self.render_option(Choice(value, label, True, None))
+            parts.append(html)
+        parts.append("</select>")
+        return Markup("".join(parts))  # nosec B704 - html_params and render_option escape
+
+
+def _plain_pairs(choices) -> tuple | None:
+    if not isinstance(choices, (list, tuple)):
+        return None
+    if not all(isinstance(c, tuple) and len(c) == 2 for c in choices):
+        return None
+    try:
+        hash(choices := tuple(choices))
+    except TypeError:
+        return None
+    return choices
+
+
+@lru_cache(maxsize=64)
+def _written_options(options: tuple, coerce) -> tuple[tuple, tuple[str, ...]]:
+    """The coerced values and the unselected HTML of a list of choices (kept by content)."""
+    return (tuple(coerce(value) for value, _label in options),
+            tuple(Select.render_option(Choice(value, label, False, None))
+                  for value, label in options))
 
 
 class MultiCheckboxField(SelectMultipleField):

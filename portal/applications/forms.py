@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..forms import MultiCheckboxField
+from ..forms import MultiCheckboxField, SelectOnce
 from ..procedure.models import Identifier, Requirement
 from ..timeutil import today_local
 from ..validators import AgbCode, KvkNumber, normalise_digits
@@ -84,6 +84,8 @@ def _not_in_past(form, field):
 class LibraryChoiceField(SelectField):
     """A document from the organisation's library; only valid ones are offered."""
 
+    widget = SelectOnce()
+
     def pre_validate(self, form):
         if self.data and self.data not in {value for value, _label in self.choices}:
             raise ValidationError("Dit document kunt u niet kiezen: het is verlopen of hoort niet "
@@ -138,6 +140,8 @@ def build_answer_form(application: Application, only: set[int] | None = None,
     class AnswerForm(AnswerFormBase):
         pass
 
+    # One list for every file requirement's library select (SelectOnce writes it once).
+    library_choices = [(None, "– geen –")] + [(d.id, _library_label(d)) for d in library or []]
     for req in requirements:
         if req.asks_declaration:
             setattr(AnswerForm, field_id(req, "declared"), BooleanField(req.declaration_text))
@@ -171,7 +175,7 @@ def build_answer_form(application: Application, only: set[int] | None = None,
             setattr(AnswerForm, field_id(req, "file"), FileField(req.evidence_label or "Bewijsstuk"))
             setattr(AnswerForm, field_id(req, "existing"), LibraryChoiceField(
                 "Of kies een document uit uw documentenbibliotheek", coerce=_int_or_none,
-                choices=[(None, "– geen –")] + [(d.id, _library_label(d)) for d in library or []],
+                choices=library_choices,
                 validate_choice=False))
             if req.evidence_expires:
                 setattr(AnswerForm, field_id(req, "valid_until"), DateField(
