@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -93,23 +94,30 @@ def current_reports(round_id: int, organisation_id: int) -> dict[int, IndicatorR
                                       IndicatorReport.is_current))}
 
 
-def open_tasks(organisation_id: int) -> list[tuple[ReportingRound, Category]]:
-    """What the partner still has to report: (round, category) of open rounds without a
-    report, deadline first (the dashboard's tasks; one statement)."""
+@cache
+def _open_tasks_statement():
+    """Built once, the organisation a parameter (on every provider dashboard)."""
+    organisation_id = bindparam("tasks_organisation_id")
     reported = exists().where(IndicatorReport.round_id == ReportingRound.id,
                               IndicatorReport.organisation_id == organisation_id,
                               IndicatorReport.category_id == Category.id,
                               IndicatorReport.is_current)
+    return (select(ReportingRound, Category)
+            .join(RoundParticipant, RoundParticipant.round_id == ReportingRound.id)
+            .join(round_participant_categories,
+                  round_participant_categories.c.participant_id == RoundParticipant.id)
+            .join(Category, Category.id == round_participant_categories.c.category_id)
+            .where(RoundParticipant.organisation_id == organisation_id,
+                   ReportingRound.closed_at.is_(None), ~reported)
+            .order_by(ReportingRound.deadline, ReportingRound.id, Category.position)
+            .limit(40))
+
+
+def open_tasks(organisation_id: int) -> list[tuple[ReportingRound, Category]]:
+    """What the partner still has to report: (round, category) of open rounds without a
+    report, deadline first (the dashboard's tasks; one statement)."""
     return [tuple(row) for row in db.session.execute(
-        select(ReportingRound, Category)
-        .join(RoundParticipant, RoundParticipant.round_id == ReportingRound.id)
-        .join(round_participant_categories,
-              round_participant_categories.c.participant_id == RoundParticipant.id)
-        .join(Category, Category.id == round_participant_categories.c.category_id)
-        .where(RoundParticipant.organisation_id == organisation_id,
-               ReportingRound.closed_at.is_(None), ~reported)
-        .order_by(ReportingRound.deadline, ReportingRound.id, Category.position)
-        .limit(40))]
+        _open_tasks_statement(), {"tasks_organisation_id": organisation_id})]
 
 
 # --- rounds ---------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, time
+from functools import cache
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import audit, notifications
@@ -314,19 +315,28 @@ def overdue_query(today: date):
                                      ActionPoint.due_on < today)
 
 
+@cache
+def _partner_tasks_statement():
+    """Built once, the organisation, the day and the limit parameters (on every provider
+    dashboard)."""
+    overdue = and_(ActionPoint.dialogue_id == Dialogue.id,
+                   ActionPoint.owner_side == OwnerSide.PARTNER,
+                   ActionPoint.status == ActionStatus.OPEN,
+                   ActionPoint.due_on < bindparam("tasks_today"))
+    return (select(Dialogue, ActionPoint).outerjoin(ActionPoint, overdue)
+            .where(Dialogue.organisation_id == bindparam("tasks_organisation_id"),
+                   or_(and_(Dialogue.minutes.is_not(None), Dialogue.confirmed_at.is_(None)),
+                       ActionPoint.id.is_not(None)))
+            .order_by(Dialogue.meeting_date, Dialogue.id, ActionPoint.due_on, ActionPoint.id)
+            .limit(bindparam("tasks_limit")))
+
+
 def partner_tasks(organisation_id: int, today: date, limit: int = 20) -> dict:
     """What asks the partner's action, in one statement: the dialogues whose minutes wait
     for its confirmation and its overdue action points."""
-    overdue = and_(ActionPoint.dialogue_id == Dialogue.id,
-                   ActionPoint.owner_side == OwnerSide.PARTNER,
-                   ActionPoint.status == ActionStatus.OPEN, ActionPoint.due_on < today)
-    rows = db.session.execute(
-        select(Dialogue, ActionPoint).outerjoin(ActionPoint, overdue)
-        .where(Dialogue.organisation_id == organisation_id,
-               or_(and_(Dialogue.minutes.is_not(None), Dialogue.confirmed_at.is_(None)),
-                   ActionPoint.id.is_not(None)))
-        .order_by(Dialogue.meeting_date, Dialogue.id, ActionPoint.due_on, ActionPoint.id)
-        .limit(limit)).all()
+    rows = db.session.execute(_partner_tasks_statement(), {
+        "tasks_organisation_id": organisation_id, "tasks_today": today,
+        "tasks_limit": limit}).all()
     minutes = {d.id: d for d, _ in rows if d.minutes and d.confirmed_at is None}
     return {"minutes": list(minutes.values()), "overdue": [p for _, p in rows if p is not None]}
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import event, exists, func, or_, select, union_all, update
+from sqlalchemy import bindparam, event, exists, func, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, object_session
 
@@ -170,11 +171,18 @@ class ComplianceStatus:
         return "compliant" if self.compliant else "niet compliant"
 
 
+@cache
+def _tracked_dates_statement():
+    """Built once with the organisation as a parameter: building the union of two joined
+    selects anew was a fifth of the provider's evidence page."""
+    rows = tracked_rows(bindparam("tracked_organisation_id"))
+    return select(rows.c.document_id, func.min(rows.c.valid_until)).group_by(rows.c.document_id)
+
+
 def tracked_dates(organisation_id: int) -> dict[int, date]:
     """document id -> validity date of the organisation's current tracked documents."""
-    rows = tracked_rows(organisation_id)
-    return dict(db.session.execute(
-        select(rows.c.document_id, func.min(rows.c.valid_until)).group_by(rows.c.document_id)).all())
+    return dict(db.session.execute(_tracked_dates_statement(),
+                                   {"tracked_organisation_id": organisation_id}).all())
 
 
 def compliance_status(organisation_id: int, today: date | None = None) -> ComplianceStatus:
