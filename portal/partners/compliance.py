@@ -189,14 +189,21 @@ def compliance_status(organisation_id: int, today: date | None = None) -> Compli
     """Is the organisation compliant on ``today``? ``.expired`` lists its current tracked
     documents that have expired without an accepted, valid replacement (oldest first)."""
     today = today or today_local()
-    rows = tracked_rows(organisation_id)
-    expired = select(rows.c.document_id, func.min(rows.c.valid_until).label("until")) \
-        .group_by(rows.c.document_id).having(func.min(rows.c.valid_until) < today).subquery()
-    documents = db.session.scalars(
-        select(Document).join(expired, expired.c.document_id == Document.id)
-        .order_by(expired.c.until, Document.id)).all()
+    documents = db.session.scalars(_expired_statement(), {
+        "tracked_organisation_id": organisation_id, "tracked_today": today}).all()
     return ComplianceStatus(organisation_id=organisation_id, today=today,
                             expired=list(documents))
+
+
+@cache
+def _expired_statement():
+    """Built once, the organisation and the day parameters (see _tracked_dates_statement)."""
+    rows = tracked_rows(bindparam("tracked_organisation_id"))
+    expired = select(rows.c.document_id, func.min(rows.c.valid_until).label("until")) \
+        .group_by(rows.c.document_id) \
+        .having(func.min(rows.c.valid_until) < bindparam("tracked_today")).subquery()
+    return (select(Document).join(expired, expired.c.document_id == Document.id)
+            .order_by(expired.c.until, Document.id))
 
 
 
