@@ -1,4 +1,5 @@
 from datetime import timedelta
+from functools import cache
 
 from flask import (
     Blueprint,
@@ -11,7 +12,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit, notifications
@@ -41,11 +42,14 @@ from .workflow import field_id
 bp = Blueprint("applications", __name__)
 
 
-def load_application_for(user, application_id: int, *, full: bool = True) -> Application:
-    """The application if the user may see it (own organisation, or staff); else 404."""
-    query = select(Application).where(Application.id == application_id)
-    if not user.is_staff:
-        query = query.where(Application.organisation_id == user.organisation_id)
+@cache
+def _application_statement(staff: bool, full: bool):
+    """The statement of load_application_for, built once per kind with the ids as
+    parameters (with its eager-loading options it took a few tenths of a millisecond to
+    build on every application page)."""
+    query = select(Application).where(Application.id == bindparam("load_application_id"))
+    if not staff:
+        query = query.where(Application.organisation_id == bindparam("load_organisation_id"))
     options = [joinedload(Application.organisation), selectinload(Application.categories),
                joinedload(Application.created_by), joinedload(Application.procedure)]
     if full:
@@ -53,7 +57,15 @@ def load_application_for(user, application_id: int, *, full: bool = True) -> App
             selectinload(Application.answers).joinedload(Answer.document),
             joinedload(Application.catalogue_version).selectinload(CatalogueVersion.requirements),
         ]
-    application = db.session.scalar(query.options(*options))
+    return query.options(*options)
+
+
+def load_application_for(user, application_id: int, *, full: bool = True) -> Application:
+    """The application if the user may see it (own organisation, or staff); else 404."""
+    params = {"load_application_id": application_id}
+    if not user.is_staff:
+        params["load_organisation_id"] = user.organisation_id
+    application = db.session.scalar(_application_statement(bool(user.is_staff), full), params)
     if application is None:
         abort(404)
     if full:  # which categories each requirement applies to, without Category objects
