@@ -1,4 +1,5 @@
 import io
+from functools import cache
 
 from flask import (
     Blueprint,
@@ -13,7 +14,7 @@ from flask import (
 )
 from flask_babel import format_time
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from .. import audit
@@ -93,35 +94,47 @@ def _per_category(application):
     return {c.id: [r for r in requirements if r.applies_to({c.id})] for c in application.categories}
 
 
+@cache
+def _page_statements() -> dict:
+    """The assessment page's statements about one application, built once with the
+    application as a parameter (with their eager-loading options, building them took
+    longer than running them)."""
+    application_id = bindparam("page_application_id")
+    return {
+        "decisions": select(CategoryDecision)
+        .where(CategoryDecision.application_id == application_id)
+        .options(selectinload(CategoryDecision.failed_requirements),
+                 joinedload(CategoryDecision.proposed_by), joinedload(CategoryDecision.approved_by))
+        .order_by(CategoryDecision.round, CategoryDecision.id),
+        "rounds": select(CompletionRequest).where(CompletionRequest.application_id == application_id)
+        .options(joinedload(CompletionRequest.items), joinedload(CompletionRequest.requested_by))
+        .order_by(CompletionRequest.round),
+        "timeline": select(AuditEvent).where(AuditEvent.object_type == "applications",
+                                             AuditEvent.object_id == application_id)
+        .options(joinedload(AuditEvent.actor)).order_by(AuditEvent.at, AuditEvent.id),
+        "mails": select(OutboxMail).where(OutboxMail.application_id == application_id)
+        .options(load_only(OutboxMail.created_at, OutboxMail.to_address, OutboxMail.subject,
+                           OutboxMail.status))
+        .order_by(OutboxMail.id),
+        "letters": select(DecisionLetter).where(DecisionLetter.application_id == application_id)
+        .options(joinedload(DecisionLetter.document)).order_by(DecisionLetter.round),
+    }
+
+
 def _page(application, *, forms=None, errors=(), status=200):
     """The assessment page; ``forms`` replaces the default (unposted) forms by name."""
     forms = forms or {}
     requirements = application.applicable_requirements()
     by_id = {r.id: r for r in requirements}
     verdicts = workflow.verdicts_by_requirement(application)
-    decisions = db.session.scalars(
-        select(CategoryDecision).where(CategoryDecision.application_id == application.id)
-        .options(selectinload(CategoryDecision.failed_requirements),
-                 joinedload(CategoryDecision.proposed_by), joinedload(CategoryDecision.approved_by))
-        .order_by(CategoryDecision.round, CategoryDecision.id)).all()
+    statements, about = _page_statements(), {"page_application_id": application.id}
+    decisions = db.session.scalars(statements["decisions"], about).all()
     latest_round = max((d.round for d in decisions), default=0)
     current = {d.category_id: d for d in decisions if d.round == latest_round}
-    rounds = db.session.scalars(
-        select(CompletionRequest).where(CompletionRequest.application_id == application.id)
-        .options(joinedload(CompletionRequest.items), joinedload(CompletionRequest.requested_by))
-        .order_by(CompletionRequest.round)).unique().all()
-    timeline = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.object_type == "applications",
-                                 AuditEvent.object_id == application.id)
-        .options(joinedload(AuditEvent.actor)).order_by(AuditEvent.at, AuditEvent.id)).all()
-    mails = db.session.scalars(
-        select(OutboxMail).where(OutboxMail.application_id == application.id)
-        .options(load_only(OutboxMail.created_at, OutboxMail.to_address, OutboxMail.subject,
-                           OutboxMail.status))
-        .order_by(OutboxMail.id)).all()
-    letters = db.session.scalars(
-        select(DecisionLetter).where(DecisionLetter.application_id == application.id)
-        .options(joinedload(DecisionLetter.document)).order_by(DecisionLetter.round)).all()
+    rounds = db.session.scalars(statements["rounds"], about).unique().all()
+    timeline = db.session.scalars(statements["timeline"], about).all()
+    mails = db.session.scalars(statements["mails"], about).all()
+    letters = db.session.scalars(statements["letters"], about).all()
     per_category = _per_category(application)
     failed = {rid for rid, v in verdicts.items() if v.outcome == VerdictOutcome.VOLDOET_NIET}
     version = {"version": application.version}
