@@ -73,38 +73,56 @@ def load_application_for(user, application_id: int, *, full: bool = True) -> App
     return application
 
 
+@cache
+def _dashboard_statements() -> dict:
+    """The provider dashboard's statements, built once with the organisation (and the
+    days) as parameters."""
+    from ..assessment.models import CompletionRequest
+    from ..notifications.models import OutboxMail
+    from ..partners.models import Agreement
+
+    org_id = bindparam("dashboard_organisation_id")
+    return {
+        "drafts": select(Application).where(Application.organisation_id == org_id,
+                                            Application.status == Status.CONCEPT)
+        .options(selectinload(Application.categories))
+        .order_by(Application.updated_at.desc()).limit(10),
+        "completions": select(Application, CompletionRequest)
+        .join(CompletionRequest, CompletionRequest.application_id == Application.id)
+        .where(Application.organisation_id == org_id, CompletionRequest.closed_at.is_(None))
+        .order_by(CompletionRequest.deadline).limit(10),
+        "expiring": select(Document).where(
+            Document.organisation_id == org_id,
+            Document.valid_until.between(bindparam("dashboard_from"), bindparam("dashboard_until")))
+        .order_by(Document.valid_until).limit(10),
+        # the columns shown, not the mails' bodies
+        "messages": select(OutboxMail.id, OutboxMail.subject, OutboxMail.created_at)
+        .where(OutboxMail.organisation_id == org_id).order_by(OutboxMail.id.desc()).limit(5),
+        "agreements": select(Agreement).where(Agreement.organisation_id == org_id,
+                                              Agreement.accepted_at.is_(None))
+        .order_by(Agreement.created_at).limit(10),
+        # one statement: a partner's few suspensions joined (the page stays within 15)
+        "admissions": select(Admission)
+        .where(Admission.organisation_id == org_id, Admission.status.in_(LIVE_ADMISSION))
+        .options(joinedload(Admission.category), joinedload(Admission.suspensions))
+        .order_by(Admission.admitted_at),
+    }
+
+
 @bp.route("/aanbieder")
 @provider_required
 def dashboard():
     """The organisation's overview: what needs its action, applications, admissions, mail."""
-    from ..assessment.models import CompletionRequest
-    from ..notifications.models import OutboxMail
 
     org = current_user.organisation
     today = today_local()
-    drafts = db.session.scalars(
-        select(Application).where(Application.organisation_id == org.id,
-                                  Application.status == Status.CONCEPT)
-        .options(selectinload(Application.categories))
-        .order_by(Application.updated_at.desc()).limit(10)).all()
-    completions = db.session.execute(
-        select(Application, CompletionRequest)
-        .join(CompletionRequest, CompletionRequest.application_id == Application.id)
-        .where(Application.organisation_id == org.id, CompletionRequest.closed_at.is_(None))
-        .order_by(CompletionRequest.deadline).limit(10)).all()
-    expiring = db.session.scalars(
-        select(Document).where(Document.organisation_id == org.id,
-                               Document.valid_until.between(today, today + timedelta(days=60)))
-        .order_by(Document.valid_until).limit(10)).all()
-    messages = db.session.execute(  # the columns shown, not the mails' bodies
-        select(OutboxMail.id, OutboxMail.subject, OutboxMail.created_at)
-        .where(OutboxMail.organisation_id == org.id)
-        .order_by(OutboxMail.id.desc()).limit(5)).all()
-    from ..partners.models import Agreement
-
-    open_agreements = db.session.scalars(
-        select(Agreement).where(Agreement.organisation_id == org.id, Agreement.accepted_at.is_(None))
-        .order_by(Agreement.created_at).limit(10)).all()
+    statements, mine = _dashboard_statements(), {"dashboard_organisation_id": org.id}
+    drafts = db.session.scalars(statements["drafts"], mine).all()
+    completions = db.session.execute(statements["completions"], mine).all()
+    expiring = db.session.scalars(statements["expiring"], {
+        **mine, "dashboard_from": today, "dashboard_until": today + timedelta(days=60)}).all()
+    messages = db.session.execute(statements["messages"], mine).all()
+    open_agreements = db.session.scalars(statements["agreements"], mine).all()
     page = paginate(
         select(Application.id)
         .where(Application.organisation_id == org.id)
@@ -113,13 +131,7 @@ def dashboard():
             select(Application).where(Application.id.in_(ids))
             .options(selectinload(Application.categories))),
     )
-    admissions = db.session.scalars(
-        select(Admission)
-        .where(Admission.organisation_id == org.id, Admission.status.in_(LIVE_ADMISSION))
-        # one statement: a partner's few suspensions joined (the page stays within 15)
-        .options(joinedload(Admission.category), joinedload(Admission.suspensions))
-        .order_by(Admission.admitted_at)
-    ).unique().all()
+    admissions = db.session.scalars(statements["admissions"], mine).unique().all()
     suspensions = {a.id: s for a in admissions if (s := _open_suspension(a, today)) is not None}
     return render_template("applications/dashboard.html", org=org, page=page, admissions=admissions,
                            suspensions=suspensions,
