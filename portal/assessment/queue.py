@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 
 from ..accounts.models import Organisation, User
 from ..accounts.search import kvk_number, name_matches, search_term
@@ -131,8 +132,7 @@ def tab_counts() -> dict[str, int]:
     """Every tab's number of applications, whatever the other filters: the applications per
     state that the database keeps counted (``report_counts``, kept by triggers), so the
     figure is exact and costs the same at every size."""
-    per_state = dict(db.session.execute(
-        select(ReportCount.key1, ReportCount.n).where(ReportCount.figure == STATUS)).all())
+    per_state = dict(db.session.execute(_statements()["counts"]).all())
     return {key: sum(per_state.get(state.name, 0) for state in states)
             for key, states in QUEUE_FILTERS.items()}
 
@@ -155,21 +155,30 @@ class QueueRow:
     category_names: list[str]
 
 
-def rows(ids: list[int]) -> list[QueueRow]:
-    """The rows of applications ``ids`` (in no particular order), in two statements."""
-    names: dict[int, list[str]] = {}
-    for application_id, name in db.session.execute(
-            select(application_categories.c.application_id, Category.name)
-            .join(Category, Category.id == application_categories.c.category_id)
-            .where(application_categories.c.application_id.in_(ids))
-            .order_by(Category.position, Category.id)):
-        names.setdefault(application_id, []).append(name)
-    found = db.session.execute(
-        select(Application.id, Application.reference, Application.round_id, Application.status,
-               Application.submitted_at, Application.decision_due, Organisation.name,
-               Organisation.kvk_number, User.full_name)
+@cache
+def _statements() -> dict:
+    """The queue's fixed statements, built once (the ids of a page as a parameter)."""
+    ids = bindparam("queue_ids", expanding=True)
+    return {
+        "counts": select(ReportCount.key1, ReportCount.n).where(ReportCount.figure == STATUS),
+        "categories": select(application_categories.c.application_id, Category.name)
+        .join(Category, Category.id == application_categories.c.category_id)
+        .where(application_categories.c.application_id.in_(ids))
+        .order_by(Category.position, Category.id),
+        "rows": select(Application.id, Application.reference, Application.round_id,
+                       Application.status, Application.submitted_at, Application.decision_due,
+                       Organisation.name, Organisation.kvk_number, User.full_name)
         .join(Organisation, Organisation.id == Application.organisation_id)
         .outerjoin(User, User.id == Application.assessor_id)
-        .where(Application.id.in_(ids)))
-    return [QueueRow(*row, category_names=names.get(row[0], [])) for row in found]
+        .where(Application.id.in_(ids)),
+    }
 
+
+def rows(ids: list[int]) -> list[QueueRow]:
+    """The rows of applications ``ids`` (in no particular order), in two statements."""
+    statements, page = _statements(), {"queue_ids": list(ids)}
+    names: dict[int, list[str]] = {}
+    for application_id, name in db.session.execute(statements["categories"], page):
+        names.setdefault(application_id, []).append(name)
+    found = db.session.execute(statements["rows"], page)
+    return [QueueRow(*row, category_names=names.get(row[0], [])) for row in found]
