@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, time, timedelta
+from functools import cache
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_login import current_user
@@ -36,13 +37,15 @@ CSV_COLUMNS = ["nummer", "tijdstip (Nederlandse tijd)", "e-mailadres gebruiker",
                "uitkomst", "IP-adres"]
 
 
-def object_type_choices() -> list[tuple[str, str]]:
+@cache
+def object_type_choices() -> tuple[tuple[str, str], ...]:
     """The kinds of object that can carry events, by their Dutch names."""
-    return [("", "Alle")] + sorted(OBJECT_LABELS.items(), key=lambda item: item[1])
+    return (("", "Alle"),) + tuple(sorted(OBJECT_LABELS.items(), key=lambda item: item[1]))
 
 
-def action_choices() -> list[tuple[str, str]]:
-    return [("", "Alle")] + sorted(ACTION_LABELS.items(), key=lambda item: item[1])
+@cache
+def action_choices() -> tuple[tuple[str, str], ...]:
+    return (("", "Alle"),) + tuple(sorted(ACTION_LABELS.items(), key=lambda item: item[1]))
 
 
 def _form() -> AuditFilterForm:

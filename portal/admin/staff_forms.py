@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..accounts.forms import new_password_field
-from ..forms import ActionForm  # noqa: F401 (used by the views)
+from ..forms import ActionForm, SelectOnce  # noqa: F401 (ActionForm: used by the views)
 from ..notifications.mail_texts import BODY_MAX, SUBJECT_MAX
 
 REQUIRED = "Dit veld is verplicht."
@@ -131,10 +131,12 @@ class AuditFilterForm(FlaskForm):
 
     actor = StringField("Gebruiker (e-mailadres bevat)", filters=[_strip],
                         validators=[Optional(), Length(max=254, message="Maximaal 254 tekens.")])
-    object_type = SelectField("Soort object", choices=[], validate_choice=False)
+    # SelectOnce: the long lists of kinds and actions written once, not per option each time.
+    object_type = SelectField("Soort object", choices=[], validate_choice=False,
+                              widget=SelectOnce())
     object_id = IntegerField("Nummer van het object", validators=[Optional()],
                              invalid_value_message="Vul een nummer in (alleen cijfers).")
-    action = SelectField("Handeling", choices=[], validate_choice=False)
+    action = SelectField("Handeling", choices=[], validate_choice=False, widget=SelectOnce())
     date_from = _date("Vanaf datum")
     date_to = _date("Tot en met datum")
 
