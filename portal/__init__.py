@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from . import forms, i18n, readonly_commit, requestlog
 from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
-from .urls import IdConverter
+from .urls import IdConverter, install_fast_url_for
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,6 +30,7 @@ def create_app(config=None) -> Flask:
     )
     # One id converter for every route: ids beyond the database's range are a 404.
     app.url_map.converters["int"] = IdConverter
+    install_fast_url_for(app)
     overrides = {}
     if config is None:
         config_cls = config_module.config_from_env()
