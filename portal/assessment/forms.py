@@ -3,7 +3,7 @@ import re
 from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import MultiCheckboxField, VersionedActionForm, VersionedForm
+from ..forms import MultiCheckboxField, SelectOnce, VersionedActionForm, VersionedForm
 from .models import Outcome, VerdictOutcome
 
 VERDICT_CHOICES = [(VerdictOutcome.VOLDOET.value, "Voldoet"),
@@ -33,7 +33,7 @@ class ReturnForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    assessor = SelectField("Toewijzen aan", coerce=int,
+    assessor = SelectField("Toewijzen aan", coerce=int, widget=SelectOnce(),  # every assessor
                            validators=[DataRequired("Kies een beoordelaar.")])
 
 

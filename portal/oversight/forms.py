@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from ..forms import SelectOnce
 from ..urls import MAX_ID
 
 DATE = "Vul een geldige datum in (dag-maand-jaar)."
@@ -96,8 +97,11 @@ class InvestigationForm(FlaskForm):
 
 
 class FindingForm(FlaskForm):
-    requirement_id = SelectField("Eis", coerce=_choice_or_none, validate_choice=False)
-    indicator_id = SelectField("Indicator", coerce=_choice_or_none, validate_choice=False)
+    # Every published requirement and indicator: long lists, written once (SelectOnce).
+    requirement_id = SelectField("Eis", coerce=_choice_or_none, validate_choice=False,
+                                 widget=SelectOnce())
+    indicator_id = SelectField("Indicator", coerce=_choice_or_none, validate_choice=False,
+                               widget=SelectOnce())
     subject = StringField("Ander onderwerp",
                           validators=[Length(max=300, message="Maximaal 300 tekens.")])
     judgement = SelectField("Oordeel", choices=JUDGEMENTS, validate_choice=False)
