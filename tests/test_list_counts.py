@@ -108,7 +108,10 @@ def _executed_plan(engine, run) -> str:
 
 
 @pytest.mark.parametrize(("sort", "index"), [("ingediend", "ix_applications_open_submitted"),
-                                             ("resterend", "ix_applications_open_due")])
+                                             ("resterend", "ix_applications_open_due"),
+                                             # no open application has a decision date:
+                                             # the default order, not a sort of them all
+                                             ("besloten", "ix_applications_open_submitted")])
 def test_the_open_tab_reads_its_partial_index_in_the_page_order(app, sort, index):
     _submitted(app, ("pleegzorg",), take=False)
     client = _client(app, ASSESSOR_1)
@@ -163,3 +166,14 @@ def test_the_open_states_are_the_partial_indexes_condition(app):
         for state in OPEN_STATES:
             assert f"'{state.name}'" in definition, definition
         assert "BESLOTEN" not in definition and "CONCEPT" not in definition
+
+
+def test_the_decision_date_order_is_offered_where_decisions_are(app):
+    _submitted(app, ("pleegzorg",), take=False)
+    client = _client(app, ASSESSOR_1)
+    option = '<option value="besloten"'
+    open_tab = client.get("/beoordeling/?sorteer=besloten").get_data(as_text=True)
+    assert option not in open_tab
+    assert '<option value="ingediend" selected>' in open_tab  # the order actually applied
+    decided_tab = client.get("/beoordeling/?status=besloten").get_data(as_text=True)
+    assert option + " selected>" in decided_tab

@@ -104,7 +104,9 @@ def build(args, user, today: date, categories) -> QueueQuery:
             condition = or_(condition, Organisation.kvk_number == kvk)
         ids = ids.where(_organisation_filter(condition))
     sort = args.get("sorteer")
-    if sort not in SORTS:
+    # No open application has a decision date: on the open tab that order means nothing,
+    # and no index holds the open applications in it (the database sorted them all).
+    if sort not in SORTS or (sort == "besloten" and key == "open"):
         sort = "besloten" if key == "besloten" else "ingediend"
     return QueueQuery(key=key, sort=sort, category=category, who=who, due=due, term=term,
                       typed=typed, ids=ids.order_by(*SORTS[sort]), messages=messages)
