@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from flask import g
-from sqlalchemy import Integer, column, literal_column, select, table, text
+from sqlalchemy import Integer, column, func, literal_column, select, table, text
 
 from .extensions import db
 
@@ -111,3 +111,17 @@ def few_or_walk(column, candidates, *, walk: bool = True):
     if ids is not None:
         return column.in_(ids)
     return (unindexed(column) if walk else column).in_(candidates)
+
+
+def plan_for_values() -> None:
+    """PostgreSQL: plan the rest of this transaction's statements for their values.
+
+    psycopg prepares a statement that ran five times on a connection, and PostgreSQL may
+    then keep one generic plan for it, chosen without the values. For a search or a
+    combination of filters, the values decide the plan: the fully filtered queue's capped
+    count took 9 ms with the generic plan at 150,000 applications and 1.5 ms planned for
+    its values, and the generic plan's cost grew with the data. ``set_config(..., true)``
+    holds until the transaction ends; it is a SELECT, so a transaction that only read still
+    ends with COMMIT (``portal.readonly_commit``). One statement, on PostgreSQL only."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.set_config("plan_cache_mode", "force_custom_plan", True)))

@@ -31,6 +31,7 @@ from ..extensions import db
 from ..notifications.models import OutboxMail
 from ..pagination import FILTERED_COUNT_CAP, paginate
 from ..procedure.models import Category
+from ..textsearch import plan_for_values
 from ..timeutil import today_local, utcnow
 from . import history, workflow
 from . import queue as queue_query
@@ -59,6 +60,8 @@ def queue():
     today = today_local()
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
     query = queue_query.build(request.args, current_user, today, categories)
+    if query.filtered:  # a search or filters: plans for their values (PostgreSQL)
+        plan_for_values()
     counts = queue_query.tab_counts()
     page = paginate(
         query.ids, queue_query.rows,
