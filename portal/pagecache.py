@@ -8,7 +8,8 @@ changes whenever what the page shows may change, for instance with the day when 
 matter); this module knows no domain part.
 
 Only plain anonymous GETs are kept or answered from the cache: a signed-in user's page has
-their menu and name, and a page with a pending flash message shows it once. Each
+their menu and name, and a page with a pending flash message shows it once. A page whose
+rendering wrote to the session or made a CSRF token is not kept either. Each
 application has its own cache (``app.extensions``), bounded in entries and in bytes, least
 recently used first out; a request with new query arguments renders as before, so the
 cache holds at most the recent variants.
@@ -21,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 
-from flask import current_app, make_response, request, session
+from flask import current_app, g, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -81,6 +82,13 @@ def _cacheable_request() -> bool:
             and "_flashes" not in session)
 
 
+def _visitor_specific(before: dict) -> bool:
+    """Whether rendering changed the visitor's session or put a CSRF token in the page
+    (Flask-WTF keeps the request's token in ``g``): such a page is this visitor's alone."""
+    return dict(session) != before \
+        or current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g
+
+
 def public_page(version: Callable[[], str]):
     """Keep the view's 200 HTML answers to anonymous visitors per ``version()``, the locale,
     the path and the query arguments; answer a client that holds the page with 304."""
@@ -94,9 +102,10 @@ def public_page(version: Callable[[], str]):
             cache = cache_of(current_app)
             entry = cache.get(key)
             if entry is None:
+                before = dict(session)  # (after Flask-Login's own bookkeeping, above)
                 response = make_response(view(*args, **kwargs))
                 if response.status_code != 200 or response.mimetype != "text/html" \
-                        or response.is_streamed:
+                        or response.is_streamed or _visitor_specific(before):
                     return response
                 etag = cache.put(key, response.get_data())
             else:

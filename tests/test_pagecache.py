@@ -194,3 +194,45 @@ def test_content_versions_follow_changes_collections_and_bulk_statements_not_rol
         db.session.commit()
         assert contentversion.current("procedure") == after_bulk
         assert contentversion.current("questions", "nooit").endswith(".0")
+
+
+def test_a_page_with_a_form_token_or_a_session_change_is_not_kept(app, client):
+    """Should a public page ever carry a form (a CSRF token is the visitor's own) or write
+    to the session, it is rendered for each visitor."""
+    from flask import render_template_string, session
+
+    from portal.pagecache import public_page
+
+    @app.route("/test-publiek-formulier")
+    @public_page(lambda: "1")
+    def with_form():
+        return render_template_string("<form method=post>{{ csrf_token() }}</form>")
+
+    @app.route("/test-publiek-sessie")
+    @public_page(lambda: "1")
+    def with_session():
+        session["bezoeken"] = session.get("bezoeken", 0) + 1
+        return f"<p>bezoek {session['bezoeken']}</p>"
+
+    @app.route("/test-publiek")
+    @public_page(lambda: "1")
+    def plain():
+        return "<p>voor iedereen</p>"
+
+    assert client.get("/test-publiek-formulier").get_data() \
+        == client.get("/test-publiek-formulier").get_data()  # the same visitor, the same token
+    assert client.get("/test-publiek-sessie").get_data() == b"<p>bezoek 1</p>"
+    assert client.get("/test-publiek-sessie").get_data() == b"<p>bezoek 2</p>"
+    assert len(cache_of(app)) == 0
+    other = app.test_client()  # another visitor gets a token of their own
+    assert other.get("/test-publiek-formulier").get_data() \
+        != client.get("/test-publiek-formulier").get_data()
+    assert client.get("/test-publiek").get_data() == b"<p>voor iedereen</p>"
+    assert len(cache_of(app)) == 1
+    # A visitor whose session already holds a form token (the login page was seen) still
+    # gets, and leaves, kept pages: only what the page's own rendering does counts.
+    visitor = app.test_client()
+    visitor.get("/inloggen")
+    cache_of(app).clear()
+    assert visitor.get("/test-publiek").get_data() == b"<p>voor iedereen</p>"
+    assert len(cache_of(app)) == 1
