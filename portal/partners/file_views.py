@@ -48,43 +48,24 @@ def _limited(rows):
 def show(organisation_id):
     org = _organisation(organisation_id)
     today = today_local()
-    admissions = db.session.scalars(
-        select(Admission).where(Admission.organisation_id == org.id)
-        .options(joinedload(Admission.category), joinedload(Admission.suspensions))
-        .order_by(Admission.admitted_at.desc(), Admission.id.desc())).unique().all()
-    applications, more_applications = _limited(db.session.scalars(
-        select(Application).where(Application.organisation_id == org.id)
-        .options(selectinload(Application.categories))
-        .order_by(Application.created_at.desc(), Application.id.desc())
-        .limit(LIST_LIMIT + 1)).unique().all())
+    statements, about = _file_statements(), {"file_organisation_id": org.id}
+    admissions = db.session.scalars(statements["admissions"], about).unique().all()
+    applications, more_applications = _limited(
+        db.session.scalars(statements["applications"], about).unique().all())
     decisions, more_decisions = _limited(db.session.execute(
-        _standing_decisions(), {"file_organisation_id": org.id}).all())
-    agreements, more_agreements = _limited(db.session.execute(
-        select(Agreement, User.full_name)
-        .outerjoin(User, User.id == Agreement.accepted_by_id)
-        .where(Agreement.organisation_id == org.id)
-        .options(joinedload(Agreement.document).load_only(Document.id, Document.original_name))
-        .order_by(Agreement.created_at.desc(), Agreement.id.desc())
-        .limit(LIST_LIMIT + 1)).all())
+        _standing_decisions(), about).all())
+    agreements, more_agreements = _limited(
+        db.session.execute(statements["agreements"], about).all())
     categories_of_agreement: dict[int, list[str]] = {}
     for admission in sorted(admissions, key=lambda a: a.category.position):
         if admission.agreement_id is not None:
             categories_of_agreement.setdefault(admission.agreement_id, []).append(
                 admission.category.name)
-    documents, more_documents = _limited(db.session.scalars(
-        select(Document).where(Document.organisation_id == org.id)
-        .order_by(Document.uploaded_at.desc(), Document.id.desc())
-        .limit(LIST_LIMIT + 1)).all())
-    current = db.session.scalars(
-        capacity.current_reports_query().where(CapacityReport.organisation_id == org.id)
-        .join(Category, Category.id == CapacityReport.category_id)
-        .options(joinedload(CapacityReport.category))
-        .order_by(Category.position, CapacityReport.location, CapacityReport.id)
-        .limit(200)).all()
-    history, more_history = _limited(db.session.scalars(
-        select(CapacityReport).where(CapacityReport.organisation_id == org.id)
-        .options(joinedload(CapacityReport.category))
-        .order_by(CapacityReport.id.desc()).limit(LIST_LIMIT + 1)).all())
+    documents, more_documents = _limited(
+        db.session.scalars(statements["documents"], about).all())
+    current = db.session.scalars(statements["current_capacity"], about).all()
+    history, more_history = _limited(
+        db.session.scalars(statements["capacity_history"], about).all())
     mails = _mail_page(org.id)
     from .compliance import compliance_status
 
@@ -99,6 +80,40 @@ def show(organisation_id):
         current=current, current_ids={r.id for r in current}, history=history,
         more_history=more_history, mails=mails, limit=LIST_LIMIT,
         stale_before=capacity.stale_before(today), stale_days=capacity.STALE_DAYS)
+
+
+@cache
+def _file_statements() -> dict:
+    """The file's lists, built once with the organisation as a parameter (each list is
+    limited to one row more than it shows, to know whether there is more)."""
+    org_id = bindparam("file_organisation_id")
+    return {
+        "admissions": select(Admission).where(Admission.organisation_id == org_id)
+        .options(joinedload(Admission.category), joinedload(Admission.suspensions))
+        .order_by(Admission.admitted_at.desc(), Admission.id.desc()),
+        "applications": select(Application).where(Application.organisation_id == org_id)
+        .options(selectinload(Application.categories))
+        .order_by(Application.created_at.desc(), Application.id.desc())
+        .limit(LIST_LIMIT + 1),
+        "agreements": select(Agreement, User.full_name)
+        .outerjoin(User, User.id == Agreement.accepted_by_id)
+        .where(Agreement.organisation_id == org_id)
+        .options(joinedload(Agreement.document).load_only(Document.id, Document.original_name))
+        .order_by(Agreement.created_at.desc(), Agreement.id.desc())
+        .limit(LIST_LIMIT + 1),
+        "documents": select(Document).where(Document.organisation_id == org_id)
+        .order_by(Document.uploaded_at.desc(), Document.id.desc())
+        .limit(LIST_LIMIT + 1),
+        "current_capacity": capacity.current_reports_query()
+        .where(CapacityReport.organisation_id == org_id)
+        .join(Category, Category.id == CapacityReport.category_id)
+        .options(joinedload(CapacityReport.category))
+        .order_by(Category.position, CapacityReport.location, CapacityReport.id)
+        .limit(200),
+        "capacity_history": select(CapacityReport).where(CapacityReport.organisation_id == org_id)
+        .options(joinedload(CapacityReport.category))
+        .order_by(CapacityReport.id.desc()).limit(LIST_LIMIT + 1),
+    }
 
 
 @cache
