@@ -118,10 +118,6 @@ GROWTH_TARGET = 1.5  # ... and from the smallest to the largest size at most 1.5
 # The management report with its figures computed again on every request (the cache
 # emptied before each one), as the first request after the cache runs out sees it.
 RECOMPUTED = (scenario.ADMIN, "admin_reports.dashboard", "/beheer/rapportage")
-# Pages kept rendered for anonymous visitors: their rendering is held to the recomputed
-# report's target, as the first request after a change pays for it.
-KEPT_PAGES = {"partners.register", "procedure.home", "procedure.requirements", "procedure.tariffs",
-              "qa.public"}
 
 
 def _recompute(app) -> None:
@@ -145,7 +141,10 @@ def _pages(app, ids: dict, only: str | None):
     rows = []
     for row in scenario.pages(app, ids):
         rows.append((*row, None, ""))
-        if row[0] is None and row[1] in KEPT_PAGES:
+        # Kept rendered for anonymous visitors (portal.pagecache.public_page): the rendering
+        # is held to the recomputed report's target, as the first request after a change
+        # pays for it.
+        if row[0] is None and getattr(app.view_functions.get(row[1]), "kept_public_page", False):
             rows.append((*row, _forget_pages, " (rendered)"))
     rows.append((*RECOMPUTED, _recompute, " (recomputed)"))
     if only:

@@ -236,3 +236,19 @@ def test_a_page_with_a_form_token_or_a_session_change_is_not_kept(app, client):
     cache_of(app).clear()
     assert visitor.get("/test-publiek").get_data() == b"<p>voor iedereen</p>"
     assert len(cache_of(app)) == 1
+
+
+def test_the_kept_pages_are_the_public_ones_and_the_benchmark_renders_them_too():
+    from bench.pages import _pages
+    from config import TestConfig
+    from portal import create_app
+    from tests.test_scale_pages import _placeholder_ids
+
+    app = create_app(TestConfig)
+    kept = {endpoint for endpoint, view in app.view_functions.items()
+            if getattr(view, "kept_public_page", False)}
+    assert kept == {"partners.register", "procedure.home", "procedure.requirements",
+                    "procedure.tariffs", "qa.public"}
+    rendered = {endpoint for _who, endpoint, _url, before, suffix in _pages(app, _placeholder_ids(), None)
+                if suffix == " (rendered)" and before is not None}
+    assert rendered == kept

@@ -52,8 +52,8 @@ def show(organisation_id):
     admissions = db.session.scalars(statements["admissions"], about).unique().all()
     applications, more_applications = _limited(
         db.session.scalars(statements["applications"], about).unique().all())
-    decisions, more_decisions = _limited(db.session.execute(
-        _standing_decisions(), about).all())
+    decisions, more_decisions = _limited(
+        db.session.execute(statements["decisions"], about).all())
     agreements, more_agreements = _limited(
         db.session.execute(statements["agreements"], about).all())
     categories_of_agreement: dict[int, list[str]] = {}
@@ -84,9 +84,10 @@ def show(organisation_id):
 
 @cache
 def _file_statements() -> dict:
-    """The file's lists, built once with the organisation as a parameter (each list is
-    limited to one row more than it shows, to know whether there is more)."""
-    org_id = bindparam("file_organisation_id")
+    """The file's lists, built once with the organisation as a parameter (built per
+    request, they were about a third of the page's time); each list is limited to one row
+    more than it shows, to know whether there is more."""
+    org_id, later = bindparam("file_organisation_id"), _LATER_DECISION
     return {
         "admissions": select(Admission).where(Admission.organisation_id == org_id)
         .options(joinedload(Admission.category), joinedload(Admission.suspensions))
@@ -94,6 +95,19 @@ def _file_statements() -> dict:
         "applications": select(Application).where(Application.organisation_id == org_id)
         .options(selectinload(Application.categories))
         .order_by(Application.created_at.desc(), Application.id.desc())
+        .limit(LIST_LIMIT + 1),
+        # Per application and category the decision that stands: the latest approved round
+        # (a herstelbesluit replaces the decision it corrects).
+        "decisions": select(CategoryDecision, Application.reference)
+        .join(Application, Application.id == CategoryDecision.application_id)
+        .where(Application.organisation_id == org_id,
+               CategoryDecision.approved_at.is_not(None),
+               CategoryDecision.round == select(func.max(later.round)).where(
+                   later.application_id == CategoryDecision.application_id,
+                   later.category_id == CategoryDecision.category_id,
+                   later.approved_at.is_not(None)).scalar_subquery())
+        .options(joinedload(CategoryDecision.category), joinedload(CategoryDecision.approved_by))
+        .order_by(CategoryDecision.approved_at.desc(), CategoryDecision.id.desc())
         .limit(LIST_LIMIT + 1),
         "agreements": select(Agreement, User.full_name)
         .outerjoin(User, User.id == Agreement.accepted_by_id)
@@ -114,27 +128,6 @@ def _file_statements() -> dict:
         .options(joinedload(CapacityReport.category))
         .order_by(CapacityReport.id.desc()).limit(LIST_LIMIT + 1),
     }
-
-
-@cache
-def _standing_decisions():
-    """Per application and category the decision that stands: the latest approved round (a
-    herstelbesluit replaces the decision it corrects). Built once, the organisation a
-    parameter (built per request, it and the compliance statement were a fifth of the
-    page's time)."""
-    later = _LATER_DECISION
-    return (select(CategoryDecision, Application.reference)
-            .join(Application, Application.id == CategoryDecision.application_id)
-            .where(Application.organisation_id == bindparam("file_organisation_id"),
-                   CategoryDecision.approved_at.is_not(None),
-                   CategoryDecision.round == select(func.max(later.round)).where(
-                       later.application_id == CategoryDecision.application_id,
-                       later.category_id == CategoryDecision.category_id,
-                       later.approved_at.is_not(None)).scalar_subquery())
-            .options(joinedload(CategoryDecision.category),
-                     joinedload(CategoryDecision.approved_by))
-            .order_by(CategoryDecision.approved_at.desc(), CategoryDecision.id.desc())
-            .limit(LIST_LIMIT + 1))
 
 
 def _mail_page(organisation_id) -> Page:
