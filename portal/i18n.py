@@ -8,6 +8,13 @@ and ``BABEL_DEFAULT_TIMEZONE``), so what Flask-Babel returns for them is kept on
 rest of the request (or of the application context, in a command). The results are the same
 as Flask-Babel's ``format_date`` and ``format_datetime``; tests/test_i18n.py compares them.
 
+Jinja's own newstyle callables (``_``, ``gettext`` and the rest) take the template's whole
+context: called inside a loop, every call copies that context with the loop's variables (a
+fifth of the assessment page's rendering). ``install`` puts callables in their place that take
+only the evaluation context (for autoescaping) and otherwise do what Jinja's do: the text is
+always a format string, ``num`` and ``context`` are filled in, and in an autoescaped template
+the text is Markup, so its variables are escaped.
+
 Flask-WTF also loads WTForms' own catalogue (its Dutch field messages) from disk for every
 request that builds a form; ``install`` keeps one copy per locale instead.
 Knows no domain part.
@@ -22,6 +29,8 @@ from babel import dates as babel_dates
 from babel.support import Translations
 from flask import Flask, g, request
 from flask_babel import get_locale, get_timezone, get_translations
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from wtforms.i18n import messages_path
 
 DATE = "d MMMM y"
@@ -76,13 +85,41 @@ def _keep_wtforms_translations() -> None:
     request.wtforms_translations = _wtforms_translations(_locale_and_zone()[0])
 
 
+def _formatted(eval_ctx, text: str, variables: dict):
+    # As Jinja's newstyle gettext: Markup in an autoescaped template, always formatted (so
+    # "%%" is "%").
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+
+@pass_eval_context
+def _gettext(eval_ctx, string: str, **variables):
+    return _formatted(eval_ctx, _translations().ugettext(string), variables)
+
+
+@pass_eval_context
+def _ngettext(eval_ctx, singular: str, plural: str, num: int, **variables):
+    variables.setdefault("num", num)
+    return _formatted(eval_ctx, _translations().ungettext(singular, plural, num), variables)
+
+
+@pass_eval_context
+def _pgettext(eval_ctx, context: str, string: str, **variables):
+    variables.setdefault("context", context)
+    return _formatted(eval_ctx, _translations().upgettext(context, string), variables)
+
+
+@pass_eval_context
+def _npgettext(eval_ctx, context: str, singular: str, plural: str, num: int, **variables):
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    return _formatted(eval_ctx, _translations().unpgettext(context, singular, plural, num),
+                      variables)
+
+
 def install(app: Flask) -> None:
     """Replace the Jinja gettext callables that Flask-Babel installed (after babel.init_app)."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    env = app.jinja_env
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # newstyle {% trans %}
+    env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext,
+                       npgettext=_npgettext)
     app.before_request(_keep_wtforms_translations)

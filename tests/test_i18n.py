@@ -19,6 +19,10 @@ def _english(directory) -> None:
     catalog.add("Inloggen", "Log in")
     catalog.add(("%(num)s aanmelding", "%(num)s aanmeldingen"),
                 ("%(num)s application", "%(num)s applications"))
+    catalog.add("Welkom, %(name)s.", "Welcome, <b>%(name)s</b>.")
+    catalog.add("Open", "Open (state)", context="status")
+    catalog.add(("%(num)s eis", "%(num)s eisen"), ("%(num)s requirement", "%(num)s requirements"),
+                context="catalogus")
     (directory / "en" / "LC_MESSAGES").mkdir(parents=True)
     with open(directory / "en" / "LC_MESSAGES" / "messages.mo", "wb") as out:
         write_mo(out, catalog)
@@ -39,6 +43,38 @@ def test_templates_use_the_locales_translations(database_url, tmp_path):
     dutch = make_app(database_url, tmp_path / "uploads")
     with dutch.test_request_context():
         assert render_template_string(TEMPLATE, n=3) == "Inloggen | 3 aanmeldingen | Niet vertaald"
+
+
+# Every callable, in a loop (where Jinja's own copy the context), with variables to escape.
+CALLABLES = ("{% for name in names %}{% set n = loop.index %}{{ _('Inloggen') }} / "
+             "{{ _('Welkom, %(name)s.', name=name) }} / {{ gettext('100%% klaar') }} / "
+             "{{ ngettext('%(num)s aanmelding', '%(num)s aanmeldingen', n) }} / "
+             "{{ pgettext('status', 'Open') }} / "
+             "{{ npgettext('catalogus', '%(num)s eis', '%(num)s eisen', n, extra=name) }} / "
+             "{% trans %}Welkom, {{ name }}.{% endtrans %} / "
+             "{% trans count=n %}{{ count }} aanmelding{% pluralize %}{{ count }} aanmeldingen"
+             "{% endtrans %}\n{% endfor %}")
+
+
+def test_template_callables_do_what_jinjas_own_do(database_url, tmp_path):
+    """The portal's gettext callables (no copy of the template's context per call) give
+    what Jinja's newstyle ones give, escaped in HTML templates and not in plain text."""
+    from jinja2 import Environment
+    _english(tmp_path / "translations")
+    app = make_app(database_url, tmp_path / "uploads", BABEL_DEFAULT_LOCALE="en",
+                   BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "translations"))
+    names = ["Ann & <Bo>", "Cor"]
+    with app.test_request_context():
+        translations = flask_babel.get_translations()
+        for autoescape in (True, False):
+            jinjas = Environment(extensions=["jinja2.ext.i18n"], autoescape=autoescape)
+            jinjas.install_gettext_translations(translations, newstyle=True)
+            portals = app.jinja_env.overlay(autoescape=autoescape)
+            expected = jinjas.from_string(CALLABLES).render(names=names)
+            assert portals.from_string(CALLABLES).render(names=names) == expected
+            assert ("Welcome, <b>Ann &amp; &lt;Bo&gt;</b>." in expected) is autoescape
+            assert "Open (state) / 2 requirements / Welcome, <b>Cor</b>. / 2 aanmeldingen" in expected
+        assert app.jinja_env.globals["_"] is i18n._gettext  # no context-taking alias
 
 
 # --- dates: the same text as Flask-Babel's, with the locale and zone looked up once ------------
