@@ -9,7 +9,6 @@ from flask_babel import format_currency
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import joinedload
 
 from . import forms, i18n, readonly_commit, requestlog
 from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
@@ -85,7 +84,7 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .accounts.models import User
+    from .accounts.models import load_signed_in
 
     db.init_app(app)
     with app.app_context():  # PostgreSQL: keep psycopg's prepared statements across requests
@@ -111,7 +110,7 @@ def _init_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         # With the organisation in the same statement: every page's header names it, which
         # cost each provider page a statement of its own.
-        return db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
+        return load_signed_in(int(user_id))
 
     # Import every model so metadata (and Alembic autogenerate) sees them.
     from . import models  # noqa: F401

@@ -3,10 +3,23 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from functools import cache
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint, false, func, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    bindparam,
+    false,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -220,3 +233,16 @@ class AccountThrottle(db.Model):
     key: Mapped[str] = mapped_column(String(64))
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime]
+
+
+@cache
+def _signed_in_statement():
+    return (select(User).where(User.id == bindparam("signed_in_user_id"))
+            .options(joinedload(User.organisation)))
+
+
+def load_signed_in(user_id: int) -> User | None:
+    """The signed-in user of a request, with the organisation every page's header names, in
+    one statement built once (``session.get`` with the eager-loading option built its query
+    on every request: a third of the user's loading time)."""
+    return db.session.scalar(_signed_in_statement(), {"signed_in_user_id": user_id})

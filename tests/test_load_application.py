@@ -1,0 +1,51 @@
+"""What a request loads before its page: the signed-in user (with the organisation every
+header names) and the application with what its pages read. Each in a fixed number of
+statements; a provider's own organisation comes from the session, not from the database
+a second time."""
+import pytest
+from flask_login import login_user
+
+from portal.accounts.models import load_signed_in
+from portal.applications.views import load_application_for
+from portal.extensions import db
+from tests.conftest import ADMIN, PROVIDER, user
+from tests.helpers import submitted_application
+from tests.test_scale import StatementCounter
+
+
+def _read_everything(application) -> None:
+    """What the application's pages read of it."""
+    assert application.organisation.name
+    assert application.categories
+    assert application.answers
+    assert application.catalogue_version.requirements
+    for requirement in application.catalogue_version.requirements:
+        requirement.applies_to({c.id for c in application.categories})
+
+
+def test_the_signed_in_user_comes_with_their_organisation(app):
+    with app.app_context():
+        provider_id = user(PROVIDER).id
+        db.session.remove()
+        with StatementCounter(db.engine) as counter:
+            loaded = load_signed_in(provider_id)
+            assert loaded.organisation.name  # no statement of its own
+        assert counter.count == 1
+        assert load_signed_in(-1) is None
+
+
+@pytest.mark.parametrize("who, expected", [(PROVIDER, 5), (ADMIN, 5)])
+def test_an_application_is_loaded_in_a_fixed_number_of_statements(app, who, expected):
+    with app.app_context():
+        application_id = submitted_application(user(PROVIDER), "pleegzorg", "leefgroepen").id
+        who_id = user(who).id
+        db.session.commit()
+    with app.test_request_context():
+        signed_in = load_signed_in(who_id)  # as the user loader does, before the page
+        login_user(signed_in)
+        with StatementCounter(db.engine) as counter:
+            application = load_application_for(signed_in, application_id)
+            _read_everything(application)
+        # the application with (staff) its organisation; categories; answers with their
+        # documents; the catalogue version's requirements; their categories' ids
+        assert counter.count == expected, counter.statements
