@@ -1,4 +1,5 @@
 import re
+from functools import lru_cache
 
 from flask import Blueprint, abort, has_request_context, render_template, request
 from markupsafe import Markup, escape
@@ -81,12 +82,17 @@ _HELP_LINK = re.compile(r"\[([^\]\n]{1,200})\]\((/(?!/)[A-Za-z0-9/_-]*)\)")
 def help_links(text: str | None) -> Markup:
     """``text`` escaped, with "[text](/path)" made a link to that page of the portal (only
     paths inside the portal: nothing else becomes markup)."""
-    escaped = str(escape(text or ""))
-    root = escape(request.script_root) if has_request_context() else ""
-    # Markup over text escaped above; the only markup added is a link whose target the
-    # pattern limits to a path of letters, digits, / _ and - inside the portal.
-    return Markup(_HELP_LINK.sub(  # nosec B704
-        lambda m: f'<a href="{root}{m.group(2)}">{m.group(1)}</a>', escaped))
+    root = request.script_root if has_request_context() else ""
+    # Markup over text escaped in _linked; the only markup added is a link whose target
+    # the pattern limits to a path of letters, digits, / _ and - inside the portal.
+    return Markup(_linked(text or "", root))  # nosec B704
+
+
+@lru_cache(maxsize=1024)
+def _linked(text: str, root: str) -> str:
+    # Kept per text: the same requirements' help texts are shown on page after page.
+    escaped, root = str(escape(text)), escape(root)
+    return _HELP_LINK.sub(lambda m: f'<a href="{root}{m.group(2)}">{m.group(1)}</a>', escaped)
 
 
 @bp.route("/eisen")
