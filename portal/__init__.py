@@ -5,7 +5,6 @@ import sqlite3
 from pathlib import Path
 
 from flask import Flask, render_template
-from flask_babel import format_currency
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -201,7 +200,7 @@ def _register_template_helpers(app: Flask) -> None:
             return ""
         if isinstance(value, int):
             return "€ " + f"{value:,}".replace(",", ".")
-        return format_currency(value, "EUR")
+        return i18n.format_currency(value, "EUR")
 
     from .urls import portal_url
 

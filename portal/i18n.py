@@ -26,6 +26,7 @@ from functools import lru_cache
 
 from babel import Locale
 from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from babel.support import Translations
 from flask import Flask, g, request
 from flask_babel import get_locale, get_timezone, get_translations
@@ -80,6 +81,17 @@ def format_datetime(value: datetime, pattern: str = DATETIME) -> str:
     every visit."""
     locale, zone = _locale_and_zone()
     return _datetime_text(value, zone, locale, pattern)
+
+
+@lru_cache(maxsize=4096)
+def _currency_text(value, currency: str, locale: Locale) -> str:
+    return babel_numbers.format_currency(value, currency, locale=locale)
+
+
+def format_currency(value, currency: str) -> str:
+    """An amount as Flask-Babel's ``format_currency`` shows it, kept per amount (a page of
+    tariffs shows the same amounts on every visit)."""
+    return _currency_text(value, currency, _locale_and_zone()[0])
 
 
 @lru_cache(maxsize=8)

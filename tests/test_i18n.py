@@ -133,3 +133,18 @@ def test_wtforms_messages_are_dutch_and_their_catalogue_is_kept(database_url, tm
     dutch = catalogues[0].gettext(english)
     assert dutch != english  # WTForms ships a Dutch catalogue; it is the one in use
     assert errors == [[dutch], [dutch]]
+
+
+def test_amounts_read_as_flask_babel_writes_them(database_url, tmp_path):
+    from decimal import Decimal
+
+    amounts = [Decimal("1234.56"), Decimal("0.05"), Decimal("-12.5"), Decimal("2500000.00"), 3.1]
+    for locale in ("nl", "en"):
+        app = make_app(database_url, tmp_path / "uploads", BABEL_DEFAULT_LOCALE=locale)
+        with app.test_request_context():
+            for amount in amounts:
+                for _ in range(2):  # the second time from the kept texts
+                    assert i18n.format_currency(amount, "EUR") == flask_babel.format_currency(
+                        amount, "EUR")
+            page = render_template_string("{{ a|euro }} / {{ w|euro }}", a=amounts[0], w=2500)
+            assert page == f"{flask_babel.format_currency(amounts[0], 'EUR')} / € 2.500"
