@@ -6,6 +6,7 @@ and a comparison of two versions. The changes themselves live in ``catalogue_ops
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import eager
 from ..actions import EXPIRED, Conflict, attempt, button, submit
 from ..audit.models import AuditEvent
 from ..auth import admin_required
@@ -78,11 +80,17 @@ def _requirement(version: CatalogueVersion, requirement_id: int) -> Requirement:
     return requirement
 
 
+@cache
+def _requirement_categories() -> eager.Collection:
+    return eager.collection(Requirement.categories)
+
+
 def _requirements(version: CatalogueVersion) -> list[Requirement]:
-    return list(db.session.scalars(
+    requirements = db.session.scalars(
         select(Requirement).where(Requirement.version_id == version.id)
-        .options(selectinload(Requirement.categories))
-        .order_by(Requirement.position, Requirement.id)))
+        .order_by(Requirement.position, Requirement.id)).all()
+    eager.fill(db.session, requirements, _requirement_categories())
+    return list(requirements)
 
 
 def _categories(procedure_id: int) -> list[Category]:

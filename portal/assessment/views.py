@@ -15,9 +15,9 @@ from flask import (
 from flask_babel import format_time
 from flask_login import current_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, load_only
 
-from .. import audit
+from .. import audit, eager
 from .. import files as storage
 from ..accounts.models import Role, User
 from ..actions import EXPIRED, STALE, Conflict, attempt
@@ -106,9 +106,9 @@ def _page_statements() -> dict:
     return {
         "decisions": select(CategoryDecision)
         .where(CategoryDecision.application_id == application_id)
-        .options(selectinload(CategoryDecision.failed_requirements),
-                 joinedload(CategoryDecision.proposed_by), joinedload(CategoryDecision.approved_by))
+        .options(joinedload(CategoryDecision.proposed_by), joinedload(CategoryDecision.approved_by))
         .order_by(CategoryDecision.round, CategoryDecision.id),
+        "failed": eager.collection(CategoryDecision.failed_requirements),
         "rounds": select(CompletionRequest).where(CompletionRequest.application_id == application_id)
         .options(joinedload(CompletionRequest.items), joinedload(CompletionRequest.requested_by))
         .order_by(CompletionRequest.round),
@@ -132,6 +132,7 @@ def _page(application, *, forms=None, errors=(), status=200):
     verdicts = workflow.verdicts_by_requirement(application)
     statements, about = _page_statements(), {"page_application_id": application.id}
     decisions = db.session.scalars(statements["decisions"], about).all()
+    eager.fill(db.session, decisions, statements["failed"])
     latest_round = max((d.round for d in decisions), default=0)
     current = {d.category_id: d for d in decisions if d.round == latest_round}
     rounds = db.session.scalars(statements["rounds"], about).unique().all()

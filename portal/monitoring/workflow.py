@@ -23,9 +23,9 @@ from functools import cache
 
 from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
-from .. import audit, files, notifications
+from .. import audit, eager, files, notifications
 from ..accounts.models import Organisation, User
 from ..auth import require_role
 from ..errors import DomainError, NotPermitted, ValidationFailed
@@ -400,17 +400,31 @@ def submit_report(reporting_round: ReportingRound, organisation: Organisation,
     return report
 
 
+@cache
+def _history_statements() -> dict:
+    return {
+        "reports": select(IndicatorReport).where(
+            IndicatorReport.round_id == bindparam("history_round_id"),
+            IndicatorReport.organisation_id == bindparam("history_organisation_id"),
+            IndicatorReport.category_id == bindparam("history_category_id"))
+        .options(joinedload(IndicatorReport.submitted_by))
+        .order_by(IndicatorReport.number.desc()),
+        "values": eager.collection(IndicatorReport.values, joinedload(IndicatorValue.indicator)),
+        "attachments": eager.collection(IndicatorReport.attachments,
+                                        joinedload(ReportAttachment.document)),
+    }
+
+
 def report_history(report: IndicatorReport) -> list[IndicatorReport]:
-    """Every version of the partner's report for the round and category, newest first."""
-    return list(db.session.scalars(
-        select(IndicatorReport).where(IndicatorReport.round_id == report.round_id,
-                                      IndicatorReport.organisation_id == report.organisation_id,
-                                      IndicatorReport.category_id == report.category_id)
-        .options(selectinload(IndicatorReport.values).joinedload(IndicatorValue.indicator),
-                 selectinload(IndicatorReport.attachments)
-                 .joinedload(ReportAttachment.document),
-                 joinedload(IndicatorReport.submitted_by))
-        .order_by(IndicatorReport.number.desc())))
+    """Every version of the partner's report for the round and category, newest first (with
+    their values and attachments: three statements, built once)."""
+    statements = _history_statements()
+    reports = db.session.scalars(statements["reports"], {
+        "history_round_id": report.round_id, "history_organisation_id": report.organisation_id,
+        "history_category_id": report.category_id}).all()
+    eager.fill(db.session, reports, statements["values"])
+    eager.fill(db.session, reports, statements["attachments"])
+    return list(reports)
 
 
 # --- reminders (the daily command) ------------------------------------------------------------

@@ -6,8 +6,9 @@ from functools import cache
 
 from flask import Blueprint, abort, render_template
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
+from sqlalchemy.orm import aliased, joinedload, load_only
 
+from .. import eager
 from ..accounts.models import Organisation, User
 from ..applications.models import Application, Document
 from ..assessment.models import CategoryDecision
@@ -51,7 +52,8 @@ def show(organisation_id):
     statements, about = _file_statements(), {"file_organisation_id": org.id}
     admissions = db.session.scalars(statements["admissions"], about).unique().all()
     applications, more_applications = _limited(
-        db.session.scalars(statements["applications"], about).unique().all())
+        db.session.scalars(statements["applications"], about).all())
+    eager.fill(db.session, applications, statements["application_categories"])
     decisions, more_decisions = _limited(
         db.session.execute(statements["decisions"], about).all())
     agreements, more_agreements = _limited(
@@ -93,9 +95,9 @@ def _file_statements() -> dict:
         .options(joinedload(Admission.category), joinedload(Admission.suspensions))
         .order_by(Admission.admitted_at.desc(), Admission.id.desc()),
         "applications": select(Application).where(Application.organisation_id == org_id)
-        .options(selectinload(Application.categories))
         .order_by(Application.created_at.desc(), Application.id.desc())
         .limit(LIST_LIMIT + 1),
+        "application_categories": eager.collection(Application.categories),
         # Per application and category the decision that stands: the latest approved round
         # (a herstelbesluit replaces the decision it corrects).
         "decisions": select(CategoryDecision, Application.reference)
@@ -152,9 +154,8 @@ def applications(organisation_id):
     page = paginate(
         select(Application.id).where(Application.organisation_id == org.id)
         .order_by(Application.created_at.desc(), Application.id.desc()),
-        lambda ids: db.session.scalars(
-            select(Application).where(Application.id.in_(ids))
-            .options(selectinload(Application.categories))).unique())
+        lambda ids: db.session.scalars(select(Application).where(Application.id.in_(ids))).all())
+    eager.fill(db.session, page.items, _file_statements()["application_categories"])
     return render_template("partners/file_applications.html", org=org, page=page)
 
 
