@@ -3,12 +3,14 @@
 reports, and the monitoring pages per indicator and per partner (staff), with exports."""
 from __future__ import annotations
 
+from functools import cache
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
-from .. import audit
+from .. import audit, eager
 from ..accounts.models import Organisation
 from ..actions import button, submit
 from ..auth import admin_required, assessor_required, has_role, provider_required
@@ -41,21 +43,34 @@ def _procedure():
     return procedure
 
 
+@cache
+def _statements() -> dict:
+    """Statements of many of these pages, built once (with the ids as parameters)."""
+    return {
+        "set": select(IndicatorSet).where(IndicatorSet.id == bindparam("monitoring_set_id")),
+        "indicators": eager.collection(IndicatorSet.indicators, joinedload(Indicator.category)),
+        "round": select(ReportingRound).where(ReportingRound.id == bindparam("monitoring_round_id"))
+        .options(joinedload(ReportingRound.indicator_set)),
+        "round_categories": eager.collection(ReportingRound.categories),
+        "participant_categories": eager.collection(RoundParticipant.categories),
+    }
+
+
 def _set(set_id) -> IndicatorSet:
-    row = db.session.scalar(select(IndicatorSet).where(IndicatorSet.id == set_id)
-                            .options(selectinload(IndicatorSet.indicators)
-                                     .joinedload(Indicator.category)))
+    statements = _statements()
+    row = db.session.scalar(statements["set"], {"monitoring_set_id": set_id})
     if row is None:
         abort(404)
+    eager.fill(db.session, [row], statements["indicators"])
     return row
 
 
 def _round(round_id) -> ReportingRound:
-    row = db.session.scalar(select(ReportingRound).where(ReportingRound.id == round_id)
-                            .options(joinedload(ReportingRound.indicator_set),
-                                     selectinload(ReportingRound.categories)))
+    statements = _statements()
+    row = db.session.scalar(statements["round"], {"monitoring_round_id": round_id})
     if row is None:
         abort(404)
+    eager.fill(db.session, [row], statements["round_categories"])
     return row
 
 
@@ -209,8 +224,9 @@ def round_detail(round_id):
         select(RoundParticipant, Organisation)
         .join(Organisation, Organisation.id == RoundParticipant.organisation_id)
         .where(RoundParticipant.round_id == reporting_round.id)
-        .options(selectinload(RoundParticipant.categories))
         .order_by(Organisation.name, Organisation.id).limit(1000)).all()
+    eager.fill(db.session, [participant for participant, _org in participants],
+               _statements()["participant_categories"])
     reports = {(r.organisation_id, r.category_id): r for r in db.session.scalars(
         select(IndicatorReport).where(IndicatorReport.round_id == reporting_round.id,
                                       IndicatorReport.is_current))}
@@ -348,10 +364,10 @@ def mine():
         select(RoundParticipant)
         .join(ReportingRound, ReportingRound.id == RoundParticipant.round_id)
         .where(RoundParticipant.organisation_id == org.id)
-        .options(contains_eager(RoundParticipant.reporting_round),
-                 selectinload(RoundParticipant.categories))
+        .options(contains_eager(RoundParticipant.reporting_round))
         .order_by(ReportingRound.period_start.desc(), ReportingRound.id.desc())
         .limit(50)).all()
+    eager.fill(db.session, asked, _statements()["participant_categories"])
     reports = {(r.round_id, r.category_id): r for r in db.session.scalars(
         select(IndicatorReport).where(IndicatorReport.organisation_id == org.id,
                                       IndicatorReport.is_current,

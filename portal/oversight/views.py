@@ -7,12 +7,14 @@ are a message on the page the browser goes back to."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy.orm import joinedload
 
+from .. import eager
 from ..accounts.models import Organisation
 from ..accounts.search import kvk_number, name_matches, name_order, search_term
 from ..actions import button, submit
@@ -156,16 +158,24 @@ def plan():
         done=lambda d: url_for("oversight.dialogue", dialogue_id=d.id), page=page)
 
 
-def _dialogue(dialogue_id, organisation_id=None) -> Dialogue:
-    query = select(Dialogue).where(Dialogue.id == dialogue_id).options(
+@cache
+def _dialogue_statements(of_organisation: bool) -> dict:
+    """The dialogue page's statements, built once (with the ids as parameters)."""
+    query = select(Dialogue).where(Dialogue.id == bindparam("dialogue_id")).options(
         joinedload(Dialogue.organisation), joinedload(Dialogue.created_by),
-        joinedload(Dialogue.confirmed_by), joinedload(Dialogue.reporting_round),
-        selectinload(Dialogue.action_points))
-    if organisation_id is not None:
-        query = query.where(Dialogue.organisation_id == organisation_id)
-    dialogue = db.session.scalar(query)
+        joinedload(Dialogue.confirmed_by), joinedload(Dialogue.reporting_round))
+    if of_organisation:
+        query = query.where(Dialogue.organisation_id == bindparam("dialogue_organisation_id"))
+    return {"dialogue": query, "action_points": eager.collection(Dialogue.action_points)}
+
+
+def _dialogue(dialogue_id, organisation_id=None) -> Dialogue:
+    statements = _dialogue_statements(organisation_id is not None)
+    dialogue = db.session.scalar(statements["dialogue"], {
+        "dialogue_id": dialogue_id, "dialogue_organisation_id": organisation_id})
     if dialogue is None:
         abort(404)
+    eager.fill(db.session, [dialogue], statements["action_points"])
     return dialogue
 
 
@@ -267,17 +277,27 @@ def open_investigation():
         done=lambda i: url_for("oversight.investigation", investigation_id=i.id), page=page)
 
 
-def _investigation(investigation_id, organisation_id=None) -> Investigation:
-    query = select(Investigation).where(Investigation.id == investigation_id).options(
+@cache
+def _investigation_statements(of_organisation: bool) -> dict:
+    """The investigation page's statements, built once (with the ids as parameters)."""
+    query = select(Investigation).where(Investigation.id == bindparam("investigation_id")).options(
         joinedload(Investigation.organisation), joinedload(Investigation.suspension),
-        joinedload(Investigation.admission),
-        selectinload(Investigation.findings).options(joinedload(Finding.requirement),
-                                                     joinedload(Finding.indicator)))
-    if organisation_id is not None:
-        query = query.where(Investigation.organisation_id == organisation_id)
-    item = db.session.scalar(query)
+        joinedload(Investigation.admission))
+    if of_organisation:
+        query = query.where(
+            Investigation.organisation_id == bindparam("investigation_organisation_id"))
+    return {"investigation": query,
+            "findings": eager.collection(Investigation.findings, joinedload(Finding.requirement),
+                                         joinedload(Finding.indicator))}
+
+
+def _investigation(investigation_id, organisation_id=None) -> Investigation:
+    statements = _investigation_statements(organisation_id is not None)
+    item = db.session.scalar(statements["investigation"], {
+        "investigation_id": investigation_id, "investigation_organisation_id": organisation_id})
     if item is None:
         abort(404)
+    eager.fill(db.session, [item], statements["findings"])
     return item
 
 
