@@ -4,6 +4,7 @@ statements; a provider's own organisation comes from the session, not from the d
 a second time."""
 import pytest
 from flask_login import login_user
+from sqlalchemy import select
 
 from portal.accounts.models import load_signed_in
 from portal.applications.views import load_application_for
@@ -49,3 +50,43 @@ def test_an_application_is_loaded_in_a_fixed_number_of_statements(app, who, expe
         # the application with (staff) its organisation; categories; answers with their
         # documents; the catalogue version's requirements; their categories' ids
         assert counter.count == expected, counter.statements
+
+
+def test_a_published_versions_category_ids_are_read_once(app):
+    """A published version's requirements keep their categories: after the first page
+    they are not read again (one statement less on every application page)."""
+    from portal.procedure.models import PUBLISHED_CATEGORY_IDS
+
+    with app.app_context():
+        application_id = submitted_application(user(PROVIDER), "pleegzorg", "leefgroepen").id
+        provider_id = user(PROVIDER).id
+        db.session.commit()
+    counts, seen = [], []
+    for _ in range(2):
+        with app.test_request_context():
+            signed_in = load_signed_in(provider_id)
+            with StatementCounter(db.engine) as counter:
+                application = load_application_for(signed_in, application_id)
+                seen.append({r.id: r.category_ids() for r in application.catalogue_version.requirements})
+            counts.append(counter.count)
+    assert counts == [5, 4]  # the link table read the first time only
+    assert seen[0] == seen[1] and any(seen[0].values())
+    assert application.catalogue_version.published_at is not None
+    assert application.catalogue_version.id in app.extensions[PUBLISHED_CATEGORY_IDS]
+
+
+def test_a_drafts_category_ids_are_read_every_time(app):
+    from portal.procedure.models import CatalogueVersion, Requirement, with_category_ids
+
+    with app.app_context():
+        version = db.session.scalar(select(CatalogueVersion).where(
+            CatalogueVersion.published_at.is_not(None)))
+        requirements = db.session.scalars(
+            select(Requirement).where(Requirement.version_id == version.id)).all()
+        version.published_at = None  # as a draft (neither written nor committed)
+        with db.session.no_autoflush:
+            for _ in range(2):
+                with StatementCounter(db.engine) as counter:
+                    with_category_ids(requirements, published=version)
+                assert counter.count == 1
+        db.session.rollback()

@@ -82,7 +82,7 @@ def load_application_for(user, application_id: int, *, full: bool = True) -> App
         version = application.catalogue_version
         eager.fill(db.session, [version], statements["requirements"])
         # which categories each requirement applies to, without Category objects
-        with_category_ids(version.requirements)
+        with_category_ids(version.requirements, published=version)
     return application
 
 

@@ -5,6 +5,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -282,22 +283,42 @@ class Requirement(db.Model):
         return self.is_general or not self.category_ids().isdisjoint(category_ids)
 
 
-def with_category_ids(requirements) -> None:
+PUBLISHED_CATEGORY_IDS = "portal_published_category_ids"
+
+
+def with_category_ids(requirements, *, published: CatalogueVersion | None = None) -> None:
     """Find the category ids of ``requirements`` in one read of the link table and keep them
     on each (``Requirement.category_ids``): a page that only asks which categories a
     requirement applies to needs no Category objects per requirement, whose loading cost
     an application's pages half a millisecond. A requirement's categories change only in a
-    draft catalogue version, which no application uses."""
+    draft catalogue version, which no application uses.
+
+    ``published``: the version the requirements belong to; when it is published its
+    requirements' categories can no longer change, and what was read is kept for the
+    application (per worker) and not read again."""
     requirements = list(requirements)
     if not requirements:
         return
-    found: dict[int, set[int]] = {r.id: set() for r in requirements}
+    kept = None
+    if published is not None and published.published_at is not None:
+        kept = current_app.extensions.setdefault(PUBLISHED_CATEGORY_IDS, {})
+        found = kept.get(published.id)
+        if found is not None and all(r.id in found for r in requirements):
+            for requirement in requirements:
+                requirement._category_ids = found[requirement.id]
+            return
+    read: dict[int, set[int]] = {r.id: set() for r in requirements}
     for requirement_id, category_id in db.session.execute(
             select(requirement_categories.c.requirement_id, requirement_categories.c.category_id)
-            .where(requirement_categories.c.requirement_id.in_(list(found)))):
-        found[requirement_id].add(category_id)
+            .where(requirement_categories.c.requirement_id.in_(list(read)))):
+        read[requirement_id].add(category_id)
+    found = {requirement_id: frozenset(ids) for requirement_id, ids in read.items()}
     for requirement in requirements:
-        requirement._category_ids = frozenset(found[requirement.id])
+        requirement._category_ids = found[requirement.id]
+    if kept is not None:
+        if len(kept) >= 64:  # a few versions are in use at a time
+            kept.clear()
+        kept[published.id] = {**kept.get(published.id, {}), **found}
 
 
 class Question(db.Model):
