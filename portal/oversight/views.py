@@ -509,24 +509,36 @@ def partner_tasks(organisation_id):
 FILE_LIMIT = 10
 
 
-def partner_file_section(organisation_id):
-    """The partner file's section: the latest dialogues (each with its number of open and
-    overdue action points) and investigations; two statements whatever their number."""
-    today = today_local()
+@cache
+def _file_section_statements() -> dict:
+    """The partner file section's two statements, built once (the organisation and the day
+    as parameters)."""
+    organisation_id = bindparam("section_organisation_id")
     open_points = (select(func.count(ActionPoint.id))
                    .where(ActionPoint.dialogue_id == Dialogue.id,
                           ActionPoint.status == ActionStatus.OPEN))
-    dialogues = db.session.execute(
-        select(Dialogue, open_points.scalar_subquery(),
-               open_points.where(ActionPoint.due_on < today).scalar_subquery())
+    return {
+        "dialogues": select(Dialogue, open_points.scalar_subquery(),
+                            open_points.where(ActionPoint.due_on < bindparam("section_today"))
+                            .scalar_subquery())
         .where(Dialogue.organisation_id == organisation_id)
         .order_by(Dialogue.meeting_date.desc(), Dialogue.id.desc())
-        .limit(FILE_LIMIT + 1)).all()
-    investigations = db.session.scalars(
-        select(Investigation).where(Investigation.organisation_id == organisation_id)
+        .limit(FILE_LIMIT + 1),
+        "investigations": select(Investigation)
+        .where(Investigation.organisation_id == organisation_id)
         .options(joinedload(Investigation.suspension))
         .order_by(Investigation.started_on.desc(), Investigation.id.desc())
-        .limit(FILE_LIMIT + 1)).all()
+        .limit(FILE_LIMIT + 1),
+    }
+
+
+def partner_file_section(organisation_id):
+    """The partner file's section: the latest dialogues (each with its number of open and
+    overdue action points) and investigations; two statements whatever their number."""
+    statements = _file_section_statements()
+    about = {"section_organisation_id": organisation_id, "section_today": today_local()}
+    dialogues = db.session.execute(statements["dialogues"], about).all()
+    investigations = db.session.scalars(statements["investigations"], about).all()
     return {"dialogues": dialogues[:FILE_LIMIT], "more_dialogues": len(dialogues) > FILE_LIMIT,
             "investigations": investigations[:FILE_LIMIT],
             "more_investigations": len(investigations) > FILE_LIMIT}

@@ -16,7 +16,7 @@ from ..auth import assessor_required
 from ..extensions import db
 from ..notifications import body_visible
 from ..notifications.models import OutboxMail
-from ..pagination import Page, capped_count, paginate, requested_page
+from ..pagination import COUNT_CAP, Page, paginate, requested_page
 from ..procedure.models import Category
 from ..timeutil import today_local
 from . import capacity
@@ -132,18 +132,33 @@ def _file_statements() -> dict:
     }
 
 
+@cache
+def _mail_statements() -> dict:
+    organisation_id = bindparam("mail_organisation_id")
+    return {
+        "count": select(func.count()).select_from(
+            select(OutboxMail.id).where(OutboxMail.organisation_id == organisation_id)
+            .limit(bindparam("mail_cap")).subquery()),
+        "page": select(OutboxMail).options(load_only(*MAIL_COLUMNS))
+        .where(OutboxMail.organisation_id == organisation_id)
+        .order_by(OutboxMail.id.desc()).limit(bindparam("mail_limit"))
+        .offset(bindparam("mail_offset")),
+    }
+
+
 def _mail_page(organisation_id) -> Page:
     """The organisation's mail, newest first, paginated in the database (two statements: the
-    capped count and the page, without the bodies)."""
+    capped count and the page, without the bodies), built once."""
     from flask import current_app
 
-    ids = select(OutboxMail.id).where(OutboxMail.organisation_id == organisation_id)
-    total, more = capped_count(ids)
+    statements = _mail_statements()
+    n = db.session.scalar(statements["count"], {"mail_organisation_id": organisation_id,
+                                                "mail_cap": COUNT_CAP + 1}) or 0
+    total, more = min(n, COUNT_CAP), n > COUNT_CAP
     per_page, page = current_app.config["PAGE_SIZE"], requested_page()
-    items = db.session.scalars(
-        select(OutboxMail).options(load_only(*MAIL_COLUMNS))
-        .where(OutboxMail.organisation_id == organisation_id)
-        .order_by(OutboxMail.id.desc()).limit(per_page).offset((page - 1) * per_page)).all()
+    items = db.session.scalars(statements["page"], {
+        "mail_organisation_id": organisation_id, "mail_limit": per_page,
+        "mail_offset": (page - 1) * per_page}).all()
     return Page(items=list(items), page=page, per_page=per_page, total=total, more=more)
 
 
