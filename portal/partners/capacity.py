@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 
 from sqlalchemy import and_, exists, false, func, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
@@ -77,7 +78,17 @@ def overview_ids(category_id: int | None = None, age: int | None = None,
     every current report for each page. Given ``category_ids`` (every category, in the
     overview's order) and ``upto`` (the rows up to the end of the page asked for), it reads
     at most ``upto`` of each category's reports in index order and sorts only those. To
-    count the same rows, leave out ``category_ids`` (a count has no order)."""
+    count the same rows, leave out ``category_ids`` (a count has no order).
+
+    Built once per choice of the filters (kept in a bounded cache): building the statement
+    took longer than the database's work for a page."""
+    return _overview_ids(category_id, age, free_only,
+                         None if category_ids is None else tuple(category_ids), upto,
+                         db.session.get_bind().dialect.name)
+
+
+@lru_cache(maxsize=256)
+def _overview_ids(category_id, age, free_only, category_ids, upto, dialect):
     def reports(*columns):
         ids = select(*columns).where(is_current(), live_admission())
         if category_id is not None:
@@ -89,8 +100,7 @@ def overview_ids(category_id: int | None = None, age: int | None = None,
         return ids
 
     freshest = (CapacityReport.reported_at.desc(), CapacityReport.id.desc())
-    if (category_ids is not None and category_id is None
-            and db.session.get_bind().dialect.name == "postgresql"):
+    if category_ids is not None and category_id is None and dialect == "postgresql":
         if not category_ids:
             return select(CapacityReport.id).where(false())
         parts = []
