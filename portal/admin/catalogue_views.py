@@ -10,7 +10,7 @@ from functools import cache
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -59,12 +59,30 @@ def _procedure() -> Procedure:
     return procedure
 
 
+@cache
+def _statements(lock: bool = False) -> dict:
+    """The version pages' statements, built once (the ids and numbers as parameters)."""
+    version = select(CatalogueVersion).where(
+        CatalogueVersion.procedure_id == bindparam("catalogue_procedure_id"),
+        CatalogueVersion.number == bindparam("catalogue_number"))
+    return {
+        "version": version.with_for_update() if lock else version,
+        "history": select(AuditEvent)
+        .where(AuditEvent.object_type == CatalogueVersion.__tablename__,
+               AuditEvent.object_id == bindparam("catalogue_version_id"),
+               AuditEvent.at >= bindparam("catalogue_created_at"))
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(HISTORY_LIMIT),
+        "previous": select(func.max(CatalogueVersion.number))
+        .where(CatalogueVersion.procedure_id == bindparam("catalogue_procedure_id"),
+               CatalogueVersion.number < bindparam("catalogue_number")),
+    }
+
+
 def _version(number: int, *, lock: bool = False) -> CatalogueVersion:
-    query = select(CatalogueVersion).where(CatalogueVersion.procedure_id == _procedure().id,
-                                           CatalogueVersion.number == number)
-    if lock:
-        query = query.with_for_update()
-    version = db.session.scalar(query)
+    version = db.session.scalar(_statements(lock)["version"], {
+        "catalogue_procedure_id": _procedure().id, "catalogue_number": number})
     if version is None:
         abort(404)
     return version
@@ -162,18 +180,11 @@ def create_draft():
 
 def _render_version(version: CatalogueVersion, *, publish_form=None):
     requirements = _requirements(version)
-    history = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.object_type == CatalogueVersion.__tablename__,
-               AuditEvent.object_id == version.id,
-               AuditEvent.at >= version.created_at)
-        .options(joinedload(AuditEvent.actor))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(HISTORY_LIMIT)).all()
-    previous = db.session.scalar(
-        select(func.max(CatalogueVersion.number))
-        .where(CatalogueVersion.procedure_id == version.procedure_id,
-               CatalogueVersion.number < version.number))
+    statements = _statements()
+    history = db.session.scalars(statements["history"], {
+        "catalogue_version_id": version.id, "catalogue_created_at": version.created_at}).all()
+    previous = db.session.scalar(statements["previous"], {
+        "catalogue_procedure_id": version.procedure_id, "catalogue_number": version.number})
     return render_template(
         "admin/catalogue/version.html", version=version, requirements=requirements,
         draft=ops.is_draft(version), history=history, history_limit=HISTORY_LIMIT,

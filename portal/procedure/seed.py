@@ -1,6 +1,8 @@
 """Idempotent loading of the reference data: the region, the procedure and its catalogue."""
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import select
 
 from ..extensions import db
@@ -93,7 +95,13 @@ def seed_reference() -> Procedure:
     return procedure
 
 
+@cache
+def _current_statement():
+    return select(Procedure).order_by(Procedure.id).limit(1)
+
+
 def current_procedure() -> Procedure | None:
-    return db.session.scalar(select(Procedure).order_by(Procedure.id).limit(1))
+    # The statement built once: many pages ask for the procedure.
+    return db.session.scalar(_current_statement())
 
 
