@@ -9,8 +9,8 @@ rest of the request (or of the application context, in a command). The results a
 as Flask-Babel's ``format_date`` and ``format_datetime``; tests/test_i18n.py compares them.
 
 Jinja's own newstyle callables (``_``, ``gettext`` and the rest) take the template's whole
-context: called inside a loop, every call copies that context with the loop's variables (a
-fifth of the assessment page's rendering). ``install`` puts callables in their place that take
+context: called inside a loop, every call copies that context with the loop's variables (about
+a seventh of the assessment page's rendering). ``install`` puts callables in their place that take
 only the evaluation context (for autoescaping) and otherwise do what Jinja's do: the text is
 always a format string, ``num`` and ``context`` are filled in, and in an autoescaped template
 the text is Markup, so its variables are escaped.
