@@ -107,11 +107,13 @@ def _keep_wtforms_translations() -> None:
 def _formatted(eval_ctx, text: str, variables: dict):
     # As Jinja's newstyle gettext: Markup in an autoescaped template, always formatted (so
     # "%%" is "%"). Without variables nothing needs escaping: the text is formatted as a
-    # plain string, which costs a fraction of Markup's formatting.
+    # plain string, which costs a fraction of Markup's formatting. The text is a template's
+    # own (or its translation in the portal's catalogue), never a visitor's; the variables
+    # are escaped by Markup's formatting.
     if not variables:
         text = text % variables
-        return Markup(text) if eval_ctx.autoescape else text
-    return (Markup(text) if eval_ctx.autoescape else text) % variables
+        return Markup(text) if eval_ctx.autoescape else text  # nosec B704
+    return (Markup(text) if eval_ctx.autoescape else text) % variables  # nosec B704
 
 
 @pass_eval_context
