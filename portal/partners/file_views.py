@@ -16,7 +16,7 @@ from ..auth import assessor_required
 from ..extensions import db
 from ..notifications import body_visible
 from ..notifications.models import OutboxMail
-from ..pagination import COUNT_CAP, Page, paginate, requested_page
+from ..pagination import Page, capped_count, capped_count_statement, paginate, requested_page
 from ..procedure.models import Category
 from ..timeutil import today_local
 from . import capacity
@@ -136,9 +136,8 @@ def _file_statements() -> dict:
 def _mail_statements() -> dict:
     organisation_id = bindparam("mail_organisation_id")
     return {
-        "count": select(func.count()).select_from(
-            select(OutboxMail.id).where(OutboxMail.organisation_id == organisation_id)
-            .limit(bindparam("mail_cap")).subquery()),
+        "count": capped_count_statement(
+            select(OutboxMail.id).where(OutboxMail.organisation_id == organisation_id)),
         "page": select(OutboxMail).options(load_only(*MAIL_COLUMNS))
         .where(OutboxMail.organisation_id == organisation_id)
         .order_by(OutboxMail.id.desc()).limit(bindparam("mail_limit"))
@@ -152,9 +151,8 @@ def _mail_page(organisation_id) -> Page:
     from flask import current_app
 
     statements = _mail_statements()
-    n = db.session.scalar(statements["count"], {"mail_organisation_id": organisation_id,
-                                                "mail_cap": COUNT_CAP + 1}) or 0
-    total, more = min(n, COUNT_CAP), n > COUNT_CAP
+    total, more = capped_count(None, statement=statements["count"],
+                               params={"mail_organisation_id": organisation_id})
     per_page, page = current_app.config["PAGE_SIZE"], requested_page()
     items = db.session.scalars(statements["page"], {
         "mail_organisation_id": organisation_id, "mail_limit": per_page,
