@@ -51,19 +51,21 @@ def requested_page() -> int:
 
 def capped_count_statement(query, cap: int = COUNT_CAP):
     """The statement that counts the rows of ``query`` up to one more than ``cap`` (for a
-    part that builds its statements once, with parameters); run it with ``capped_count``."""
+    part that builds its statements once, with parameters); run it with ``run_capped_count``."""
     return select(func.count()).select_from(query.order_by(None).limit(cap + 1).subquery())
 
 
-def capped_count(query, cap: int = COUNT_CAP, *, statement=None,
-                 params: dict | None = None) -> tuple[int, bool]:
-    """Count the rows of ``query`` up to ``cap`` (or run ``statement``, built by
-    ``capped_count_statement`` with the same ``cap``, with ``params``); returns (count,
+def run_capped_count(statement, params: dict | None = None,
+                     cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """Run a ``capped_count_statement`` built with the same ``cap``; returns (count,
     more_than_cap)."""
-    if statement is None:
-        statement = capped_count_statement(query, cap)
     n = db.session.scalar(statement, params) or 0
     return min(n, cap), n > cap
+
+
+def capped_count(query, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """Count the rows of ``query`` up to ``cap``; returns (count, more_than_cap)."""
+    return run_capped_count(capped_count_statement(query, cap), cap=cap)
 
 
 def paginate(ids_query, load, *, per_page: int | None = None, count_query=None,

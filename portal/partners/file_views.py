@@ -16,7 +16,13 @@ from ..auth import assessor_required
 from ..extensions import db
 from ..notifications import body_visible
 from ..notifications.models import OutboxMail
-from ..pagination import Page, capped_count, capped_count_statement, paginate, requested_page
+from ..pagination import (
+    Page,
+    capped_count_statement,
+    paginate,
+    requested_page,
+    run_capped_count,
+)
 from ..procedure.models import Category
 from ..timeutil import today_local
 from . import capacity
@@ -151,8 +157,8 @@ def _mail_page(organisation_id) -> Page:
     from flask import current_app
 
     statements = _mail_statements()
-    total, more = capped_count(None, statement=statements["count"],
-                               params={"mail_organisation_id": organisation_id})
+    total, more = run_capped_count(statements["count"],
+                                   {"mail_organisation_id": organisation_id})
     per_page, page = current_app.config["PAGE_SIZE"], requested_page()
     items = db.session.scalars(statements["page"], {
         "mail_organisation_id": organisation_id, "mail_limit": per_page,
