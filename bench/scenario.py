@@ -327,6 +327,7 @@ def pages(app, ids: dict) -> list[tuple[str | None, str, str]]:
         (ASSESSOR_1, "assessment.queue", "/beoordeling/?categorie=pleegzorg&beoordelaar=niemand"
                                          "&termijn=verlopen&zoek=Aanbieder&sorteer=resterend"),
         (ASSESSOR_1, "assessment.detail", f"/beoordeling/{i['application']}"),
+        (ASSESSOR_1, "assessment.correction", f"/beoordeling/{i['application']}/herstel"),
         (ASSESSOR_1, "assessment.view_document", f"/beoordeling/documenten/{i['document']}/bekijken"),
         (ASSESSOR_1, "partners_compliance.reviews", "/beheer/bewijsstukken"),
         (ASSESSOR_1, "partners_compliance.review", f"/beheer/bewijsstukken/{i['review']}"),

@@ -498,3 +498,74 @@ def test_staff_download_and_view_the_decision_letter(app):
     assert response.status_code == 200 and response.get_data().startswith(b"%PDF-")
     assert f"besluitbrief-{reference}.pdf" in response.headers["Content-Disposition"]
     assert client.get(f"/beoordeling/documenten/{letter_doc}/bekijken").status_code == 200
+
+
+# --- herstelbesluit: a page of its own ------------------------------------------------------
+
+def test_herstelbesluit_has_its_own_page_with_the_decision_it_replaces(app):
+    from portal.models import CategoryDecision
+
+    app_id, reference = _submitted(app)
+    _decided(app, app_id)
+    with app.app_context():
+        cat = db.session.get(Application, app_id).categories[0].id
+    url, page = f"/beoordeling/{app_id}", f"/beoordeling/{app_id}/herstel"
+    first = _client(app, ASSESSOR_1)  # declared while assessing
+    detail = first.get(url).get_data(as_text=True)
+    # The assessment page links to the form and builds none of its fields.
+    assert f'href="{page}"' in detail and "correction_reason" not in detail
+    html = first.get(page).get_data(as_text=True)
+    assert f"Herstelbesluit voor {reference}" in html and "Het besluit dat u herstelt" in html
+    assert "Voldoet aan alle minimumeisen." in html  # the decision it replaces, also pre-filled
+    assert re.search(rf'<textarea[^>]*id="c{cat}_motivation"[^>]*>\s*Voldoet aan alle minimumeisen.', html)
+
+    # Without a reason: 422 on the same page, with the message linked and the input kept.
+    response = post(first, page, {f"c{cat}_outcome": "afgewezen",
+                                  f"c{cat}_motivation": "Afgewezen: verkeerd beoordeeld."})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'href="#correction_reason"' in html and "Leg uit welke fout dit herstelbesluit herstelt." in html
+    assert "Afgewezen: verkeerd beoordeeld." in html and "Het besluit dat u herstelt" in html
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(CategoryDecision)) == 1
+
+    response = post(first, page, {"reason": "De motivering klopte niet.",
+                                  f"c{cat}_outcome": "toegelaten",
+                                  f"c{cat}_motivation": "Toegelaten; nu met de juiste motivering."},
+                    follow_redirects=True)
+    assert "Het herstelbesluit is voorgesteld." in response.get_data(as_text=True)
+    with app.app_context():
+        rounds = db.session.scalars(select(CategoryDecision.round)
+                                    .order_by(CategoryDecision.round)).all()
+        assert rounds == [0, 1]
+    # With a herstelbesluit waiting for approval, the page sends everyone back with the reason.
+    for who in (first, _client(app, ASSESSOR_2)):
+        response = who.get(page, follow_redirects=True)
+        assert "Er staat al een herstelbesluit klaar om goed te keuren." in response.get_data(as_text=True)
+        assert response.request.path == url
+
+
+def test_herstelbesluit_page_asks_for_the_declaration_and_refuses_open_applications(app):
+    open_id, _ = _submitted(app, ("pleegzorg",))
+    decided_id, _ = _submitted(app, ("leefgroepen",))
+    _decided(app, decided_id)
+    other = _client(app, ADMIN)  # an assessor role who has not declared for this one
+    response = other.get(f"/beoordeling/{decided_id}/herstel", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.request.path == f"/beoordeling/{decided_id}"
+    assert "Verklaar eerst dat u geen belangenconflict heeft met deze organisatie" in html
+    assert 'id="herstel"' in html and "Ik verklaar dat ik geen belangenconflict heb" in html
+    # After the declaration, the page opens.
+    response = post(other, f"/beoordeling/{decided_id}/belangen", {},
+                    token_from=f"/beoordeling/{decided_id}", follow_redirects=True)
+    assert "U kunt nu een herstelbesluit voorstellen." in response.get_data(as_text=True)
+    assert other.get(f"/beoordeling/{decided_id}/herstel").status_code == 200
+    # An application still being assessed has no herstelbesluit (GET or a forged POST).
+    first = _client(app, ASSESSOR_1)
+    for response in (first.get(f"/beoordeling/{open_id}/herstel", follow_redirects=True),
+                     post(first, f"/beoordeling/{open_id}/herstel", {"reason": "x"},
+                          token_from=f"/beoordeling/{open_id}", follow_redirects=True)):
+        assert "Een herstelbesluit kan alleen op een genomen besluit volgen." in \
+            response.get_data(as_text=True)
+    # Providers never reach it.
+    assert _client(app, PROVIDER).get(f"/beoordeling/{decided_id}/herstel").status_code in (403, 404)

@@ -102,7 +102,9 @@ def test_herstelbesluit_form_and_view_pass_axe(live, browser, smtp):
     first = _login(browser, base, ASSESSOR_1)
     _quiet_pdfs(first)
     first.goto(f"{base}/beoordeling/{app_id}")
-    first.get_by_text("Herstelbesluit voorstellen", exact=True).first.click()  # opens <details>
+    first.get_by_role("link", name="Herstelbesluit voorstellen").click()  # its own page
+    expect(first.get_by_role("heading", name=f"Herstelbesluit voor {reference}")).to_be_visible()
+    expect(first.get_by_role("heading", name="Het besluit dat u herstelt")).to_be_visible()
     assert _serious_a11y_violations(first) == []
     first.get_by_label("Toegelaten").check()
     first.get_by_label("Motivering Leefgroepen").fill(

@@ -150,9 +150,6 @@ def _page(application, *, forms=None, errors=(), status=200):
         "decision_form": lambda: build_decision_form(application.categories, per_category, current,
                                                      failed, formdata=None, data=version),
         "completion_form": lambda: build_completion_form(requirements, formdata=None, data=version),
-        "correction_form": lambda: build_decision_form(application.categories, per_category, current,
-                                                       failed, with_reason=True, formdata=None,
-                                                       data=version),
         "return_form": lambda: ReturnForm(formdata=None, data=version),
         "action_form": lambda: ActionForm(formdata=None, data=version),
         "approval_form": lambda: ApprovalForm(formdata=None, data=version),
@@ -233,20 +230,21 @@ def _conflict_message(exc: Conflict) -> str:
     return workflow.STALE_MESSAGE if exc.message == STALE else exc.message
 
 
-def _act(application, form, form_name, operation, success, anchor=""):
+def _act(application, form, form_name, operation, success, anchor="", page=None):
     """The assessment page's ``portal.actions``: validate ``form``, run ``operation()`` with
-    ``attempt``, and answer: errors on the page, an expired form, a stale state, another
-    change or a refusal as a message."""
+    ``attempt``, and answer: errors on the page (``page``, the assessment page unless
+    given), an expired form, a stale state, another change or a refusal as a message."""
+    page = page or _page
     if not form.validate():
         if form.csrf_token.errors or form.version.errors:
             flash(EXPIRED, "error")
             return _back(application)
         errors = [(name, msg) for name, msgs in form.errors.items() for msg in msgs]
-        return _page(application, forms={form_name: form}, errors=errors, status=422)
+        return page(application, forms={form_name: form}, errors=errors, status=422)
     try:
         attempt(operation)
     except ValidationFailed as exc:
-        return _page(_load(application.id), forms={form_name: form}, errors=exc.errors, status=422)
+        return page(_load(application.id), forms={form_name: form}, errors=exc.errors, status=422)
     except DomainError as exc:
         flash(exc.message, "error")
         return _back(application)
@@ -284,9 +282,12 @@ def assign(application_id):
 @assessor_required
 def declare(application_id):
     application = _load(application_id)
+    if application.status == Status.BESLOTEN:  # the declaration a herstelbesluit needs
+        success, anchor = "Uw verklaring is vastgelegd. U kunt nu een herstelbesluit voorstellen.", "#herstel"
+    else:
+        success, anchor = "Uw verklaring is vastgelegd. U kunt nu de eisen beoordelen.", "#oordelen"
     return _act(application, ActionForm(), "action_form",
-                lambda: workflow.declare_no_conflict(application, by=current_user),
-                "Uw verklaring is vastgelegd. U kunt nu de eisen beoordelen.", "#oordelen")
+                lambda: workflow.declare_no_conflict(application, by=current_user), success, anchor)
 
 
 FOREIGN_REQUIREMENT = ("Niet opgeslagen: een van de oordelen gaat over een eis die niet bij deze "
@@ -387,17 +388,46 @@ def send_back(application_id):
                 "Het voorstel is met uw opmerking teruggestuurd naar de beoordelaar.")
 
 
-@bp.route("/<int:application_id>/herstel", methods=["POST"])
+@bp.route("/<int:application_id>/herstel", methods=["GET", "POST"])
 @assessor_required
 def correction(application_id):
+    """A herstelbesluit has a page of its own: the decision it replaces beside the form. It
+    is rare, and the assessment page does not build its form for every visit."""
     application = _load(application_id)
+    try:
+        current = workflow.correction_allowed(application, current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return _back(application, "#herstel")
+    eager.fill(db.session, current, _page_statements()["failed"])
+    failed = _failed_ids(application)
+    if request.method == "GET":
+        form = build_decision_form(application.categories, _per_category(application),
+                                   {d.category_id: d for d in current}, failed, with_reason=True,
+                                   formdata=None, data={"version": application.version})
+        return _correction_page(application, form, current=current)
     form = build_decision_form(application.categories, _per_category(application),
-                               failed=_failed_ids(application), with_reason=True)
+                               failed=failed, with_reason=True)
     return _act(application, form, "correction_form",
                 lambda: workflow.propose_correction(application, form.values(), by=current_user,
                                                     reason=form.reason.data or "",
                                                     expected_version=form.version.data),
-                "Het herstelbesluit is voorgesteld. Een tweede beoordelaar moet het goedkeuren.")
+                "Het herstelbesluit is voorgesteld. Een tweede beoordelaar moet het goedkeuren.",
+                page=lambda application, forms, errors, status: _correction_page(
+                    application, forms["correction_form"], errors=errors, status=status))
+
+
+def _correction_page(application, form, *, current=None, errors=(), status=200):
+    """The herstelbesluit's page: the decisions it replaces (``current``, read when not
+    given) and ``form``."""
+    if current is None:
+        current = workflow.current_decisions(application)
+    # The reason's field is named by the workflow's key, so that its message is linked.
+    errors = [("correction_reason" if name == "reason" else name, message)
+              for name, message in errors]
+    eager.fill(db.session, current, _page_statements()["failed"])
+    return render_template("assessment/correction.html", application=application, form=form,
+                           decisions=current, errors=errors), status
 
 
 @bp.route("/<int:application_id>/herstel/goedkeuren", methods=["POST"])

@@ -514,6 +514,19 @@ def send_overdue_reminders(today: date | None = None) -> int:
 
 # --- herstelbesluit -------------------------------------------------------------------------
 
+def correction_allowed(application: Application, by: User) -> list[CategoryDecision]:
+    """Whether ``by`` may propose a herstelbesluit now: raises the reason why not (a
+    ``DomainError``); returns the decisions it would replace."""
+    _require_assessor(by)
+    if application.status != Status.BESLOTEN:
+        raise TransitionNotAllowed("Een herstelbesluit kan alleen op een genomen besluit volgen.")
+    _require_declared(application, by)
+    previous = current_decisions(application)
+    if any(d.approved_at is None for d in previous):
+        raise DomainError("Er staat al een herstelbesluit klaar om goed te keuren.")
+    return previous
+
+
 def propose_correction(application: Application,
                        decisions: dict[int, tuple[Outcome | None, str, list[int]]],
                        *, by: User, reason: str,
@@ -522,12 +535,7 @@ def propose_correction(application: Application,
     that references the old one. It is proposed here and approved by a second assessor."""
     _require_assessor(by)
     check_version(application, expected_version)
-    if application.status != Status.BESLOTEN:
-        raise TransitionNotAllowed("Een herstelbesluit kan alleen op een genomen besluit volgen.")
-    _require_declared(application, by)
-    previous = current_decisions(application)
-    if any(d.approved_at is None for d in previous):
-        raise DomainError("Er staat al een herstelbesluit klaar om goed te keuren.")
+    previous = correction_allowed(application, by)
     errors = _decision_errors(application, application.applicable_requirements(),
                               verdicts_by_requirement(application), decisions)
     if not (reason or "").strip():
