@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import forms, i18n, readonly_commit, requestlog
+from . import forms, i18n, pool_check, readonly_commit, requestlog
 from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
 from .urls import IdConverter, install_fast_url_for
 
@@ -85,9 +85,12 @@ def _trust_proxies(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from .accounts.models import load_signed_in
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = pool_check.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     db.init_app(app)
     with app.app_context():  # PostgreSQL: keep psycopg's prepared statements across requests
         readonly_commit.install(db.engine)
+        pool_check.install(db.engine)  # and check a pooled connection without a round trip
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)

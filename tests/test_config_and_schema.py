@@ -227,10 +227,19 @@ def test_models_match_migrations_on_the_suites_database(app):
 
 def test_the_engine_keeps_the_compiled_sql_of_every_page(app):
     """More than SQLAlchemy's default of 500 compiled statements (the GET pages alone need
-    about 300), and connections checked before use."""
+    about 300), and connections checked before use: by pool_pre_ping, or on PostgreSQL
+    through psycopg by portal.pool_check (tests/test_conflicts.py shows it at work)."""
+    from sqlalchemy import event
+
+    from portal import pool_check
+
     with app.app_context():
         assert db.engine._compiled_cache.capacity == 2000
-        assert db.engine.pool._pre_ping
+        checked = event.contains(db.engine.pool, "checkout", pool_check._check)
+        if db.engine.dialect.name == "postgresql":
+            assert checked and not db.engine.pool._pre_ping
+        else:
+            assert db.engine.pool._pre_ping and not checked
 
 
 def test_demo_seed_gives_the_assessor_a_submitted_application(app):

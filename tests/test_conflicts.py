@@ -511,3 +511,65 @@ def test_a_connection_killed_mid_request_gives_503_and_the_next_request_works(pg
         assert browser.open("/readyz")[0] == 200
         assert browser.open("/")[0] == 200
         assert _marks(app, "half") == 2
+
+
+def _end_other_backends(server, name: str) -> None:
+    """End every connection to database ``name`` but this one (as a server restart does),
+    and wait until they are gone."""
+    with server.connect(name) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+        deadline = time.monotonic() + 60
+        while conn.execute("SELECT 1 FROM pg_stat_activity WHERE datname = %s "
+                           "AND pid <> pg_backend_pid()", (name,)).fetchone():
+            assert time.monotonic() < deadline, "the backends did not end"
+            time.sleep(0.05)  # polling interval
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_the_server_ended_is_replaced_without_an_error(pg_app, request,
+                                                                          database_url):
+    """Between requests the server ends the portal's idle connections (a restart, an idle
+    timeout): the next requests get new connections, with no 503 and nothing lost. The
+    check at checkout (portal.pool_check) sees the ended connection without asking the
+    server; without any check the first request after it fails."""
+    from portal import pool_check
+
+    app = pg_app
+    server, name = _pg_server_and_name(request, database_url)
+    with app.app_context():
+        assert not db.engine.pool._pre_ping  # noqa: SLF001 - replaced by the check below
+        assert pool_check.install(db.engine)
+    with serving(app) as base:
+        browser = Browser(base)
+        for _ in range(2):
+            for path in ("/", "/readyz", "/register"):
+                assert browser.open(path)[0] == 200
+            _end_other_backends(server, name)
+        login_status, _ = browser.open("/inloggen")
+        assert login_status == 200
+
+
+@pytest.mark.postgres
+def test_the_connection_check_sees_an_ended_connection_without_a_query(request, database_url):
+    from portal.pool_check import looks_alive
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("runs in the PostgreSQL pass (--db=postgres)")
+    server, name = _pg_server_and_name(request, database_url)
+    conn = server.connect(name, autocommit=False)
+    try:
+        assert looks_alive(conn)
+        conn.execute("SELECT 1")
+        assert not looks_alive(conn)  # in a transaction: not idle, so the ping decides
+        conn.rollback()
+        assert looks_alive(conn)
+        _end_other_backends(server, name)
+        deadline = time.monotonic() + 60
+        while looks_alive(conn):  # the server's goodbye reaches the socket
+            assert time.monotonic() < deadline, "the ended connection still looked alive"
+            time.sleep(0.05)  # polling interval
+        with pytest.raises(Exception):  # noqa: B017, PT011 - any error: the connection is gone
+            conn.execute("SELECT 1")
+    finally:
+        conn.close()
