@@ -546,7 +546,16 @@ def test_on_postgresql_the_overview_reads_each_category_up_to_the_page(ctx):
     populate(900, rich=True)
     every = list(db.session.scalars(select(Category.id).order_by(Category.position)))
     for chosen in ((None, None, False), (None, 16, True)):
-        joined = capacity.overview_ids(*chosen)
+        # The overview's order written as one ordered join (what SQLite reads).
+        joined = (capacity.current_reports_query().with_only_columns(CapacityReport.id)
+                  .join(Category, Category.id == CapacityReport.category_id)
+                  .order_by(Category.position, Category.id, CapacityReport.reported_at.desc(),
+                            CapacityReport.id.desc()))
+        if chosen[1] is not None:
+            joined = joined.where(capacity.fits_age(chosen[1]), CapacityReport.places > 0)
+        assert db.session.scalar(select(func.count()).select_from(capacity.overview_ids(
+            *chosen).subquery())) == db.session.scalar(select(func.count()).select_from(
+                joined.order_by(None).subquery()))
         assert db.session.scalar(select(func.count()).select_from(joined.subquery())) > 50
         for page in (1, 2, 3):
             upto = page * 25
@@ -554,6 +563,24 @@ def test_on_postgresql_the_overview_reads_each_category_up_to_the_page(ctx):
             assert str(union.compile(db.engine)).count("LIMIT") == len(every)
             assert (db.session.scalars(union.limit(25).offset(upto - 25)).all()
                     == db.session.scalars(joined.limit(25).offset(upto - 25)).all()), (chosen, page)
+
+
+def test_planned_once_writes_the_values_into_the_sql(ctx):
+    """textsearch.planned_once: the values are in the SQL; only the LIMIT and OFFSET a list
+    adds around it stay parameters (PostgreSQL's SQL)."""
+    from sqlalchemy import Integer
+    from sqlalchemy.dialects import postgresql
+
+    from portal.textsearch import planned_once
+
+    chosen = planned_once(select(CapacityReport.id).where(
+        CapacityReport.category_id == 7, CapacityReport.places > 0, capacity.live_admission()),
+        "chosen", {"id": Integer()})
+    compiled = select(chosen.c.id).limit(25).offset(50).compile(dialect=postgresql.dialect())
+    assert sorted(compiled.params.values()) == [25, 50]
+    sql = " ".join(str(compiled).split())
+    assert "capacity_reports.category_id = 7" in sql and "capacity_reports.places > 0" in sql
+    assert "'TOEGELATEN'" in sql  # the live admission's states
 
 
 def test_overview_is_paginated_with_a_flat_statement_count(app):

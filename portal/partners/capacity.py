@@ -12,7 +12,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 
-from sqlalchemy import and_, exists, false, func, literal, or_, select, union_all, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, notifications
@@ -20,6 +32,7 @@ from ..accounts.models import Organisation, User
 from ..errors import DomainError, NotPermitted, ValidationFailed
 from ..extensions import db
 from ..procedure.models import Category
+from ..textsearch import planned_once
 from ..timeutil import AMSTERDAM, today_local, utcnow
 from .models import LIVE_ADMISSION, Admission, CapacityReport
 
@@ -100,7 +113,8 @@ def _overview_ids(category_id, age, free_only, category_ids, upto, dialect):
         return ids
 
     freshest = (CapacityReport.reported_at.desc(), CapacityReport.id.desc())
-    if category_ids is not None and category_id is None and dialect == "postgresql":
+    postgresql = dialect == "postgresql"
+    if category_ids is not None and category_id is None and postgresql:
         if not category_ids:
             return select(CapacityReport.id).where(false())
         parts = []
@@ -111,12 +125,19 @@ def _overview_ids(category_id, age, free_only, category_ids, upto, dialect):
             if upto is not None:
                 part = part.limit(upto)
             parts.append(select(part.subquery()))
-        each = union_all(*parts).subquery()
+        each = planned_once(union_all(*parts), "per_category",
+                            {"id": Integer(), "k": Integer(), "reported_at": DateTime()})
         return select(each.c.id).order_by(each.c.k, each.c.reported_at.desc(), each.c.id.desc())
     if category_id is not None:  # one category: its reports in index order, freshest first
+        if postgresql:  # planned once (PostgreSQL planned it for every page)
+            one = planned_once(reports(CapacityReport.id, CapacityReport.reported_at),
+                               "one_category", {"id": Integer(), "reported_at": DateTime()})
+            return select(one.c.id).order_by(one.c.reported_at.desc(), one.c.id.desc())
         return reports(CapacityReport.id).order_by(*freshest)
-    return (reports(CapacityReport.id).join(Category, Category.id == CapacityReport.category_id)
-            .order_by(Category.position, Category.id, *freshest))
+    every = reports(CapacityReport.id).join(Category, Category.id == CapacityReport.category_id)
+    if postgresql and category_ids is None:  # PostgreSQL's count: no order, planned once
+        return select(planned_once(every, "counted", {"id": Integer()}).c.id)
+    return every.order_by(Category.position, Category.id, *freshest)
 
 
 def fits_age(age: int):
