@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import flask_babel
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from flask import g, render_template_string, request
+from flask import render_template_string, request
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
 
@@ -36,11 +36,16 @@ def test_templates_use_the_locales_translations(database_url, tmp_path):
     _english(tmp_path / "translations")
     english = make_app(database_url, tmp_path / "uploads", BABEL_DEFAULT_LOCALE="en",
                        BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "translations"))
+    dutch = make_app(database_url, tmp_path / "uploads")
     with english.test_request_context():
         assert render_template_string(TEMPLATE, n=1) == "Log in | 1 application | Niet vertaald"
         assert render_template_string(TEMPLATE, n=3) == "Log in | 3 applications | Niet vertaald"
-        assert g._portal_translations is not None  # looked up once, kept for the request
-    dutch = make_app(database_url, tmp_path / "uploads")
+        assert i18n._TRANSLATIONS.get() is not None  # looked up once, kept for the request
+        # Another application's context inside this one has its own; after it, this one's.
+        with dutch.test_request_context():
+            assert render_template_string(TEMPLATE, n=3) == "Inloggen | 3 aanmeldingen | Niet vertaald"
+        assert render_template_string(TEMPLATE, n=3) == "Log in | 3 applications | Niet vertaald"
+    assert i18n._TRANSLATIONS.get() is None  # forgotten with the context
     with dutch.test_request_context():
         assert render_template_string(TEMPLATE, n=3) == "Inloggen | 3 aanmeldingen | Niet vertaald"
 
