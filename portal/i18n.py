@@ -32,10 +32,11 @@ from babel.support import Translations
 from flask import Flask, appcontext_popped, appcontext_pushed, has_app_context, request
 from flask_babel import get_locale, get_timezone, get_translations
 from jinja2 import pass_eval_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms.i18n import messages_path
 
 DATE = "d MMMM y"
+_PLAIN = (int, float)
 DATETIME = "d MMMM y, HH:mm"
 
 
@@ -121,11 +122,21 @@ def _formatted(eval_ctx, text: str, variables: dict):
     # "%%" is "%"). Without variables nothing needs escaping: the text is formatted as a
     # plain string, which costs a fraction of Markup's formatting. The text is a template's
     # own (or its translation in the portal's catalogue), never a visitor's; the variables
-    # are escaped by Markup's formatting.
+    # are escaped (in an autoescaped template) before they are put in.
     if not variables:
         text = text % variables
         return Markup(text) if eval_ctx.autoescape else text  # nosec B704
-    return (Markup(text) if eval_ctx.autoescape else text) % variables  # nosec B704
+    if not eval_ctx.autoescape:
+        return text % variables
+    # Markup's formatting wraps every variable in a helper that escapes it; escaping them
+    # first (numbers need none, and keep %d working) gives the same Markup in half the time.
+    # Anything else the format asks of a variable: Markup's own way.
+    escaped = {name: value if type(value) in _PLAIN else escape(value)
+               for name, value in variables.items()}
+    try:
+        return Markup(text % escaped)  # nosec B704
+    except (TypeError, ValueError):
+        return Markup(text) % variables  # nosec B704
 
 
 @pass_eval_context

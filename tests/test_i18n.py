@@ -8,6 +8,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from flask import render_template_string, request
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import IntegerField
 
 from portal import i18n
@@ -58,7 +59,9 @@ CALLABLES = ("{% for name in names %}{% set n = loop.index %}{{ _('Inloggen') }}
              "{{ npgettext('catalogus', '%(num)s eis', '%(num)s eisen', n, extra=name) }} / "
              "{% trans %}Welkom, {{ name }}.{% endtrans %} / "
              "{% trans count=n %}{{ count }} aanmelding{% pluralize %}{{ count }} aanmeldingen"
-             "{% endtrans %}\n{% endfor %}")
+             "{% endtrans %} / "
+             "{{ _('Stap %(n)d van %(total).1f: %(who)s, %(what)s, %(name)s', n=n, total=2.5, "
+             "who=marked, what=none, name=name) }}\n{% endfor %}")
 
 
 def test_template_callables_do_what_jinjas_own_do(database_url, tmp_path):
@@ -75,8 +78,10 @@ def test_template_callables_do_what_jinjas_own_do(database_url, tmp_path):
             jinjas = Environment(extensions=["jinja2.ext.i18n"], autoescape=autoescape)
             jinjas.install_gettext_translations(translations, newstyle=True)
             portals = app.jinja_env.overlay(autoescape=autoescape)
-            expected = jinjas.from_string(CALLABLES).render(names=names)
-            assert portals.from_string(CALLABLES).render(names=names) == expected
+            values = {"names": names, "marked": Markup("<i>al veilig</i>")}
+            expected = jinjas.from_string(CALLABLES).render(**values)
+            assert portals.from_string(CALLABLES).render(**values) == expected
+            assert "Stap 2 van 2.5: <i>al veilig</i>, None, Cor" in expected
             assert ("Welcome, <b>Ann &amp; &lt;Bo&gt;</b>." in expected) is autoescape
             assert "Open (state) / 2 requirements / Welcome, <b>Cor</b>. / 2 aanmeldingen" in expected
         assert app.jinja_env.globals["_"] is i18n._gettext  # no context-taking alias
