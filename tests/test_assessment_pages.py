@@ -416,6 +416,9 @@ def test_timeline_and_mails_are_listed_in_dutch(app):
                   "Besluit goedgekeurd", "(van in behandeling naar aanvulling gevraagd)",
                   "(van besluit voorgesteld naar besloten)", "de klok stond 0 dagen stil"):
         assert label in timeline, label
+    with app.app_context():  # who did it: by name
+        names = [user(who).full_name for who in (PROVIDER, ASSESSOR_1, ASSESSOR_2)]
+    assert all(f"– {name}: " in timeline for name in names), names
     for code in ("decision approved", "review started", "decision_approved", "in_behandeling",
                  "clock stopped", "(queued)", "(sent)"):
         assert code not in timeline, code

@@ -112,9 +112,13 @@ def _page_statements() -> dict:
         "rounds": select(CompletionRequest).where(CompletionRequest.application_id == application_id)
         .options(joinedload(CompletionRequest.items), joinedload(CompletionRequest.requested_by))
         .order_by(CompletionRequest.round),
-        "timeline": select(AuditEvent).where(AuditEvent.object_type == "applications",
-                                             AuditEvent.object_id == application_id)
-        .options(joinedload(AuditEvent.actor)).order_by(AuditEvent.at, AuditEvent.id),
+        # The history as rows of what it shows (no objects to keep track of).
+        "timeline": select(AuditEvent.at, AuditEvent.action, AuditEvent.from_state,
+                           AuditEvent.to_state, AuditEvent.detail, AuditEvent.actor_id,
+                           User.full_name.label("actor_name"))
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.object_type == "applications", AuditEvent.object_id == application_id)
+        .order_by(AuditEvent.at, AuditEvent.id),
         "mails": select(OutboxMail).where(OutboxMail.application_id == application_id)
         .options(load_only(OutboxMail.created_at, OutboxMail.to_address, OutboxMail.subject,
                            OutboxMail.status))
@@ -129,14 +133,14 @@ def _page(application, *, forms=None, errors=(), status=200):
     forms = forms or {}
     requirements = application.applicable_requirements()
     by_id = {r.id: r for r in requirements}
-    verdicts = workflow.verdicts_by_requirement(application)
+    verdicts = workflow.verdict_rows(application)
     statements, about = _page_statements(), {"page_application_id": application.id}
     decisions = db.session.scalars(statements["decisions"], about).all()
     eager.fill(db.session, decisions, statements["failed"])
     latest_round = max((d.round for d in decisions), default=0)
     current = {d.category_id: d for d in decisions if d.round == latest_round}
     rounds = db.session.scalars(statements["rounds"], about).unique().all()
-    timeline = db.session.scalars(statements["timeline"], about).all()
+    timeline = db.session.execute(statements["timeline"], about).all()
     mails = db.session.scalars(statements["mails"], about).all()
     letters = db.session.scalars(statements["letters"], about).all()
     per_category = _per_category(application)
@@ -202,7 +206,7 @@ def _is_pdf(document) -> bool:
 
 
 def _failed_ids(application):
-    return {rid for rid, v in workflow.verdicts_by_requirement(application).items()
+    return {rid for rid, v in workflow.verdict_rows(application).items()
             if v.outcome == VerdictOutcome.VOLDOET_NIET}
 
 
