@@ -36,8 +36,8 @@ from markupsafe import Markup, escape
 from wtforms.i18n import messages_path
 
 DATE = "d MMMM y"
-_PLAIN = (int, float)
 DATETIME = "d MMMM y, HH:mm"
+_PLAIN = (int, float)  # variables that need no escaping (and keep %d and %f working)
 
 
 # What Flask-Babel returned, for the current application context: a context variable is read
@@ -65,7 +65,8 @@ def _locale_and_zone():
     found = _LOCALE_ZONE.get()
     if found is None:
         found = (get_locale(), get_timezone())
-        _LOCALE_ZONE.set(found)
+        if has_app_context():
+            _LOCALE_ZONE.set(found)
     return found
 
 

@@ -94,7 +94,8 @@ def overview_ids(category_id: int | None = None, age: int | None = None,
     count the same rows, leave out ``category_ids`` (a count has no order).
 
     Built once per choice of the filters (kept in a bounded cache): building the statement
-    took longer than the database's work for a page."""
+    took longer than the database's work for a page. On PostgreSQL the values are written
+    into the SQL (``textsearch.planned_once``), so that it is planned once, not per page."""
     return _overview_ids(category_id, age, free_only,
                          None if category_ids is None else tuple(category_ids), upto,
                          db.session.get_bind().dialect.name)
