@@ -23,8 +23,9 @@ from sqlalchemy.engine import Engine, make_url
 log = logging.getLogger(__name__)
 
 
-def applies_to(url: str) -> bool:
-    """Whether the database at ``url`` is PostgreSQL through psycopg (3)."""
+def applies_to(url) -> bool:
+    """Whether the database at ``url`` (a string or SQLAlchemy's URL) is PostgreSQL through
+    psycopg (3)."""
     parsed = make_url(url)
     return parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg"
 
@@ -40,9 +41,7 @@ def engine_options(url: str, options: dict) -> dict:
 def install(engine: Engine) -> bool:
     """Check ``engine``'s connections at checkout when it is PostgreSQL through psycopg and
     does not ping them itself; returns whether it does."""
-    if (engine.dialect.name, engine.dialect.driver) != ("postgresql", "psycopg"):
-        return False
-    if engine.pool._pre_ping:  # noqa: SLF001 - the pool's own setting, as given to the engine
+    if not applies_to(engine.url) or engine.pool._pre_ping:  # noqa: SLF001 - the pool's setting
         return False
     if not event.contains(engine.pool, "checkout", _check):
         event.listen(engine.pool, "checkout", _check)

@@ -422,14 +422,14 @@ def correction(application_id):
 
 
 def _correction_page(application, form, *, current=None, errors=(), status=200):
-    """The herstelbesluit's page: the decisions it replaces (``current``, read when not
-    given) and ``form``."""
+    """The herstelbesluit's page: the decisions it replaces (``current``, with their failed
+    requirements; read when not given) and ``form``."""
     if current is None:
         current = workflow.current_decisions(application)
+        eager.fill(db.session, current, _page_statements()["failed"])
     # The reason's field is named by the workflow's key, so that its message is linked.
     errors = [("correction_reason" if name == "reason" else name, message)
               for name, message in errors]
-    eager.fill(db.session, current, _page_statements()["failed"])
     return render_template("assessment/correction.html", application=application, form=form,
                            decisions=current, errors=errors), status
 
