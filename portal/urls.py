@@ -12,6 +12,16 @@ from werkzeug.routing import IntegerConverter
 MAX_ID = 2**31 - 1
 
 
+def row_id(value) -> int:
+    """``value`` as a row's id (1 to MAX_ID); ValueError otherwise. For ``request.args.get(
+    name, type=row_id)``: a query argument such as ``?partner=2**70`` is then no filter
+    (None) instead of a number the database refuses."""
+    number = int(value)
+    if not 0 < number <= MAX_ID:
+        raise ValueError(f"not a row id: {value!r}")
+    return number
+
+
 class IdConverter(IntegerConverter):
     """``<int:...>`` for the whole portal: a non-negative whole number a row's id can be.
 

@@ -147,6 +147,18 @@ def test_the_list_pages_and_the_partner_file_pass_the_partner_on(app):
     assert f'href="{NEW_URL}"' in client.get("/beheer/toezicht").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("partner", ["99999999999999999999", "2147483648", "-3", "abc", "1.5"])
+def test_a_partner_filter_no_row_can_match_shows_the_whole_list(app, partner):
+    """A number larger than the database's INTEGER (a 500 before), or no number at all, is
+    no filter: the list as without one."""
+    client = _client(app, ADMIN)
+    for url, new in (("/beheer/dialogen", PLAN_URL), ("/beheer/toezicht", NEW_URL)):
+        response = client.get(url, query_string={"partner": partner})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert f'href="{new}"' in html and f"{new}?partner=" not in html
+
+
 # --- posting -----------------------------------------------------------------------------------
 
 def _chosen_through_the_search(client, url, term) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..forms import SelectOnce
-from ..urls import MAX_ID
+from ..urls import row_id
 
 DATE = "Vul een geldige datum in (dag-maand-jaar)."
 LONG = Length(max=10000, message="Maximaal 10000 tekens.")
@@ -22,11 +22,12 @@ LONG = Length(max=10000, message="Maximaal 10000 tekens.")
 def _choice_or_none(value):
     """A select's (or the partner picker's) value as an id, or None for the empty choice or
     anything else (also a number no row's id can be: the database would refuse it)."""
+    if value in (None, "", "None"):
+        return None
     try:
-        number = int(value) if value not in (None, "", "None") else None
+        return row_id(value)
     except (TypeError, ValueError):
         return None
-    return number if number is not None and 0 < number <= MAX_ID else None
 
 
 class PlanDialogueForm(FlaskForm):

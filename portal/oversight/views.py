@@ -25,6 +25,7 @@ from ..pagination import paginate
 from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
 from ..procedure.models import CatalogueVersion, Requirement
 from ..timeutil import today_local
+from ..urls import row_id
 from . import supervision, workflow
 from .forms import (
     ActionPointForm,
@@ -111,7 +112,7 @@ def _partner_picker(eligible, refused: str, form) -> PartnerPicker:
 @assessor_required
 def dialogues():
     today = today_local()
-    partner = request.args.get("partner", type=int)
+    partner = request.args.get("partner", type=row_id)
     ids = select(Dialogue.id).order_by(Dialogue.meeting_date.desc(), Dialogue.id.desc())
     if partner:
         ids = ids.where(Dialogue.organisation_id == partner)
@@ -239,7 +240,7 @@ def point_status(point_id):
 @bp.route("/beheer/toezicht")
 @assessor_required
 def investigations():
-    partner = request.args.get("partner", type=int)
+    partner = request.args.get("partner", type=row_id)
     ids = select(Investigation.id).order_by(Investigation.started_on.desc(),
                                             Investigation.id.desc())
     if partner:
