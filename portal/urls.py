@@ -22,6 +22,18 @@ def row_id(value) -> int:
     return number
 
 
+def row_id_or_none(value) -> int | None:
+    """A form's or query's value as a row's id, or None for the empty choice and anything
+    else (text, a number no row's id can be): the form's own check then names what is
+    missing, and the database never gets a number it refuses."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return row_id(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class IdConverter(IntegerConverter):
     """``<int:...>`` for the whole portal: a non-negative whole number a row's id can be.
 

@@ -644,10 +644,14 @@ def test_bad_product_codes_are_refused_in_dutch_and_nothing_is_lost(app, code, m
         assert db.session.scalar(select(func.count(Product.id))) == 6
 
 
-def test_product_without_unit_or_category_is_refused(app):
+@pytest.mark.parametrize("category", ["", "99999999999999999999", "-5", "abc", "999999"])
+def test_product_without_unit_or_category_is_refused(app, category):
+    """No category, or a value no category has (a number larger than the database's
+    INTEGER was a 500): the same Dutch message."""
     client = _client(app)
-    response = post(client, "/beheer/producten/nieuw",
-                    {"code": "44A19", "name": "Zonder eenheid", "unit": "liter", "category_id": ""})
+    response = post(client, "/beheer/producten/nieuw", {
+        "code": "44A19", "name": "Zonder eenheid", "unit": "liter", "category_id": category})
+    assert response.status_code == 422
     page = _text(response)
     assert "Kies een eenheid: etmaal, uur, dagdeel, week, maand, stuk." in page
     assert "Kies de categorie waar het product bij hoort." in page

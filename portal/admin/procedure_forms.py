@@ -22,6 +22,7 @@ from wtforms.widgets import HiddenInput
 from ..forms import NUMBER, ActionForm, WholeNumberField  # noqa: F401 (used by the views)
 from ..forms import VersionedForm as SharedVersionedForm
 from ..procedure.settings import UNITS
+from ..urls import row_id_or_none
 
 DATE_MESSAGE = "Vul een datum in als dd-mm-jjjj, bijvoorbeeld 01-01-2027."
 
@@ -101,7 +102,7 @@ class ProductForm(VersionedForm):
     name = StringField("Naam")
     unit = SelectField("Eenheid", choices=[("", "Kies een eenheid")] + [(u, u) for u in UNITS],
                        validate_choice=False)
-    category_id = SelectField("Categorie", coerce=lambda v: int(v) if v else None,
+    category_id = SelectField("Categorie", coerce=row_id_or_none,
                               validate_choice=False)
 
 

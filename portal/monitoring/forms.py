@@ -11,18 +11,12 @@ from wtforms import (
 from wtforms.validators import InputRequired
 
 from ..forms import MultiCheckboxField as CheckboxesField
+from ..urls import row_id_or_none
 from .indicators import IndicatorSpec
 from .models import Direction, Frequency, Unit
 from .workflow import Figure, RoundInput, explanation_field, value_field
 
 DATE = "Vul een geldige datum in (dag-maand-jaar)."
-
-
-def _id_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class ButtonForm(FlaskForm):
@@ -35,7 +29,7 @@ class IndicatorForm(FlaskForm):
     name = StringField("Naam")
     definition = TextAreaField("Definitie", description="Wat precies wordt geteld of gemeten, "
                                                         "en over welke periode.")
-    category = SelectField("Categorie", coerce=_id_or_none, validate_choice=False)
+    category = SelectField("Categorie", coerce=row_id_or_none, validate_choice=False)
     unit = SelectField("Eenheid", choices=[("", "Kies de eenheid")]
                        + [(u.value, u.label) for u in Unit], validate_choice=False)
     target = StringField("Streefwaarde (niet verplicht)")
@@ -82,9 +76,9 @@ class RoundForm(FlaskForm):
     deadline = DateField("Uiterste datum om te rapporteren", invalid_value_message=DATE,
                          validators=[InputRequired("Vul de uiterste datum in waarop partners "
                                                    "rapporteren.")])
-    set_id = SelectField("Versie van de informatieset", coerce=_id_or_none,
+    set_id = SelectField("Versie van de informatieset", coerce=row_id_or_none,
                          validate_choice=False)
-    category_ids = MultiCheckboxField("Categorieën", coerce=_id_or_none)
+    category_ids = MultiCheckboxField("Categorieën", coerce=row_id_or_none)
     note = TextAreaField("Toelichting voor de partners (niet verplicht)")
 
     def to_input(self) -> RoundInput:

@@ -13,25 +13,14 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..forms import SelectOnce
-from ..urls import row_id
+from ..urls import row_id_or_none
 
 DATE = "Vul een geldige datum in (dag-maand-jaar)."
 LONG = Length(max=10000, message="Maximaal 10000 tekens.")
 
 
-def _choice_or_none(value):
-    """A select's (or the partner picker's) value as an id, or None for the empty choice or
-    anything else (also a number no row's id can be: the database would refuse it)."""
-    if value in (None, "", "None"):
-        return None
-    try:
-        return row_id(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class PlanDialogueForm(FlaskForm):
-    organisation_id = HiddenField("Partner", filters=[_choice_or_none])  # the picker's choice
+    organisation_id = HiddenField("Partner", filters=[row_id_or_none])  # the picker's choice
     meeting_date = DateField("Datum", invalid_value_message=DATE, validators=[InputRequired(DATE)])
     meeting_time = TimeField("Tijdstip", invalid_value_message="Vul een geldig tijdstip in (uu:mm).",
                              validators=[InputRequired("Vul een tijdstip in (uu:mm).")])
@@ -44,7 +33,7 @@ class PlanDialogueForm(FlaskForm):
     agenda = TextAreaField("Agenda", description="De rapportages en bevindingen die op tafel "
                            "liggen, één onderwerp per regel.", validators=[LONG])
     reporting_round_id = SelectField("Verantwoordingsronde (niet verplicht)",
-                                     coerce=_choice_or_none, validate_choice=False)
+                                     coerce=row_id_or_none, validate_choice=False)
 
 
 class MinutesForm(FlaskForm):
@@ -87,7 +76,7 @@ MEASURES = [("", "Kies…"), ("geen", "Geen maatregel"), ("verbeterplan", "Verbe
 
 
 class InvestigationForm(FlaskForm):
-    organisation_id = HiddenField("Partner", filters=[_choice_or_none])  # the picker's choice
+    organisation_id = HiddenField("Partner", filters=[row_id_or_none])  # the picker's choice
     reason = SelectField("Aanleiding", choices=REASONS, validate_choice=False)
     started_on = DateField("Startdatum", invalid_value_message=DATE, validators=[InputRequired(DATE)])
     description = TextAreaField("Aanleiding voor de partner",
@@ -99,9 +88,9 @@ class InvestigationForm(FlaskForm):
 
 class FindingForm(FlaskForm):
     # Every published requirement and indicator: long lists, written once (SelectOnce).
-    requirement_id = SelectField("Eis", coerce=_choice_or_none, validate_choice=False,
+    requirement_id = SelectField("Eis", coerce=row_id_or_none, validate_choice=False,
                                  widget=SelectOnce())
-    indicator_id = SelectField("Indicator", coerce=_choice_or_none, validate_choice=False,
+    indicator_id = SelectField("Indicator", coerce=row_id_or_none, validate_choice=False,
                                widget=SelectOnce())
     subject = StringField("Ander onderwerp",
                           validators=[Length(max=300, message="Maximaal 300 tekens.")])
@@ -115,7 +104,7 @@ class MeasureForm(FlaskForm):
     plan_deadline = DateField("Uiterste datum verbeterplan", invalid_value_message=DATE,
                               validators=[Optional()])
     admission_id = SelectField("Toelating (bij schorsing of beëindiging)",
-                               coerce=_choice_or_none, validate_choice=False)
+                               coerce=row_id_or_none, validate_choice=False)
     starts_on = DateField("Ingangsdatum schorsing", invalid_value_message=DATE, validators=[Optional()])
     ends_on = DateField("Einddatum schorsing, of datum van beëindiging", invalid_value_message=DATE,
                         validators=[Optional()])

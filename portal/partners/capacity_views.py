@@ -15,6 +15,7 @@ from ..extensions import db
 from ..pagination import FILTERED_COUNT_CAP, paginate, requested_page
 from ..procedure.models import Category
 from ..timeutil import today_local
+from ..urls import row_id_or_none
 from . import capacity
 from .capacity import AGE_HIGHEST, AGE_LOWEST, CapacityInput
 from .models import LIVE_ADMISSION, Admission, AdmissionStatus, CapacityReport
@@ -25,15 +26,8 @@ NUMBER = "Vul een heel getal in, zonder punten of letters."
 DATE = "Vul een geldige datum in."
 
 
-def _id_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class CapacityForm(FlaskForm):
-    category = SelectField("Categorie", coerce=_id_or_none, validate_choice=False,
+    category = SelectField("Categorie", coerce=row_id_or_none, validate_choice=False,
                            validators=[InputRequired("Kies de categorie waarvoor u plaatsen "
                                                      "opgeeft.")])
     location = StringField(
@@ -176,7 +170,7 @@ def overview():
     age_text = (args.get("leeftijd") or "").strip()
     age, age_error = None, None
     if age_text:
-        age = _id_or_none(age_text)
+        age = int(age_text) if age_text.isdecimal() and len(age_text) <= 3 else None
         if age is None or not AGE_LOWEST <= age <= AGE_HIGHEST:
             age, age_error = None, (f"Vul een leeftijd van {AGE_LOWEST} tot en met "
                                     f"{AGE_HIGHEST} jaar in.")

@@ -17,22 +17,16 @@ from ..extensions import db
 from ..pagination import paginate
 from ..procedure.seed import current_procedure
 from ..timeutil import to_local, today_local
+from ..urls import row_id_or_none
 from . import reconfirmation
 from .models import ReconfirmationRound
 
 bp = Blueprint("partners_reconfirmation", __name__)
 
 
-def _id_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class StartRoundForm(FlaskForm):
     version = SelectField(
-        "Nieuwe versie van de eisen", coerce=_id_or_none, validate_choice=False,
+        "Nieuwe versie van de eisen", coerce=row_id_or_none, validate_choice=False,
         description="De partners beantwoorden alleen de eisen die in deze versie zijn "
                     "toegevoegd of gewijzigd.",
         validators=[InputRequired("Kies de versie van de eisen waarvoor de partners "
