@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import forms, i18n, pool_check, readonly_commit, requestlog
+from . import forms, i18n, pool_check, readonly_commit, requestlog, textinput
 from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
 from .urls import IdConverter, install_fast_url_for
 
@@ -97,6 +97,7 @@ def _init_extensions(app: Flask) -> None:
     mail.init_app(app)
     babel.init_app(app)
     i18n.install(app)
+    textinput.install(app)  # a NUL in a query or a form field: 400, before any view
     cache.init_app(app)
     # The limiter is one object for the process; its application-wide limits would carry over
     # from an app built earlier (tests build many): each app starts from its own settings.

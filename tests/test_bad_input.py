@@ -202,3 +202,44 @@ def test_an_amount_comes_back_as_typed_after_an_error_elsewhere(app, provider_cl
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'value="2.500.000"' in html and 'value="2500000"' not in html
+
+
+def test_a_nul_character_in_a_form_field_is_refused_and_nothing_is_stored(
+        app, provider_client, draft):
+    """PostgreSQL's text cannot hold U+0000: it was a 500 there (found by sending hostile
+    values to every form). Now a 400 with a Dutch page, before any view, on either
+    database; the answer saved earlier stays as it was."""
+    ids = _ids(app, "A14")
+    url = f"/aanmeldingen/{draft}/stap/2"
+    field = f"r{ids['A14']}_text"
+    assert post(provider_client, url, {field: "Onze jongerenraad.", "opslaan": "1"}
+                ).status_code == 302
+    response = post(provider_client, url, {field: "Onze\x00raad", "opslaan": "1"})
+    assert response.status_code == 400
+    assert "een nul-teken" in response.get_data(as_text=True)
+    assert _answer(app, draft, "A14").text_value == "Onze jongerenraad."
+    # in a field's name too
+    assert post(provider_client, url, {"r\x00": "x", "opslaan": "1"}).status_code == 400
+
+
+def test_a_nul_character_in_a_search_is_refused_with_a_message(app):
+    client = app.test_client()
+    login(client, ASSESSOR_1)
+    response = client.get("/beoordeling/", query_string={"zoek": "Aan\x00bieder"})
+    assert response.status_code == 400
+    assert "een nul-teken" in response.get_data(as_text=True)
+    assert client.get("/beoordeling/", query_string={"zoek": "Aanbieder"}).status_code == 200
+
+
+def test_an_uploaded_file_may_hold_nul_bytes(app, provider_client, draft):
+    """Only text fields are checked: a file's content is binary (a PDF with NUL bytes)."""
+    ids = _ids(app, "A5")
+    content = PDF_BYTES.replace(b"<<>>", b"<< /Data (\x00\x00) >>", 1)
+    response = post(provider_client, f"/aanmeldingen/{draft}/stap/1", {
+        f"r{ids['A5']}_file": (io.BytesIO(content), "certificaat.pdf"),
+        f"r{ids['A5']}_valid_until": valid_until().isoformat(),
+        "opslaan": "1",
+    }, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Document)).size_bytes == len(content)
