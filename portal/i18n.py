@@ -165,6 +165,20 @@ def _npgettext(eval_ctx, context: str, singular: str, plural: str, num: int, **v
                       variables)
 
 
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext`` for Python code (flash messages, refusals, labels of forms
+    built per request), with the translations looked up once per application context as
+    for the templates: formatted with ``variables`` only when there are any."""
+    text = _translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Flask-Babel's ``ngettext`` for Python code: always formatted, ``num`` included."""
+    variables.setdefault("num", num)
+    return _translations().ungettext(singular, plural, num) % variables
+
+
 def install(app: Flask) -> None:
     """Replace the Jinja gettext callables that Flask-Babel installed (after babel.init_app)."""
     env = app.jinja_env
