@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from . import forms, i18n, pool_check, readonly_commit, requestlog, textinput
 from .extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
+from .i18n import gettext as _
 from .urls import IdConverter, install_fast_url_for
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -107,6 +108,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Log in om verder te gaan."
     login_manager.login_message_category = "info"
+    login_manager.localize_callback = _  # the message above, translated when it is flashed
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
@@ -222,16 +224,17 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(_e):
-        return page(400, "Ongeldig verzoek", "Uw verzoek is niet goed aangekomen. Ga terug en probeer "
-                    "het opnieuw.")
+        return page(400, _("Ongeldig verzoek"), _("Uw verzoek is niet goed aangekomen. Ga terug en "
+                                                  "probeer het opnieuw."))
 
     @app.errorhandler(403)
     def forbidden(_e):
-        return page(403, "Geen toegang", "U heeft geen toegang tot deze pagina.")
+        return page(403, _("Geen toegang"), _("U heeft geen toegang tot deze pagina."))
 
     @app.errorhandler(404)
     def not_found(_e):
-        return page(404, "Niet gevonden", "Deze pagina bestaat niet, of u heeft er geen toegang toe.")
+        return page(404, _("Niet gevonden"),
+                    _("Deze pagina bestaat niet, of u heeft er geen toegang toe."))
 
     @app.errorhandler(413)
     def too_large(_e):
@@ -239,7 +242,7 @@ def _register_errors(app: Flask) -> None:
 
         back_url = _same_origin_referrer()
         return render_template(
-            "errors/too_large.html", code=413, title="Bestand te groot",
+            "errors/too_large.html", code=413, title=_("Bestand te groot"),
             per_file=human_size(app.config["UPLOAD_MAX_BYTES"]),
             per_request=human_size(app.config["MAX_CONTENT_LENGTH"] or 0),
             back_url=back_url or _home_of_current_user(), back_is_referrer=bool(back_url),
@@ -247,13 +250,14 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(_e):
-        return page(429, "Te veel pogingen", "U heeft dit te vaak geprobeerd. Wacht even en probeer "
-                    "het dan opnieuw.")
+        return page(429, _("Te veel pogingen"), _("U heeft dit te vaak geprobeerd. Wacht even en "
+                                                  "probeer het dan opnieuw."))
 
     @app.errorhandler(CSRFError)
     def csrf_error(_e):
-        return page(400, "Formulier verlopen", "Het formulier is verlopen of ongeldig. Ga terug, "
-                    "laad de pagina opnieuw en probeer het nog eens.")
+        return page(400, _("Formulier verlopen"), _("Het formulier is verlopen of ongeldig. Ga "
+                                                    "terug, laad de pagina opnieuw en probeer "
+                                                    "het nog eens."))
 
     _register_database_errors(app, page)
 
@@ -293,12 +297,12 @@ def _register_database_errors(app: Flask, page) -> None:
             requestlog.forget_error()  # an expected race, not a fault: no traceback
             rollback()
             app.logger.warning("database conflict answered with 409: %s", type(exc).__name__)
-            return safe_page(409, "Tegelijk gewijzigd",
+            return safe_page(409, _("Tegelijk gewijzigd"),
                              actions.STALE if isinstance(exc, StaleDataError) else actions.BUSY)
         if actions.is_unavailable(exc):
             requestlog.remember_error((type(exc), exc, exc.__traceback__))
             rollback()
-            body, status = safe_page(503, "Even niet bereikbaar", actions.UNAVAILABLE)
+            body, status = safe_page(503, _("Even niet bereikbaar"), actions.UNAVAILABLE)
             return body, status, {"Retry-After": "30"}
         return None
 
@@ -317,9 +321,10 @@ def _register_database_errors(app: Flask, page) -> None:
         if response is not None:  # e.g. a conflict at a commit after the request
             return response
         rollback()
-        return safe_page(500, "Er ging iets mis",
-                         "Er ging iets mis aan onze kant; de fout is vastgelegd. Probeer het later "
-                         f"opnieuw. Noem bij vragen deze code: {g.get('request_id') or '-'}.")
+        return safe_page(500, _("Er ging iets mis"),
+                         _("Er ging iets mis aan onze kant; de fout is vastgelegd. Probeer het "
+                           "later opnieuw. Noem bij vragen deze code: %(code)s.",
+                           code=g.get("request_id") or "-"))
 
 
 def _same_origin_referrer() -> str | None:

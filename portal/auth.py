@@ -14,6 +14,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from .errors import NotPermitted
+from .i18n import gettext as _
 
 ROLES = {
     "provider": lambda u: u.is_provider and u.is_confirmed,
@@ -37,14 +38,17 @@ def require_role(user, role: str, message: str) -> None:
         raise NotPermitted(message)
 
 
-def require_beheerder(user, organisation_id: int, doing: str = "dit doen") -> None:
+def require_beheerder(user, organisation_id: int, doing: str | None = None) -> None:
     """For operations: a user of the organisation, and its beheerder (a medewerker only
-    prepares). ``doing`` completes "Alleen een beheerder van uw organisatie kan …"."""
+    prepares). ``doing`` completes "Alleen een beheerder van uw organisatie kan …" (by
+    default "dit doen")."""
     if not (user is not None and user.is_active and user.is_provider
             and user.organisation_id == organisation_id):
-        raise NotPermitted("Alleen gebruikers van de eigen organisatie kunnen dit doen.")
+        raise NotPermitted(_("Alleen gebruikers van de eigen organisatie kunnen dit doen."))
     if not user.is_org_beheerder:
-        raise NotPermitted(f"Alleen een beheerder van uw organisatie kan {doing}.")
+        if doing is None:
+            doing = _("dit doen")
+        raise NotPermitted(_("Alleen een beheerder van uw organisatie kan %(doing)s.", doing=doing))
 
 
 def role_required(role: str):
@@ -55,7 +59,7 @@ def role_required(role: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                flash("Log in om verder te gaan.", "info")
+                flash(_("Log in om verder te gaan."), "info")
                 return redirect(url_for("accounts.login", next=request.full_path))
             if not has_role(current_user, role):
                 abort(403)

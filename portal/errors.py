@@ -1,4 +1,5 @@
 """Domain errors raised by workflow functions; views turn them into messages."""
+from .i18n import ngettext
 
 
 class DomainError(Exception):
@@ -21,8 +22,8 @@ class ValidationFailed(DomainError):
     """Several rules failed; ``errors`` lists (field id, Dutch message) pairs."""
 
     def __init__(self, errors: list[tuple[str, str]]):
-        super().__init__(f"Er {'is' if len(errors) == 1 else 'zijn'} {len(errors)} "
-                         f"{'fout' if len(errors) == 1 else 'fouten'} gevonden.")
+        super().__init__(ngettext("Er is %(num)d fout gevonden.",
+                                  "Er zijn %(num)d fouten gevonden.", len(errors)))
         self.errors = errors
 
 

@@ -32,6 +32,7 @@ from werkzeug.exceptions import BadRequest, ClientDisconnected
 from . import audit
 from .errors import DomainError
 from .extensions import db
+from .i18n import gettext as _
 from .timeutil import utcnow
 
 PDF = ("application/pdf", ".pdf")
@@ -468,24 +469,24 @@ def store_upload(file_storage, *, organisation, by, allow_images: bool = False,
     stream = file_storage.stream
     head = stream.read(16)
     if not head:
-        raise UploadError(f"Het bestand '{original}' is leeg. Kies het juiste bestand.")
+        raise UploadError(_("Het bestand '%(name)s' is leeg. Kies het juiste bestand.",
+                            name=original))
     kind = sniff(head)
-    allowed = "PDF, JPEG of PNG" if allow_images else "PDF"
     if kind is None or (kind != PDF and not allow_images):
-        raise UploadError(
-            f"Het bestand '{original}' is geen {allowed}-bestand. "
-            f"Upload een {allowed}-bestand."
-        )
+        if allow_images:
+            raise UploadError(_("Het bestand '%(name)s' is geen PDF, JPEG of PNG-bestand. "
+                                "Upload een PDF, JPEG of PNG-bestand.", name=original))
+        raise UploadError(_("Het bestand '%(name)s' is geen PDF-bestand. "
+                            "Upload een PDF-bestand.", name=original))
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
         digest, size = hashlib.sha256(head), len(head)
         spool.write(head)
         while chunk := stream.read(CHUNK):
             size += len(chunk)
             if size > max_bytes:
-                raise UploadError(
-                    f"Het bestand '{original}' is groter dan "
-                    f"{human_size(max_bytes)}. Verklein het bestand en upload het opnieuw."
-                )
+                raise UploadError(_(
+                    "Het bestand '%(name)s' is groter dan %(size)s. Verklein het bestand en "
+                    "upload het opnieuw.", name=original, size=human_size(max_bytes)))
             digest.update(chunk)
             spool.write(chunk)
         sha256 = digest.hexdigest()
@@ -563,13 +564,13 @@ def init_app(app) -> None:
     @app.errorhandler(StorageUnavailable)
     def unavailable(exc):
         db.session.rollback()
-        return page(503, "Storing bij de bestandsopslag", exc.message)
+        return page(503, _("Storing bij de bestandsopslag"), exc.message)
 
     @app.errorhandler(FileCorrupt)
     def corrupt(exc):
-        return page(500, "Bestand niet beschikbaar", exc.message)
+        return page(500, _("Bestand niet beschikbaar"), exc.message)
 
     @app.errorhandler(MalformedBody)
     def malformed(exc):
         db.session.rollback()
-        return page(400, "Formulier niet goed ontvangen", exc.description)
+        return page(400, _("Formulier niet goed ontvangen"), exc.description)

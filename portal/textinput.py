@@ -12,6 +12,8 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from werkzeug.exceptions import BadRequest
 
+from .i18n import gettext as _
+
 NUL = "\x00"
 
 
@@ -40,5 +42,5 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(UnstorableText)
     def unstorable(exc):
-        return render_template("errors/error.html", code=400, title="Teken niet toegestaan",
+        return render_template("errors/error.html", code=400, title=_("Teken niet toegestaan"),
                                message=exc.description), 400

@@ -27,6 +27,7 @@ from .. import audit, notifications
 from ..auth import require_role
 from ..errors import DomainError, NotPermitted
 from ..extensions import db
+from ..i18n import gettext as _
 from ..timeutil import utcnow
 from ..urls import portal_url
 from . import security
@@ -133,7 +134,8 @@ def _hash_recovery(code: str) -> str:
 
 def _new_recovery_codes(user: User) -> list[str]:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    codes = ["".join(secrets.choice(_ALPHABET) for _ in range(10)) for _ in range(RECOVERY_CODES)]
+    codes = ["".join(secrets.choice(_ALPHABET) for _char in range(10))
+             for _code in range(RECOVERY_CODES)]
     now = utcnow()
     db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_hash_recovery(code), created_at=now)
                        for code in codes)
@@ -144,11 +146,11 @@ def enrol(user: User, code: str, *, by: User) -> list[str]:
     """Confirm the pending secret with a code made with it; returns the ten recovery codes
     (shown once). A second enrolment replaces the first (a new phone)."""
     if by.id != user.id:
-        raise NotPermitted("Alleen uzelf kunt tweestapsverificatie voor uw account instellen.")
+        raise NotPermitted(_("Alleen uzelf kunt tweestapsverificatie voor uw account instellen."))
     secret = user.totp_pending_secret
     if secret is None:
-        raise DomainError("Open de pagina om tweestapsverificatie in te stellen opnieuw; er "
-                          "is een nieuwe code voor u klaargezet.")
+        raise DomainError(_("Open de pagina om tweestapsverificatie in te stellen opnieuw; er "
+                            "is een nieuwe code voor u klaargezet."))
     step = _matching_step(secret, code, None)
     replaced = user.has_second_factor
     user.totp_secret = secret
@@ -183,7 +185,7 @@ def verify(user: User, code: str) -> None:
     caller commits also then: ``CodeError``); too many refusals throttle the account."""
     security.check(security.SECOND_FACTOR, user.id)
     if not user.has_second_factor:
-        raise DomainError("Voor dit account is geen tweestapsverificatie ingesteld.")
+        raise DomainError(_("Voor dit account is geen tweestapsverificatie ingesteld."))
     try:
         step = _matching_step(user.totp_secret, code, user.totp_last_step)
     except CodeError as exc:
@@ -229,14 +231,15 @@ def _remove(user: User) -> None:
 def reset(member: User, *, by: User) -> None:
     """An administrator resets another staff member's second factor (a lost device): the
     member's sessions end, and the next login asks to set it up again."""
-    require_role(by, "admin", "Alleen een contractbeheerder kan tweestapsverificatie resetten.")
+    require_role(by, "admin", _("Alleen een contractbeheerder kan tweestapsverificatie resetten."))
     if member.role not in REQUIRED_ROLES:
-        raise NotPermitted("Dit is geen account van een medewerker van de regio.")
+        raise NotPermitted(_("Dit is geen account van een medewerker van de regio."))
     if member.id == by.id:
-        raise DomainError("U kunt uw eigen tweestapsverificatie niet resetten. Vraag een andere "
-                          "contractbeheerder om dat te doen.")
+        raise DomainError(_("U kunt uw eigen tweestapsverificatie niet resetten. Vraag een andere "
+                            "contractbeheerder om dat te doen."))
     if not member.has_second_factor and member.totp_pending_secret is None:
-        raise DomainError(f"{member.full_name} heeft geen tweestapsverificatie ingesteld.")
+        raise DomainError(_("%(name)s heeft geen tweestapsverificatie ingesteld.",
+                            name=member.full_name))
     _remove(member)
     audit.record("second_factor_reset", member, actor=by, detail=f"email={member.email}")
     notifications.queue(
@@ -249,11 +252,11 @@ def reset(member: User, *, by: User) -> None:
 def disable(user: User, *, by: User) -> None:
     """A provider turns the optional second factor off (the view asked for the password)."""
     if by.id != user.id:
-        raise NotPermitted("Alleen uzelf kunt tweestapsverificatie uitschakelen.")
+        raise NotPermitted(_("Alleen uzelf kunt tweestapsverificatie uitschakelen."))
     if required_for(user):
-        raise DomainError("Voor uw account is tweestapsverificatie verplicht; u kunt die niet "
-                          "uitschakelen.")
+        raise DomainError(_("Voor uw account is tweestapsverificatie verplicht; u kunt die niet "
+                            "uitschakelen."))
     if not user.has_second_factor:
-        raise DomainError("Tweestapsverificatie staat al uit.")
+        raise DomainError(_("Tweestapsverificatie staat al uit."))
     _remove(user)
     audit.record("second_factor_disabled", user, actor=by)

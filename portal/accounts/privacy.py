@@ -22,6 +22,7 @@ from ..auth import require_role
 from ..errors import DomainError
 from ..extensions import db
 from ..files import Document
+from ..i18n import gettext as _
 from ..notifications.models import MailStatus, OutboxMail
 from ..timeutil import utcnow
 from .models import RecoveryCode, User
@@ -46,7 +47,8 @@ class Retention:
 
     def describe(self) -> str:
         amount = int(current_app.config[self.setting])
-        return f"{amount} {self.unit} na {self.counted_from}"
+        return _("%(amount)s %(unit)s na %(counted_from)s", amount=amount, unit=self.unit,
+                 counted_from=self.counted_from)
 
 
 RETENTIONS = (
@@ -105,8 +107,14 @@ privacy_cli = AppGroup("privacy", help="Privacy (AVG): retention of personal dat
 def due_command():
     """List, per kind of record, what has passed its retention period."""
     for item in due():
-        oldest = f", oudste van {item.oldest:%Y-%m-%d}" if item.oldest else ""
-        click.echo(f"{item.retention.label} ({item.retention.describe()}): {item.count}{oldest}")
+        label, period = item.retention.label, item.retention.describe()
+        if item.oldest:
+            oldest = f"{item.oldest:%Y-%m-%d}"
+            click.echo(_("%(label)s (%(period)s): %(count)s, oudste van %(oldest)s", label=label,
+                         period=period, count=item.count, oldest=oldest))
+        else:
+            click.echo(_("%(label)s (%(period)s): %(count)s", label=label, period=period,
+                         count=item.count))
 
 
 # --- a user's own data (AVG art. 15 and 20) ------------------------------------------------------
@@ -172,14 +180,14 @@ def anonymise(user: User, *, by: User) -> None:
     every decision, letter and audit event that names the user (by id) stays valid, and the
     audit chain verifies as before (it holds no names). Only for a deactivated account, by
     an administrator, never their own."""
-    require_role(by, "admin", "Alleen een contractbeheerder kan een gebruiker anonimiseren.")
+    require_role(by, "admin", _("Alleen een contractbeheerder kan een gebruiker anonimiseren."))
     if user.id == by.id:
-        raise DomainError("U kunt uw eigen account niet anonimiseren.")
+        raise DomainError(_("U kunt uw eigen account niet anonimiseren."))
     if user.is_active_account:
-        raise DomainError("Deactiveer het account eerst; alleen een gedeactiveerd account kan "
-                          "worden geanonimiseerd.")
+        raise DomainError(_("Deactiveer het account eerst; alleen een gedeactiveerd account kan "
+                            "worden geanonimiseerd."))
     if user.email.endswith("@" + ANONYMOUS_DOMAIN):
-        raise DomainError("Dit account is al geanonimiseerd.")
+        raise DomainError(_("Dit account is al geanonimiseerd."))
     user.full_name = f"Geanonimiseerde gebruiker {user.id}"
     user.email = f"gebruiker-{user.id}@{ANONYMOUS_DOMAIN}"
     user.affiliation = None

@@ -8,10 +8,10 @@ staff partner list uses it too.
 """
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from sqlalchemy import String, and_, false, func, literal, or_
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..textsearch import contains, few, few_or_walk, fts_join, fts_rowids, words
 from .models import Organisation
 

@@ -20,6 +20,7 @@ from sqlalchemy import delete, select
 
 from ..errors import DomainError
 from ..extensions import db
+from ..i18n import ngettext
 from ..timeutil import utcnow
 from .models import AccountThrottle
 
@@ -42,7 +43,7 @@ class Throttled(DomainError):
     """Refused without trying: the account waits ``minutes`` more."""
 
     def __init__(self, kind: str, minutes: int):
-        wait = "1 minuut" if minutes == 1 else f"{minutes} minuten"
+        wait = ngettext("%(num)d minuut", "%(num)d minuten", minutes)
         super().__init__(WAIT_MESSAGES[kind].format(wait=wait))
         self.minutes = minutes
 

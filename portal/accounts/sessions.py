@@ -20,6 +20,7 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
+from ..i18n import gettext as _
 from . import mfa
 from .models import User
 
@@ -126,6 +127,6 @@ def guard():
         session[SEEN] = now
     if mfa.must_enrol(current_user) and request.endpoint not in ENROLMENT_ENDPOINTS:
         if request.method == "GET":
-            flash("Stel eerst tweestapsverificatie in. Daarna kunt u verder.", "info")
+            flash(_("Stel eerst tweestapsverificatie in. Daarna kunt u verder."), "info")
         return redirect(url_for("accounts.mfa_setup"))
     return None

@@ -24,6 +24,7 @@ from ..applications.models import OPEN_STATES, Application
 from ..auth import require_role
 from ..errors import DomainError, NotPermitted
 from ..extensions import db
+from ..i18n import gettext as _
 from ..timeutil import utcnow
 from ..urls import portal_url
 
@@ -36,12 +37,12 @@ AFFILIATION_MAX = 200
 
 
 def _require_admin(by: User) -> None:
-    require_role(by, "admin", "Alleen een contractbeheerder kan accounts van medewerkers beheren.")
+    require_role(by, "admin", _("Alleen een contractbeheerder kan accounts van medewerkers beheren."))
 
 
 def _require_staff(user: User) -> None:
     if user.role not in MANAGED_ROLES:
-        raise NotPermitted("Dit is geen account van een medewerker van de regio.")
+        raise NotPermitted(_("Dit is geen account van een medewerker van de regio."))
 
 
 def _unusable_password() -> str:
@@ -90,27 +91,28 @@ def create_staff(*, full_name: str, email: str, role: Role | str, by: User | Non
     except ValueError:
         role = None
     if role not in MANAGED_ROLES:
-        raise FieldError("role", "Kies de rol: beoordelaar, contractbeheerder of verwijzer.")
+        raise FieldError("role", _("Kies de rol: beoordelaar, contractbeheerder of verwijzer."))
     full_name = " ".join((full_name or "").split())
     if not full_name:
-        raise FieldError("full_name", "Vul de naam in.")
+        raise FieldError("full_name", _("Vul de naam in."))
     affiliation = " ".join((affiliation or "").split()) or None
     if role == Role.REFERRER and affiliation is None:
-        raise FieldError("affiliation", "Vul bij een verwijzer het sociaal wijkteam of de "
-                                        "gemeente in waarvoor die werkt.")
+        raise FieldError("affiliation", _("Vul bij een verwijzer het sociaal wijkteam of de "
+                                          "gemeente in waarvoor die werkt."))
     if affiliation is not None and len(affiliation) > AFFILIATION_MAX:
-        raise FieldError("affiliation", f"Maximaal {AFFILIATION_MAX} tekens.")
+        raise FieldError("affiliation", _("Maximaal %(max)s tekens.", max=AFFILIATION_MAX))
     if role != Role.REFERRER:
         affiliation = None  # only a referrer works for another organisation
     email = normalise_email(email)
     existing = find_user_by_email(email)
     if existing is not None:
-        if existing.role in MANAGED_ROLES:
-            message = ("Er bestaat al een account van een medewerker met dit e-mailadres."
-                       + ("" if existing.is_active_account
-                          else " Het is gedeactiveerd; heractiveer het op de pagina van dat account."))
+        if existing.role in MANAGED_ROLES and existing.is_active_account:
+            message = _("Er bestaat al een account van een medewerker met dit e-mailadres.")
+        elif existing.role in MANAGED_ROLES:
+            message = _("Er bestaat al een account van een medewerker met dit e-mailadres. Het is "
+                        "gedeactiveerd; heractiveer het op de pagina van dat account.")
         else:
-            message = "Dit e-mailadres hoort bij een account van een aanbieder."
+            message = _("Dit e-mailadres hoort bij een account van een aanbieder.")
         raise FieldError("email", message)
     user = User(email=email, full_name=full_name, role=role, affiliation=affiliation,
                 password_hash=hash_password(password) if password else _unusable_password(),
@@ -138,11 +140,11 @@ def resend_invitation(user: User, *, by: User) -> None:
     _require_admin(by)
     _require_staff(user)
     if not user.is_active_account:
-        raise DomainError("Dit account is gedeactiveerd. Heractiveer het eerst.")
+        raise DomainError(_("Dit account is gedeactiveerd. Heractiveer het eerst."))
     if not invitation_pending(user):
-        raise DomainError(f"{user.full_name} heeft al een wachtwoord gekozen. Is het "
-                          "vergeten, dan kan die zelf een nieuw wachtwoord aanvragen op de "
-                          "inlogpagina.")
+        raise DomainError(_("%(name)s heeft al een wachtwoord gekozen. Is het vergeten, dan "
+                            "kan die zelf een nieuw wachtwoord aanvragen op de inlogpagina.",
+                            name=user.full_name))
     user.password_hash = _unusable_password()
     audit.record("staff_invitation_resent", user, actor=by, detail=f"email={user.email}")
     _queue_invitation(user, by)
@@ -154,19 +156,19 @@ def check_set_password_token(token: str) -> User:
         data = read_token(PURPOSE, token, INVITE_MAX_AGE)
     except TokenError as exc:
         if exc.expired:
-            raise DomainError("Deze link is verlopen: hij was 7 dagen geldig. Vraag een "
-                              "contractbeheerder om een nieuwe uitnodiging.") from exc
-        raise DomainError("Deze link is ongeldig. Controleer of u de hele link uit de e-mail "
-                          "heeft gebruikt.") from exc
+            raise DomainError(_("Deze link is verlopen: hij was 7 dagen geldig. Vraag een "
+                                "contractbeheerder om een nieuwe uitnodiging.")) from exc
+        raise DomainError(_("Deze link is ongeldig. Controleer of u de hele link uit de e-mail "
+                            "heeft gebruikt.")) from exc
     user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
     if user is None or user.role not in MANAGED_ROLES or user.email != data.get("email"):
-        raise DomainError("Deze link hoort niet (meer) bij een account.")
+        raise DomainError(_("Deze link hoort niet (meer) bij een account."))
     if not user.is_active_account:
-        raise DomainError("Dit account is gedeactiveerd. Neem contact op met een "
-                          "contractbeheerder.")
+        raise DomainError(_("Dit account is gedeactiveerd. Neem contact op met een "
+                            "contractbeheerder."))
     if _fingerprint(user) != data.get("fp"):
-        raise DomainError("Deze link is al gebruikt of vervangen door een nieuwere uitnodiging. "
-                          "Heeft u al een wachtwoord gekozen? Log dan in.")
+        raise DomainError(_("Deze link is al gebruikt of vervangen door een nieuwere uitnodiging. "
+                            "Heeft u al een wachtwoord gekozen? Log dan in."))
     return user
 
 
@@ -206,10 +208,10 @@ def deactivate_staff(user: User, *, by: User) -> list[Application]:
     _require_admin(by)
     _require_staff(user)
     if user.id == by.id:
-        raise DomainError("U kunt uw eigen account niet deactiveren. Vraag een andere "
-                          "contractbeheerder om dat te doen.")
+        raise DomainError(_("U kunt uw eigen account niet deactiveren. Vraag een andere "
+                            "contractbeheerder om dat te doen."))
     if not user.is_active_account:
-        raise DomainError(f"Het account van {user.full_name} is al gedeactiveerd.")
+        raise DomainError(_("Het account van %(name)s is al gedeactiveerd.", name=user.full_name))
     if user.role == Role.ADMIN:
         # Two administrators deactivating each other at once must not leave none: the
         # second waits for the first, then finds itself deactivated (PostgreSQL).
@@ -217,7 +219,7 @@ def deactivate_staff(user: User, *, by: User) -> list[Application]:
             select(User.id).where(User.role == Role.ADMIN, User.is_active_account.is_(True))
             .with_for_update()).all()
         if by.id not in active_admins:
-            raise NotPermitted("Uw account is gedeactiveerd.")
+            raise NotPermitted(_("Uw account is gedeactiveerd."))
     assignments = open_assignments(user)
     user.is_active_account = False
     user.session_version += 1  # every session of the account ends now
@@ -230,7 +232,7 @@ def reactivate_staff(user: User, *, by: User) -> None:
     _require_admin(by)
     _require_staff(user)
     if user.is_active_account:
-        raise DomainError(f"Het account van {user.full_name} is al actief.")
+        raise DomainError(_("Het account van %(name)s is al actief.", name=user.full_name))
     user.is_active_account = True
     audit.record("staff_reactivated", user, actor=by, from_state="gedeactiveerd",
                  to_state="actief")

@@ -10,6 +10,8 @@ from ..actions import Conflict, attempt, button, show_errors, submit
 from ..auth import forbid_unless, provider_required
 from ..errors import DomainError
 from ..extensions import db, limiter
+from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..timeutil import utcnow
 from . import mfa, privacy, security, sessions, workflow
 from .forms import (
@@ -96,7 +98,7 @@ def confirm(token):
     except (DomainError, Conflict) as exc:
         flash(exc.message, "error")
         return redirect(url_for("accounts.resend_confirmation"))
-    flash("Uw e-mailadres is bevestigd. U kunt nu inloggen.", "success")
+    flash(_("Uw e-mailadres is bevestigd. U kunt nu inloggen."), "success")
     return redirect(url_for("accounts.login", email=user.email))
 
 
@@ -117,8 +119,8 @@ def resend_confirmation():
         # Same answer whether or not the address has an account.
         return submit(
             form, resend,
-            success="Als er een onbevestigd account met dit e-mailadres bestaat, is er een nieuwe "
-                    "bevestigingslink naar toe gestuurd. Kijk ook in uw map met ongewenste e-mail.",
+            success=_("Als er een onbevestigd account met dit e-mailadres bestaat, is er een nieuwe "
+                      "bevestigingslink naar toe gestuurd. Kijk ook in uw map met ongewenste e-mail."),
             done=url_for("accounts.login"), page=page, invalid_status=200)
     if request.args.get("email"):
         form.email.data = request.args["email"]
@@ -143,12 +145,12 @@ def login():
             return render_template("accounts/login.html", form=form), 429
         db.session.commit()  # a failure counts; a rehash is kept
         if user is None or not user.is_active:
-            form.form_errors.append("Het e-mailadres of het wachtwoord klopt niet.")
+            form.form_errors.append(_("Het e-mailadres of het wachtwoord klopt niet."))
         elif not user.is_confirmed:
             unconfirmed_email = user.email
             form.form_errors.append(
-                "U heeft uw e-mailadres nog niet bevestigd. Klik op de link in de e-mail die "
-                "wij u stuurden, of vraag een nieuwe link aan."
+                _("U heeft uw e-mailadres nog niet bevestigd. Klik op de link in de e-mail die "
+                  "wij u stuurden, of vraag een nieuwe link aan.")
             )
         elif user.has_second_factor:
             sessions.begin_second_step(user, _safe_next(request.args.get("next")))
@@ -164,7 +166,7 @@ def _logged_in(user: User, method: str, next_url: str | None, note: str | None =
     workflow.logged_in(user, method=method)
     db.session.commit()
     sessions.start(user)
-    flash(f"Welkom, {user.full_name}.", "success")
+    flash(_("Welkom, %(name)s.", name=user.full_name), "success")
     if note:
         flash(note, "info")
     if mfa.must_enrol(user):
@@ -177,8 +179,8 @@ def _second_step(form, template: str, check, method: str):
     user = sessions.pending_user()
     if user is None:
         sessions.end()
-        flash("Uw inlogpoging is verlopen of niet begonnen. Log opnieuw in met uw e-mailadres "
-              "en wachtwoord.", "info")
+        flash(_("Uw inlogpoging is verlopen of niet begonnen. Log opnieuw in met uw e-mailadres "
+                "en wachtwoord."), "info")
         return redirect(url_for("accounts.login"))
     status = 200
     if form.validate_on_submit():
@@ -191,9 +193,13 @@ def _second_step(form, template: str, check, method: str):
         else:
             note = None
             if method == "recovery":
-                note = (f"U bent ingelogd met een herstelcode. U heeft nog {result} "
-                        f"herstelcode{'' if result == 1 else 's'}. Bent u uw telefoon kwijt? Stel "
-                        "dan tweestapsverificatie opnieuw in onder Mijn account.")
+                note = ngettext(
+                    "U bent ingelogd met een herstelcode. U heeft nog %(num)d herstelcode. Bent "
+                    "u uw telefoon kwijt? Stel dan tweestapsverificatie opnieuw in onder Mijn "
+                    "account.",
+                    "U bent ingelogd met een herstelcode. U heeft nog %(num)d herstelcodes. Bent "
+                    "u uw telefoon kwijt? Stel dan tweestapsverificatie opnieuw in onder Mijn "
+                    "account.", result)
             return _logged_in(user, method, sessions.pending_next(), note)
     elif request.method == "POST":
         status = 422
@@ -223,7 +229,7 @@ def logout():
     user = current_user._get_current_object()
     attempt(lambda: workflow.logout(user))
     sessions.end()
-    flash("U bent uitgelogd.", "success")
+    flash(_("U bent uitgelogd."), "success")
     return redirect(url_for("procedure.home"))
 
 
@@ -276,19 +282,19 @@ def mfa_disable():
 
     def disable():
         if not verify_password(user.password_hash, form.current_password.data or ""):
-            raise workflow.FieldError("current_password", "Uw huidige wachtwoord klopt niet.")
+            raise workflow.FieldError("current_password", _("Uw huidige wachtwoord klopt niet."))
         mfa.disable(user, by=user)
 
     def page():
         return render_template("accounts/second_factor.html", required=mfa.required_for(user),
                                remaining=mfa.remaining_recovery_codes(user), disable_form=form)
 
-    def done(_):
+    def done(_result):
         sessions.keep_after_change(user)
         return url_for("accounts.account")
 
-    return submit(form, disable, success="Tweestapsverificatie staat uit. U logt voortaan in met "
-                                         "alleen uw wachtwoord.", done=done, page=page)
+    return submit(form, disable, success=_("Tweestapsverificatie staat uit. U logt voortaan in met "
+                                           "alleen uw wachtwoord."), done=done, page=page)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -352,8 +358,8 @@ def edit_organisation():
                 contact_email=form.contact_email.data, website=form.website.data,
                 expected_version=form.version.data,
             ),
-            success=lambda changed: ("De gegevens van uw organisatie zijn opgeslagen." if changed
-                                     else "Er is niets gewijzigd."),
+            success=lambda changed: (_("De gegevens van uw organisatie zijn opgeslagen.") if changed
+                                     else _("Er is niets gewijzigd.")),
             done=url_for("accounts.organisation"), page=page, invalid_status=200)
     form.org_name.data = org.name
     form.kvk_number.data = org.kvk_number
@@ -394,9 +400,9 @@ def invite():
             lambda: workflow.invite_colleague(
                 current_user.organisation, email=form.email.data,
                 org_role=OrgRole(form.org_role.data), by=current_user),
-            success=lambda invitation: (f"De uitnodiging is gestuurd naar {invitation.email}. "
-                                        f"De link is {workflow.INVITE_MAX_AGE // 86400} dagen "
-                                        "geldig."),
+            success=lambda invitation: _(
+                "De uitnodiging is gestuurd naar %(email)s. De link is %(days)s dagen geldig.",
+                email=invitation.email, days=workflow.INVITE_MAX_AGE // 86400),
             done=url_for("accounts.users"), page=page, invalid_status=200)
     return page()
 
@@ -407,7 +413,7 @@ def revoke_invitation(invitation_id):
     invitation = _load_invitation(invitation_id)
     forbid_unless(current_user.is_org_beheerder)
     return button(ActionForm(), lambda: workflow.revoke_invitation(invitation, by=current_user),
-                  success=f"De uitnodiging voor {invitation.email} is ingetrokken.",
+                  success=_("De uitnodiging voor %(email)s is ingetrokken.", email=invitation.email),
                   back=url_for("accounts.users"))
 
 
@@ -427,7 +433,8 @@ def edit_member(user_id):
         return submit(
             form,
             lambda: workflow.change_org_role(member, OrgRole(form.org_role.data), by=current_user),
-            success=lambda _: f"De rol van {member.full_name} is nu {member.org_role.value}.",
+            success=lambda _result: _("De rol van %(name)s is nu %(role)s.",
+                                      name=member.full_name, role=member.org_role.value),
             done=url_for("accounts.users"), page=page, invalid_status=200)
     return page()
 
@@ -438,7 +445,7 @@ def remove_member(user_id):
     member = _load_member(user_id)
     forbid_unless(current_user.is_org_beheerder)
     if not member.is_active_account:
-        flash(f"{member.full_name} is al verwijderd.", "info")
+        flash(_("%(name)s is al verwijderd.", name=member.full_name), "info")
         return redirect(url_for("accounts.users"))
     form = ActionForm()
 
@@ -448,7 +455,7 @@ def remove_member(user_id):
     if request.method == "POST":
         myself = member.id == current_user.id
 
-        def done(_):
+        def done(_result):
             if myself:  # after the commit: who removed themselves is logged out
                 sessions.end()
                 return url_for("procedure.home")
@@ -456,8 +463,9 @@ def remove_member(user_id):
 
         return submit(
             form, lambda: workflow.deactivate_member(member, by=current_user),
-            success=("U heeft uzelf verwijderd uit de organisatie en bent uitgelogd." if myself
-                     else f"{member.full_name} is verwijderd en kan niet meer inloggen."),
+            success=(_("U heeft uzelf verwijderd uit de organisatie en bent uitgelogd.") if myself
+                     else _("%(name)s is verwijderd en kan niet meer inloggen.",
+                            name=member.full_name)),
             done=done, page=page, invalid_status=200)
     return page()
 
@@ -465,17 +473,17 @@ def remove_member(user_id):
 @bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def accept_invitation(token):
-    title = "Uitnodiging accepteren"
+    title = _("Uitnodiging accepteren")
     if current_user.is_authenticated:
         return _link_problem(
             title,
-            f"U bent ingelogd als {current_user.email}. Log eerst uit en open daarna de link "
-            "uit de uitnodiging opnieuw.",
+            _("U bent ingelogd als %(email)s. Log eerst uit en open daarna de link uit de "
+              "uitnodiging opnieuw.", email=current_user.email),
         )
     try:
         invitation = workflow.load_invitation(token)
     except DomainError as exc:
-        return _link_problem(title, exc.message, url_for("accounts.login"), "Naar de inlogpagina")
+        return _link_problem(title, exc.message, url_for("accounts.login"), _("Naar de inlogpagina"))
     form = AcceptInvitationForm()
     status = 200
 
@@ -493,14 +501,14 @@ def accept_invitation(token):
             status = 422
         except DomainError as exc:
             return _link_problem(title, exc.message, url_for("accounts.login"),
-                                 "Naar de inlogpagina")
+                                 _("Naar de inlogpagina"))
         except Conflict as exc:
             form.form_errors.append(exc.message)
             status = 409
         else:
             sessions.start(user)
-            flash(f"Welkom, {user.full_name}. Uw account bij {user.organisation.name} is "
-                  "aangemaakt.", "success")
+            flash(_("Welkom, %(name)s. Uw account bij %(organisation)s is aangemaakt.",
+                    name=user.full_name, organisation=user.organisation.name), "success")
             return redirect(_home_for(user))
     return render_template("accounts/accept_invitation.html", form=form,
                            invitation=invitation), status
@@ -534,7 +542,7 @@ def change_password():
     def page():
         return render_template("accounts/change_password.html", form=form)
 
-    def done(_):
+    def done(_result):
         sessions.keep_after_change(current_user)  # other sessions end, this one goes on
         return url_for("accounts.account")
 
@@ -544,7 +552,7 @@ def change_password():
             lambda: workflow.change_password(current_user._get_current_object(),
                                              current_password=form.current_password.data,
                                              new_password=form.password.data),
-            success="Uw wachtwoord is gewijzigd. Op andere apparaten bent u uitgelogd.",
+            success=_("Uw wachtwoord is gewijzigd. Op andere apparaten bent u uitgelogd."),
             done=done, page=page, invalid_status=200)
     return page()
 
@@ -564,16 +572,17 @@ def change_email():
             lambda: workflow.request_email_change(
                 current_user._get_current_object(), current_password=form.current_password.data,
                 new_email=form.email.data),
-            success=lambda new_email: (
-                f"We hebben een link gestuurd naar {new_email}. Klik op die link om uw nieuwe "
-                "e-mailadres te bevestigen. Tot dan blijft uw huidige e-mailadres in gebruik."),
+            success=lambda new_email: _(
+                "We hebben een link gestuurd naar %(email)s. Klik op die link om uw nieuwe "
+                "e-mailadres te bevestigen. Tot dan blijft uw huidige e-mailadres in gebruik.",
+                email=new_email),
             done=url_for("accounts.account"), page=page, invalid_status=200)
     return page()
 
 
 @bp.route("/account/e-mail/<token>", methods=["GET", "POST"])
 def confirm_email_change(token):
-    title = "Nieuw e-mailadres bevestigen"
+    title = _("Nieuw e-mailadres bevestigen")
     try:
         user, new_email = workflow.check_email_change(token)
     except DomainError as exc:
@@ -584,8 +593,8 @@ def confirm_email_change(token):
             user = attempt(lambda: workflow.confirm_email_change(token))
         except (DomainError, Conflict) as exc:
             return _link_problem(title, exc.message)
-        flash(f"Uw e-mailadres is gewijzigd in {user.email}. Hiermee logt u voortaan in.",
-              "success")
+        flash(_("Uw e-mailadres is gewijzigd in %(email)s. Hiermee logt u voortaan in.",
+                email=user.email), "success")
         if current_user.is_authenticated and current_user.id == user.id:
             return redirect(url_for("accounts.account"))
         return redirect(url_for("accounts.login", email=user.email))
@@ -608,9 +617,9 @@ def forgot_password():
         # count is per address typed, whether it has an account or not).
         return submit(
             form, lambda: workflow.request_password_reset(form.email.data),
-            success="Als er een account met dit e-mailadres bestaat, hebben we er een link "
-                    "naartoe gestuurd om een nieuw wachtwoord te kiezen. De link is 1 uur geldig. "
-                    "Kijk ook in uw map met ongewenste e-mail.",
+            success=_("Als er een account met dit e-mailadres bestaat, hebben we er een link "
+                      "naartoe gestuurd om een nieuw wachtwoord te kiezen. De link is 1 uur geldig. "
+                      "Kijk ook in uw map met ongewenste e-mail."),
             done=url_for("accounts.login"), page=page, invalid_status=200)
     if request.args.get("email"):
         form.email.data = request.args["email"]
@@ -643,6 +652,6 @@ def reset_password(token):
         else:
             if current_user.is_authenticated:
                 sessions.end()  # every session of the account ended; a stranger's too
-            flash("Uw nieuwe wachtwoord is opgeslagen. U kunt nu inloggen.", "success")
+            flash(_("Uw nieuwe wachtwoord is opgeslagen. U kunt nu inloggen."), "success")
             return redirect(url_for("accounts.login", email=user.email))
     return render_template("accounts/reset_password.html", form=form), status

@@ -14,6 +14,7 @@ from .. import audit, notifications
 from ..auth import require_beheerder
 from ..errors import DomainError, NotPermitted, StaleForm
 from ..extensions import db
+from ..i18n import gettext as _
 from ..timeutil import utcnow
 from ..urls import portal_url
 from ..validators import normalise_digits, normalise_postcode
@@ -58,8 +59,8 @@ def register_provider(*, org_name, kvk_number, street, postal_code, city, contac
     email = normalise_email(email)
     if db.session.scalar(select(func.count()).where(Organisation.kvk_number == kvk)):
         raise DomainError(
-            "Er bestaat al een organisatie met dit KvK-nummer. Vraag de beheerder van die "
-            "organisatie u uit te nodigen, of neem contact op met de regio."
+            _("Er bestaat al een organisatie met dit KvK-nummer. Vraag de beheerder van die "
+              "organisatie u uit te nodigen, of neem contact op met de regio.")
         )
     check_new_password(password, full_name, email, org_name, contact_email)
     password_hash = hash_password(password)  # also for a known address: the same time
@@ -123,12 +124,14 @@ def confirm_email(token: str) -> User:
     except TokenError as exc:
         if exc.expired:
             raise DomainError(
-                "Deze bevestigingslink is verlopen. Vraag hieronder een nieuwe link aan."
+                _("Deze bevestigingslink is verlopen. Vraag hieronder een nieuwe link aan.")
             ) from exc
-        raise DomainError("Deze bevestigingslink is ongeldig. Vraag hieronder een nieuwe link aan.") from exc
+        raise DomainError(
+            _("Deze bevestigingslink is ongeldig. Vraag hieronder een nieuwe link aan.")
+        ) from exc
     user = db.session.get(User, data.get("uid"))
     if user is None or user.email != data.get("email"):
-        raise DomainError("Deze bevestigingslink hoort niet (meer) bij een account.")
+        raise DomainError(_("Deze bevestigingslink hoort niet (meer) bij een account."))
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
         audit.record("email_confirmed", user, actor=user)
@@ -214,14 +217,14 @@ def _active_beheerders(organisation: Organisation) -> int:
 
 def _require_colleague(member: User, organisation: Organisation) -> None:
     if member.organisation_id != organisation.id or member.role != Role.PROVIDER:
-        raise NotPermitted("Deze gebruiker hoort niet bij uw organisatie.")
+        raise NotPermitted(_("Deze gebruiker hoort niet bij uw organisatie."))
 
 
-def _last_beheerder_message(member: User, by: User, what: str) -> str:
+def _last_beheerder_message(member: User, by: User, own: str) -> str:
+    """``own``: the message when ``member`` is ``by`` (the last beheerder acting on itself)."""
     if member.id == by.id:
-        return (f"U bent de enige beheerder van uw organisatie. Maak eerst een collega "
-                f"beheerder voordat u uzelf {what}.")
-    return f"{member.full_name} is de enige beheerder van uw organisatie."
+        return own
+    return _("%(name)s is de enige beheerder van uw organisatie.", name=member.full_name)
 
 
 def invitation_expires_at(invitation: Invitation):
@@ -247,11 +250,11 @@ def open_invitations(organisation: Organisation) -> list[Invitation]:
 def _account_exists_message(existing: User, organisation: Organisation) -> str:
     if existing.organisation_id == organisation.id:
         if not existing.is_active_account:
-            return ("Dit e-mailadres hoort bij een verwijderde gebruiker van uw organisatie. "
-                    "Neem contact op met de regio om dit account weer te activeren.")
-        return "Dit e-mailadres hoort al bij een gebruiker van uw organisatie."
-    return ("Er bestaat al een account met dit e-mailadres, bij een andere organisatie of bij "
-            "de regio. Dit adres kunt u niet uitnodigen.")
+            return _("Dit e-mailadres hoort bij een verwijderde gebruiker van uw organisatie. "
+                     "Neem contact op met de regio om dit account weer te activeren.")
+        return _("Dit e-mailadres hoort al bij een gebruiker van uw organisatie.")
+    return _("Er bestaat al een account met dit e-mailadres, bij een andere organisatie of bij "
+             "de regio. Dit adres kunt u niet uitnodigen.")
 
 
 def invite_colleague(organisation: Organisation, *, email: str, org_role: OrgRole,
@@ -264,8 +267,8 @@ def invite_colleague(organisation: Organisation, *, email: str, org_role: OrgRol
     if existing is not None:
         raise FieldError("email", _account_exists_message(existing, organisation))
     if any(inv.email == email for inv in open_invitations(organisation)):
-        raise FieldError("email", "Dit e-mailadres heeft al een openstaande uitnodiging voor uw "
-                                  "organisatie. Trek die eerst in als u een nieuwe wilt sturen.")
+        raise FieldError("email", _("Dit e-mailadres heeft al een openstaande uitnodiging voor uw "
+                                    "organisatie. Trek die eerst in als u een nieuwe wilt sturen."))
     invitation = Invitation(
         organisation_id=organisation.id,
         email=email,
@@ -301,33 +304,33 @@ def _read_invitation_token(token: str) -> dict:
     except TokenError as exc:
         if exc.expired:
             raise DomainError(
-                "Deze uitnodiging is verlopen. Vraag de beheerder van uw organisatie om een "
-                "nieuwe uitnodiging."
+                _("Deze uitnodiging is verlopen. Vraag de beheerder van uw organisatie om een "
+                  "nieuwe uitnodiging.")
             ) from exc
         raise DomainError(
-            "Deze uitnodigingslink is ongeldig. Controleer of u de hele link uit de e-mail "
-            "heeft gebruikt."
+            _("Deze uitnodigingslink is ongeldig. Controleer of u de hele link uit de e-mail "
+              "heeft gebruikt.")
         ) from exc
     if not isinstance(data, dict) or "iid" not in data or "nonce" not in data:
-        raise DomainError("Deze uitnodigingslink is ongeldig.")
+        raise DomainError(_("Deze uitnodigingslink is ongeldig."))
     return data
 
 
 def _check_invitation(invitation: Invitation | None, nonce: str) -> Invitation:
     if invitation is None or invitation.nonce != nonce:
-        raise DomainError("Deze uitnodiging bestaat niet (meer).")
+        raise DomainError(_("Deze uitnodiging bestaat niet (meer)."))
     if invitation.revoked_at is not None:
-        raise DomainError("Deze uitnodiging is ingetrokken door de beheerder van de organisatie.")
+        raise DomainError(_("Deze uitnodiging is ingetrokken door de beheerder van de organisatie."))
     if invitation.accepted_at is not None:
         raise DomainError(
-            "Deze uitnodiging is al gebruikt: het account is aangemaakt. Log in met uw "
-            "e-mailadres en wachtwoord."
+            _("Deze uitnodiging is al gebruikt: het account is aangemaakt. Log in met uw "
+              "e-mailadres en wachtwoord.")
         )
     existing = find_user_by_email(invitation.email)
     if existing is not None:
         raise DomainError(
-            "Er bestaat al een account met dit e-mailadres. Log in met dat account, of vraag "
-            "de beheerder van uw organisatie om hulp."
+            _("Er bestaat al een account met dit e-mailadres. Log in met dat account, of vraag "
+              "de beheerder van uw organisatie om hulp.")
         )
     return invitation
 
@@ -362,12 +365,12 @@ def accept_invitation(token: str, *, full_name: str, password: str) -> User:
         if invitation is not None:
             db.session.refresh(invitation)
         _check_invitation(invitation, data["nonce"])
-        raise DomainError("Deze uitnodiging is al gebruikt.")  # pragma: no cover - raced
+        raise DomainError(_("Deze uitnodiging is al gebruikt."))  # pragma: no cover - raced
     db.session.refresh(invitation)
     if find_user_by_email(invitation.email) is not None:
         raise DomainError(
-            "Er bestaat al een account met dit e-mailadres. Log in met dat account, of vraag "
-            "de beheerder van uw organisatie om hulp."
+            _("Er bestaat al een account met dit e-mailadres. Log in met dat account, of vraag "
+              "de beheerder van uw organisatie om hulp.")
         )
     now = utcnow()
     user = User(
@@ -391,7 +394,7 @@ def accept_invitation(token: str, *, full_name: str, password: str) -> User:
 def revoke_invitation(invitation: Invitation, *, by: User) -> None:
     require_beheerder(by, invitation.organisation_id)
     if not invitation.is_open:
-        raise DomainError("Deze uitnodiging is al geaccepteerd of ingetrokken.")
+        raise DomainError(_("Deze uitnodiging is al geaccepteerd of ingetrokken."))
     invitation.revoked_at = utcnow()
     audit.record("invitation_revoked", invitation, actor=by, detail=f"email={invitation.email}")
 
@@ -402,12 +405,14 @@ def change_org_role(member: User, org_role: OrgRole, *, by: User) -> None:
     _require_colleague(member, organisation)
     org_role = OrgRole(org_role)
     if not member.is_active_account:
-        raise DomainError("Deze gebruiker is verwijderd; de rol kan niet meer worden gewijzigd.")
+        raise DomainError(_("Deze gebruiker is verwijderd; de rol kan niet meer worden gewijzigd."))
     if member.org_role == org_role:
         return
     _lock_organisation(organisation)
     if member.org_role == OrgRole.BEHEERDER and _active_beheerders(organisation) <= 1:
-        raise DomainError(_last_beheerder_message(member, by, "medewerker maakt"))
+        raise DomainError(_last_beheerder_message(member, by, _(
+            "U bent de enige beheerder van uw organisatie. Maak eerst een collega beheerder "
+            "voordat u uzelf medewerker maakt.")))
     old = member.org_role
     member.org_role = org_role
     audit.record("org_role_changed", member, actor=by, from_state=old, to_state=org_role)
@@ -419,10 +424,12 @@ def deactivate_member(member: User, *, by: User) -> None:
     require_beheerder(by, organisation.id)
     _require_colleague(member, organisation)
     if not member.is_active_account:
-        raise DomainError("Deze gebruiker is al verwijderd.")
+        raise DomainError(_("Deze gebruiker is al verwijderd."))
     _lock_organisation(organisation)
     if member.org_role == OrgRole.BEHEERDER and _active_beheerders(organisation) <= 1:
-        raise DomainError(_last_beheerder_message(member, by, "verwijdert"))
+        raise DomainError(_last_beheerder_message(member, by, _(
+            "U bent de enige beheerder van uw organisatie. Maak eerst een collega beheerder "
+            "voordat u uzelf verwijdert.")))
     member.is_active_account = False
     member.session_version += 1  # every session of the member ends now
     audit.record("user_deactivated", member, actor=by, detail=f"organisation={organisation.id}")
@@ -460,13 +467,13 @@ def update_organisation(organisation: Organisation, *, by: User, name: str, kvk_
         if submitted is not None:
             raise FieldError(
                 "kvk_number",
-                "Het KvK-nummer kan niet meer worden gewijzigd, omdat uw organisatie al een "
-                "aanmelding heeft ingediend. Neem contact op met de regio als het nummer niet "
-                "klopt.",
+                _("Het KvK-nummer kan niet meer worden gewijzigd, omdat uw organisatie al een "
+                  "aanmelding heeft ingediend. Neem contact op met de regio als het nummer niet "
+                  "klopt."),
             )
         if db.session.scalar(select(func.count()).select_from(Organisation).where(
                 Organisation.kvk_number == kvk, Organisation.id != organisation.id)):
-            raise FieldError("kvk_number", "Er bestaat al een organisatie met dit KvK-nummer.")
+            raise FieldError("kvk_number", _("Er bestaat al een organisatie met dit KvK-nummer."))
     values = {
         "name": name.strip(),
         "kvk_number": kvk,
@@ -504,7 +511,7 @@ def _notify_password_changed(user: User) -> None:
 
 def change_password(user: User, *, current_password: str, new_password: str) -> None:
     if not verify_password(user.password_hash, current_password):
-        raise FieldError("current_password", "Uw huidige wachtwoord klopt niet.")
+        raise FieldError("current_password", _("Uw huidige wachtwoord klopt niet."))
     check_new_password(new_password, *_user_inputs(user))
     user.password_hash = hash_password(new_password)
     user.session_version += 1  # every other session ends (the view keeps this one)
@@ -515,12 +522,12 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
 def request_email_change(user: User, *, current_password: str, new_email: str) -> str:
     """Mail a confirmation link to the new address; the address changes when it is opened."""
     if not verify_password(user.password_hash, current_password):
-        raise FieldError("current_password", "Uw huidige wachtwoord klopt niet.")
+        raise FieldError("current_password", _("Uw huidige wachtwoord klopt niet."))
     new_email = normalise_email(new_email)
     if new_email == user.email:
-        raise FieldError("email", "Dit is al uw e-mailadres.")
+        raise FieldError("email", _("Dit is al uw e-mailadres."))
     if find_user_by_email(new_email) is not None:
-        raise FieldError("email", "Er bestaat al een account met dit e-mailadres.")
+        raise FieldError("email", _("Er bestaat al een account met dit e-mailadres."))
     token = make_token(CHANGE_EMAIL, {"uid": user.id, "new": new_email, "old": user.email})
     notifications.queue(
         "confirm_email_change",
@@ -542,17 +549,17 @@ def _read_email_change(token: str) -> tuple[User, str]:
     except TokenError as exc:
         if exc.expired:
             raise DomainError(
-                "Deze link is verlopen. Vraag de wijziging van uw e-mailadres opnieuw aan."
+                _("Deze link is verlopen. Vraag de wijziging van uw e-mailadres opnieuw aan.")
             ) from exc
-        raise DomainError("Deze link is ongeldig. Controleer of u de hele link uit de e-mail "
-                          "heeft gebruikt.") from exc
+        raise DomainError(_("Deze link is ongeldig. Controleer of u de hele link uit de e-mail "
+                            "heeft gebruikt.")) from exc
     user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
     if user is None or not user.is_active_account or user.email != data.get("old"):
-        raise DomainError("Deze link is al gebruikt, of hoort niet (meer) bij een account.")
+        raise DomainError(_("Deze link is al gebruikt, of hoort niet (meer) bij een account."))
     new_email = normalise_email(data.get("new"))
     if find_user_by_email(new_email) is not None:
-        raise DomainError("Er bestaat inmiddels al een account met dit e-mailadres. Uw "
-                          "e-mailadres is niet gewijzigd.")
+        raise DomainError(_("Er bestaat inmiddels al een account met dit e-mailadres. Uw "
+                            "e-mailadres is niet gewijzigd."))
     return user, new_email
 
 
@@ -617,15 +624,15 @@ def check_reset_token(token: str) -> User:
         data = read_token(RESET, token, RESET_MAX_AGE)
     except TokenError as exc:
         if exc.expired:
-            raise DomainError("Deze link om uw wachtwoord te herstellen is verlopen. Vraag "
-                              "hieronder een nieuwe link aan.") from exc
-        raise DomainError("Deze link om uw wachtwoord te herstellen is ongeldig. Vraag hieronder "
-                          "een nieuwe link aan.") from exc
+            raise DomainError(_("Deze link om uw wachtwoord te herstellen is verlopen. Vraag "
+                                "hieronder een nieuwe link aan.")) from exc
+        raise DomainError(_("Deze link om uw wachtwoord te herstellen is ongeldig. Vraag hieronder "
+                            "een nieuwe link aan.")) from exc
     user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
     if (user is None or not user.is_active_account or user.email != data.get("email")
             or _password_fingerprint(user) != data.get("fp")):
-        raise DomainError("Deze link is al gebruikt of niet meer geldig. Vraag hieronder een "
-                          "nieuwe link aan.")
+        raise DomainError(_("Deze link is al gebruikt of niet meer geldig. Vraag hieronder een "
+                            "nieuwe link aan."))
     return user
 
 

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import HiddenInput
 
 from ..forms import MultiCheckboxField, SelectOnce
+from ..i18n import gettext as _
 from ..procedure.models import Identifier, Requirement
 from ..timeutil import today_local
 from ..validators import AgbCode, KvkNumber, normalise_digits
@@ -67,7 +68,7 @@ class AmountField(StringField):
 
     def pre_validate(self, form):
         if self.data is not None and not re.fullmatch(r"\d{1,12}", str(self.data)):
-            raise ValidationError("Vul een bedrag in hele euro's in, bijvoorbeeld 2.500.000.")
+            raise ValidationError(_("Vul een bedrag in hele euro's in, bijvoorbeeld 2.500.000."))
 
     def _value(self):
         """What the provider typed comes back as typed ("2.500.000", not "2500000")."""
@@ -78,7 +79,7 @@ class AmountField(StringField):
 
 def _not_in_past(form, field):
     if field.data and field.data < today_local():
-        raise ValidationError("Deze datum ligt in het verleden: het bewijsstuk is dan verlopen.")
+        raise ValidationError(_("Deze datum ligt in het verleden: het bewijsstuk is dan verlopen."))
 
 
 class LibraryChoiceField(SelectField):
@@ -88,8 +89,8 @@ class LibraryChoiceField(SelectField):
 
     def pre_validate(self, form):
         if self.data and self.data not in {value for value, _label in self.choices}:
-            raise ValidationError("Dit document kunt u niet kiezen: het is verlopen of hoort niet "
-                                  "bij uw organisatie.")
+            raise ValidationError(_("Dit document kunt u niet kiezen: het is verlopen of hoort "
+                                    "niet bij uw organisatie."))
 
 
 class AnswerFormBase(FlaskForm):
@@ -141,26 +142,29 @@ def build_answer_form(application: Application, only: set[int] | None = None,
         pass
 
     # One list for every file requirement's library select (SelectOnce writes it once).
-    library_choices = [(None, "– geen –")] + [(d.id, _library_label(d)) for d in library or []]
+    # The label's pattern translated once for the whole list (up to 200 documents).
+    valid_until = _("%(document)s, geldig tot %(date)s")
+    library_choices = [(None, _("– geen –"))] + [(d.id, _library_label(d, valid_until))
+                                                  for d in library or []]
     for req in requirements:
         if req.asks_declaration:
             setattr(AnswerForm, field_id(req, "declared"), BooleanField(req.declaration_text))
         if req.identifier == Identifier.KVK:
             setattr(AnswerForm, field_id(req, "identifier"),
-                    StringField("KvK-nummer (8 cijfers)", validators=[Optional(), KvkNumber()]))
+                    StringField(_("KvK-nummer (8 cijfers)"), validators=[Optional(), KvkNumber()]))
         elif req.identifier == Identifier.AGB:
             setattr(AnswerForm, field_id(req, "identifier"),
-                    StringField("AGB-code (8 cijfers)", validators=[Optional(), AgbCode()]))
+                    StringField(_("AGB-code (8 cijfers)"), validators=[Optional(), AgbCode()]))
         if req.asks_number:
             validators = [Optional()]
             if req.number_min is not None or req.number_max is not None:
                 lo, hi = req.number_min, req.number_max
                 if lo is not None and hi is not None:
-                    msg = f"Vul een getal van {lo} tot en met {hi} in."
+                    msg = _("Vul een getal van %(lo)s tot en met %(hi)s in.", lo=lo, hi=hi)
                 elif lo is not None:
-                    msg = f"Vul een getal van minstens {lo} in."
+                    msg = _("Vul een getal van minstens %(lo)s in.", lo=lo)
                 else:
-                    msg = f"Vul een getal van hoogstens {hi} in."
+                    msg = _("Vul een getal van hoogstens %(hi)s in.", hi=hi)
                 validators.append(NumberRange(min=lo, max=hi, message=msg))
             field = IntegerField(req.number_label, validators=validators)
             setattr(AnswerForm, field_id(req, "number"), field)
@@ -169,17 +173,17 @@ def build_answer_form(application: Application, only: set[int] | None = None,
         if req.asks_text:
             setattr(AnswerForm, field_id(req, "text"), TextAreaField(
                 req.text_label,
-                validators=[Optional(), Length(max=5000, message="Maximaal 5000 tekens.")],
+                validators=[Optional(), Length(max=5000, message=_("Maximaal 5000 tekens."))],
             ))
         if req.asks_evidence:
-            setattr(AnswerForm, field_id(req, "file"), FileField(req.evidence_label or "Bewijsstuk"))
+            setattr(AnswerForm, field_id(req, "file"), FileField(req.evidence_label or _("Bewijsstuk")))
             setattr(AnswerForm, field_id(req, "existing"), LibraryChoiceField(
-                "Of kies een document uit uw documentenbibliotheek", coerce=_int_or_none,
+                _("Of kies een document uit uw documentenbibliotheek"), coerce=_int_or_none,
                 choices=library_choices,
                 validate_choice=False))
             if req.evidence_expires:
                 setattr(AnswerForm, field_id(req, "valid_until"), DateField(
-                    "Geldig tot", validators=[Optional(), _not_in_past],
+                    _("Geldig tot"), validators=[Optional(), _not_in_past],
                 ))
 
     AnswerForm.requirements = requirements
@@ -199,11 +203,14 @@ def _int_or_none(value):
         return -1  # not a document id: refused by LibraryChoiceField
 
 
-def _library_label(document) -> str:
-    until = f", geldig tot {document.valid_until:%d-%m-%Y}" if document.valid_until else ""
+def _library_label(document, valid_until: str) -> str:
+    """``valid_until``: the (translated) pattern of a label with the document's date."""
     kind = f"{document.doc_type}: " if document.doc_type else ""
     image = {"image/jpeg": " (JPEG)", "image/png": " (PNG)"}.get(document.content_type, "")
-    return f"{kind}{document.original_name}{image}{until}"
+    label = f"{kind}{document.original_name}{image}"
+    if document.valid_until:
+        return valid_until % {"document": label, "date": f"{document.valid_until:%d-%m-%Y}"}
+    return label
 
 
 def fill_from_answers(form: AnswerFormBase, answers: dict) -> None:

@@ -22,6 +22,7 @@ from ..actions import submit as submit_form
 from ..auth import provider_required, require_beheerder
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..i18n import gettext as _
 from ..pagination import paginate
 from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
 from ..procedure.models import CatalogueVersion, Category, with_category_ids
@@ -228,7 +229,8 @@ def library():
     if request.method == "POST":
         return submit_form(
             form, store,
-            success=lambda document: f"'{document.original_name}' staat in uw documentenbibliotheek.",
+            success=lambda document: _("'%(name)s' staat in uw documentenbibliotheek.",
+                                       name=document.original_name),
             done=url_for("applications.library"), page=page)
     return page()
 
@@ -258,8 +260,8 @@ def new():
             lambda: workflow.create_application(
                 procedure, [c for c in categories if c.id in set(form.categories.data)],
                 by=current_user),
-            success="Uw aanmelding is aangemaakt als concept. Vul de eisen in; u kunt tussendoor "
-                    "opslaan.",
+            success=_("Uw aanmelding is aangemaakt als concept. Vul de eisen in; u kunt "
+                      "tussendoor opslaan."),
             done=lambda application: url_for("applications.edit", application_id=application.id),
             page=page, invalid_status=200)
     return page()
@@ -289,7 +291,7 @@ def edit(application_id):
         return outcome
     if "aanvulling_versturen" in request.form:
         return _return_completion(application, editable)
-    flash("Uw antwoorden zijn opgeslagen.", "success")
+    flash(_("Uw antwoorden zijn opgeslagen."), "success")
     return redirect(url_for("applications.edit", application_id=application.id))
 
 
@@ -324,14 +326,14 @@ def _save(application, form):
     """Save what validated (uploads and library choices included). Returns a response
     when the page must be shown again (errors, a stale form), else None."""
     if not form.validate() and form.csrf_token.errors:
-        form.form_errors.append("Het formulier is verlopen. Uw invoer is niet opgeslagen; "
-                                "probeer het opnieuw.")
+        form.form_errors.append(_("Het formulier is verlopen. Uw invoer is niet opgeslagen; "
+                                  "probeer het opnieuw."))
         return _render_form_again(application, form), 400
     if form.version.data is not None and form.version.data != application.version:
-        form.form_errors.append(
+        form.form_errors.append(_(
             "Deze aanmelding is intussen gewijzigd, door een collega of in een ander tabblad. "
             "Uw invoer is niet opgeslagen en staat hieronder; controleer hem en sla opnieuw op. "
-            "Gekozen bestanden moet u opnieuw kiezen.")
+            "Gekozen bestanden moet u opnieuw kiezen."))
         form.version.raw_data = None
         form.version.data = application.version
         return _render_form_again(application, form), 409
@@ -401,8 +403,8 @@ def step(application_id, n):
     application = load_application_for(current_user, application_id)
     if application.status != Status.CONCEPT:
         if request.method == "POST":
-            flash(f"Deze aanmelding heeft de status '{application.status.label}' en kan niet meer "
-                  "worden gewijzigd.", "error")
+            flash(_("Deze aanmelding heeft de status '%(status)s' en kan niet meer worden "
+                    "gewijzigd.", status=application.status.label), "error")
         return redirect(url_for("applications.edit", application_id=application.id))
     steps = _steps(application, application.applicable_requirements())
     if not 1 <= n <= len(steps):
@@ -426,7 +428,7 @@ def step(application_id, n):
     if target > len(steps):
         return redirect(url_for("applications.overview", application_id=application.id))
     if target == n:
-        flash("Uw antwoorden zijn opgeslagen.", "success")
+        flash(_("Uw antwoorden zijn opgeslagen."), "success")
     return redirect(url_for("applications.step", application_id=application.id, n=max(target, 1)))
 
 
@@ -466,7 +468,7 @@ def _render_overview(application, missing=None, status=200):
 def submit(application_id):
     application = load_application_for(current_user, application_id)
     try:
-        require_beheerder(current_user, application.organisation_id, "een aanmelding indienen")
+        require_beheerder(current_user, application.organisation_id, _("een aanmelding indienen"))
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("applications.edit", application_id=application.id))
@@ -475,12 +477,12 @@ def submit(application_id):
         flash(EXPIRED, "error")
         return redirect(url_for("applications.edit", application_id=application.id))
     if application.status != Status.CONCEPT:
-        flash("Deze aanmelding is al ingediend." if application.status != Status.INGETROKKEN
-              else "Deze aanmelding is ingetrokken en kan niet meer worden ingediend.", "error")
+        flash(_("Deze aanmelding is al ingediend.") if application.status != Status.INGETROKKEN
+              else _("Deze aanmelding is ingetrokken en kan niet meer worden ingediend."), "error")
         return redirect(url_for("applications.edit", application_id=application.id))
     if form.version.data != application.version:
-        flash("Deze aanmelding is intussen gewijzigd. Controleer het overzicht en dien opnieuw in.",
-              "error")
+        flash(_("Deze aanmelding is intussen gewijzigd. Controleer het overzicht en dien opnieuw "
+                "in."), "error")
         return redirect(url_for("applications.overview", application_id=application.id))
     missing = workflow.missing_items(application)
     if missing:
@@ -490,8 +492,8 @@ def submit(application_id):
     except (DomainError, Conflict) as exc:
         flash(exc.message, "error")
         return redirect(url_for("applications.edit", application_id=application.id))
-    flash(f"Uw aanmelding {application.reference} is ingediend. U ontvangt een "
-          "ontvangstbevestiging per e-mail.", "success")
+    flash(_("Uw aanmelding %(reference)s is ingediend. U ontvangt een ontvangstbevestiging per "
+            "e-mail.", reference=application.reference), "success")
     return redirect(url_for("applications.edit", application_id=application.id))
 
 
@@ -522,7 +524,7 @@ def _return_completion(application, editable):
     if refused:
         flash(refused, "error")
     else:
-        flash("Uw aanvulling is verstuurd. De regio beoordeelt uw aanmelding verder.", "success")
+        flash(_("Uw aanvulling is verstuurd. De regio beoordeelt uw aanmelding verder."), "success")
     return redirect(url_for("applications.edit", application_id=application.id))
 
 
@@ -544,11 +546,11 @@ def _group(application, requirements):
     A group without requirements (a re-confirmation that changed no general requirement)
     is left out."""
     general = [r for r in requirements if r.is_general]
-    groups = [("Algemene eisen", general)] if general else []
+    groups = [(_("Algemene eisen"), general)] if general else []
     for cat in application.categories:
         reqs = [r for r in requirements if not r.is_general and cat.id in r.category_ids()]
         if reqs:
-            groups.append((f"Eisen voor {cat.name}", reqs))
+            groups.append((_("Eisen voor %(category)s", category=cat.name), reqs))
     return groups
 
 
@@ -563,7 +565,8 @@ def _steps(application, requirements):
         parts = -(-len(reqs) // STEP_SIZE)
         size = -(-len(reqs) // parts)
         for i in range(parts):
-            steps.append((f"{title} (deel {i + 1} van {parts})" if parts > 1 else title,
+            steps.append((_("%(title)s (deel %(part)s van %(parts)s)", title=title, part=i + 1,
+                            parts=parts) if parts > 1 else title,
                           reqs[i * size:(i + 1) * size]))
     return steps
 
@@ -627,8 +630,8 @@ def withdraw(application_id):
         except (DomainError, Conflict) as exc:
             flash(exc.message, "error")
         else:
-            flash("Uw aanmelding is ingetrokken. U kunt op elk moment opnieuw een aanmelding starten.",
-                  "success")
+            flash(_("Uw aanmelding is ingetrokken. U kunt op elk moment opnieuw een aanmelding "
+                    "starten."), "success")
         return redirect(url_for("applications.edit", application_id=application.id))
     return render_template("applications/withdraw.html", application=application, form=form)
 

@@ -18,6 +18,8 @@ from ..auth import require_beheerder
 from ..clock import decision_due
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..procedure.models import CatalogueVersion, Category, Identifier, Procedure, Requirement
 from ..procedure.settings import categories_without_tariff, public_tariff_year
 from ..procedure.term import require_open, require_term_running
@@ -54,17 +56,16 @@ def change_status(application: Application, new: Status, *, by: User | None, act
     """The only place an application's status changes."""
     old = application.status
     if new not in ALLOWED_TRANSITIONS[old]:
-        raise TransitionNotAllowed(
-            f"Deze aanmelding heeft de status '{old.label}' en kan niet naar "
-            f"'{new.label}' gaan."
-        )
+        raise TransitionNotAllowed(_(
+            "Deze aanmelding heeft de status '%(old)s' en kan niet naar '%(new)s' gaan.",
+            old=old.label, new=new.label))
     application.status = new
     audit.record(action, application, actor=by, from_state=old, to_state=new, detail=detail)
 
 
 def require_member(application: Application, user: User) -> None:
     if not (user.is_provider and user.organisation_id == application.organisation_id):
-        raise NotPermitted("Alleen gebruikers van de eigen organisatie mogen dit doen.")
+        raise NotPermitted(_("Alleen gebruikers van de eigen organisatie mogen dit doen."))
 
 
 def blocked_categories(organisation: Organisation) -> dict[int, str]:
@@ -79,7 +80,7 @@ def blocked_categories(organisation: Organisation) -> dict[int, str]:
             Admission.status.in_(LIVE_ADMISSION),
         )
     ):
-        blocked[cat_id] = "u bent al toegelaten"
+        blocked[cat_id] = _("u bent al toegelaten")
     for (cat_id,) in db.session.execute(
         select(application_categories.c.category_id)
         .join(Application, Application.id == application_categories.c.application_id)
@@ -88,32 +89,34 @@ def blocked_categories(organisation: Organisation) -> dict[int, str]:
             Application.status.in_(OPEN_STATES),
         )
     ):
-        blocked.setdefault(cat_id, "er loopt al een aanmelding")
+        blocked.setdefault(cat_id, _("er loopt al een aanmelding"))
     return blocked
 
 
 def create_application(procedure: Procedure, categories: list[Category], *, by: User) -> Application:
     if not by.is_provider or by.organisation is None:
-        raise NotPermitted("Alleen aanbieders kunnen zich aanmelden.")
+        raise NotPermitted(_("Alleen aanbieders kunnen zich aanmelden."))
     # From the publication up to and including the current end of the term, while open.
-    require_open(procedure, verb="aanmelden")
+    require_open(procedure, verb=_("aanmelden"))
     if not categories:
-        raise DomainError("Kies minstens één categorie.")
+        raise DomainError(_("Kies minstens één categorie."))
     if any(c.procedure_id != procedure.id for c in categories):
-        raise DomainError("Een gekozen categorie hoort niet bij deze procedure.")
+        raise DomainError(_("Een gekozen categorie hoort niet bij deze procedure."))
     inactive = [c.name for c in categories if not c.is_active]
     if inactive:  # a deactivated category takes no new applications (its admissions stay)
-        raise DomainError(
-            "U kunt zich niet meer aanmelden voor " + ", ".join(inactive) + ": de regio neemt "
-            + ("in deze categorie" if len(inactive) == 1 else "in deze categorieën")
-            + " geen nieuwe aanmeldingen aan.")
+        raise DomainError(ngettext(
+            "U kunt zich niet meer aanmelden voor %(names)s: de regio neemt in deze categorie "
+            "geen nieuwe aanmeldingen aan.",
+            "U kunt zich niet meer aanmelden voor %(names)s: de regio neemt in deze categorieën "
+            "geen nieuwe aanmeldingen aan.", len(inactive), names=", ".join(inactive)))
     blocked = blocked_categories(by.organisation)
     clashes = [f"{c.name} ({blocked[c.id]})" for c in categories if c.id in blocked]
     if clashes:
-        raise DomainError("U kunt zich nu niet aanmelden voor: " + "; ".join(clashes) + ".")
+        raise DomainError(_("U kunt zich nu niet aanmelden voor: %(clashes)s.",
+                            clashes="; ".join(clashes)))
     version = published_version(procedure)
     if version is None:
-        raise DomainError("Er is nog geen gepubliceerde lijst met eisen; aanmelden kan nog niet.")
+        raise DomainError(_("Er is nog geen gepubliceerde lijst met eisen; aanmelden kan nog niet."))
     application = Application(
         organisation=by.organisation,
         procedure=procedure,
@@ -152,7 +155,7 @@ def missing_items(application: Application, today: date | None = None) -> list[M
     """Exactly what is missing or wrong before the application can be submitted."""
     today = today or today_local()
     if not application.categories:
-        return [Missing("categories", "Kies minstens één categorie.")]
+        return [Missing("categories", _("Kies minstens één categorie."))]
     answers = application.answers_by_requirement()
     missing: list[Missing] = []
     for req in application.applicable_requirements():
@@ -167,12 +170,12 @@ def _requirement_problems(application: Application, req, ans, today: date) -> li
     as (part of the form field's id, message) pairs in the order of the form."""
     problems: list[tuple[str, str]] = []
     if req.asks_declaration and not (ans and ans.declared):
-        problems.append(("declared", "bevestig de verklaring."))
+        problems.append(("declared", _("bevestig de verklaring.")))
     problems += _identifier_problems(application, req, ans)
     problems += _number_problems(req, ans)
     problems += _amount_problems(req, ans)
     if req.asks_text and not (ans and (ans.text_value or "").strip()):
-        problems.append(("text", f"beantwoord de vraag '{req.text_label}'."))
+        problems.append(("text", _("beantwoord de vraag '%(label)s'.", label=req.text_label)))
     problems += _evidence_problems(req, ans, today)
     return problems
 
@@ -182,18 +185,18 @@ def _identifier_problems(application: Application, req, ans) -> list[tuple[str, 
     if req.identifier == Identifier.KVK:
         value = ans.identifier_value if ans else None
         if not value:
-            return [("identifier", "vul het KvK-nummer in.")]
+            return [("identifier", _("vul het KvK-nummer in."))]
         if not is_valid_kvk(value):
-            return [("identifier", "een KvK-nummer bestaat uit 8 cijfers.")]
+            return [("identifier", _("een KvK-nummer bestaat uit 8 cijfers."))]
         if value != application.organisation.kvk_number:
-            return [("identifier", "dit KvK-nummer is niet dat van uw organisatie "
-                     f"({application.organisation.kvk_number}).")]
+            return [("identifier", _("dit KvK-nummer is niet dat van uw organisatie (%(kvk)s).",
+                                     kvk=application.organisation.kvk_number))]
     elif req.identifier == Identifier.AGB:
         value = ans.identifier_value if ans else None
         if not value:
-            return [("identifier", "vul de AGB-code in.")]
+            return [("identifier", _("vul de AGB-code in."))]
         if len(normalise_digits(value)) != 8:
-            return [("identifier", "een AGB-code bestaat uit 8 cijfers.")]
+            return [("identifier", _("een AGB-code bestaat uit 8 cijfers."))]
     return []
 
 
@@ -203,7 +206,7 @@ def _number_problems(req, ans) -> list[tuple[str, str]]:
         return []
     value = ans.number_value if ans else None
     if value is None:
-        return [("number", f"vul in: {req.number_label.lower()}.")]
+        return [("number", _("vul in: %(label)s.", label=req.number_label.lower()))]
     if (req.number_min is not None and value < req.number_min) or (
         req.number_max is not None and value > req.number_max
     ):
@@ -217,10 +220,10 @@ def _amount_problems(req, ans) -> list[tuple[str, str]]:
         return []
     value = ans.amount_value if ans else None
     if value is None:
-        return [("amount", f"vul in: {req.amount_label.lower()}.")]
+        return [("amount", _("vul in: %(label)s.", label=req.amount_label.lower()))]
     if req.amount_min is not None and value < req.amount_min:
-        return [("amount", f"het bedrag moet minstens € {req.amount_min:,}".replace(",", ".")
-                 + " zijn.")]
+        minimum = f"{req.amount_min:,}".replace(",", ".")
+        return [("amount", _("het bedrag moet minstens € %(amount)s zijn.", amount=minimum))]
     return []
 
 
@@ -228,21 +231,22 @@ def _evidence_problems(req, ans, today: date) -> list[tuple[str, str]]:
     """The required document, and the validity date of one that expires."""
     problems: list[tuple[str, str]] = []
     if req.evidence.value == "required" and not (ans and ans.document is not None):
-        problems.append(("file", f"voeg het bewijsstuk toe ({req.evidence_label})."))
+        problems.append(("file", _("voeg het bewijsstuk toe (%(label)s).", label=req.evidence_label)))
     if req.asks_evidence and req.evidence_expires and ans and ans.document is not None:
         if ans.evidence_valid_until is None:
-            problems.append(("valid_until", "vul in tot wanneer het bewijsstuk geldig is."))
+            problems.append(("valid_until", _("vul in tot wanneer het bewijsstuk geldig is.")))
         elif ans.evidence_valid_until < today:
-            problems.append(("valid_until", "het bewijsstuk is verlopen; voeg een geldig bewijsstuk toe."))
+            problems.append(("valid_until",
+                             _("het bewijsstuk is verlopen; voeg een geldig bewijsstuk toe.")))
     return problems
 
 
 def _range_message(lo, hi) -> str:
     if lo is not None and hi is not None:
-        return f"vul een getal van {lo} tot en met {hi} in."
+        return _("vul een getal van %(lo)s tot en met %(hi)s in.", lo=lo, hi=hi)
     if lo is not None:
-        return f"vul een getal van minstens {lo} in."
-    return f"vul een getal van hoogstens {hi} in."
+        return _("vul een getal van minstens %(lo)s in.", lo=lo)
+    return _("vul een getal van hoogstens %(hi)s in.", hi=hi)
 
 
 def _reference(application: Application) -> str:
@@ -251,22 +255,26 @@ def _reference(application: Application) -> str:
 
 
 def submit(application: Application, *, by: User) -> None:
-    require_beheerder(by, application.organisation_id, "een aanmelding indienen")
+    require_beheerder(by, application.organisation_id, _("een aanmelding indienen"))
     if application.status != S.CONCEPT:
         raise TransitionNotAllowed(
-            "Deze aanmelding is al ingediend." if application.status != S.INGETROKKEN
-            else "Deze aanmelding is ingetrokken en kan niet meer worden ingediend."
+            _("Deze aanmelding is al ingediend.") if application.status != S.INGETROKKEN
+            else _("Deze aanmelding is ingetrokken en kan niet meer worden ingediend.")
         )
     # Closed or after the term: refused with the reason; the concept stays as it is. A
     # re-confirmation (round) is no new application: a temporary closure does not stop it.
     if application.round_id is None:
-        require_open(application.procedure, verb="indienen")
+        require_open(application.procedure, verb=_("indienen"))
         require_published_tariffs(application)
     else:
         require_term_running(application.procedure)
     missing = missing_items(application)
     if missing:
-        raise DomainError(f"De aanmelding is nog niet compleet: er ontbreken {len(missing)} onderdelen.")
+        # The same Dutch text for one and for more (as it has always been); the plural
+        # forms let a translation say "1 item" properly.
+        raise DomainError(ngettext(
+            "De aanmelding is nog niet compleet: er ontbreken %(num)d onderdelen.",
+            "De aanmelding is nog niet compleet: er ontbreken %(num)d onderdelen.", len(missing)))
     change_status(application, S.INGEDIEND, by=by, action="submitted")
     application.submitted_at = utcnow()
     application.reference = application.reference or _reference(application)
@@ -291,10 +299,11 @@ def require_published_tariffs(application: Application, today: date | None = Non
     unpriced = categories_without_tariff(application.categories, year)
     if unpriced:
         names = ", ".join(c.name for c in unpriced)
-        raise DomainError(
-            f"U kunt nog niet indienen: de regio heeft voor {names} nog geen tarieven voor "
-            f"{year} gepubliceerd. U gaat met uw aanmelding akkoord met de gepubliceerde "
-            "tarieven; uw concept blijft bewaard, dien het in zodra de tarieven er zijn.")
+        raise DomainError(_(
+            "U kunt nog niet indienen: de regio heeft voor %(names)s nog geen tarieven voor "
+            "%(year)s gepubliceerd. U gaat met uw aanmelding akkoord met de gepubliceerde "
+            "tarieven; uw concept blijft bewaard, dien het in zodra de tarieven er zijn.",
+            names=names, year=year))
 
 
 # --- drafts follow the catalogue -----------------------------------------------------------
@@ -382,7 +391,7 @@ def move_drafts(version, *, by: User, reconfirm: bool = True) -> int:
 
 
 def withdraw(application: Application, *, by: User, reason: str = "") -> None:
-    require_beheerder(by, application.organisation_id, "een aanmelding intrekken")
+    require_beheerder(by, application.organisation_id, _("een aanmelding intrekken"))
     change_status(application, S.INGETROKKEN, by=by, action="withdrawn", detail=reason)
     application.withdrawn_at = utcnow()
     request = open_completion(application)
@@ -443,15 +452,17 @@ def attachment_problems(requirement, document, valid_until: date | None) -> list
     if document.content_type != "application/pdf" and not requirement.evidence_allows_images:
         kind = FILE_KINDS.get(document.content_type, document.content_type)
         problems.append((field_id(requirement, "existing"),
-                         f"Het document '{document.original_name}' is een {kind}-bestand; bij "
-                         f"{requirement.code} is alleen een PDF-bestand toegestaan. Kies een "
-                         "PDF-document of upload er een."))
+                         _("Het document '%(name)s' is een %(kind)s-bestand; bij %(code)s is "
+                           "alleen een PDF-bestand toegestaan. Kies een PDF-document of upload "
+                           "er een.", name=document.original_name, kind=kind,
+                           code=requirement.code)))
     if (requirement.evidence_expires and document.valid_until is not None
             and valid_until is not None and valid_until > document.valid_until):
+        until = f"{document.valid_until:%d-%m-%Y}"
         problems.append((field_id(requirement, "valid_until"),
-                         f"Het gekozen document is geldig tot {document.valid_until:%d-%m-%Y}. "
-                         "Vul geen latere datum in, of laat het veld leeg: dan geldt de datum "
-                         "van het document."))
+                         _("Het gekozen document is geldig tot %(date)s. Vul geen latere datum "
+                           "in, of laat het veld leeg: dan geldt de datum van het document.",
+                           date=until)))
     return problems
 
 
@@ -460,11 +471,12 @@ def locked_message(application: Application, today: date | None = None) -> str:
     if application.status == S.AANVULLING_GEVRAAGD:
         request = open_completion(application)
         if request is not None and (today or today_local()) > request.deadline:
-            return (f"De uiterste datum voor de aanvulling ({request.deadline:%d-%m-%Y}) is "
-                    "verstreken. U kunt de antwoorden niet meer wijzigen; de regio beoordeelt "
-                    "uw aanmelding zoals zij nu is.")
-    return (f"Deze aanmelding heeft de status '{application.status.label}'; de antwoorden "
-            "kunnen niet meer worden gewijzigd.")
+            deadline = f"{request.deadline:%d-%m-%Y}"
+            return _("De uiterste datum voor de aanvulling (%(date)s) is verstreken. U kunt de "
+                     "antwoorden niet meer wijzigen; de regio beoordeelt uw aanmelding zoals zij "
+                     "nu is.", date=deadline)
+    return _("Deze aanmelding heeft de status '%(status)s'; de antwoorden kunnen niet meer "
+             "worden gewijzigd.", status=application.status.label)
 
 
 def save_answers(application: Application, values: dict[int, dict], documents: dict, *,

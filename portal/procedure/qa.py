@@ -22,6 +22,7 @@ from ..accounts.models import Organisation, User
 from ..auth import require_role
 from ..errors import DomainError, NotPermitted
 from ..extensions import db
+from ..i18n import gettext as _
 from ..timeutil import utcnow
 from .models import Procedure, Question
 
@@ -93,11 +94,11 @@ def public_title(question: Question, length: int = TITLE_LENGTH) -> str:
 def _require_provider(user: User) -> None:
     if not (user.is_provider and user.is_confirmed and user.is_active
             and user.organisation_id is not None):
-        raise NotPermitted("Alleen aanbieders met een bevestigd account kunnen een vraag stellen.")
+        raise NotPermitted(_("Alleen aanbieders met een bevestigd account kunnen een vraag stellen."))
 
 
 def _require_admin(user: User) -> None:
-    require_role(user, "admin", "Alleen de contractbeheerder mag vragen beantwoorden en publiceren.")
+    require_role(user, "admin", _("Alleen de contractbeheerder mag vragen beantwoorden en publiceren."))
 
 
 def may_see(question: Question, user: User) -> bool:
@@ -106,6 +107,11 @@ def may_see(question: Question, user: User) -> bool:
         return True
     return bool(user.is_provider and user.organisation_id is not None
                 and user.organisation_id == question.organisation_id)
+
+
+def _number(value: int) -> str:
+    """A number as the messages write it: 5.000."""
+    return f"{value:,}".replace(",", ".")
 
 
 def _text(value: str | None, *, empty: str, maximum: int, too_long: str) -> str:
@@ -122,11 +128,13 @@ def _text(value: str | None, *, empty: str, maximum: int, too_long: str) -> str:
 def ask(procedure: Procedure, subject: str, body: str, *, by: User) -> Question:
     """A provider asks a question; the asker gets a receipt."""
     _require_provider(by)
-    subject = _text(subject, empty="Vul een onderwerp in.", maximum=SUBJECT_MAX,
-                    too_long=f"Het onderwerp mag maximaal {SUBJECT_MAX} tekens lang zijn.")
+    subject = _text(subject, empty=_("Vul een onderwerp in."), maximum=SUBJECT_MAX,
+                    too_long=_("Het onderwerp mag maximaal %(max)s tekens lang zijn.",
+                               max=SUBJECT_MAX))
     subject = " ".join(subject.split())  # a one-line subject (it goes into a mail header)
-    body = _text(body, empty="Vul uw vraag in.", maximum=BODY_MAX,
-                 too_long=f"Uw vraag mag maximaal {BODY_MAX:,} tekens lang zijn.".replace(",", "."))
+    body = _text(body, empty=_("Vul uw vraag in."), maximum=BODY_MAX,
+                 too_long=_("Uw vraag mag maximaal %(max)s tekens lang zijn.",
+                            max=_number(BODY_MAX)))
     # One asker at a time (PostgreSQL: a row lock; SQLite has one writer anyway), so two
     # requests of one double click cannot both miss each other's question.
     db.session.execute(select(User.id).where(User.id == by.id).with_for_update())
@@ -159,9 +167,9 @@ def answer(question: Question, text: str, *, by: User, expected_version: int | N
     Returns False when the answer did not change (nothing is recorded or mailed)."""
     _require_admin(by)
     check_version(question, expected_version)
-    text = _text(text, empty="Schrijf een antwoord.", maximum=ANSWER_MAX,
-                 too_long=f"Het antwoord mag maximaal {ANSWER_MAX:,} tekens lang zijn."
-                 .replace(",", "."))
+    text = _text(text, empty=_("Schrijf een antwoord."), maximum=ANSWER_MAX,
+                 too_long=_("Het antwoord mag maximaal %(max)s tekens lang zijn.",
+                            max=_number(ANSWER_MAX)))
     if is_answered(question) and question.answer == text:
         return False
     changed = is_answered(question)
@@ -194,15 +202,15 @@ def publish(question: Question, public_question: str, public_answer: str, *, by:
     _require_admin(by)
     check_version(question, expected_version)
     if not is_answered(question):
-        raise DomainError("Beantwoord de vraag eerst; daarna kunt u haar publiceren.")
+        raise DomainError(_("Beantwoord de vraag eerst; daarna kunt u haar publiceren."))
     public_question = _text(
-        public_question, empty="Vul de geanonimiseerde vraag in.", maximum=PUBLIC_MAX,
-        too_long=f"De geanonimiseerde vraag mag maximaal {PUBLIC_MAX:,} tekens lang zijn."
-        .replace(",", "."))
+        public_question, empty=_("Vul de geanonimiseerde vraag in."), maximum=PUBLIC_MAX,
+        too_long=_("De geanonimiseerde vraag mag maximaal %(max)s tekens lang zijn.",
+                   max=_number(PUBLIC_MAX)))
     public_answer = _text(
-        public_answer, empty="Vul het geanonimiseerde antwoord in.", maximum=PUBLIC_MAX,
-        too_long=f"Het geanonimiseerde antwoord mag maximaal {PUBLIC_MAX:,} tekens lang zijn."
-        .replace(",", "."))
+        public_answer, empty=_("Vul het geanonimiseerde antwoord in."), maximum=PUBLIC_MAX,
+        too_long=_("Het geanonimiseerde antwoord mag maximaal %(max)s tekens lang zijn.",
+                   max=_number(PUBLIC_MAX)))
     newly = not is_published(question)
     if (not newly and question.public_question == public_question
             and question.public_answer == public_answer):
@@ -226,7 +234,7 @@ def unpublish(question: Question, *, by: User, expected_version: int | None = No
     _require_admin(by)
     check_version(question, expected_version)
     if not is_published(question):
-        raise DomainError("Deze vraag is niet gepubliceerd.")
+        raise DomainError(_("Deze vraag is niet gepubliceerd."))
     question.published_at = None
     audit.record("question_unpublished", question, actor=by, from_state="published",
                  to_state="answered")
@@ -236,9 +244,9 @@ def set_notifications(user: User, enabled: bool, *, by: User) -> bool:
     """Opt in to (or out of) the mail about newly published questions and answers.
     Returns False when nothing changed."""
     if by.id != user.id:
-        raise NotPermitted("U kunt alleen uw eigen e-mailinstellingen wijzigen.")
+        raise NotPermitted(_("U kunt alleen uw eigen e-mailinstellingen wijzigen."))
     if not (user.is_confirmed and user.is_active):
-        raise NotPermitted("Alleen gebruikers met een bevestigd, actief account kunnen dit instellen.")
+        raise NotPermitted(_("Alleen gebruikers met een bevestigd, actief account kunnen dit instellen."))
     enabled = bool(enabled)
     if user.qa_notifications == enabled:
         return False

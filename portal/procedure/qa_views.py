@@ -20,6 +20,7 @@ from ..audit.models import AuditEvent
 from ..auth import admin_required, provider_required
 from ..errors import DomainError
 from ..extensions import db, limiter
+from ..i18n import gettext as _
 from ..pagecache import public_page
 from ..pagination import capped_count, paginate, paginate_two
 from . import qa
@@ -132,8 +133,8 @@ def ask():
             form.form_errors.append(exc.message)
             status = 409
         else:
-            flash("Uw vraag is verstuurd. U krijgt een ontvangstbevestiging per e-mail, en het "
-                  "antwoord ook.", "success")
+            flash(_("Uw vraag is verstuurd. U krijgt een ontvangstbevestiging per e-mail, en het "
+                    "antwoord ook."), "success")
             return redirect(url_for("qa.mine_detail", question_id=question.id))
     status = status or (422 if form.errors else 200)
     return render_template("qa/ask.html", form=form, procedure=procedure), status
@@ -176,12 +177,12 @@ def notification_settings():
             status = 409
         else:  # "not changed" is news, not a success
             if not changed:
-                flash("Uw keuze is niet veranderd.", "info")
+                flash(_("Uw keuze is niet veranderd."), "info")
             elif form.qa_notifications.data:
-                flash("U krijgt voortaan een e-mail als er nieuwe vragen en antwoorden zijn "
-                      "gepubliceerd.", "success")
+                flash(_("U krijgt voortaan een e-mail als er nieuwe vragen en antwoorden zijn "
+                        "gepubliceerd."), "success")
             else:
-                flash("U krijgt geen e-mail meer over nieuwe vragen en antwoorden.", "success")
+                flash(_("U krijgt geen e-mail meer over nieuwe vragen en antwoorden."), "success")
             return redirect(url_for("qa.notification_settings"))
     status = status or (422 if form.errors else 200)
     return render_template("qa/notifications.html", form=form), status
@@ -275,11 +276,11 @@ def answer(question_id):
     def operation(question, form):
         if not qa.answer(question, form.answer.data, by=current_user,
                          expected_version=form.version.data):
-            return "Het antwoord is niet veranderd; er is geen e-mail verstuurd."
+            return _("Het antwoord is niet veranderd; er is geen e-mail verstuurd.")
         return None
 
     return _act(question_id, AnswerForm(), "answer_form", operation,
-                "Het antwoord is opgeslagen en per e-mail naar de vraagsteller gestuurd.",
+                _("Het antwoord is opgeslagen en per e-mail naar de vraagsteller gestuurd."),
                 "#publiceren")
 
 
@@ -293,12 +294,12 @@ def publish(question_id):
         if newly:
             return None
         if was_published:
-            return "De gepubliceerde tekst is bijgewerkt."  # or unchanged; nobody is mailed
+            return _("De gepubliceerde tekst is bijgewerkt.")  # or unchanged; nobody is mailed
         return None
 
     return _act(question_id, PublishForm(), "publish_form", operation,
-                "De vraag en het antwoord staan nu op de pagina Vragen en antwoorden. Wie "
-                "daarom vroeg, krijgt een e-mail.")
+                _("De vraag en het antwoord staan nu op de pagina Vragen en antwoorden. Wie "
+                  "daarom vroeg, krijgt een e-mail."))
 
 
 @bp.route("/beheer/vragen/<int:question_id>/publicatie-intrekken", methods=["POST"])
@@ -308,4 +309,4 @@ def unpublish(question_id):
         qa.unpublish(question, by=current_user, expected_version=form.version.data)
 
     return _act(question_id, ActionForm(), "action_form", operation,
-                "De vraag staat niet meer op de pagina Vragen en antwoorden.")
+                _("De vraag staat niet meer op de pagina Vragen en antwoorden."))

@@ -25,6 +25,8 @@ from ..auth import require_role
 from ..errors import DomainError, StaleForm, ValidationFailed
 from ..extensions import db
 from ..files import Document, UploadError, store_upload
+from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..partners.models import Admission
 from ..procedure.models import Category, Procedure, ProcedureDocument, Product, Tariff, add_months
 from ..timeutil import today_local, utcnow
@@ -58,7 +60,7 @@ STALE_MESSAGE = ("Iemand anders heeft dit intussen gewijzigd. Uw invoer staat hi
 # --- who may act -----------------------------------------------------------------------------------
 
 def _require_admin(user: User | None) -> None:
-    require_role(user, "admin", "Alleen de contractbeheerder mag de procedure beheren.")
+    require_role(user, "admin", _("Alleen de contractbeheerder mag de procedure beheren."))
 
 
 def _show(value) -> str:
@@ -138,7 +140,7 @@ def parse_price(value) -> Decimal:
     else:
         text = (value or "").strip()
         if not text:
-            raise ValueError("Vul een tarief in, bijvoorbeeld 1.234,56.")
+            raise ValueError(_("Vul een tarief in, bijvoorbeeld 1.234,56."))
         sign, whole, fraction = _split_number(text)
         if sign == "-" and (int(whole) or fraction.strip("0")):
             raise ValueError(MONEY_NEGATIVE)
@@ -303,10 +305,10 @@ def _fixed_errors(procedure: Procedure, new: Settings, old: Settings) -> list[tu
     for name in FIXED_AFTER_SUBMISSION:
         if getattr(new, name) != getattr(old, name):
             setattr(new, name, getattr(old, name))
-            errors.append((name, f"{FIELD_LABELS[name]} ligt vast: er is al een aanmelding "
-                                 "ingediend, en de gepubliceerde procedure verandert daarna "
-                                 "niet meer. Het einde schuift alleen op door een "
-                                 "verlengingsoptie te benutten."))
+            errors.append((name, _("%(setting)s ligt vast: er is al een aanmelding ingediend, en "
+                                   "de gepubliceerde procedure verandert daarna niet meer. Het "
+                                   "einde schuift alleen op door een verlengingsoptie te "
+                                   "benutten.", setting=FIELD_LABELS[name])))
     return errors
 
 
@@ -314,15 +316,17 @@ def _text_setting_errors(new: Settings) -> list[tuple[str, str]]:
     """The name, reference and description (already normalised)."""
     errors: list[tuple[str, str]] = []
     if not new.name:
-        errors.append(("name", "Vul de naam van de procedure in."))
+        errors.append(("name", _("Vul de naam van de procedure in.")))
     elif len(new.name) > NAME_MAX:
-        errors.append(("name", f"De naam is maximaal {NAME_MAX} tekens lang."))
+        errors.append(("name", _("De naam is maximaal %(max)s tekens lang.", max=NAME_MAX)))
     if new.reference and len(new.reference) > REFERENCE_MAX:
-        errors.append(("reference", f"Het kenmerk is maximaal {REFERENCE_MAX} tekens lang."))
+        errors.append(("reference", _("Het kenmerk is maximaal %(max)s tekens lang.",
+                                      max=REFERENCE_MAX)))
     if not new.description:
-        errors.append(("description", "Beschrijf de procedure in een paar zinnen."))
+        errors.append(("description", _("Beschrijf de procedure in een paar zinnen.")))
     elif len(new.description) > TEXT_MAX:
-        errors.append(("description", f"De beschrijving is maximaal {TEXT_MAX} tekens lang."))
+        errors.append(("description", _("De beschrijving is maximaal %(max)s tekens lang.",
+                                        max=TEXT_MAX)))
     return errors
 
 
@@ -334,9 +338,10 @@ def _number_setting_errors(new: Settings, skip: set[str]) -> list[tuple[str, str
         if name in skip:
             continue
         if value is None:
-            errors.append((name, f"{label}: vul een heel getal in."))
+            errors.append((name, _("%(setting)s: vul een heel getal in.", setting=label)))
         elif not low <= value <= high:
-            errors.append((name, f"{label} ligt tussen {low} en {high}{UNIT_WORDS[name]}."))
+            errors.append((name, _("%(setting)s ligt tussen %(low)s en %(high)s%(unit)s.",
+                                   setting=label, low=low, high=high, unit=UNIT_WORDS[name])))
     return errors
 
 
@@ -345,17 +350,19 @@ def _extension_option_errors(procedure: Procedure, new: Settings) -> list[tuple[
     exercised = len(procedure.extensions)
     if new.extension_options is not None and new.extension_options < exercised:
         return [("extension_options",
-                 f"Er {'is' if exercised == 1 else 'zijn'} al {exercised} "
-                 f"verlengingsoptie{'' if exercised == 1 else 's'} benut; het aantal kan niet "
-                 "lager worden dan dat.")]
+                 ngettext("Er is al %(num)d verlengingsoptie benut; het aantal kan niet lager "
+                          "worden dan dat.",
+                          "Er zijn al %(num)d verlengingsopties benut; het aantal kan niet lager "
+                          "worden dan dat.", exercised))]
     if exercised and new.extension_options is not None and new.extension_months is not None \
             and new.term_end is not None:
         latest = add_months(new.term_end, new.extension_options * new.extension_months)
         if latest < procedure.current_end:
+            end, latest_end = f"{procedure.current_end:%d-%m-%Y}", f"{latest:%d-%m-%Y}"
             return [("extension_months",
-                     f"De looptijd loopt door de benutte verlengingsopties al tot en met "
-                     f"{procedure.current_end:%d-%m-%Y}; met deze opties zou de uiterste "
-                     f"einddatum {latest:%d-%m-%Y} zijn. Kies meer of langere opties.")]
+                     _("De looptijd loopt door de benutte verlengingsopties al tot en met "
+                       "%(end)s; met deze opties zou de uiterste einddatum %(latest)s zijn. "
+                       "Kies meer of langere opties.", end=end, latest=latest_end))]
     return []
 
 
@@ -368,15 +375,15 @@ def _term_errors(procedure: Procedure, new: Settings, old: Settings,
         return []
     if term_changed and term_locked(procedure):
         new.term_start, new.term_end = old.term_start, old.term_end
-        return [("term_end", "Er zijn al toelatingen of benutte verlengingsopties: het begin "
-                             "en het einde van de looptijd liggen vast. Het einde schuift "
-                             "alleen op door een verlengingsoptie te benutten.")]
+        return [("term_end", _("Er zijn al toelatingen of benutte verlengingsopties: het begin "
+                               "en het einde van de looptijd liggen vast. Het einde schuift "
+                               "alleen op door een verlengingsoptie te benutten."))]
     if new.term_start is None:
-        return [("term_start", "Vul de begindatum van de looptijd in.")]
+        return [("term_start", _("Vul de begindatum van de looptijd in."))]
     if new.term_end is None:
-        return [("term_end", "Vul de einddatum van de eerste looptijd in.")]
+        return [("term_end", _("Vul de einddatum van de eerste looptijd in."))]
     if new.term_end <= new.term_start:
-        return [("term_end", "De einddatum ligt na de begindatum.")]
+        return [("term_end", _("De einddatum ligt na de begindatum."))]
     return []
 
 
@@ -420,15 +427,16 @@ def set_applications_open(procedure: Procedure, is_open: bool, *, by: User,
         notice, reopens_on = None, None
     else:
         if not notice:
-            errors.append(("closed_notice", "Schrijf de mededeling die bezoekers zien zolang "
-                                            "aanmelden gesloten is, bijvoorbeeld waarom en tot "
-                                            "wanneer."))
+            errors.append(("closed_notice", _("Schrijf de mededeling die bezoekers zien zolang "
+                                              "aanmelden gesloten is, bijvoorbeeld waarom en tot "
+                                              "wanneer.")))
         elif len(notice) > TEXT_MAX:
-            errors.append(("closed_notice", f"De mededeling is maximaal {TEXT_MAX} tekens lang."))
+            errors.append(("closed_notice", _("De mededeling is maximaal %(max)s tekens lang.",
+                                              max=TEXT_MAX)))
         if reopens_on is not None and reopens_on <= today:
-            errors.append(("reopens_on", "De datum waarop aanmelden weer opengaat, ligt in de "
-                                         "toekomst. Laat het veld leeg als die datum nog niet "
-                                         "bekend is."))
+            errors.append(("reopens_on", _("De datum waarop aanmelden weer opengaat, ligt in de "
+                                           "toekomst. Laat het veld leeg als die datum nog niet "
+                                           "bekend is.")))
     if errors:
         raise ValidationFailed(errors)
     before = (procedure.is_open, procedure.closed_notice, procedure.reopens_on)
@@ -456,7 +464,7 @@ def store_region_pdf(file_storage, *, by: User, max_bytes: int) -> Document:
     ``files.store_upload`` (same checks, same storage), for documents that belong to the
     region: ``organisation_id`` stays None."""
     if file_storage is None or not getattr(file_storage, "filename", None):
-        raise ValidationFailed([("file", "Kies een PDF-bestand om te uploaden.")])
+        raise ValidationFailed([("file", _("Kies een PDF-bestand om te uploaden."))])
     try:
         return store_upload(file_storage, organisation=None, by=by, doc_type="procedure",
                             max_bytes=max_bytes)
@@ -478,15 +486,16 @@ def publish_document(procedure: Procedure, kind: str, *, title: str, file_storag
     """Publish (or replace) one public document of the procedure as a PDF."""
     _require_admin(by)
     if kind not in DOCUMENT_KINDS:
-        raise DomainError("Dit soort document kent de procedure niet.")
+        raise DomainError(_("Dit soort document kent de procedure niet."))
     title = (title or "").strip()
     errors = []
     if not title:
-        errors.append(("title", "Vul de titel in die bezoekers bij de download zien."))
+        errors.append(("title", _("Vul de titel in die bezoekers bij de download zien.")))
     elif len(title) > DOCUMENT_TITLE_MAX:
-        errors.append(("title", f"De titel is maximaal {DOCUMENT_TITLE_MAX} tekens lang."))
+        errors.append(("title", _("De titel is maximaal %(max)s tekens lang.",
+                                  max=DOCUMENT_TITLE_MAX)))
     if file_storage is None or not getattr(file_storage, "filename", None):
-        errors.append(("file", "Kies een PDF-bestand om te uploaden."))
+        errors.append(("file", _("Kies een PDF-bestand om te uploaden.")))
     if errors:
         raise ValidationFailed(errors)
     document = store_region_pdf(file_storage, by=by, max_bytes=max_bytes)
@@ -513,7 +522,7 @@ def withdraw_document(procedure: Procedure, kind: str, *, by: User) -> None:
     row = db.session.scalar(select(ProcedureDocument).where(
         ProcedureDocument.procedure_id == procedure.id, ProcedureDocument.kind == kind))
     if row is None:
-        raise DomainError("Dit document is niet (meer) gepubliceerd.")
+        raise DomainError(_("Dit document is niet (meer) gepubliceerd."))
     audit.record("document_withdrawn", procedure, actor=by,
                  detail=f"{kind}: {row.title} ({row.document.original_name}) -> (geen)")
     db.session.delete(row)
@@ -535,19 +544,21 @@ def _check_category(procedure: Procedure, name: str, description: str,
                     current: Category | None = None) -> list[tuple[str, str]]:
     errors = []
     if not name:
-        errors.append(("name", "Vul de naam van de categorie in."))
+        errors.append(("name", _("Vul de naam van de categorie in.")))
     elif len(name) > CATEGORY_NAME_MAX:
-        errors.append(("name", f"De naam is maximaal {CATEGORY_NAME_MAX} tekens lang."))
+        errors.append(("name", _("De naam is maximaal %(max)s tekens lang.",
+                                 max=CATEGORY_NAME_MAX)))
     else:
         clash = db.session.scalar(select(Category.id).where(
             Category.procedure_id == procedure.id,
             func.lower(Category.name) == name.lower(),
             Category.id != (current.id if current else -1)).limit(1))
         if clash is not None:
-            errors.append(("name", f"Er is al een categorie met de naam '{name}'. Kies een "
-                                   "andere naam."))
+            errors.append(("name", _("Er is al een categorie met de naam '%(name)s'. Kies een "
+                                     "andere naam.", name=name)))
     if len(description) > TEXT_MAX:
-        errors.append(("description", f"De beschrijving is maximaal {TEXT_MAX} tekens lang."))
+        errors.append(("description", _("De beschrijving is maximaal %(max)s tekens lang.",
+                                        max=TEXT_MAX)))
     return errors
 
 
@@ -605,7 +616,7 @@ def move_category(category: Category, direction: str, *, by: User) -> bool:
     """Move a category one place up or down; returns whether it moved."""
     _require_admin(by)
     if direction not in ("up", "down"):
-        raise DomainError("Kies omhoog of omlaag.")
+        raise DomainError(_("Kies omhoog of omlaag."))
     ordered = _ordered_categories(category.procedure_id)
     index = ordered.index(category)
     other = index - 1 if direction == "up" else index + 1
@@ -654,26 +665,28 @@ def _check_product(procedure: Procedure, spec: ProductSpec,
                    current: Product | None = None) -> list[tuple[str, str]]:
     errors = []
     if not spec.code:
-        errors.append(("code", "Vul de productcode in, bijvoorbeeld 44A06 of 54001."))
+        errors.append(("code", _("Vul de productcode in, bijvoorbeeld 44A06 of 54001.")))
     elif not PRODUCT_CODE_RE.fullmatch(spec.code):
-        errors.append(("code", "Een productcode bestaat uit 2 cijfers, 1 letter en 2 cijfers "
-                               "(zoals 44A06) of uit 5 cijfers (zoals 54001)."))
+        errors.append(("code", _("Een productcode bestaat uit 2 cijfers, 1 letter en 2 cijfers "
+                                 "(zoals 44A06) of uit 5 cijfers (zoals 54001).")))
     else:
         clash = db.session.scalar(select(Product.id).where(
             Product.procedure_id == procedure.id, Product.code == spec.code,
             Product.id != (current.id if current else -1)).limit(1))
         if clash is not None:
-            errors.append(("code", f"Productcode {spec.code} is al in gebruik in deze procedure. "
-                                   "Kies een andere code of wijzig het bestaande product."))
+            errors.append(("code", _("Productcode %(code)s is al in gebruik in deze procedure. "
+                                     "Kies een andere code of wijzig het bestaande product.",
+                                     code=spec.code)))
     if not spec.name:
-        errors.append(("name", "Vul de naam van het product in."))
+        errors.append(("name", _("Vul de naam van het product in.")))
     elif len(spec.name) > PRODUCT_NAME_MAX:
-        errors.append(("name", f"De naam is maximaal {PRODUCT_NAME_MAX} tekens lang."))
+        errors.append(("name", _("De naam is maximaal %(max)s tekens lang.",
+                                 max=PRODUCT_NAME_MAX)))
     if spec.unit not in UNITS:
-        errors.append(("unit", "Kies een eenheid: " + ", ".join(UNITS) + "."))
+        errors.append(("unit", _("Kies een eenheid: %(units)s.", units=", ".join(UNITS))))
     category = db.session.get(Category, spec.category_id) if spec.category_id else None
     if category is None or category.procedure_id != procedure.id:
-        errors.append(("category_id", "Kies de categorie waar het product bij hoort."))
+        errors.append(("category_id", _("Kies de categorie waar het product bij hoort.")))
     return errors
 
 
@@ -764,15 +777,15 @@ def tariffs_fingerprint(procedure: Procedure, year: int) -> int:
 def _check_year(procedure: Procedure, year: int) -> None:
     if year not in tariff_years(procedure):
         years = tariff_years(procedure)
-        raise DomainError(f"Tarieven horen bij een jaar van de looptijd: {years[0]} tot en met "
-                          f"{years[-1]}.")
+        raise DomainError(_("Tarieven horen bij een jaar van de looptijd: %(first)s tot en "
+                            "met %(last)s.", first=years[0], last=years[-1]))
 
 
 def _set_draft(product: Product, year: int, price: Decimal, existing: Tariff | None,
                by: User, how: str) -> bool:
     if existing is not None and existing.published_at is not None:
-        raise DomainError(f"Het tarief {year} van {product.code} is al gepubliceerd en kan niet "
-                          "meer worden gewijzigd.")
+        raise DomainError(_("Het tarief %(year)s van %(code)s is al gepubliceerd en kan niet "
+                            "meer worden gewijzigd.", year=year, code=product.code))
     if existing is not None and Decimal(existing.price).quantize(CENT) == price:
         return False
     if existing is None:
@@ -813,8 +826,9 @@ def set_prices(procedure: Procedure, year: int, prices: dict[int, object], *, by
         if current is not None and current.published_at is not None:
             if empty or _same_price(raw, current.price):
                 continue
-            errors.append((f"p{product_id}", f"Het tarief {year} van {product.code} is al "
-                                             "gepubliceerd en kan niet meer worden gewijzigd."))
+            errors.append((f"p{product_id}", _("Het tarief %(year)s van %(code)s is al "
+                                               "gepubliceerd en kan niet meer worden gewijzigd.",
+                                               year=year, code=product.code)))
             continue
         if empty:
             parsed[product_id] = None
@@ -881,8 +895,8 @@ def index_prices(procedure: Procedure, year: int, *, by: User,
     if errors:
         raise ValidationFailed(errors)
     if general is None and not specific:
-        raise ValidationFailed([("percentage", "Vul een percentage in voor alle producten, of "
-                                               "een percentage per product.")])
+        raise ValidationFailed([("percentage", _("Vul een percentage in voor alle producten, of "
+                                                 "een percentage per product."))])
     tariffs = tariffs_by_product(procedure, [year - 1, year])
     plan = []
     for product in products:
@@ -892,14 +906,15 @@ def index_prices(procedure: Procedure, year: int, *, by: User,
         base = tariffs.get((product.id, year - 1))
         if base is None:
             errors.append((f"i{product.id}" if product.id in specific else "percentage",
-                           f"{product.code} heeft geen tarief in {year - 1}; vul het tarief "
-                           f"{year} zelf in."))
+                           _("%(code)s heeft geen tarief in %(previous)s; vul het tarief "
+                             "%(year)s zelf in.", code=product.code, previous=year - 1,
+                             year=year)))
             continue
         current = tariffs.get((product.id, year))
         if current is not None and current.published_at is not None:
             errors.append((f"i{product.id}" if product.id in specific else "percentage",
-                           f"Het tarief {year} van {product.code} is al gepubliceerd en kan "
-                           "niet meer worden gewijzigd."))
+                           _("Het tarief %(year)s van %(code)s is al gepubliceerd en kan niet "
+                             "meer worden gewijzigd.", year=year, code=product.code)))
             continue
         plan.append((product, indexed(Decimal(base.price).quantize(CENT), pct), current, pct))
     if errors:
@@ -923,11 +938,12 @@ def publish_tariffs(procedure: Procedure, year: int, *, by: User,
     tariffs = tariffs_by_product(procedure, [year])
     missing = [p.code for p in products if (p.id, year) not in tariffs]
     if missing:
-        raise DomainError(f"Nog niet elk product heeft een tarief voor {year}: "
-                          + ", ".join(missing) + ". Vul die eerst in.")
+        raise DomainError(_("Nog niet elk product heeft een tarief voor %(year)s: %(codes)s. "
+                            "Vul die eerst in.", year=year, codes=", ".join(missing)))
     drafts = [t for t in tariffs.values() if t.published_at is None]
     if not drafts:
-        raise DomainError(f"Er zijn geen nieuwe tarieven voor {year} om te publiceren.")
+        raise DomainError(_("Er zijn geen nieuwe tarieven voor %(year)s om te publiceren.",
+                            year=year))
     now = utcnow()
     codes = {p.id: p.code for p in products}
     for tariff in drafts:

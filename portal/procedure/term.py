@@ -22,6 +22,7 @@ from ..accounts.models import OrgRole, User
 from ..applications.models import Application, Status
 from ..errors import DomainError
 from ..extensions import db
+from ..i18n import gettext as _
 from ..timeutil import to_local, today_local
 from .models import CatalogueVersion, Procedure
 
@@ -76,9 +77,14 @@ def application_window(procedure: Procedure, today: date | None = None) -> Appli
     return ApplicationWindow(state, today, opens_on, ends_on, procedure.closed_notice)
 
 
+def _day(value: date) -> str:
+    return f"{value:%d-%m-%Y}"
+
+
 def term_ended_message(procedure: Procedure) -> str:
-    return (f"De looptijd van {procedure.name} is op {procedure.current_end:%d-%m-%Y} geëindigd. "
-            "Aanmelden en toelaten zijn niet meer mogelijk.")
+    return _("De looptijd van %(procedure)s is op %(date)s geëindigd. Aanmelden en toelaten "
+             "zijn niet meer mogelijk.", procedure=procedure.name,
+             date=_day(procedure.current_end))
 
 
 def refusal(window: ApplicationWindow, procedure: Procedure, *, verb: str) -> str | None:
@@ -87,15 +93,18 @@ def refusal(window: ApplicationWindow, procedure: Procedure, *, verb: str) -> st
         return term_ended_message(procedure)
     if window.state == WindowState.NOT_PUBLISHED:
         if window.opens_on is None:
-            return "De procedure is nog niet gepubliceerd; aanmelden kan nog niet."
-        return (f"De procedure wordt op {window.opens_on:%d-%m-%Y} gepubliceerd; {verb} kan "
-                "vanaf die dag.")
+            return _("De procedure is nog niet gepubliceerd; aanmelden kan nog niet.")
+        return _("De procedure wordt op %(date)s gepubliceerd; %(verb)s kan vanaf die dag.",
+                 date=_day(window.opens_on), verb=verb)
     if window.state == WindowState.CLOSED:
         reason = (window.notice or "").strip()
-        when = (f" Aanmelden gaat weer open op {procedure.reopens_on:%d-%m-%Y}."
-                if procedure.reopens_on else "")
-        return (f"Aanmelden is tijdelijk gesloten, dus {verb} kan nu niet."
-                + (f" Mededeling van de regio: {reason}" if reason else "") + when)
+        sentences = [_("Aanmelden is tijdelijk gesloten, dus %(verb)s kan nu niet.", verb=verb)]
+        if reason:
+            sentences.append(_("Mededeling van de regio: %(notice)s", notice=reason))
+        if procedure.reopens_on:
+            sentences.append(_("Aanmelden gaat weer open op %(date)s.",
+                               date=_day(procedure.reopens_on)))
+        return " ".join(sentences)
     return None
 
 

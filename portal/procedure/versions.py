@@ -22,6 +22,7 @@ from ..accounts.models import User
 from ..auth import require_role
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..i18n import gettext as _
 from ..procedure.models import (
     CatalogueVersion,
     Category,
@@ -50,17 +51,22 @@ class StaleRequirement(DomainError):
     """The requirement changed after the form was built."""
 
 
+def _number(value: int) -> str:
+    """A number as the messages write it: 5.000."""
+    return f"{value:,}".replace(",", ".")
+
+
 # --- who may act --------------------------------------------------------------------------
 
 def _require_admin(user: User) -> None:
-    require_role(user, "admin", "Alleen de contractbeheerder mag de eisen beheren.")
+    require_role(user, "admin", _("Alleen de contractbeheerder mag de eisen beheren."))
 
 
 def require_draft(version: CatalogueVersion) -> None:
     if version.published_at is not None:
-        raise DomainError(
-            f"Versie {version.number} is gepubliceerd en wordt niet meer gewijzigd. Maak een "
-            "nieuwe conceptversie om eisen aan te passen.")
+        raise DomainError(_(
+            "Versie %(number)s is gepubliceerd en wordt niet meer gewijzigd. Maak een nieuwe "
+            "conceptversie om eisen aan te passen.", number=version.number))
 
 
 # --- reading helpers ------------------------------------------------------------------------
@@ -198,18 +204,18 @@ def _code_errors(version: CatalogueVersion, spec: RequirementSpec,
                  current: Requirement | None) -> list[tuple[str, str]]:
     """The code: present, well-formed and not used by another requirement of the version."""
     if not spec.code:
-        return [("code", "Vul een code in, bijvoorbeeld A15.")]
+        return [("code", _("Vul een code in, bijvoorbeeld A15."))]
     if len(spec.code) > CODE_MAX or not CODE_RE.fullmatch(spec.code):
-        return [("code", f"Een code bestaat uit letters, cijfers, punten of streepjes, zonder spaties, "
-                         f"en is maximaal {CODE_MAX} tekens lang.")]
+        return [("code", _("Een code bestaat uit letters, cijfers, punten of streepjes, zonder "
+                           "spaties, en is maximaal %(max)s tekens lang.", max=CODE_MAX))]
     clash = db.session.scalar(
         select(Requirement).where(
             Requirement.version_id == version.id,
             func.lower(Requirement.code) == spec.code.lower(),
             Requirement.id != (current.id if current is not None else -1)).limit(1))
     if clash is not None:
-        return [("code", f"De code {clash.code} is in deze versie al in gebruik (eis "
-                         f"'{clash.title}'). Kies een andere code.")]
+        return [("code", _("De code %(code)s is in deze versie al in gebruik (eis '%(title)s'). "
+                           "Kies een andere code.", code=clash.code, title=clash.title))]
     return []
 
 
@@ -217,18 +223,20 @@ def _text_errors(spec: RequirementSpec) -> list[tuple[str, str]]:
     """The title, the longer texts and the labels: present where needed, not too long."""
     errors: list[tuple[str, str]] = []
     if not spec.title:
-        errors.append(("title", "Vul de titel van de eis in."))
+        errors.append(("title", _("Vul de titel van de eis in.")))
     elif len(spec.title) > TITLE_MAX:
-        errors.append(("title", f"De titel mag maximaal {TITLE_MAX} tekens lang zijn."))
-    for name, label in (("help_text", "De toelichting"),
-                        ("assessment_guidance", "De beoordelingsrichtlijn"),
-                        ("declaration_text", "De verklaring")):
+        errors.append(("title", _("De titel mag maximaal %(max)s tekens lang zijn.",
+                                  max=TITLE_MAX)))
+    for name, label in (("help_text", _("De toelichting")),
+                        ("assessment_guidance", _("De beoordelingsrichtlijn")),
+                        ("declaration_text", _("De verklaring"))):
         if len(getattr(spec, name) or "") > TEXT_MAX:
-            errors.append(
-                (name, f"{label} mag maximaal {TEXT_MAX:,} tekens lang zijn.".replace(",", ".")))
+            errors.append((name, _("%(text)s mag maximaal %(max)s tekens lang zijn.", text=label,
+                                   max=_number(TEXT_MAX))))
     for name in ("number_label", "text_label", "evidence_label", "amount_label"):
         if len(getattr(spec, name) or "") > LABEL_MAX:
-            errors.append((name, f"Deze tekst mag maximaal {LABEL_MAX} tekens lang zijn."))
+            errors.append((name, _("Deze tekst mag maximaal %(max)s tekens lang zijn.",
+                                   max=LABEL_MAX)))
     return errors
 
 
@@ -237,13 +245,13 @@ def _category_errors(version: CatalogueVersion, spec: RequirementSpec) -> list[t
     if spec.is_general:
         return []
     if not spec.category_ids:
-        return [("categories", "Kies minstens één categorie waarvoor de eis geldt, of kies "
-                               "'Voor alle categorieën'.")]
+        return [("categories", _("Kies minstens één categorie waarvoor de eis geldt, of kies "
+                                 "'Voor alle categorieën'."))]
     known = set(db.session.scalars(
         select(Category.id).where(Category.procedure_id == version.procedure_id,
                                   Category.id.in_(spec.category_ids))))
     if known != set(spec.category_ids):
-        return [("categories", "Een gekozen categorie hoort niet bij deze procedure.")]
+        return [("categories", _("Een gekozen categorie hoort niet bij deze procedure."))]
     return []
 
 
@@ -253,14 +261,15 @@ def _number_errors(spec: RequirementSpec) -> list[tuple[str, str]]:
     for name in ("number_min", "number_max"):
         value = getattr(spec, name)
         if value is not None and not 0 <= value <= NUMBER_LIMIT:
-            errors.append((name, "Vul een getal van 0 tot en met 1.000.000.000 in."))
+            errors.append((name, _("Vul een getal van 0 tot en met 1.000.000.000 in.")))
     if not spec.number_label and (spec.number_min is not None or spec.number_max is not None):
-        errors.append(("number_label", "Vul de vraag bij het getal in, of laat het kleinste en het "
-                                       "grootste getal leeg."))
+        errors.append(("number_label", _("Vul de vraag bij het getal in, of laat het kleinste en het "
+                                         "grootste getal leeg.")))
     if (spec.number_min is not None and spec.number_max is not None
             and spec.number_min > spec.number_max):
-        errors.append(("number_min", f"Het kleinste getal ({spec.number_min}) mag niet groter zijn "
-                                     f"dan het grootste getal ({spec.number_max})."))
+        errors.append(("number_min", _("Het kleinste getal (%(min)s) mag niet groter zijn dan "
+                                       "het grootste getal (%(max)s).", min=spec.number_min,
+                                       max=spec.number_max)))
     return errors
 
 
@@ -268,10 +277,10 @@ def _amount_errors(spec: RequirementSpec) -> list[tuple[str, str]]:
     """Amount with a minimum."""
     errors: list[tuple[str, str]] = []
     if spec.amount_min is not None and not 0 <= spec.amount_min <= AMOUNT_LIMIT:
-        errors.append(("amount_min", "Vul een bedrag van 0 tot en met 2.000.000.000 euro in."))
+        errors.append(("amount_min", _("Vul een bedrag van 0 tot en met 2.000.000.000 euro in.")))
     if not spec.amount_label and spec.amount_min is not None:
         errors.append(("amount_label",
-                       "Vul de vraag bij het bedrag in, of laat het minimumbedrag leeg."))
+                       _("Vul de vraag bij het bedrag in, of laat het minimumbedrag leeg.")))
     return errors
 
 
@@ -279,12 +288,12 @@ def _evidence_errors(spec: RequirementSpec) -> list[tuple[str, str]]:
     """Evidence: described when asked for, nothing filled in when not."""
     if spec.evidence == Evidence.NONE:
         if spec.evidence_label or spec.evidence_expires or spec.evidence_allows_images:
-            return [("evidence", "U koos 'Geen bewijsstuk', maar vulde wel iets in bij het "
-                                 "bewijsstuk. Kies of een bewijsstuk nodig is, of maak de omschrijving "
-                                 "en de vinkjes bij het bewijsstuk leeg.")]
+            return [("evidence", _("U koos 'Geen bewijsstuk', maar vulde wel iets in bij het "
+                                   "bewijsstuk. Kies of een bewijsstuk nodig is, of maak de omschrijving "
+                                   "en de vinkjes bij het bewijsstuk leeg."))]
     elif not spec.evidence_label:
-        return [("evidence_label", "Vul de omschrijving van het bewijsstuk in, bijvoorbeeld "
-                                   "'Polisblad (PDF)'.")]
+        return [("evidence_label", _("Vul de omschrijving van het bewijsstuk in, bijvoorbeeld "
+                                     "'Polisblad (PDF)'."))]
     return []
 
 
@@ -292,9 +301,9 @@ def _answer_errors(spec: RequirementSpec) -> list[tuple[str, str]]:
     """At least one way for the provider to answer the requirement."""
     if not (spec.declaration_text or spec.identifier != Identifier.NONE or spec.number_label
             or spec.text_label or spec.evidence != Evidence.NONE or spec.amount_label):
-        return [("antwoord", "Kies minstens één manier waarop de aanbieder de eis beantwoordt: een "
-                             "verklaring, een nummer, een getal, een open vraag, een bewijsstuk of "
-                             "een bedrag.")]
+        return [("antwoord", _("Kies minstens één manier waarop de aanbieder de eis beantwoordt: een "
+                               "verklaring, een nummer, een getal, een open vraag, een bewijsstuk of "
+                               "een bedrag."))]
     return []
 
 
@@ -320,9 +329,9 @@ def create_draft(procedure: Procedure, *, by: User) -> CatalogueVersion:
     _require_admin(by)
     existing = draft_of(procedure)
     if existing is not None:
-        raise DomainError(
-            f"Er is al een conceptversie (versie {existing.number}). Werk die bij en publiceer "
-            "haar, of gooi haar weg; er is steeds hoogstens één conceptversie.")
+        raise DomainError(_(
+            "Er is al een conceptversie (versie %(number)s). Werk die bij en publiceer haar, of "
+            "gooi haar weg; er is steeds hoogstens één conceptversie.", number=existing.number))
     base = published_version(procedure)
     number = (db.session.scalar(select(func.max(CatalogueVersion.number))
                                 .where(CatalogueVersion.procedure_id == procedure.id)) or 0) + 1
@@ -390,7 +399,7 @@ def move_requirement(requirement: Requirement, direction: str, *, by: User) -> b
     version = db.session.get(CatalogueVersion, requirement.version_id)
     require_draft(version)
     if direction not in ("up", "down"):
-        raise DomainError("Kies omhoog of omlaag.")
+        raise DomainError(_("Kies omhoog of omlaag."))
     reqs = _requirements(version)
     index = next(i for i, r in enumerate(reqs) if r.id == requirement.id)
     other = index - 1 if direction == "up" else index + 1
@@ -442,20 +451,21 @@ def publish(version: CatalogueVersion, note: str = "", *, by: User, reconfirm: b
     require_draft(version)
     note = (note or "").replace("\r\n", "\n").strip()
     if len(note) > NOTE_MAX:
-        raise ValidationFailed([("note", f"De toelichting mag maximaal {NOTE_MAX:,} tekens lang "
-                                         "zijn.".replace(",", "."))])
+        raise ValidationFailed([("note", _("De toelichting mag maximaal %(max)s tekens lang zijn.",
+                                           max=_number(NOTE_MAX)))])
     count = db.session.scalar(select(func.count(Requirement.id))
                               .where(Requirement.version_id == version.id)) or 0
     if count == 0:
-        raise DomainError("Deze conceptversie heeft geen eisen. Een lege lijst met eisen kan "
-                          "niet worden gepubliceerd; voeg eerst eisen toe.")
+        raise DomainError(_("Deze conceptversie heeft geen eisen. Een lege lijst met eisen kan "
+                            "niet worden gepubliceerd; voeg eerst eisen toe."))
     orphans = db.session.scalars(
         select(Requirement.code).where(Requirement.version_id == version.id,
                                        Requirement.is_general.is_(False),
                                        ~Requirement.categories.any())).all()
     if orphans:
-        raise DomainError("Deze eisen gelden voor geen enkele categorie: " + ", ".join(orphans)
-                          + ". Kies bij elke eis een categorie of maak haar algemeen.")
+        raise DomainError(_("Deze eisen gelden voor geen enkele categorie: %(codes)s. Kies bij "
+                            "elke eis een categorie of maak haar algemeen.",
+                            codes=", ".join(orphans)))
     version.note = note
     version.published_at = utcnow()
     db.session.flush()
@@ -515,15 +525,15 @@ def describe(requirement: Requirement, name: str) -> str:
     """A field's value as the comparison shows it, in Dutch."""
     if name == "scope":
         if requirement.is_general:
-            return "alle categorieën"
-        return ", ".join(c.name for c in requirement.categories) or "geen categorie"
+            return _("alle categorieën")
+        return ", ".join(c.name for c in requirement.categories) or _("geen categorie")
     value = getattr(requirement, name)
     if name == "identifier":
         return IDENTIFIER_NAMES[value]
     if name == "evidence":
         return EVIDENCE_NAMES[value]
     if isinstance(value, bool):
-        return "ja" if value else "nee"
+        return _("ja") if value else _("nee")
     if value is None or value == "":
         return "–"
     if name == "amount_min":
