@@ -4,6 +4,7 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import MultiCheckboxField, SelectOnce, VersionedActionForm, VersionedForm
+from ..i18n import gettext as _
 from .models import Outcome, VerdictOutcome
 
 VERDICT_CHOICES = [(VerdictOutcome.VOLDOET.value, "Voldoet"),
@@ -65,9 +66,11 @@ def build_verdict_form(requirements, verdicts=None, **kwargs):
 
     for req in requirements:
         setattr(VerdictForm, f"v{req.id}_outcome",
-                RadioField(f"Oordeel {req.code}", choices=VERDICT_CHOICES, validators=[Optional()]))
+                RadioField(_("Oordeel %(code)s", code=req.code), choices=VERDICT_CHOICES,
+                           validators=[Optional()]))
         setattr(VerdictForm, f"v{req.id}_reason",
-                TextAreaField(f"Toelichting {req.code}", validators=[Optional(), MAX_TEXT]))
+                TextAreaField(_("Toelichting %(code)s", code=req.code),
+                              validators=[Optional(), MAX_TEXT]))
     VerdictForm.requirements = requirements
     form = VerdictForm(**kwargs)
     if verdicts is not None and kwargs.get("formdata", True) is None:
@@ -94,9 +97,15 @@ class DecisionFormBase(VersionedForm):
 
 def _failed_choice(requirement, failed) -> tuple[int, str]:
     label = f"{requirement.code} {requirement.title}"
-    notes = (["knock-out-eis"] if requirement.knockout else []) + (
-        ["beoordeeld als 'voldoet niet'"] if requirement.id in failed else [])
-    return requirement.id, label + (f" ({', '.join(notes)})" if notes else "")
+    judged = requirement.id in failed
+    if requirement.knockout and judged:
+        label = _("%(requirement)s (knock-out-eis, beoordeeld als 'voldoet niet')",
+                  requirement=label)
+    elif requirement.knockout:
+        label = _("%(requirement)s (knock-out-eis)", requirement=label)
+    elif judged:
+        label = _("%(requirement)s (beoordeeld als 'voldoet niet')", requirement=label)
+    return requirement.id, label
 
 
 def build_decision_form(categories, requirements_per_category, existing=None, failed=None,
@@ -112,18 +121,21 @@ def build_decision_form(categories, requirements_per_category, existing=None, fa
 
     for cat in categories:
         setattr(DecisionForm, f"c{cat.id}_outcome",
-                RadioField(f"Besluit {cat.name}", choices=OUTCOME_CHOICES, validators=[Optional()]))
+                RadioField(_("Besluit %(category)s", category=cat.name), choices=OUTCOME_CHOICES,
+                           validators=[Optional()]))
         setattr(DecisionForm, f"c{cat.id}_motivation",
-                TextAreaField(f"Motivering {cat.name}", validators=[Optional(), MAX_TEXT]))
+                TextAreaField(_("Motivering %(category)s", category=cat.name),
+                              validators=[Optional(), MAX_TEXT]))
         setattr(DecisionForm, f"c{cat.id}_failed",
-                MultiCheckboxField(f"Eisen waaraan niet is voldaan ({cat.name})", coerce=int,
+                MultiCheckboxField(_("Eisen waaraan niet is voldaan (%(category)s)",
+                                     category=cat.name), coerce=int,
                                    choices=[_failed_choice(r, failed)
                                             for r in requirements_per_category[cat.id]],
                                    validators=[Optional()]))
     if with_reason:
         DecisionForm.reason = TextAreaField(
-            "Welke fout herstelt dit herstelbesluit?",
-            validators=[DataRequired("Leg uit welke fout dit herstelbesluit herstelt."), MAX_TEXT])
+            _("Welke fout herstelt dit herstelbesluit?"),
+            validators=[DataRequired(_("Leg uit welke fout dit herstelbesluit herstelt.")), MAX_TEXT])
     DecisionForm.categories = categories
     form = DecisionForm(**kwargs)
     if kwargs.get("formdata", True) is None:
@@ -156,6 +168,6 @@ def build_completion_form(requirements, **kwargs):
     for req in requirements:
         setattr(CompletionForm, f"q{req.id}_ask", BooleanField(f"{req.code} {req.title}"))
         setattr(CompletionForm, f"q{req.id}_question",
-                TextAreaField(f"Vraag over {req.code}", validators=[Optional(), MAX_TEXT]))
+                TextAreaField(_("Vraag over %(code)s", code=req.code), validators=[Optional(), MAX_TEXT]))
     CompletionForm.requirements = requirements
     return CompletionForm(**kwargs)

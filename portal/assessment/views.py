@@ -28,6 +28,7 @@ from ..auth import admin_required, assessor_required, has_role
 from ..clock import days_left
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..i18n import gettext as _
 from ..notifications.models import OutboxMail
 from ..pagination import FILTERED_COUNT_CAP, paginate
 from ..procedure.models import Category
@@ -267,7 +268,7 @@ def start(application_id):
     return _act(application, form, "action_form",
                 lambda: workflow.start_review(application, by=current_user,
                                               expected_version=form.version.data),
-                "U heeft de aanmelding in behandeling genomen.")
+                _("U heeft de aanmelding in behandeling genomen."))
 
 
 @bp.route("/<int:application_id>/toewijzen", methods=["POST"])
@@ -279,7 +280,7 @@ def assign(application_id):
     return _act(application, form, "assign_form",
                 lambda: workflow.assign(application, assessor, by=current_user,
                                         expected_version=form.version.data),
-                "De aanmelding is toegewezen.")
+                _("De aanmelding is toegewezen."))
 
 
 @bp.route("/<int:application_id>/belangen", methods=["POST"])
@@ -287,9 +288,10 @@ def assign(application_id):
 def declare(application_id):
     application = _load(application_id)
     if application.status == Status.BESLOTEN:  # the declaration a herstelbesluit needs
-        success, anchor = "Uw verklaring is vastgelegd. U kunt nu een herstelbesluit voorstellen.", "#herstel"
+        success = _("Uw verklaring is vastgelegd. U kunt nu een herstelbesluit voorstellen.")
+        anchor = "#herstel"
     else:
-        success, anchor = "Uw verklaring is vastgelegd. U kunt nu de eisen beoordelen.", "#oordelen"
+        success, anchor = _("Uw verklaring is vastgelegd. U kunt nu de eisen beoordelen."), "#oordelen"
     return _act(application, ActionForm(), "action_form",
                 lambda: workflow.declare_no_conflict(application, by=current_user), success, anchor)
 
@@ -307,8 +309,8 @@ def _autosave_verdicts(application, form):
     """Save what can be saved now (a 'voldoet niet' waits for its reason); answer in JSON."""
     if not form.validate():
         stale = bool(form.csrf_token.errors or form.version.errors)
-        return jsonify(message="Niet opgeslagen: laad de pagina opnieuw." if stale else
-                       "Niet opgeslagen: controleer uw invoer en gebruik de knop."), 400
+        return jsonify(message=_("Niet opgeslagen: laad de pagina opnieuw.") if stale else
+                       _("Niet opgeslagen: controleer uw invoer en gebruik de knop.")), 400
     values = form.values()
     waiting = [rid for rid, (outcome, reason) in values.items()
                if outcome == VerdictOutcome.VOLDOET_NIET and not reason.strip()]
@@ -320,9 +322,12 @@ def _autosave_verdicts(application, form):
         return jsonify(message=_conflict_message(exc)), 409
     except DomainError as exc:
         return jsonify(message=exc.message), 409
-    message = f"Opgeslagen om {format_time(utcnow(), 'HH:mm')}."
+    saved_at = format_time(utcnow(), 'HH:mm')
     if waiting:
-        message += " Bij 'voldoet niet' wordt het oordeel opgeslagen zodra u de reden invult."
+        message = _("Opgeslagen om %(time)s. Bij 'voldoet niet' wordt het oordeel opgeslagen "
+                    "zodra u de reden invult.", time=saved_at)
+    else:
+        message = _("Opgeslagen om %(time)s.", time=saved_at)
     return jsonify(message=message, version=application.version)
 
 
@@ -342,7 +347,7 @@ def verdicts(application_id):
     return _act(application, form, "verdict_form",
                 lambda: workflow.record_verdicts(application, form.values(), by=current_user,
                                                  expected_version=form.version.data),
-                "De oordelen zijn opgeslagen.", "#besluit")
+                _("De oordelen zijn opgeslagen."), "#besluit")
 
 
 @bp.route("/<int:application_id>/aanvulling", methods=["POST"])
@@ -354,7 +359,7 @@ def completion(application_id):
                 lambda: workflow.request_completion(application, form.questions(),
                                                     by=current_user, deadline=form.deadline.data,
                                                     expected_version=form.version.data),
-                "De vraag om aanvulling is naar de aanbieder gestuurd. De beslistermijn staat stil.")
+                _("De vraag om aanvulling is naar de aanbieder gestuurd. De beslistermijn staat stil."))
 
 
 @bp.route("/<int:application_id>/besluit", methods=["POST"])
@@ -366,7 +371,7 @@ def propose(application_id):
     return _act(application, form, "decision_form",
                 lambda: workflow.propose_decision(application, form.values(), by=current_user,
                                                   expected_version=form.version.data),
-                "Het besluit is voorgesteld. Een tweede beoordelaar moet het goedkeuren.")
+                _("Het besluit is voorgesteld. Een tweede beoordelaar moet het goedkeuren."))
 
 
 @bp.route("/<int:application_id>/goedkeuren", methods=["POST"])
@@ -378,7 +383,7 @@ def approve(application_id):
                 lambda: workflow.approve_decision(application, by=current_user,
                                                   expected_version=form.version.data,
                                                   no_conflict=bool(form.no_conflict.data)),
-                "Het besluit is goedgekeurd en naar de aanbieder gestuurd.")
+                _("Het besluit is goedgekeurd en naar de aanbieder gestuurd."))
 
 
 @bp.route("/<int:application_id>/terugsturen", methods=["POST"])
@@ -389,7 +394,7 @@ def send_back(application_id):
     return _act(application, form, "return_form",
                 lambda: workflow.send_back(application, by=current_user, note=form.remark.data,
                                            expected_version=form.version.data),
-                "Het voorstel is met uw opmerking teruggestuurd naar de beoordelaar.")
+                _("Het voorstel is met uw opmerking teruggestuurd naar de beoordelaar."))
 
 
 @bp.route("/<int:application_id>/herstel", methods=["GET", "POST"])
@@ -416,7 +421,7 @@ def correction(application_id):
                 lambda: workflow.propose_correction(application, form.values(), by=current_user,
                                                     reason=form.reason.data or "",
                                                     expected_version=form.version.data),
-                "Het herstelbesluit is voorgesteld. Een tweede beoordelaar moet het goedkeuren.",
+                _("Het herstelbesluit is voorgesteld. Een tweede beoordelaar moet het goedkeuren."),
                 page=lambda application, forms, errors, status: _correction_page(
                     application, forms["correction_form"], errors=errors, status=status))
 
@@ -443,7 +448,7 @@ def approve_correction(application_id):
                 lambda: workflow.approve_correction(application, by=current_user,
                                                     expected_version=form.version.data,
                                                     no_conflict=bool(form.no_conflict.data)),
-                "Het herstelbesluit is goedgekeurd en naar de aanbieder gestuurd.")
+                _("Het herstelbesluit is goedgekeurd en naar de aanbieder gestuurd."))
 
 
 @bp.route("/documenten/<int:document_id>/bekijken")

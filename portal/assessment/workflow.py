@@ -25,6 +25,7 @@ from ..auth import require_beheerder, require_role
 from ..clock import add_working_days, resumed_due
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
+from ..i18n import gettext as _
 from ..partners import workflow as partners
 from ..partners.compliance import refresh_evidence_date
 from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
@@ -68,15 +69,15 @@ def check_version(application: Application, expected: int | None) -> None:
 
 
 def _require_assessor(user: User) -> None:
-    require_role(user, "assessor", "Alleen beoordelaars mogen dit doen.")
+    require_role(user, "assessor", _("Alleen beoordelaars mogen dit doen."))
 
 
 def _require_assigned(application: Application, user: User) -> None:
     _require_assessor(user)
     if getattr(application.assessor, "id", None) != user.id:
         raise NotPermitted(
-            "Alleen de toegewezen beoordelaar mag dit doen. Neem de aanmelding eerst in "
-            "behandeling of vraag de contractbeheerder haar aan u toe te wijzen."
+            _("Alleen de toegewezen beoordelaar mag dit doen. Neem de aanmelding eerst in "
+              "behandeling of vraag de contractbeheerder haar aan u toe te wijzen.")
         )
 
 
@@ -92,13 +93,14 @@ def assign(application: Application, assessor: User, *, by: User,
            expected_version: int | None = None) -> None:
     """An administrator assigns (or reassigns) the application to an assessor."""
     if not by.is_admin:
-        raise NotPermitted("Alleen een contractbeheerder kan een aanmelding toewijzen.")
+        raise NotPermitted(_("Alleen een contractbeheerder kan een aanmelding toewijzen."))
     if not assessor.is_assessor or not assessor.is_active:
-        raise DomainError("Kies een actieve beoordelaar.")
+        raise DomainError(_("Kies een actieve beoordelaar."))
     check_version(application, expected_version)
     if application.status in (Status.BESLOTEN, Status.INGETROKKEN, Status.CONCEPT):
         raise TransitionNotAllowed(
-            f"Een aanmelding met de status '{application.status.label}' kan niet worden toegewezen.")
+            _("Een aanmelding met de status '%(status)s' kan niet worden toegewezen.",
+              status=application.status.label))
     previous = application.assessor
     if application.status == Status.INGEDIEND:
         change_status(application, Status.IN_BEHANDELING, by=by, action="review_started",
@@ -147,7 +149,7 @@ def declare_no_conflict(application: Application, *, by: User) -> ConflictDeclar
     else:
         _require_assigned(application, by)
     if has_declared(application, by):
-        raise DomainError("U heeft voor deze aanmelding al verklaard dat u geen belangenconflict heeft.")
+        raise DomainError(_("U heeft voor deze aanmelding al verklaard dat u geen belangenconflict heeft."))
     declaration = ConflictDeclaration(application_id=application.id, assessor_id=by.id,
                                       statement=CONFLICT_STATEMENT)
     db.session.add(declaration)
@@ -181,7 +183,7 @@ def record_verdicts(application: Application, verdicts: dict[int, tuple[VerdictO
     _require_assigned(application, by)
     if application.status != Status.IN_BEHANDELING:
         raise TransitionNotAllowed(
-            "Oordelen kunnen alleen worden vastgelegd als de aanmelding in behandeling is."
+            _("Oordelen kunnen alleen worden vastgelegd als de aanmelding in behandeling is.")
         )
     check_version(application, expected_version)
     _require_declared(application, by)
@@ -192,8 +194,8 @@ def record_verdicts(application: Application, verdicts: dict[int, tuple[VerdictO
         if req is None:
             continue
         if outcome == VerdictOutcome.VOLDOET_NIET and not (reason or "").strip():
-            errors.append((f"v{req_id}_reason", f"{req.code}: geef de reden waarom de aanbieder "
-                                                 "niet voldoet."))
+            errors.append((f"v{req_id}_reason", _("%(code)s: geef de reden waarom de aanbieder "
+                                                   "niet voldoet.", code=req.code)))
     if errors:
         raise ValidationFailed(errors)
     existing = verdicts_by_requirement(application)
@@ -237,14 +239,15 @@ def request_completion(application: Application, questions: dict[int, str], *, b
     errors = []
     chosen = {rid: (q or "").strip() for rid, q in questions.items() if rid in applicable}
     if not chosen:
-        errors.append(("completion_requirements", "Kies minstens één eis waarover u een vraag stelt."))
+        errors.append(("completion_requirements", _("Kies minstens één eis waarover u een vraag stelt.")))
     for rid, question in chosen.items():
         if not question:
-            errors.append((f"q{rid}_question", f"{applicable[rid].code}: schrijf de vraag aan de aanbieder."))
+            errors.append((f"q{rid}_question", _("%(code)s: schrijf de vraag aan de aanbieder.",
+                                                          code=applicable[rid].code)))
     if deadline is None:
         deadline = add_working_days(today, application.procedure.completion_working_days)
     elif deadline <= today:
-        errors.append(("completion_deadline", "De uiterste datum moet na vandaag liggen."))
+        errors.append(("completion_deadline", _("De uiterste datum moet na vandaag liggen.")))
     if errors:
         raise ValidationFailed(errors)
     change_status(application, Status.AANVULLING_GEVRAAGD, by=by, action="completion_requested")
@@ -296,15 +299,15 @@ def return_completion(application: Application, *, by: User, note: str = "",
                       today: date | None = None) -> None:
     """The provider sends the completion back; the clock runs again."""
 
-    require_beheerder(by, application.organisation_id, "de aanvulling versturen")
+    require_beheerder(by, application.organisation_id, _("de aanvulling versturen"))
     today = today or today_local()
     request = open_completion(application)
     if application.status != Status.AANVULLING_GEVRAAGD or request is None:
-        raise TransitionNotAllowed("Er staat geen vraag om aanvulling open voor deze aanmelding.")
+        raise TransitionNotAllowed(_("Er staat geen vraag om aanvulling open voor deze aanmelding."))
     if today > request.deadline:
         expire_completions(today)
-        raise DomainError("De termijn voor de aanvulling is verstreken. De aanmelding wordt "
-                          "beoordeeld zoals zij nu is.")
+        raise DomainError(_("De termijn voor de aanvulling is verstreken. De aanmelding wordt "
+                            "beoordeeld zoals zij nu is."))
     _resume_clock(application, request, today, False, by, note)
 
 
@@ -327,8 +330,8 @@ def propose_decision(application: Application, decisions: dict[int, tuple[Outcom
     """Besluit voorstellen: category id -> (outcome, motivation, failed requirement ids)."""
     _require_assigned(application, by)
     if application.status != Status.IN_BEHANDELING:
-        raise TransitionNotAllowed("Een besluit kan alleen worden voorgesteld als de aanmelding "
-                                   "in behandeling is.")
+        raise TransitionNotAllowed(_("Een besluit kan alleen worden voorgesteld als de aanmelding "
+                                     "in behandeling is."))
     check_version(application, expected_version)
     _require_declared(application, by)
     requirements = application.applicable_requirements()
@@ -364,40 +367,46 @@ def _decision_errors(application, requirements, verdicts, decisions):
     term_over = application.round_id is None and term_has_ended(application.procedure)
     for req in requirements:
         if req.id not in verdicts:
-            errors.append((f"v{req.id}_outcome", f"{req.code}: er is nog geen oordeel vastgelegd."))
+            errors.append((f"v{req.id}_outcome", _("%(code)s: er is nog geen oordeel vastgelegd.",
+                                                             code=req.code)))
     for cat in application.categories:
         outcome, motivation, failed_ids = decisions.get(cat.id, (None, "", []))
         prefix = f"c{cat.id}"
         cat_reqs = {r.id: r for r in requirements if r.applies_to({cat.id})}
         if outcome is None:
-            errors.append((f"{prefix}_outcome", f"{cat.name}: kies toegelaten of afgewezen."))
+            errors.append((f"{prefix}_outcome", _("%(category)s: kies toegelaten of afgewezen.",
+                                                      category=cat.name)))
             continue
         if not (motivation or "").strip():
-            errors.append((f"{prefix}_motivation", f"{cat.name}: geef een motivering."))
+            errors.append((f"{prefix}_motivation", _("%(category)s: geef een motivering.",
+                                                          category=cat.name)))
         failing_knockouts = [
             r for r in cat_reqs.values()
             if r.knockout and r.id in verdicts and verdicts[r.id].outcome == VerdictOutcome.VOLDOET_NIET
         ]
         if outcome == Outcome.TOEGELATEN and term_over:
-            errors.append((f"{prefix}_outcome", f"{cat.name}: toelaten kan niet meer. "
-                                                + term_ended_message(application.procedure)))
+            errors.append((f"{prefix}_outcome", _("%(category)s: toelaten kan niet meer. %(reason)s",
+                                                  category=cat.name,
+                                                  reason=term_ended_message(application.procedure))))
         if outcome == Outcome.TOEGELATEN and failing_knockouts:
             codes = ", ".join(r.code for r in failing_knockouts)
-            errors.append((f"{prefix}_outcome", f"{cat.name}: toelaten kan niet, want de "
-                                                f"knock-out-eisen {codes} zijn als 'voldoet niet' "
-                                                "beoordeeld."))
+            errors.append((f"{prefix}_outcome", _("%(category)s: toelaten kan niet, want de "
+                                                  "knock-out-eisen %(codes)s zijn als 'voldoet niet' "
+                                                  "beoordeeld.", category=cat.name, codes=codes)))
         if outcome == Outcome.AFGEWEZEN:
             if not failed_ids:
-                errors.append((f"{prefix}_failed", f"{cat.name}: noem bij een afwijzing minstens één "
-                                                   "eis waaraan niet is voldaan."))
+                errors.append((f"{prefix}_failed", _("%(category)s: noem bij een afwijzing minstens "
+                                                     "één eis waaraan niet is voldaan.",
+                                                     category=cat.name)))
             for rid in failed_ids:
                 if rid not in cat_reqs:
-                    errors.append((f"{prefix}_failed", f"{cat.name}: een genoemde eis hoort niet bij "
-                                                       "deze categorie."))
+                    errors.append((f"{prefix}_failed", _("%(category)s: een genoemde eis hoort niet "
+                                                         "bij deze categorie.", category=cat.name)))
                 elif rid in verdicts and verdicts[rid].outcome != VerdictOutcome.VOLDOET_NIET:
-                    errors.append((f"{prefix}_failed", f"{cat.name}: eis {cat_reqs[rid].code} is niet als "
-                                                       "'voldoet niet' beoordeeld en kan geen "
-                                                       "afwijzingsgrond zijn."))
+                    errors.append((f"{prefix}_failed", _("%(category)s: eis %(code)s is niet als "
+                                                         "'voldoet niet' beoordeeld en kan geen "
+                                                         "afwijzingsgrond zijn.",
+                                                         category=cat.name, code=cat_reqs[rid].code)))
     return errors
 
 
@@ -423,8 +432,8 @@ def approve_decision(application: Application, *, by: User, no_conflict: bool = 
     if application.status == Status.BESLUIT_VOORGESTELD and any(
         d.proposed_by_id == by.id for d in decisions
     ):
-        raise NotPermitted("Een besluit moet worden goedgekeurd door een tweede beoordelaar, "
-                           "niet door wie het voorstelde (vier-ogenprincipe).")
+        raise NotPermitted(_("Een besluit moet worden goedgekeurd door een tweede beoordelaar, "
+                             "niet door wie het voorstelde (vier-ogenprincipe)."))
     if application.round_id is None and any(d.outcome == Outcome.TOEGELATEN for d in decisions):
         require_term_running(application.procedure)  # proposed before the end, approved after
     if application.status == Status.BESLUIT_VOORGESTELD:
@@ -475,12 +484,12 @@ def send_back(application: Application, *, by: User, note: str = "",
     _require_assessor(by)
     check_version(application, expected_version)
     if not (note or "").strip():
-        raise ValidationFailed([("return_remark", "Schrijf bij het terugsturen een opmerking voor "
-                                                  "de beoordelaar.")])
+        raise ValidationFailed([("return_remark", _("Schrijf bij het terugsturen een opmerking voor "
+                                                    "de beoordelaar."))])
     decisions = current_decisions(application)
     if any(d.proposed_by_id == by.id for d in decisions):
-        raise NotPermitted("Het voorstel wordt beoordeeld door een tweede beoordelaar; u kunt uw "
-                           "eigen voorstel niet terugsturen.")
+        raise NotPermitted(_("Het voorstel wordt beoordeeld door een tweede beoordelaar; u kunt uw "
+                             "eigen voorstel niet terugsturen."))
     change_status(application, Status.IN_BEHANDELING, by=by, action="decision_sent_back",
                   detail=note.strip())
     for d in decisions:
@@ -533,11 +542,11 @@ def correction_allowed(application: Application, by: User) -> list[CategoryDecis
     ``DomainError``); returns the decisions it would replace."""
     _require_assessor(by)
     if application.status != Status.BESLOTEN:
-        raise TransitionNotAllowed("Een herstelbesluit kan alleen op een genomen besluit volgen.")
+        raise TransitionNotAllowed(_("Een herstelbesluit kan alleen op een genomen besluit volgen."))
     _require_declared(application, by)
     previous = current_decisions(application)
     if any(d.approved_at is None for d in previous):
-        raise DomainError("Er staat al een herstelbesluit klaar om goed te keuren.")
+        raise DomainError(_("Er staat al een herstelbesluit klaar om goed te keuren."))
     return previous
 
 
@@ -553,7 +562,7 @@ def propose_correction(application: Application,
     errors = _decision_errors(application, application.applicable_requirements(),
                               verdicts_by_requirement(application), decisions)
     if not (reason or "").strip():
-        errors.append(("correction_reason", "Leg uit welke fout dit herstelbesluit herstelt."))
+        errors.append(("correction_reason", _("Leg uit welke fout dit herstelbesluit herstelt.")))
     if errors:
         raise ValidationFailed(errors)
     round_ = previous[0].round + 1
@@ -580,9 +589,9 @@ def approve_correction(application: Application, *, by: User, no_conflict: bool 
     check_version(application, expected_version)
     pending = current_decisions(application)
     if not pending or pending[0].round == 0 or any(d.approved_at for d in pending):
-        raise DomainError("Er is geen herstelbesluit om goed te keuren.")
+        raise DomainError(_("Er is geen herstelbesluit om goed te keuren."))
     if any(d.proposed_by_id == by.id for d in pending):
-        raise NotPermitted("Een herstelbesluit moet worden goedgekeurd door een tweede beoordelaar.")
+        raise NotPermitted(_("Een herstelbesluit moet worden goedgekeurd door een tweede beoordelaar."))
     _declare_as_approver(application, by, no_conflict)
     now = utcnow()
     admitted = []

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from ..accounts.models import Organisation
 from ..extensions import db
+from ..i18n import gettext as _
 from ..procedure.models import Category
 from ..spreadsheet import Spreadsheet
 from .indicators import show_number
@@ -43,7 +44,7 @@ def outlier_bounds(values: list[Decimal]) -> tuple[Decimal, Decimal] | None:
     quartile. None below four values (too few to call one an outlier)."""
     if len(values) < 4:
         return None
-    q1, _, q3 = statistics.quantiles([Decimal(v) for v in values], n=4, method="inclusive")
+    q1, _median, q3 = statistics.quantiles([Decimal(v) for v in values], n=4, method="inclusive")
     spread = (q3 - q1) * Decimal("1.5")
     return q1 - spread, q3 + spread
 
@@ -214,7 +215,7 @@ def bar_chart(chart_id: str, items: list[tuple[str, Decimal | None, bool]],
     row, left, right_margin, top = 26, 230, 90, 10
     width = 720
     plot_width = width - left - right_margin
-    present = [v for _, v, _ in items if v is not None]
+    present = [v for _label, v, _marked in items if v is not None]
     top_value = max([*present, target or 0, Decimal(0)])
     if unit is Unit.PERCENTAGE:
         top_value = max(top_value, Decimal(100))
@@ -227,7 +228,7 @@ def bar_chart(chart_id: str, items: list[tuple[str, Decimal | None, bool]],
         text = label if len(label) <= 32 else label[:31] + "…"
         labels.append({"x": left - 8, "y": y + 17, "text": text})
         if value is None:
-            values.append({"x": left + 4, "y": y + 17, "text": "niet gerapporteerd"})
+            values.append({"x": left + 4, "y": y + 17, "text": _("niet gerapporteerd")})
             continue
         length = float(value * scale) if value > 0 else 0.0
         bars.append({"x": left, "y": y + 4, "width": round(max(length, 1.0), 1), "height": 18,

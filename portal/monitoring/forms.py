@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.validators import InputRequired
 
 from ..forms import MultiCheckboxField as CheckboxesField
+from ..i18n import gettext as _
 from ..urls import row_id_or_none
 from .indicators import IndicatorSpec
 from .models import Direction, Frequency, Unit
@@ -52,7 +53,7 @@ class IndicatorForm(FlaskForm):
 
 def indicator_form(categories, **kwargs) -> IndicatorForm:
     form = IndicatorForm(**kwargs)
-    form.category.choices = [("", "Alle categorieën")] + [(c.id, c.name) for c in categories]
+    form.category.choices = [("", _("Alle categorieën"))] + [(c.id, c.name) for c in categories]
     return form
 
 
@@ -91,7 +92,7 @@ class RoundForm(FlaskForm):
 
 def round_form(sets, categories, **kwargs) -> RoundForm:
     form = RoundForm(**kwargs)
-    form.set_id.choices = [(s.id, f"Versie {s.number}") for s in sets]
+    form.set_id.choices = [(s.id, _("Versie %(number)s", number=s.number)) for s in sets]
     form.category_ids.choices = [(c.id, c.name) for c in categories]
     return form
 
@@ -121,10 +122,11 @@ def report_form(indicators, *, correcting: bool, **kwargs):
         setattr(ReportForm, value_field(indicator),
                 StringField(f"{indicator.name} ({unit})", description=indicator.definition))
         setattr(ReportForm, explanation_field(indicator),
-                TextAreaField(f"Toelichting bij {indicator.name.lower()}",
-                              description="Verplicht als de waarde de streefwaarde niet haalt."))
+                TextAreaField(_("Toelichting bij %(indicator)s", indicator=indicator.name.lower()),
+                              description=_("Verplicht als de waarde de streefwaarde niet "
+                                            "haalt.")))
     if correcting:
         ReportForm.reason = TextAreaField(
-            "Reden van de correctie", validators=[InputRequired(
-                "Vul in wat er niet klopte in de vorige versie.")])
+            _("Reden van de correctie"), validators=[InputRequired(
+                _("Vul in wat er niet klopte in de vorige versie."))])
     return ReportForm(**kwargs)

@@ -22,6 +22,7 @@ from ..accounts.models import User
 from ..auth import require_role
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..i18n import gettext as _
 from ..procedure.models import Category, Procedure
 from ..timeutil import utcnow
 from .models import Direction, Frequency, Indicator, IndicatorSet, Unit
@@ -76,14 +77,15 @@ class StaleIndicator(DomainError):
 
 
 def _require_admin(user: User) -> None:
-    require_role(user, "admin", "Alleen de contractbeheerder mag de informatieset beheren.")
+    require_role(user, "admin", _("Alleen de contractbeheerder mag de informatieset beheren."))
 
 
 def require_draft(indicator_set: IndicatorSet) -> None:
     if not indicator_set.is_draft:
         raise DomainError(
-            f"Versie {indicator_set.number} is gepubliceerd en wordt niet meer gewijzigd. Maak "
-            "een nieuwe conceptversie om indicatoren aan te passen.")
+            _("Versie %(number)s is gepubliceerd en wordt niet meer gewijzigd. Maak "
+              "een nieuwe conceptversie om indicatoren aan te passen.",
+              number=indicator_set.number))
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -174,22 +176,38 @@ def _enum(enum_cls, value):
         return None
 
 
+def _number_messages(field: str) -> tuple:
+    """The messages about one of the spec's numbers: (not a number, too large, a function
+    of the unit's problem), each a whole sentence."""
+    if field == "target":
+        return (_("De streefwaarde is geen getal. Vul een getal in, bijvoorbeeld 7,5."),
+                _("De streefwaarde is te groot."),
+                lambda problem: _("De streefwaarde: %(problem)s", problem=problem))
+    if field == "plausible_min":
+        return (_("De ondergrens is geen getal. Vul een getal in, bijvoorbeeld 7,5."),
+                _("De ondergrens is te groot."),
+                lambda problem: _("De ondergrens: %(problem)s", problem=problem))
+    return (_("De bovengrens is geen getal. Vul een getal in, bijvoorbeeld 7,5."),
+            _("De bovengrens is te groot."),
+            lambda problem: _("De bovengrens: %(problem)s", problem=problem))
+
+
 def _check_numbers(spec: IndicatorSpec, unit: Unit | None, errors: list) -> dict:
     numbers = {}
-    for field, label in (("target", "De streefwaarde"), ("plausible_min", "De ondergrens"),
-                         ("plausible_max", "De bovengrens")):
+    for field in ("target", "plausible_min", "plausible_max"):
+        not_a_number, too_large, unit_message = _number_messages(field)
         try:
             value = parse_number(getattr(spec, field))
         except ValueError:
-            errors.append((field, f"{label} is geen getal. Vul een getal in, bijvoorbeeld 7,5."))
+            errors.append((field, not_a_number))
             continue
         if value is not None and abs(value) >= NUMBER_LIMIT:
-            errors.append((field, f"{label} is te groot."))
+            errors.append((field, too_large))
             continue
         if value is not None and unit is not None:
             problem = unit_problem(unit, value)
             if problem:
-                errors.append((field, f"{label}: {problem}"))
+                errors.append((field, unit_message(problem)))
                 continue
         numbers[field] = value
     return numbers
@@ -202,37 +220,39 @@ def _check(spec: IndicatorSpec, indicator_set: IndicatorSet, indicator: Indicato
     name = " ".join((spec.name or "").split())
     definition = (spec.definition or "").replace("\r\n", "\n").strip()
     if not code:
-        errors.append(("code", "Vul een code in, bijvoorbeeld klachten."))
+        errors.append(("code", _("Vul een code in, bijvoorbeeld klachten.")))
     elif len(code) > CODE_MAX or not CODE_RE.fullmatch(code):
-        errors.append(("code", f"Gebruik voor de code kleine letters, cijfers en _ (hoogstens "
-                               f"{CODE_MAX} tekens), bijvoorbeeld beeindigd_gepland."))
+        errors.append(("code", _("Gebruik voor de code kleine letters, cijfers en _ (hoogstens "
+                                 "%(max)s tekens), bijvoorbeeld beeindigd_gepland.",
+                                 max=CODE_MAX)))
     elif db.session.scalar(select(func.count()).select_from(Indicator).where(
             Indicator.set_id == indicator_set.id, Indicator.code == code,
             Indicator.id != (indicator.id if indicator else -1))):
-        errors.append(("code", f"De code {code} bestaat al in deze versie. Kies een andere code."))
+        errors.append(("code", _("De code %(code)s bestaat al in deze versie. Kies een andere "
+                                 "code.", code=code)))
     if not name:
-        errors.append(("name", "Vul de naam van de indicator in."))
+        errors.append(("name", _("Vul de naam van de indicator in.")))
     elif len(name) > NAME_MAX:
-        errors.append(("name", f"Gebruik voor de naam hoogstens {NAME_MAX} tekens."))
+        errors.append(("name", _("Gebruik voor de naam hoogstens %(max)s tekens.", max=NAME_MAX)))
     if len(definition) > DEFINITION_MAX:
-        errors.append(("definition", f"Gebruik voor de definitie hoogstens {DEFINITION_MAX} "
-                                     "tekens."))
+        errors.append(("definition", _("Gebruik voor de definitie hoogstens %(max)s "
+                                       "tekens.", max=DEFINITION_MAX)))
     unit = _enum(Unit, spec.unit)
     if unit is None:
-        errors.append(("unit", "Kies de eenheid."))
+        errors.append(("unit", _("Kies de eenheid.")))
     direction = _enum(Direction, spec.direction)
     if direction is None:
-        errors.append(("direction", "Kies of een hogere of een lagere waarde beter is."))
+        errors.append(("direction", _("Kies of een hogere of een lagere waarde beter is.")))
     frequency = _enum(Frequency, spec.frequency)
     if frequency is None:
-        errors.append(("frequency", "Kies hoe vaak de indicator wordt gerapporteerd."))
+        errors.append(("frequency", _("Kies hoe vaak de indicator wordt gerapporteerd.")))
     numbers = _check_numbers(spec, unit, errors)
     low, high = numbers.get("plausible_min"), numbers.get("plausible_max")
     if low is not None and high is not None and low > high:
-        errors.append(("plausible_max", "De bovengrens is lager dan de ondergrens."))
+        errors.append(("plausible_max", _("De bovengrens is lager dan de ondergrens.")))
     category_id = spec.category_id
     if category_id is not None and db.session.get(Category, category_id) is None:
-        errors.append(("category", "Kies een bestaande categorie of 'alle categorieën'."))
+        errors.append(("category", _("Kies een bestaande categorie of 'alle categorieën'.")))
     values = dict(code=code, name=name, definition=definition, unit=unit, direction=direction,
                   frequency=frequency, target=numbers.get("target"), plausible_min=low,
                   plausible_max=high, category_id=category_id)
@@ -243,19 +263,19 @@ def unit_problem(unit: Unit, value: Decimal) -> str | None:
     """Why ``value`` cannot be a value of ``unit`` (Dutch), or None."""
     if unit is Unit.COUNT:
         if value < 0:
-            return "een aantal kan niet negatief zijn."
+            return _("een aantal kan niet negatief zijn.")
         if value != value.to_integral_value():
-            return "een aantal is een heel getal, zonder decimalen."
+            return _("een aantal is een heel getal, zonder decimalen.")
     elif unit is Unit.PERCENTAGE:
         if not Decimal(0) <= value <= Decimal(100):
-            return "een percentage ligt tussen 0 en 100."
+            return _("een percentage ligt tussen 0 en 100.")
     elif unit is Unit.SCORE:
         if not Decimal(1) <= value <= Decimal(10):
-            return "een score ligt tussen 1 en 10."
+            return _("een score ligt tussen 1 en 10.")
     elif value < 0:
-        return "de waarde kan niet negatief zijn."
+        return _("de waarde kan niet negatief zijn.")
     if value.as_tuple().exponent < -2:
-        return "gebruik hoogstens twee decimalen."
+        return _("gebruik hoogstens twee decimalen.")
     return None
 
 
@@ -265,8 +285,8 @@ def start_draft(procedure: Procedure, *, by: User) -> IndicatorSet:
     """A new draft: a copy of the latest published version (or an empty first version)."""
     _require_admin(by)
     if draft_of(procedure) is not None:
-        raise DomainError("Er is al een conceptversie van de informatieset. Werk die bij of "
-                          "publiceer die eerst.")
+        raise DomainError(_("Er is al een conceptversie van de informatieset. Werk die bij of "
+                            "publiceer die eerst."))
     latest = published_set(procedure)
     number = (db.session.scalar(select(func.max(IndicatorSet.number)).where(
         IndicatorSet.procedure_id == procedure.id)) or 0) + 1
@@ -294,7 +314,7 @@ def save_indicator(draft: IndicatorSet, spec: IndicatorSpec, *, by: User,
     _require_admin(by)
     require_draft(draft)
     if indicator is not None and indicator.set_id != draft.id:
-        raise DomainError("Deze indicator hoort niet bij deze conceptversie.")
+        raise DomainError(_("Deze indicator hoort niet bij deze conceptversie."))
     values, errors = _check(spec, draft, indicator)
     if errors:
         raise ValidationFailed(errors)
@@ -319,7 +339,7 @@ def remove_indicator(draft: IndicatorSet, indicator: Indicator, *, by: User) -> 
     _require_admin(by)
     require_draft(draft)
     if indicator.set_id != draft.id:
-        raise DomainError("Deze indicator hoort niet bij deze conceptversie.")
+        raise DomainError(_("Deze indicator hoort niet bij deze conceptversie."))
     audit.record("indicator_removed", indicator, actor=by,
                  detail=f"versie {draft.number}: {indicator.code} ({indicator.name})")
     db.session.delete(indicator)
@@ -331,8 +351,8 @@ def publish(draft: IndicatorSet, *, by: User, note: str = "") -> IndicatorSet:
     _require_admin(by)
     require_draft(draft)
     if not indicators_of(draft):
-        raise DomainError("Een informatieset zonder indicatoren kan niet worden gepubliceerd. "
-                          "Voeg eerst een indicator toe.")
+        raise DomainError(_("Een informatieset zonder indicatoren kan niet worden gepubliceerd. "
+                            "Voeg eerst een indicator toe."))
     draft.published_at = utcnow()
     draft.published_by_id = by.id
     draft.note = (note or "").strip()[:2000]

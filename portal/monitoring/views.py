@@ -15,6 +15,7 @@ from ..accounts.models import Organisation
 from ..actions import button, submit
 from ..auth import admin_required, assessor_required, has_role, provider_required
 from ..extensions import db
+from ..i18n import gettext as _
 from ..procedure.models import Category
 from ..procedure.seed import current_procedure
 from ..timeutil import today_local
@@ -86,7 +87,7 @@ def sets():
         .where(IndicatorSet.procedure_id == procedure.id)
         .group_by(IndicatorSet.id).order_by(IndicatorSet.number.desc())).all()
     return render_template("monitoring/sets.html", versions=versions,
-                           has_draft=any(s.is_draft for s, _ in versions), form=ButtonForm())
+                           has_draft=any(s.is_draft for s, _count in versions), form=ButtonForm())
 
 
 @bp.route("/beheer/informatieset/concept", methods=["POST"])
@@ -94,7 +95,8 @@ def sets():
 def start_draft():
     procedure = _procedure()
     return button(ButtonForm(), lambda: indicators.start_draft(procedure, by=current_user),
-                  success=lambda d: f"Conceptversie {d.number} van de informatieset is gemaakt.",
+                  success=lambda d: _("Conceptversie %(number)s van de informatieset is gemaakt.",
+                                      number=d.number),
                   back=url_for("monitoring.sets"),
                   done=lambda d: url_for("monitoring.set_detail", set_id=d.id))
 
@@ -134,7 +136,8 @@ def indicator_edit(set_id, indicator_id=None):
         form = indicator_form(categories)
         return submit(form, lambda: indicators.save_indicator(
             indicator_set, form.to_spec(), by=current_user, indicator=indicator),
-            success=lambda i: f"Indicator {i.name} is opgeslagen.", done=back, page=page)
+            success=lambda i: _("Indicator %(name)s is opgeslagen.", name=i.name), done=back,
+            page=page)
     spec = IndicatorSpec.of(indicator) if indicator else IndicatorSpec()
     form = indicator_form(categories, data={
         "code": spec.code, "name": spec.name, "definition": spec.definition, "unit": spec.unit,
@@ -155,7 +158,7 @@ def indicator_remove(set_id, indicator_id):
     name = indicator.name
     return button(ButtonForm(), lambda: indicators.remove_indicator(
         indicator_set, indicator, by=current_user),
-        success=f"Indicator {name} is verwijderd uit de conceptversie.",
+        success=_("Indicator %(name)s is verwijderd uit de conceptversie.", name=name),
         back=url_for("monitoring.set_detail", set_id=indicator_set.id))
 
 
@@ -166,7 +169,8 @@ def publish(set_id):
     form = PublishForm()
     return button(form, lambda: indicators.publish(indicator_set, by=current_user,
                                                    note=form.note.data or ""),
-                  success=lambda s: f"Versie {s.number} van de informatieset is gepubliceerd.",
+                  success=lambda s: _("Versie %(number)s van de informatieset is gepubliceerd.",
+                                      number=s.number),
                   back=url_for("monitoring.set_detail", set_id=indicator_set.id))
 
 
@@ -207,8 +211,8 @@ def open_round():
         form = round_form(published, categories)
         return submit(form, lambda: workflow.open_round(procedure, form.to_input(),
                                                         by=current_user),
-                      success=lambda r: f"De ronde {r.label} is geopend; de partners zijn "
-                                        "per e-mail gevraagd te rapporteren.",
+                      success=lambda r: _("De ronde %(round)s is geopend; de partners zijn "
+                                          "per e-mail gevraagd te rapporteren.", round=r.label),
                       done=lambda r: url_for("monitoring.round_detail", round_id=r.id),
                       page=page)
     form = round_form(published, categories, data={
@@ -246,7 +250,7 @@ def round_detail(round_id):
 def close_round(round_id):
     reporting_round = _round(round_id)
     return button(ButtonForm(), lambda: workflow.close_round(reporting_round, by=current_user),
-                  success=lambda r: f"De ronde {r.label} is gesloten.",
+                  success=lambda r: _("De ronde %(round)s is gesloten.", round=r.label),
                   back=url_for("monitoring.round_detail", round_id=reporting_round.id))
 
 
@@ -294,15 +298,18 @@ def indicator_page(round_id, category_id, code):
 
 def _overview_notes(overview) -> list[str]:
     indicator = overview.indicator
-    notes = [f"Periode {overview.reporting_round.period_start:%d-%m-%Y} tot en met "
-             f"{overview.reporting_round.period_end:%d-%m-%Y}; informatieset versie "
-             f"{overview.reporting_round.indicator_set.number}.",
-             f"{overview.reported} van {overview.asked} gevraagde partners rapporteerden."]
+    reporting_round = overview.reporting_round
+    start, end = f"{reporting_round.period_start:%d-%m-%Y}", f"{reporting_round.period_end:%d-%m-%Y}"
+    notes = [_("Periode %(start)s tot en met %(end)s; informatieset versie %(version)s.",
+               start=start, end=end, version=reporting_round.indicator_set.number),
+             _("%(reported)s van %(asked)s gevraagde partners rapporteerden.",
+               reported=overview.reported, asked=overview.asked)]
     if indicator.target is not None:
-        notes.append(f"Streefwaarde {indicators.show_number(indicator.target)} "
-                     f"({indicator.direction.label}).")
-    notes.append("Een uitschieter ligt meer dan 1,5 keer de interkwartielafstand onder het "
-                 "eerste of boven het derde kwartiel (vanaf vier gerapporteerde waarden).")
+        notes.append(_("Streefwaarde %(target)s (%(direction)s).",
+                       target=indicators.show_number(indicator.target),
+                       direction=indicator.direction.label))
+    notes.append(_("Een uitschieter ligt meer dan 1,5 keer de interkwartielafstand onder het "
+                   "eerste of boven het derde kwartiel (vanaf vier gerapporteerde waarden)."))
     return notes
 
 
@@ -416,16 +423,19 @@ def report(round_id, category_id, correcting=False):
         if not reporting_round.is_open:
             form.validate()
             form.form_errors.append(
-                f"De ronde {reporting_round.label} is gesloten. U kunt niet meer rapporteren "
-                "of corrigeren.")
+                _("De ronde %(round)s is gesloten. U kunt niet meer rapporteren "
+                  "of corrigeren.", round=reporting_round.label))
             return page(), 422
         return submit(form, lambda: workflow.submit_report(
             reporting_round, org, category.id, form.figures(asked), by=current_user,
             attachments=form.uploads(),
             correction_reason=form.reason.data if correcting else None,
             correcting=correcting),
-            success=lambda r: (f"Uw {'correctie' if correcting else 'rapportage'} voor "
-                               f"{category.name} ({reporting_round.label}) is ingediend."),
+            success=lambda r: (
+                _("Uw correctie voor %(category)s (%(round)s) is ingediend.",
+                  category=category.name, round=reporting_round.label) if correcting else
+                _("Uw rapportage voor %(category)s (%(round)s) is ingediend.",
+                  category=category.name, round=reporting_round.label)),
             done=url_for("monitoring.mine"), page=page)
     data = {}
     if current is not None:
@@ -439,8 +449,8 @@ def report(round_id, category_id, correcting=False):
                 data[workflow.explanation_field(indicator)] = value.explanation or ""
     form = report_form(asked, correcting=correcting, data=data)
     if not reporting_round.is_open:
-        flash(f"De ronde {reporting_round.label} is gesloten; u kunt niet meer rapporteren.",
-              "info")
+        flash(_("De ronde %(round)s is gesloten; u kunt niet meer rapporteren.",
+                round=reporting_round.label), "info")
         return redirect(url_for("monitoring.mine"))
     return page()
 

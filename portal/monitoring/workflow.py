@@ -30,6 +30,7 @@ from ..accounts.models import Organisation, User
 from ..auth import require_role
 from ..errors import DomainError, NotPermitted, ValidationFailed
 from ..extensions import db
+from ..i18n import gettext as _
 from ..partners.models import Admission, AdmissionStatus
 from ..partners.workflow import partner_recipients
 from ..procedure.models import Category, Procedure
@@ -59,13 +60,13 @@ REMIND_AFTER_DAYS = 3  # the second, this many days after it
 # --- who may act ----------------------------------------------------------------------------
 
 def _require_admin(user: User) -> None:
-    require_role(user, "admin", "Alleen de contractbeheerder mag verantwoordingsrondes beheren.")
+    require_role(user, "admin", _("Alleen de contractbeheerder mag verantwoordingsrondes beheren."))
 
 
 def _require_partner_user(user: User, organisation: Organisation) -> None:
     if not (user is not None and user.is_active and user.is_provider
             and user.organisation_id == organisation.id):
-        raise NotPermitted("U kunt alleen rapporteren voor uw eigen organisatie.")
+        raise NotPermitted(_("U kunt alleen rapporteren voor uw eigen organisatie."))
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -137,43 +138,45 @@ def _check_round(procedure: Procedure, data: RoundInput, today: date):
     errors: list[tuple[str, str]] = []
     label = " ".join((data.label or "").split())
     if not label:
-        errors.append(("label", "Vul de naam van de ronde in, bijvoorbeeld 2027 K1."))
+        errors.append(("label", _("Vul de naam van de ronde in, bijvoorbeeld 2027 K1.")))
     elif len(label) > LABEL_MAX:
-        errors.append(("label", f"Gebruik voor de naam hoogstens {LABEL_MAX} tekens."))
+        errors.append(("label", _("Gebruik voor de naam hoogstens %(max)s tekens.", max=LABEL_MAX)))
     elif db.session.scalar(select(ReportingRound.id).where(
             ReportingRound.procedure_id == procedure.id,
             func.lower(ReportingRound.label) == label.lower())) is not None:
-        errors.append(("label", f"Er is al een ronde met de naam {label}. Kies een andere naam."))
+        errors.append(("label", _("Er is al een ronde met de naam %(label)s. Kies een andere naam.",
+                                   label=label)))
     if data.period_start is None:
-        errors.append(("period_start", "Vul de eerste dag van de periode in."))
+        errors.append(("period_start", _("Vul de eerste dag van de periode in.")))
     if data.period_end is None:
-        errors.append(("period_end", "Vul de laatste dag van de periode in."))
+        errors.append(("period_end", _("Vul de laatste dag van de periode in.")))
     elif data.period_start is not None and data.period_end < data.period_start:
-        errors.append(("period_end", "De laatste dag van de periode ligt vóór de eerste dag."))
+        errors.append(("period_end", _("De laatste dag van de periode ligt vóór de eerste dag.")))
     if data.deadline is None:
-        errors.append(("deadline", "Vul de uiterste datum in waarop partners rapporteren."))
+        errors.append(("deadline", _("Vul de uiterste datum in waarop partners rapporteren.")))
     elif data.deadline < today:
-        errors.append(("deadline", "De uiterste datum ligt in het verleden."))
+        errors.append(("deadline", _("De uiterste datum ligt in het verleden.")))
     elif data.period_end is not None and data.deadline < data.period_end:
-        errors.append(("deadline", "De uiterste datum ligt vóór het einde van de periode; "
-                                   "partners rapporteren over een afgelopen periode."))
+        errors.append(("deadline", _("De uiterste datum ligt vóór het einde van de periode; "
+                                     "partners rapporteren over een afgelopen periode.")))
     indicator_set = db.session.get(IndicatorSet, data.set_id) if data.set_id else None
     if indicator_set is None or indicator_set.procedure_id != procedure.id:
-        errors.append(("set_id", "Kies een gepubliceerde versie van de informatieset."))
+        errors.append(("set_id", _("Kies een gepubliceerde versie van de informatieset.")))
         indicator_set = None
     elif indicator_set.is_draft:
-        errors.append(("set_id", "Deze versie van de informatieset is nog een concept. Kies "
-                                 "een gepubliceerde versie."))
+        errors.append(("set_id", _("Deze versie van de informatieset is nog een concept. Kies "
+                                   "een gepubliceerde versie.")))
     ids = sorted(set(data.category_ids or []))
     categories = list(db.session.scalars(select(Category).where(
         Category.id.in_(ids), Category.procedure_id == procedure.id))) if ids else []
     if not ids:
-        errors.append(("category_ids", "Kies ten minste één categorie."))
+        errors.append(("category_ids", _("Kies ten minste één categorie.")))
     elif len(categories) != len(ids):
-        errors.append(("category_ids", "Kies alleen categorieën van deze procedure."))
+        errors.append(("category_ids", _("Kies alleen categorieën van deze procedure.")))
     note = (data.note or "").strip()
     if len(note) > NOTE_MAX:
-        errors.append(("note", f"Gebruik voor de toelichting hoogstens {NOTE_MAX} tekens."))
+        errors.append(("note", _("Gebruik voor de toelichting hoogstens %(max)s tekens.",
+                                 max=NOTE_MAX)))
     return label, indicator_set, categories, note, errors
 
 
@@ -205,7 +208,7 @@ def open_round(procedure: Procedure, data: RoundInput, *, by: User,
     try:
         db.session.flush()
     except IntegrityError as exc:
-        raise DomainError(f"Er is zojuist al een ronde {label} geopend.") from exc
+        raise DomainError(_("Er is zojuist al een ronde %(label)s geopend.", label=label)) from exc
     partners = active_partners([c.id for c in categories])
     organisations = {o.id: o for o in db.session.scalars(
         select(Organisation).where(Organisation.id.in_(list(partners))))} if partners else {}
@@ -235,7 +238,7 @@ def close_round(reporting_round: ReportingRound, *, by: User) -> ReportingRound:
     """Close the round: nothing is reported or corrected in it any more."""
     _require_admin(by)
     if not reporting_round.is_open:
-        raise DomainError(f"De ronde {reporting_round.label} is al gesloten.")
+        raise DomainError(_("De ronde %(label)s is al gesloten.", label=reporting_round.label))
     reporting_round.closed_at = utcnow()
     reporting_round.closed_by_id = by.id
     db.session.flush()
@@ -275,38 +278,47 @@ def check_figures(indicators: list[Indicator], figures: dict[str, Figure]):
         try:
             value = parse_number(figure.value)
         except ValueError:
-            errors.append((name, f"{indicator.name}: '{(figure.value or '').strip()[:20]}' is "
-                                 "geen getal. Vul een getal in, zonder letters of tekens "
-                                 "(decimalen met een komma)."))
+            errors.append((name, _("%(indicator)s: '%(typed)s' is "
+                                   "geen getal. Vul een getal in, zonder letters of tekens "
+                                   "(decimalen met een komma).", indicator=indicator.name,
+                                   typed=(figure.value or '').strip()[:20])))
             continue
         if value is None:
-            errors.append((name, f"{indicator.name}: vul een waarde in (0 als er niets te "
-                                 "melden is)."))
+            errors.append((name, _("%(indicator)s: vul een waarde in (0 als er niets te "
+                                   "melden is).", indicator=indicator.name)))
             continue
         problem = unit_problem(indicator.unit, value)
         if problem is None and abs(value) >= Decimal("1000000000"):
-            problem = "het getal is te groot."
+            problem = _("het getal is te groot.")
         if problem:
-            errors.append((name, f"{indicator.name}: {problem}"))
+            errors.append((name, _("%(indicator)s: %(problem)s", indicator=indicator.name,
+                                   problem=problem)))
             continue
         if indicator.plausible_min is not None and value < indicator.plausible_min or \
                 indicator.plausible_max is not None and value > indicator.plausible_max:
-            errors.append((name, f"{indicator.name}: {show_number(value)} ligt buiten het "
-                                 f"aannemelijke bereik ({show_number(indicator.plausible_min)} "
-                                 f"tot en met {show_number(indicator.plausible_max)}). "
-                                 "Controleer de waarde."))
+            errors.append((name, _("%(indicator)s: %(value)s ligt buiten het "
+                                   "aannemelijke bereik (%(min)s "
+                                   "tot en met %(max)s). "
+                                   "Controleer de waarde.", indicator=indicator.name,
+                                   value=show_number(value),
+                                   min=show_number(indicator.plausible_min),
+                                   max=show_number(indicator.plausible_max))))
             continue
         explanation = (figure.explanation or "").replace("\r\n", "\n").strip()
         if len(explanation) > EXPLANATION_MAX:
             errors.append((explanation_field(indicator),
-                           f"{indicator.name}: gebruik voor de toelichting hoogstens "
-                           f"{EXPLANATION_MAX} tekens."))
+                           _("%(indicator)s: gebruik voor de toelichting hoogstens "
+                             "%(max)s tekens.", indicator=indicator.name,
+                             max=EXPLANATION_MAX)))
             continue
         if indicator.misses_target(value) and not explanation:
             errors.append((explanation_field(indicator),
-                           f"{indicator.name}: {show_number(value)} haalt de streefwaarde "
-                           f"({show_number(indicator.target)}, {indicator.direction.label}) "
-                           "niet. Licht toe waardoor, en wat u eraan doet."))
+                           _("%(indicator)s: %(value)s haalt de streefwaarde "
+                             "(%(target)s, %(direction)s) "
+                             "niet. Licht toe waardoor, en wat u eraan doet.",
+                             indicator=indicator.name, value=show_number(value),
+                             target=show_number(indicator.target),
+                             direction=indicator.direction.label)))
             continue
         values[indicator.id] = value
         explanations[indicator.id] = explanation or None
@@ -319,9 +331,13 @@ def check_figures(indicators: list[Indicator], figures: dict[str, Figure]):
             if ended > available:
                 first = next(i for i in indicators if i.code == left[0])
                 errors.append((value_field(first),
-                               f"{' + '.join(names[c] for c in left)} ({show_number(ended)}) "
-                               f"is meer dan {' + '.join(names[c] for c in right)} "
-                               f"({show_number(available)}). Controleer deze aantallen."))
+                               _("%(ended_names)s (%(ended)s) "
+                                 "is meer dan %(available_names)s "
+                                 "(%(available)s). Controleer deze aantallen.",
+                                 ended_names=" + ".join(names[c] for c in left),
+                                 ended=show_number(ended),
+                                 available_names=" + ".join(names[c] for c in right),
+                                 available=show_number(available))))
     return values, explanations, errors
 
 
@@ -334,29 +350,30 @@ def submit_report(reporting_round: ReportingRound, organisation: Organisation,
     _require_partner_user(by, organisation)
     asked = participant(reporting_round, organisation.id)
     if asked is None or category_id not in asked.category_id_list:
-        raise NotPermitted("Uw organisatie is in deze ronde niet gevraagd voor deze categorie.")
+        raise NotPermitted(_("Uw organisatie is in deze ronde niet gevraagd voor deze categorie."))
     if not reporting_round.is_open:
-        raise DomainError(f"De ronde {reporting_round.label} is gesloten. U kunt niet meer "
-                          "rapporteren of corrigeren; neem contact op met de "
-                          "contractbeheerder als een cijfer niet klopt.")
+        raise DomainError(_("De ronde %(label)s is gesloten. U kunt niet meer "
+                            "rapporteren of corrigeren; neem contact op met de "
+                            "contractbeheerder als een cijfer niet klopt.",
+                            label=reporting_round.label))
     current = current_reports(reporting_round.id, organisation.id).get(category_id)
     errors: list[tuple[str, str]] = []
     reason = (correction_reason or "").replace("\r\n", "\n").strip()
     if current is not None and not correcting:
-        raise DomainError("Uw organisatie heeft voor deze ronde en categorie al "
-                          "gerapporteerd. Een tweede rapportage kan niet; dien een correctie "
-                          "in met een reden.")
+        raise DomainError(_("Uw organisatie heeft voor deze ronde en categorie al "
+                            "gerapporteerd. Een tweede rapportage kan niet; dien een correctie "
+                            "in met een reden."))
     if correcting and current is None:
-        raise DomainError("Er is nog geen rapportage om te corrigeren.")
+        raise DomainError(_("Er is nog geen rapportage om te corrigeren."))
     if correcting and not reason:
-        errors.append(("reason", "Reden van de correctie: vul in wat er niet klopte."))
+        errors.append(("reason", _("Reden van de correctie: vul in wat er niet klopte.")))
     elif len(reason) > REASON_MAX:
-        errors.append(("reason", f"Reden van de correctie: gebruik hoogstens {REASON_MAX} "
-                                 "tekens."))
+        errors.append(("reason", _("Reden van de correctie: gebruik hoogstens %(max)s "
+                                   "tekens.", max=REASON_MAX)))
     uploads = [f for f in attachments if f is not None and getattr(f, "filename", "")]
     if len(uploads) > ATTACHMENTS_MAX:
-        errors.append(("attachments", f"Bijlagen: voeg hoogstens {ATTACHMENTS_MAX} bestanden "
-                                      "toe."))
+        errors.append(("attachments", _("Bijlagen: voeg hoogstens %(max)s bestanden "
+                                        "toe.", max=ATTACHMENTS_MAX)))
     indicator_set = reporting_round.indicator_set
     indicators = asked_indicators(list(indicator_set.indicators), category_id, reporting_round)
     values, explanations, figure_errors = check_figures(indicators, figures)
@@ -369,7 +386,8 @@ def submit_report(reporting_round: ReportingRound, organisation: Organisation,
             documents.append(files.store_upload(upload, organisation=organisation, by=by,
                                                 allow_images=True, doc_type="verantwoording"))
         except files.UploadError as exc:
-            raise ValidationFailed([("attachments", f"Bijlagen: {exc.message}")]) from exc
+            raise ValidationFailed([("attachments", _("Bijlagen: %(message)s",
+                                                        message=exc.message))]) from exc
     if current is not None:
         current.is_current = False
         db.session.flush()
@@ -382,9 +400,9 @@ def submit_report(reporting_round: ReportingRound, organisation: Organisation,
     try:
         db.session.flush()
     except IntegrityError as exc:
-        raise DomainError("Er is zojuist tegelijk een andere rapportage voor deze ronde en "
-                          "categorie opgeslagen. Bekijk die en dien zo nodig een correctie "
-                          "in.") from exc
+        raise DomainError(_("Er is zojuist tegelijk een andere rapportage voor deze ronde en "
+                            "categorie opgeslagen. Bekijk die en dien zo nodig een correctie "
+                            "in.")) from exc
     for indicator in indicators:
         db.session.add(IndicatorValue(report_id=report.id, indicator_id=indicator.id,
                                       value=values[indicator.id],

@@ -31,6 +31,7 @@ from .. import audit, notifications
 from ..accounts.models import Organisation, User
 from ..errors import DomainError, NotPermitted, ValidationFailed
 from ..extensions import db
+from ..i18n import gettext as _
 from ..procedure.models import Category
 from ..textsearch import planned_once
 from ..timeutil import AMSTERDAM, today_local, utcnow
@@ -169,47 +170,47 @@ class CapacityInput:
 
 
 def errors_on(errors, *names) -> bool:
-    return any(name in names for name, _ in errors)
+    return any(name in names for name, _message in errors)
 
 
 def _check(data: CapacityInput, admitted: list[Category], today: date) -> list[tuple[str, str]]:
     errors: list[tuple[str, str]] = []
     if data.category_id is None:
-        errors.append(("category", "Kies de categorie waarvoor u plaatsen opgeeft."))
+        errors.append(("category", _("Kies de categorie waarvoor u plaatsen opgeeft.")))
     elif data.category_id not in {c.id for c in admitted}:
-        errors.append(("category", "Uw organisatie is niet toegelaten voor deze categorie. U kunt "
-                                   "alleen plaatsen opgeven voor categorieën waarvoor u bent "
-                                   "toegelaten."))
+        errors.append(("category", _("Uw organisatie is niet toegelaten voor deze categorie. U kunt "
+                                     "alleen plaatsen opgeven voor categorieën waarvoor u bent "
+                                     "toegelaten.")))
     location = normalise_location(data.location)
     if not location:
-        errors.append(("location", "Vul de locatie in, bijvoorbeeld de plaats of de wijk."))
+        errors.append(("location", _("Vul de locatie in, bijvoorbeeld de plaats of de wijk.")))
     elif len(location) > LOCATION_MAX:
-        errors.append(("location", f"Gebruik maximaal {LOCATION_MAX} tekens."))
+        errors.append(("location", _("Gebruik maximaal %(max)s tekens.", max=LOCATION_MAX)))
     if data.places is None:
-        errors.append(("places", "Vul het aantal beschikbare plaatsen in. Vul 0 in als u geen "
-                                 "plaatsen heeft."))
+        errors.append(("places", _("Vul het aantal beschikbare plaatsen in. Vul 0 in als u geen "
+                                   "plaatsen heeft.")))
     elif data.places < 0:
-        errors.append(("places", "Het aantal plaatsen kan niet negatief zijn. Vul 0 in als u "
-                                 "geen plaatsen heeft."))
+        errors.append(("places", _("Het aantal plaatsen kan niet negatief zijn. Vul 0 in als u "
+                                   "geen plaatsen heeft.")))
     elif data.places > PLACES_MAX:
-        errors.append(("places", f"Vul een aantal van hoogstens {PLACES_MAX} in."))
+        errors.append(("places", _("Vul een aantal van hoogstens %(max)s in.", max=PLACES_MAX)))
     if data.available_from is None:
-        errors.append(("available_from", "Vul de datum in vanaf wanneer de plaatsen beschikbaar "
-                                         "zijn."))
+        errors.append(("available_from", _("Vul de datum in vanaf wanneer de plaatsen beschikbaar "
+                                           "zijn.")))
     elif data.available_from < today:
-        errors.append(("available_from", "Deze datum ligt in het verleden. Vul de datum van "
-                                         "vandaag in als de plaatsen nu al beschikbaar zijn."))
+        errors.append(("available_from", _("Deze datum ligt in het verleden. Vul de datum van "
+                                           "vandaag in als de plaatsen nu al beschikbaar zijn.")))
     for name, value in (("age_min", data.age_min), ("age_max", data.age_max)):
         if value is not None and not AGE_LOWEST <= value <= AGE_HIGHEST:
-            errors.append((name, f"Vul een leeftijd van {AGE_LOWEST} tot en met {AGE_HIGHEST} "
-                                 "jaar in."))
+            errors.append((name, _("Vul een leeftijd van %(lowest)s tot en met %(highest)s "
+                                   "jaar in.", lowest=AGE_LOWEST, highest=AGE_HIGHEST)))
     if not errors_on(errors, "age_min", "age_max") and data.age_min is not None \
             and data.age_max is not None and data.age_min > data.age_max:
-        errors.append(("age_max", f"De leeftijd tot en met ({data.age_max}) is lager dan de "
-                                  f"leeftijd vanaf ({data.age_min}). Vul een leeftijd van "
-                                  f"{data.age_min} of hoger in."))
+        errors.append(("age_max", _("De leeftijd tot en met (%(max)s) is lager dan de "
+                                    "leeftijd vanaf (%(min)s). Vul een leeftijd van "
+                                    "%(min)s of hoger in.", max=data.age_max, min=data.age_min)))
     if data.remarks and len(data.remarks.strip()) > REMARKS_MAX:
-        errors.append(("remarks", f"Gebruik maximaal {REMARKS_MAX} tekens."))
+        errors.append(("remarks", _("Gebruik maximaal %(max)s tekens.", max=REMARKS_MAX)))
     return errors
 
 
@@ -217,7 +218,7 @@ def report_capacity(organisation: Organisation, data: CapacityInput, *, by: User
                     today: date | None = None) -> CapacityReport:
     """Beschikbare plaatsen opgeven: a new current report for one category and location."""
     if not (by.is_provider and by.organisation_id == organisation.id):
-        raise NotPermitted("U kunt alleen beschikbare plaatsen van uw eigen organisatie opgeven.")
+        raise NotPermitted(_("U kunt alleen beschikbare plaatsen van uw eigen organisatie opgeven."))
     today = today or today_local()
     admitted = admitted_categories(organisation.id)
     errors = _check(data, admitted, today)
@@ -255,9 +256,9 @@ def report_capacity(organisation: Organisation, data: CapacityInput, *, by: User
     except IntegrityError as exc:
         # Another report for this location was saved at the same moment (the unique index
         # keeps one current report per location).
-        raise DomainError("Er is zojuist tegelijk een andere opgave voor deze categorie en "
-                          "locatie opgeslagen. Bekijk de actuele opgave en geef zo nodig "
-                          "opnieuw uw beschikbare plaatsen op.") from exc
+        raise DomainError(_("Er is zojuist tegelijk een andere opgave voor deze categorie en "
+                            "locatie opgeslagen. Bekijk de actuele opgave en geef zo nodig "
+                            "opnieuw uw beschikbare plaatsen op.")) from exc
     ages = (f"{'' if data.age_min is None else data.age_min}-"
             f"{'' if data.age_max is None else data.age_max}")
     audit.record("capacity_reported", report, actor=by,

@@ -12,6 +12,8 @@ from ..accounts.models import Organisation
 from ..actions import button
 from ..auth import capacity_viewer_required, provider_required
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..pagination import FILTERED_COUNT_CAP, paginate, requested_page
 from ..procedure.models import Category
 from ..timeutil import today_local
@@ -68,7 +70,7 @@ class CapacityForm(FlaskForm):
 
 def _form(categories, **kwargs) -> CapacityForm:
     form = CapacityForm(**kwargs)
-    form.category.choices = [("", "Kies een categorie")] + [(c.id, c.name) for c in categories]
+    form.category.choices = [("", _("Kies een categorie"))] + [(c.id, c.name) for c in categories]
     return form
 
 
@@ -79,9 +81,10 @@ def _report(form, render):
         form,
         lambda: capacity.report_capacity(current_user.organisation, form.to_input(),
                                          by=current_user),
-        success=lambda report: (
-            f"Uw opgave voor {report.category.name}, {report.location} is opgeslagen: "
-            f"{report.places} {'plaats' if report.places == 1 else 'plaatsen'}."),
+        success=lambda report: ngettext(
+            "Uw opgave voor %(category)s, %(location)s is opgeslagen: %(num)d plaats.",
+            "Uw opgave voor %(category)s, %(location)s is opgeslagen: %(num)d plaatsen.",
+            report.places, category=report.category.name, location=report.location),
         back=url_for("partners_capacity.mine"), invalid=lambda: render(form))
 
 
@@ -172,8 +175,9 @@ def overview():
     if age_text:
         age = int(age_text) if age_text.isdecimal() and len(age_text) <= 3 else None
         if age is None or not AGE_LOWEST <= age <= AGE_HIGHEST:
-            age, age_error = None, (f"Vul een leeftijd van {AGE_LOWEST} tot en met "
-                                    f"{AGE_HIGHEST} jaar in.")
+            age, age_error = None, _("Vul een leeftijd van %(lowest)s tot en met "
+                                     "%(highest)s jaar in.", lowest=AGE_LOWEST,
+                                     highest=AGE_HIGHEST)
     free_only = args.get("vrij") == "1"
     chosen = (category.id if category else None, age, free_only)
     every = [c.id for c in categories]

@@ -33,6 +33,7 @@ from ..applications.models import Answer, Application, Document, Status
 from ..auth import require_role
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
+from ..i18n import gettext as _
 from ..procedure.models import Requirement
 from ..timeutil import today_local, utcnow
 from .models import LIVE_ADMISSION, Admission, EvidenceReview, ExpiryNotice, ReviewStatus
@@ -415,13 +416,13 @@ def run_daily(today: date | None = None) -> dict:
 
 def _require_member(organisation_id: int, user: User) -> None:
     if not (user.is_provider and user.organisation_id == organisation_id):
-        raise NotPermitted("Alleen gebruikers van de eigen organisatie kunnen een nieuwe versie "
-                           "van een bewijsstuk uploaden.")
+        raise NotPermitted(_("Alleen gebruikers van de eigen organisatie kunnen een nieuwe versie "
+                             "van een bewijsstuk uploaden."))
 
 
 def _require_reviewer(user: User) -> None:
-    require_role(user, "assessor", "Alleen een beoordelaar of contractbeheerder kan een "
-                                   "nieuwe versie van een bewijsstuk beoordelen.")
+    require_role(user, "assessor", _("Alleen een beoordelaar of contractbeheerder kan een "
+                                     "nieuwe versie van een bewijsstuk beoordelen."))
 
 
 def pending_review_of(organisation_id: int, document_id: int) -> EvidenceReview | None:
@@ -454,16 +455,16 @@ def submit_replacement(organisation: Organisation, document_id: int, file_storag
     _require_member(organisation.id, by)
     today = today or today_local()
     if document_id not in tracked_dates(organisation.id):
-        raise DomainError("Dit document is geen bewijsstuk met een geldigheidsdatum van uw "
-                          "organisatie, of het is al vervangen.")
+        raise DomainError(_("Dit document is geen bewijsstuk met een geldigheidsdatum van uw "
+                            "organisatie, of het is al vervangen."))
     if pending_review_of(organisation.id, document_id) is not None:
-        raise DomainError("Er wacht al een nieuwe versie van dit document op beoordeling. U "
-                          "krijgt bericht zodra de regio haar heeft beoordeeld.")
+        raise DomainError(_("Er wacht al een nieuwe versie van dit document op beoordeling. U "
+                            "krijgt bericht zodra de regio haar heeft beoordeeld."))
     errors = []
     if file_storage is None or not getattr(file_storage, "filename", ""):
-        errors.append(("file", "Kies het bestand met de nieuwe versie."))
+        errors.append(("file", _("Kies het bestand met de nieuwe versie.")))
     if valid_until is None:
-        errors.append(("valid_until", "Vul in tot wanneer de nieuwe versie geldig is."))
+        errors.append(("valid_until", _("Vul in tot wanneer de nieuwe versie geldig is.")))
     elif valid_until <= today:
         errors.append(("valid_until", NOT_VALID_AFTER_TODAY))
     if errors:
@@ -477,9 +478,10 @@ def submit_replacement(organisation: Organisation, document_id: int, file_storag
         raise ValidationFailed([("file", exc.message)]) from exc
     if document.id <= newest and (document.id == old.id or _is_evidence(document.id)):
         # The same file was stored before (files are stored once): it is not a new version.
-        raise ValidationFailed([("file", f"Dit bestand ('{document.original_name}') is al "
-                                         "eerder als bewijsstuk gebruikt. Upload de nieuwe "
-                                         "versie van het document.")])
+        raise ValidationFailed([("file", _("Dit bestand ('%(name)s') is al "
+                                           "eerder als bewijsstuk gebruikt. Upload de nieuwe "
+                                           "versie van het document.",
+                                           name=document.original_name))])
     document.valid_until = valid_until
     review = EvidenceReview(organisation_id=organisation.id, document_id=document.id,
                             replaces_document_id=old.id, status=PENDING,
@@ -521,12 +523,12 @@ def accept_replacement(review: EvidenceReview, *, by: User, today: date | None =
     _check_transition(review, ACCEPTED)
     document = db.session.get(Document, review.document_id)
     if document.valid_until is None or document.valid_until < today:
-        raise DomainError("De nieuwe versie is zelf al verlopen. Wijs haar af en vermeld dat "
-                          "in de reden.")
+        raise DomainError(_("De nieuwe versie is zelf al verlopen. Wijs haar af en vermeld dat "
+                            "in de reden."))
     if review.replaces_document_id is not None and db.session.scalar(
             select(superseded(review.replaces_document_id))):
-        raise DomainError("Het oude document is intussen al vervangen door een andere nieuwe "
-                          "versie. Wijs deze versie af als zij niet meer nodig is.")
+        raise DomainError(_("Het oude document is intussen al vervangen door een andere nieuwe "
+                            "versie. Wijs deze versie af als zij niet meer nodig is."))
     _decide(review, ACCEPTED, by=by, reason=None)
     refresh_evidence_date(review.organisation_id)
     audit.record("evidence_accepted", review, actor=by, from_state=PENDING, to_state=ACCEPTED,
@@ -542,10 +544,10 @@ def reject_replacement(review: EvidenceReview, *, by: User, reason: str | None) 
     _require_reviewer(by)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed([("reason", "Geef de reden van de afwijzing. De aanbieder "
-                                           "krijgt die reden per e-mail.")])
+        raise ValidationFailed([("reason", _("Geef de reden van de afwijzing. De aanbieder "
+                                             "krijgt die reden per e-mail."))])
     if len(reason) > REASON_MAX:
-        raise ValidationFailed([("reason", f"Gebruik maximaal {REASON_MAX} tekens.")])
+        raise ValidationFailed([("reason", _("Gebruik maximaal %(max)s tekens.", max=REASON_MAX))])
     _check_transition(review, REJECTED)
     _decide(review, REJECTED, by=by, reason=reason)
     audit.record("evidence_rejected", review, actor=by, from_state=PENDING, to_state=REJECTED,

@@ -19,6 +19,7 @@ from ..applications.models import Document
 from ..auth import assessor_required, provider_required
 from ..extensions import db
 from ..files import human_size
+from ..i18n import gettext as _
 from ..pagination import capped_count, paginate
 from ..procedure.models import Category
 from ..timeutil import today_local
@@ -45,7 +46,7 @@ class ReplacementForm(FlaskForm):
 
     def validate_file(self, field):
         if not field.data or not getattr(field.data, "filename", ""):
-            raise ValidationError("Kies het bestand met de nieuwe versie.")
+            raise ValidationError(_("Kies het bestand met de nieuwe versie."))
 
     def validate_valid_until(self, field):
         if field.data is not None and field.data <= today_local():
@@ -104,9 +105,9 @@ def replace(document_id):
     item = next((t for t in compliance.tracked_documents(org.id)
                  if t.document.id == document_id), None)
     if item is None:
-        flash(f"'{document.original_name}' is al vervangen door een nieuwe versie, of is geen "
-              "bewijsstuk met een geldigheidsdatum. Hieronder staan uw huidige bewijsstukken.",
-              "info")
+        flash(_("'%(name)s' is al vervangen door een nieuwe versie, of is geen "
+                "bewijsstuk met een geldigheidsdatum. Hieronder staan uw huidige bewijsstukken.",
+                name=document.original_name), "info")
         return redirect(url_for("partners_compliance.mine"))
     form = ReplacementForm()
 
@@ -118,14 +119,14 @@ def replace(document_id):
     if request.method != "POST":
         return page()
     if item.pending is not None:
-        flash("Er wacht al een nieuwe versie van dit document op beoordeling. U krijgt "
-              "bericht zodra de regio haar heeft beoordeeld.", "error")
+        flash(_("Er wacht al een nieuwe versie van dit document op beoordeling. U krijgt "
+                "bericht zodra de regio haar heeft beoordeeld."), "error")
         return redirect(url_for("partners_compliance.mine"))
 
     def received(review):
         new = db.session.get(Document, review.document_id)
-        return (f"De nieuwe versie '{new.original_name}' is ontvangen. Een beoordelaar van de "
-                "regio controleert haar; u krijgt de uitkomst per e-mail.")
+        return _("De nieuwe versie '%(name)s' is ontvangen. Een beoordelaar van de "
+                 "regio controleert haar; u krijgt de uitkomst per e-mail.", name=new.original_name)
 
     return button(form, lambda: compliance.submit_replacement(
         org, document_id, form.file.data, form.valid_until.data, by=current_user),
@@ -212,7 +213,7 @@ def accept(review_id):
     item = _review(review_id)
     form = AcceptForm()
     return button(form, lambda: compliance.accept_replacement(item, by=current_user),
-                  success="De nieuwe versie is geaccepteerd; de aanbieder krijgt bericht.",
+                  success=_("De nieuwe versie is geaccepteerd; de aanbieder krijgt bericht."),
                   back=url_for("partners_compliance.review", review_id=item.id),
                   done=url_for("partners_compliance.reviews"),
                   invalid=_review_again(item.id, accept_form=form))
@@ -225,7 +226,7 @@ def reject(review_id):
     form = RejectForm()
     return button(form, lambda: compliance.reject_replacement(item, by=current_user,
                                                               reason=form.reason.data),
-                  success="De nieuwe versie is afgewezen; de aanbieder krijgt de reden per e-mail.",
+                  success=_("De nieuwe versie is afgewezen; de aanbieder krijgt de reden per e-mail."),
                   back=url_for("partners_compliance.review", review_id=item.id),
                   done=url_for("partners_compliance.reviews"),
                   invalid=_review_again(item.id, reject_form=form))

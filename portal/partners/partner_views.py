@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..actions import button
 from ..auth import admin_required, assessor_required, provider_required
 from ..extensions import db
+from ..i18n import gettext as _
 from ..procedure.seed import current_procedure
 from ..timeutil import today_local
 from . import workflow
@@ -61,7 +62,7 @@ def agreement(agreement_id):
     return button(
         form,
         lambda: workflow.accept_agreement(item, by=current_user, ip_address=request.remote_addr),
-        success="U heeft de deelnemersovereenkomst geaccepteerd. Uw toelating is nu actief.",
+        success=_("U heeft de deelnemersovereenkomst geaccepteerd. Uw toelating is nu actief."),
         back=url_for("partners_partner.agreement", agreement_id=item.id), invalid=page,
     )
 
@@ -92,7 +93,7 @@ def give_notice(admission_id):
     return button(
         form,
         lambda: workflow.end_by_partner(admission, by=current_user, reason=request.form["reason"]),
-        success="Uw opzegging is vastgelegd. U ontvangt een bevestiging per e-mail.",
+        success=_("Uw opzegging is vastgelegd. U ontvangt een bevestiging per e-mail."),
         back=url_for("applications.dashboard"), invalid=page,
     )
 
@@ -137,7 +138,7 @@ def suspend(admission_id):
     return button(form, lambda: workflow.suspend(
         admission, by=current_user, reason=form.reason.data, starts_on=form.starts_on.data,
         ends_on=form.ends_on.data),
-        success="De schorsing is vastgelegd en aan de aanbieder gemeld.",
+        success=_("De schorsing is vastgelegd en aan de aanbieder gemeld."),
         back=url_for("partners_partner.admission", admission_id=admission.id),
         invalid=_admission_again(admission.id, suspend_form=form))
 
@@ -149,7 +150,7 @@ def reinstate(admission_id):
     form = ReinstateForm()
     return button(form, lambda: workflow.reinstate(
         admission, by=current_user, note=form.note.data or ""),
-        success="De schorsing is opgeheven; de toelating is weer actief.",
+        success=_("De schorsing is opgeheven; de toelating is weer actief."),
         back=url_for("partners_partner.admission", admission_id=admission.id),
         invalid=_admission_again(admission.id, reinstate_form=form))
 
@@ -161,7 +162,7 @@ def end(admission_id):
     form = EndForm()
     return button(form, lambda: workflow.end(
         admission, by=current_user, reason=form.reason.data, ends_on=form.ends_on.data),
-        success="De beëindiging is vastgelegd en aan de aanbieder gemeld.",
+        success=_("De beëindiging is vastgelegd en aan de aanbieder gemeld."),
         back=url_for("partners_partner.admission", admission_id=admission.id),
         invalid=_admission_again(admission.id, end_form=form))
 
@@ -185,6 +186,6 @@ def term():
         lambda: workflow.exercise_extension(procedure, by=current_user,
                                             rationale=form.rationale.data,
                                             exercised_on=form.exercised_on.data),
-        success="De verlengingsoptie is benut; alle actieve partners krijgen bericht.",
+        success=_("De verlengingsoptie is benut; alle actieve partners krijgen bericht."),
         back=url_for("partners_partner.term"), invalid=page,
     )

@@ -23,6 +23,7 @@ from ..accounts.models import OrgRole, User
 from ..applications.models import Answer, Application, Status
 from ..errors import DomainError, NotPermitted, ValidationFailed
 from ..extensions import db
+from ..i18n import gettext as _
 from ..procedure.models import CatalogueVersion, Category, Identifier, Procedure, Requirement
 from ..procedure.versions import after_publication, asks_the_provider_again, compare
 from ..timeutil import today_local, utcnow
@@ -107,7 +108,7 @@ def start_round(procedure: Procedure, version: CatalogueVersion, *, by: User, de
     """Start a herbevestigingsronde for ``version``: one application per active partner
     that has something to answer, and a mail to each of them."""
     if not (by is not None and by.is_admin and by.is_active):
-        raise NotPermitted("Alleen de contractbeheerder kan een herbevestigingsronde starten.")
+        raise NotPermitted(_("Alleen de contractbeheerder kan een herbevestigingsronde starten."))
     today = today or today_local()
     note = (note or "").replace("\r\n", "\n").strip()
     _check_round_input(deadline, note, today)
@@ -189,12 +190,13 @@ def _check_round_input(deadline: date | None, note: str, today: date) -> None:
     """The administrator's deadline (in the future) and note (not too long)."""
     errors = []
     if deadline is None:
-        errors.append(("deadline", "Vul de uiterste datum voor de herbevestiging in."))
+        errors.append(("deadline", _("Vul de uiterste datum voor de herbevestiging in.")))
     elif deadline <= today:
-        errors.append(("deadline", "De uiterste datum moet in de toekomst liggen."))
+        errors.append(("deadline", _("De uiterste datum moet in de toekomst liggen.")))
     if len(note) > NOTE_MAX:
-        errors.append(("note", f"De toelichting mag maximaal {NOTE_MAX:,} tekens lang zijn."
-                       .replace(",", ".")))
+        most = f"{NOTE_MAX:,}".replace(",", ".")
+        errors.append(("note", _("De toelichting mag maximaal %(max)s tekens lang zijn.",
+                                 max=most)))
     if errors:
         raise ValidationFailed(errors)
 
@@ -204,19 +206,21 @@ def _versions_to_reconfirm(procedure: Procedure,
     """The version the partners last confirmed, and the requirements ``version`` adds or
     changes since; refused when ``version`` is not a newer, published version with changes."""
     if version.procedure_id != procedure.id:
-        raise DomainError("Deze versie van de eisen hoort niet bij deze procedure.")
+        raise DomainError(_("Deze versie van de eisen hoort niet bij deze procedure."))
     if version.published_at is None:
-        raise DomainError(f"Versie {version.number} van de eisen is nog niet gepubliceerd. "
-                          "Publiceer haar eerst.")
+        raise DomainError(_("Versie %(number)s van de eisen is nog niet gepubliceerd. "
+                            "Publiceer haar eerst.", number=version.number))
     previous = baseline(procedure, version)
     if previous is None or previous.number >= version.number:
-        raise DomainError(f"Versie {version.number} is niet nieuwer dan de versie waarmee de "
-                          "partners al herbevestigden of werden toegelaten.")
+        raise DomainError(_("Versie %(number)s is niet nieuwer dan de versie waarmee de "
+                            "partners al herbevestigden of werden toegelaten.",
+                            number=version.number))
     changed = new_or_changed(previous, version)
     if not changed:
-        raise DomainError(f"Versie {version.number} voegt ten opzichte van versie "
-                          f"{previous.number} geen eisen toe en wijzigt er geen: er is niets "
-                          "te herbevestigen.")
+        raise DomainError(_("Versie %(number)s voegt ten opzichte van versie "
+                            "%(previous)s geen eisen toe en wijzigt er geen: er is niets "
+                            "te herbevestigen.", number=version.number,
+                            previous=previous.number))
     return previous, changed
 
 

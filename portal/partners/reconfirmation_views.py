@@ -14,6 +14,7 @@ from ..applications.models import Application
 from ..auth import assessor_required, forbid_unless, has_role
 from ..errors import DomainError
 from ..extensions import db
+from ..i18n import gettext as _
 from ..pagination import paginate
 from ..procedure.seed import current_procedure
 from ..timeutil import to_local, today_local
@@ -42,6 +43,10 @@ class StartRoundForm(FlaskForm):
                     f"{reconfirmation.NOTE_MAX:,} tekens.".replace(",", "."))
 
 
+def _day(moment) -> str:
+    return f"{moment:%d-%m-%Y}"
+
+
 def _procedure():
     procedure = current_procedure()
     if procedure is None:
@@ -58,8 +63,9 @@ def index():
         forbid_unless(is_admin)
     versions = reconfirmation.eligible_versions(procedure) if is_admin else []
     form = StartRoundForm()
-    form.version.choices = [("", "Kies een versie")] + [
-        (v.id, f"Versie {v.number}, gepubliceerd {to_local(v.published_at):%d-%m-%Y}")
+    form.version.choices = [("", _("Kies een versie"))] + [
+        (v.id, _("Versie %(number)s, gepubliceerd %(date)s", number=v.number,
+                 date=_day(to_local(v.published_at))))
         for v in versions]
     status = None
     # Not ``portal.actions.submit``: its expired-form check reads a field named "version" as
@@ -67,7 +73,7 @@ def index():
     if form.validate_on_submit():
         version = next((v for v in versions if v.id == form.version.data), None)
         if version is None:
-            form.version.errors = ["Kies een van de genoemde versies."]
+            form.version.errors = [_("Kies een van de genoemde versies.")]
         else:
             try:
                 rnd = attempt(lambda: reconfirmation.start_round(
@@ -79,8 +85,8 @@ def index():
                 form.form_errors.append(exc.message)
                 status = 409
             else:
-                flash("De herbevestigingsronde is gestart; de partners hebben bericht "
-                      "gekregen.", "success")
+                flash(_("De herbevestigingsronde is gestart; de partners hebben bericht "
+                        "gekregen."), "success")
                 return redirect(url_for("partners_reconfirmation.show", round_id=rnd.id))
 
     page = paginate(

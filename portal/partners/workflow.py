@@ -19,6 +19,7 @@ from ..auth import require_beheerder, require_role
 from ..errors import DomainError, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
 from ..files import read_bytes, store_bytes
+from ..i18n import gettext as _
 from ..pdf import render_pdf
 from ..procedure.models import ExtensionExercise, Identifier, Procedure, add_months
 from ..timeutil import local_midnight_utc, today_local, utcnow
@@ -43,13 +44,14 @@ def change_status(admission: Admission, new: AdmissionStatus, *, by: User | None
     old = admission.status
     if new not in ALLOWED_TRANSITIONS[old]:
         raise TransitionNotAllowed(
-            f"Deze toelating heeft de status '{old.label}' en kan niet naar '{new.label}' gaan.")
+            _("Deze toelating heeft de status '%(old)s' en kan niet naar '%(new)s' gaan.",
+              old=old.label, new=new.label))
     admission.status = new
     audit.record(action, admission, actor=by, from_state=old, to_state=new, detail=detail)
 
 
 def _require_admin(user: User) -> None:
-    require_role(user, "admin", "Alleen een contractbeheerder kan dit doen.")
+    require_role(user, "admin", _("Alleen een contractbeheerder kan dit doen."))
 
 
 def partner_recipients(organisation) -> list[str]:
@@ -127,11 +129,11 @@ def accept_agreement(agreement: Agreement, *, by: User, ip_address: str | None) 
     """Overeenkomst accepteren: records who, when, from where and the exact document."""
     require_beheerder(by, agreement.organisation_id)
     if agreement.accepted_at is not None:
-        raise DomainError("Deze overeenkomst is al geaccepteerd.")
+        raise DomainError(_("Deze overeenkomst is al geaccepteerd."))
     actual = hashlib.sha256(read_bytes(agreement.document)).hexdigest()
     if actual != agreement.sha256:
-        raise DomainError("Het document van de overeenkomst is niet meer gelijk aan het "
-                          "aangeboden document. Neem contact op met de regio.")
+        raise DomainError(_("Het document van de overeenkomst is niet meer gelijk aan het "
+                            "aangeboden document. Neem contact op met de regio."))
     agreement.accepted_at = utcnow()
     agreement.accepted_by_id = by.id
     agreement.accepted_ip = (ip_address or "")[:45] or None
@@ -187,20 +189,20 @@ def suspend(admission: Admission, *, by: User, reason: str, starts_on: date,
     today = today or today_local()
     errors = []
     if not (reason or "").strip():
-        errors.append(("reason", "Geef de reden van de schorsing."))
+        errors.append(("reason", _("Geef de reden van de schorsing.")))
     if starts_on is None:
-        errors.append(("starts_on", "Vul de datum in waarop de schorsing ingaat."))
+        errors.append(("starts_on", _("Vul de datum in waarop de schorsing ingaat.")))
     elif starts_on < today:
-        errors.append(("starts_on", "Een schorsing kan niet in het verleden ingaan."))
+        errors.append(("starts_on", _("Een schorsing kan niet in het verleden ingaan.")))
     if starts_on and ends_on and ends_on < starts_on:
-        errors.append(("ends_on", "De einddatum van de schorsing ligt vóór de begindatum."))
+        errors.append(("ends_on", _("De einddatum van de schorsing ligt vóór de begindatum.")))
     if errors:
         raise ValidationFailed(errors)
     if admission.status != A.ACTIEF:
-        raise TransitionNotAllowed("Alleen een actieve toelating kan worden geschorst.")
+        raise TransitionNotAllowed(_("Alleen een actieve toelating kan worden geschorst."))
     if any(s.reinstated_at is None and (s.ends_on is None or s.ends_on >= today)
            for s in admission.suspensions):
-        raise DomainError("Voor deze toelating staat al een schorsing.")
+        raise DomainError(_("Voor deze toelating staat al een schorsing."))
     suspension = Suspension(admission=admission, reason=reason.strip(), starts_on=starts_on,
                             ends_on=ends_on, created_by_id=by.id)
     db.session.add(suspension)
@@ -250,17 +252,18 @@ def end_by_partner(admission: Admission, *, by: User, reason: str,
 def _plan_end(admission, *, by, reason, ends_on, today, action):
     errors = []
     if not (reason or "").strip():
-        errors.append(("reason", "Geef de reden van de beëindiging."))
+        errors.append(("reason", _("Geef de reden van de beëindiging.")))
     if ends_on is None:
-        errors.append(("ends_on", "Vul de datum van de beëindiging in."))
+        errors.append(("ends_on", _("Vul de datum van de beëindiging in.")))
     elif ends_on < today:
-        errors.append(("ends_on", "Een beëindiging kan niet in het verleden liggen."))
+        errors.append(("ends_on", _("Een beëindiging kan niet in het verleden liggen.")))
     if errors:
         raise ValidationFailed(errors)
     if admission.status == A.BEEINDIGD:
-        raise TransitionNotAllowed("Deze toelating is al beëindigd.")
+        raise TransitionNotAllowed(_("Deze toelating is al beëindigd."))
     if admission.ended_on is not None and admission.ended_on <= ends_on:
-        raise DomainError(f"Deze toelating eindigt al op {admission.ended_on:%d-%m-%Y}.")
+        ended_on = f"{admission.ended_on:%d-%m-%Y}"
+        raise DomainError(_("Deze toelating eindigt al op %(date)s.", date=ended_on))
     admission.ended_on = ends_on
     admission.end_reason = reason.strip()
     audit.record(action, admission, actor=by, detail=f"{ends_on}: {reason.strip()}")
@@ -290,15 +293,16 @@ def exercise_extension(procedure: Procedure, *, by: User, rationale: str,
     """Verlengingsoptie benutten: the end date moves; every active partner is told."""
     _require_admin(by)
     if not (rationale or "").strip():
-        raise ValidationFailed([("rationale", "Geef de onderbouwing van de verlenging.")])
+        raise ValidationFailed([("rationale", _("Geef de onderbouwing van de verlenging."))])
     if procedure.options_left <= 0:
-        raise DomainError("Er zijn geen verlengingsopties meer over.")
+        raise DomainError(_("Er zijn geen verlengingsopties meer over."))
     old_end = procedure.current_end
     new_end = add_months(old_end, procedure.extension_months)
     if new_end > procedure.latest_possible_end:
-        raise DomainError(f"Deze verlenging zou de looptijd tot {new_end:%d-%m-%Y} laten lopen, "
-                          "voorbij de uiterste einddatum van de gepubliceerde procedure "
-                          f"({procedure.latest_possible_end:%d-%m-%Y}).")
+        until, latest = f"{new_end:%d-%m-%Y}", f"{procedure.latest_possible_end:%d-%m-%Y}"
+        raise DomainError(_("Deze verlenging zou de looptijd tot %(end)s laten lopen, "
+                            "voorbij de uiterste einddatum van de gepubliceerde procedure "
+                            "(%(latest)s).", end=until, latest=latest))
     exercise = ExtensionExercise(procedure=procedure, number=len(procedure.extensions) + 1,
                                  months=procedure.extension_months, rationale=rationale.strip(),
                                  exercised_on=exercised_on or today_local(), exercised_by_id=by.id)
