@@ -17,6 +17,7 @@ from wtforms.widgets import HiddenInput
 
 from ..forms import NUMBER, ActionForm, WholeNumberField  # noqa: F401 (used by the views)
 from ..forms import MultiCheckboxField as CheckboxesField
+from ..i18n import gettext as _
 from ..procedure.models import Category, Evidence, Identifier, Requirement
 from ..procedure.versions import NOTE_MAX, RequirementSpec
 
@@ -29,7 +30,7 @@ class MultiCheckboxField(CheckboxesField):
             self.data = [self.coerce(v) for v in valuelist]
         except (TypeError, ValueError):
             self.data = []
-            raise ValueError("Kies de categorieën uit de lijst.") from None
+            raise ValueError(_("Kies de categorieën uit de lijst.")) from None
 
     def pre_validate(self, form):
         # Unknown ids are reported by the operation, in Dutch, next to the field.
@@ -130,7 +131,7 @@ class RequirementForm(FlaskForm):
 
     def set_categories(self, categories: list[Category]) -> None:
         self.categories.choices = [
-            (c.id, c.name if c.is_active else f"{c.name} (gedeactiveerd)") for c in categories]
+            (c.id, c.name if c.is_active else _("%(name)s (gedeactiveerd)", name=c.name)) for c in categories]
 
     def spec(self) -> RequirementSpec:
         """The posted values as a specification (unparseable numbers count as empty; their
@@ -179,9 +180,9 @@ class RequirementForm(FlaskForm):
 def check_choices(form: RequirementForm) -> None:
     """RadioField refuses an unknown value in English; say it in Dutch instead."""
     messages = {
-        "is_general": "Kies of de eis voor alle categorieën geldt of alleen voor de aangevinkte.",
-        "identifier": "Kies geen nummer, het KvK-nummer of de AGB-code.",
-        "evidence": "Kies of er een bewijsstuk nodig is.",
+        "is_general": _("Kies of de eis voor alle categorieën geldt of alleen voor de aangevinkte."),
+        "identifier": _("Kies geen nummer, het KvK-nummer of de AGB-code."),
+        "evidence": _("Kies of er een bewijsstuk nodig is."),
     }
     for name, message in messages.items():
         f = form[name]

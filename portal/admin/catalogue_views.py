@@ -20,6 +20,7 @@ from ..audit.models import AuditEvent
 from ..auth import admin_required
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..i18n import gettext as _
 from ..pagination import paginate
 from ..procedure import versions as ops
 from ..procedure.models import CatalogueVersion, Category, Procedure, Requirement
@@ -167,12 +168,13 @@ def create_draft():
     try:
         return button(
             ActionForm(), lambda: ops.create_draft(procedure, by=current_user),
-            success=lambda draft: f"Conceptversie {draft.number} is gemaakt. Wijzig de eisen en "
-                                  "publiceer de versie daarna; tot dan merkt niemand er iets van.",
+            success=lambda draft: _("Conceptversie %(number)s is gemaakt. Wijzig de eisen en "
+                                    "publiceer de versie daarna; tot dan merkt niemand er iets "
+                                    "van.", number=draft.number),
             back=url_for("admin_catalogue.index"),
             done=lambda draft: url_for("admin_catalogue.version", number=draft.number))
     except IntegrityError:  # another administrator made one at the same moment (rolled back)
-        flash("Er is intussen al een conceptversie gemaakt; u ziet nu de actuele stand.", "error")
+        flash(_("Er is intussen al een conceptversie gemaakt; u ziet nu de actuele stand."), "error")
         return redirect(url_for("admin_catalogue.index"))
 
 
@@ -240,7 +242,7 @@ def _save(version, form, run, *, requirement=None):
         current = str(ops.fingerprint(requirement))
         form.version.data, form.version.raw_data = int(current), [current]
     except IntegrityError:  # the same code saved at the same moment by someone else
-        form.code.errors = ["Deze code is in deze versie al in gebruik. Kies een andere code."]
+        form.code.errors = [_("Deze code is in deze versie al in gebruik. Kies een andere code.")]
     except DomainError as exc:
         flash(exc.message, "error")
         return None, _version_page(version.number)
@@ -269,7 +271,8 @@ def add(number):
                              lambda spec: ops.add_requirement(version, spec, by=current_user))
     if response is not None:
         return response
-    flash(f"Eis {result.code} is toegevoegd aan conceptversie {number}.", "success")
+    flash(_("Eis %(code)s is toegevoegd aan conceptversie %(number)s.", code=result.code,
+            number=number), "success")
     return redirect(url_for("admin_catalogue.version", number=number) + f"#eis-{result.id}")
 
 
@@ -297,9 +300,9 @@ def edit(number, requirement_id):
     if response is not None:
         return response
     if changed:
-        flash(f"Eis {requirement.code} is gewijzigd.", "success")
+        flash(_("Eis %(code)s is gewijzigd.", code=requirement.code), "success")
     else:
-        flash(f"Er is niets veranderd aan eis {requirement.code}.", "info")
+        flash(_("Er is niets veranderd aan eis %(code)s.", code=requirement.code), "info")
     return redirect(url_for("admin_catalogue.version", number=number) + f"#eis-{requirement.id}")
 
 
@@ -321,12 +324,13 @@ def move(number, requirement_id):
     except (DomainError, Conflict) as exc:
         flash(exc.message, "error")
         return _version_page(number)
+    up = form.direction.data == "up"
     if moved:
-        where = "omhoog" if form.direction.data == "up" else "omlaag"
-        flash(f"Eis {requirement.code} staat nu een plaats {where}.", "success")
+        flash(_("Eis %(code)s staat nu een plaats omhoog.", code=requirement.code) if up else
+              _("Eis %(code)s staat nu een plaats omlaag.", code=requirement.code), "success")
     else:
-        flash(f"Eis {requirement.code} staat al {'bovenaan' if form.direction.data == 'up' else 'onderaan'}.",
-              "info")
+        flash(_("Eis %(code)s staat al bovenaan.", code=requirement.code) if up else
+              _("Eis %(code)s staat al onderaan.", code=requirement.code), "info")
     return redirect(url_for("admin_catalogue.version", number=number) + f"#eis-{requirement.id}")
 
 
@@ -342,7 +346,8 @@ def remove(number, requirement_id):
     form = ActionForm()
     if request.method == "POST":
         return button(form, lambda: ops.remove_requirement(requirement, by=current_user),
-                      success=f"Eis {requirement.code} is verwijderd uit conceptversie {number}.",
+                      success=_("Eis %(code)s is verwijderd uit conceptversie %(number)s.",
+                                code=requirement.code, number=number),
                       back=url_for("admin_catalogue.version", number=number))
     return render_template("admin/catalogue/remove.html", version=version,
                            requirement=requirement, form=form)
@@ -358,10 +363,10 @@ def publish(number):
     form = PublishForm()  # the rules refuse only its note (at the field) or the whole version
     return submit(
         form, lambda: ops.publish(version, form.note.data, by=current_user),
-        success=f"Versie {number} is gepubliceerd. Nieuwe aanmeldingen en concepten krijgen "
-                "vanaf nu deze versie; ingediende aanmeldingen houden de versie waarop ze zijn "
-                "ingediend. Toegelaten partners wordt gevraagd nieuwe of gewijzigde eisen te "
-                "herbevestigen.",
+        success=_("Versie %(number)s is gepubliceerd. Nieuwe aanmeldingen en concepten krijgen "
+                  "vanaf nu deze versie; ingediende aanmeldingen houden de versie waarop ze zijn "
+                  "ingediend. Toegelaten partners wordt gevraagd nieuwe of gewijzigde eisen te "
+                  "herbevestigen.", number=number),
         done=url_for("admin_catalogue.version", number=number),
         page=lambda: _render_version(_version(number), publish_form=form))
 
@@ -376,7 +381,7 @@ def discard(number):
     form = ActionForm()
     if request.method == "POST":
         return button(form, lambda: ops.discard_draft(version, by=current_user),
-                      success=f"Conceptversie {number} is weggegooid.",
+                      success=_("Conceptversie %(number)s is weggegooid.", number=number),
                       back=url_for("admin_catalogue.version", number=number),
                       done=url_for("admin_catalogue.index"))
     count = db.session.scalar(select(func.count(Requirement.id))
@@ -400,7 +405,7 @@ def _default_pair(numbers: list[int], old: int | None, new: int | None) -> tuple
 
 def _compare_form(numbers, old, new, formdata=None):
     form = CompareForm(formdata=formdata, data={"van": old, "naar": new})
-    choices = [(n, f"Versie {n}") for n in numbers]
+    choices = [(n, _("Versie %(number)s", number=n)) for n in numbers]
     form.van.choices = choices
     form.naar.choices = choices
     return form
@@ -413,7 +418,7 @@ def _number_arg(name):
     try:
         return int(raw), None
     except ValueError:
-        return None, "Kies een versie uit de lijst."
+        return None, _("Kies een versie uit de lijst.")
 
 
 @bp.route("/eisen/vergelijken")
@@ -430,10 +435,10 @@ def compare():
     if new_error:
         errors.append(("naar", new_error))
     if old is not None and old not in numbers:
-        errors.append(("van", f"Versie {old} bestaat niet."))
+        errors.append(("van", _("Versie %(number)s bestaat niet.", number=old)))
         old = None
     if new is not None and new not in numbers:
-        errors.append(("naar", f"Versie {new} bestaat niet."))
+        errors.append(("naar", _("Versie %(number)s bestaat niet.", number=new)))
         new = None
     old, new = _default_pair(numbers, old, new)
     form = _compare_form(numbers, old, new)
@@ -451,7 +456,7 @@ def compare():
         result = ops.compare([r for r in reqs if r.version_id == versions[old].id],
                              [r for r in reqs if r.version_id == versions[new].id])
     elif old and old == new and len(numbers) > 1:
-        form.naar.errors = [*form.naar.errors, "Kies twee verschillende versies."]
+        form.naar.errors = [*form.naar.errors, _("Kies twee verschillende versies.")]
     status = 422 if errors or form.naar.errors else 200
     return render_template("admin/catalogue/compare.html", form=form, result=result,
                            old=versions[old] if result else None,

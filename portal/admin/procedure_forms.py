@@ -21,6 +21,7 @@ from wtforms.widgets import HiddenInput
 
 from ..forms import NUMBER, ActionForm, WholeNumberField  # noqa: F401 (used by the views)
 from ..forms import VersionedForm as SharedVersionedForm
+from ..i18n import gettext as _
 from ..procedure.settings import UNITS
 from ..urls import row_id_or_none
 
@@ -127,7 +128,7 @@ def tariffs_form(products, values: dict[int, str], formdata=None) -> TariffsForm
         pass
 
     for product in products:
-        setattr(Form, f"p{product.id}", StringField(f"Tarief {product.code}"))
+        setattr(Form, f"p{product.id}", StringField(_("Tarief %(code)s", code=product.code)))
     if formdata is not None:
         return Form(formdata=formdata)
     return Form(formdata=None, data={f"p{pid}": value for pid, value in values.items()})
@@ -138,5 +139,5 @@ def index_form(products, formdata=None) -> IndexForm:
         pass
 
     for product in products:
-        setattr(Form, f"i{product.id}", StringField(f"Percentage {product.code}"))
+        setattr(Form, f"i{product.id}", StringField(_("Percentage %(code)s", code=product.code)))
     return Form(formdata=formdata) if formdata is not None else Form(formdata=None)

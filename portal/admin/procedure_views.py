@@ -31,6 +31,8 @@ from ..audit.models import AuditEvent
 from ..auth import admin_required
 from ..errors import DomainError
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..pagination import paginate
 from ..procedure import settings as ops
 from ..procedure.models import Category, Procedure, ProcedureDocument, Product, Tariff
@@ -136,8 +138,8 @@ def settings():
         form, lambda: ops.update_settings(procedure, new, by=current_user,
                                           fingerprint=form.version.data),
         validated=valid, page=page, done=url_for("admin_procedure.settings"),
-        success=lambda changed: ("De instellingen zijn opgeslagen." if changed else
-                                 "Er was niets gewijzigd."),
+        success=lambda changed: (_("De instellingen zijn opgeslagen.") if changed else
+                                 _("Er was niets gewijzigd.")),
         fingerprint=lambda: ops.settings_fingerprint(_procedure()))
 
 
@@ -155,10 +157,10 @@ def opening():
 
     def opened(changed: bool) -> str:
         if not changed:
-            return "Er was niets gewijzigd."
+            return _("Er was niets gewijzigd.")
         if procedure.is_open:
-            return "Aanmelden is open: aanbieders kunnen zich weer aanmelden."
-        return "Aanmelden is gesloten. De mededeling staat op de openbare pagina."
+            return _("Aanmelden is open: aanbieders kunnen zich weer aanmelden.")
+        return _("Aanmelden is gesloten. De mededeling staat op de openbare pagina.")
 
     return _submit(
         form, lambda: ops.set_applications_open(
@@ -211,7 +213,8 @@ def upload_document(kind):
         form, lambda: ops.publish_document(procedure, kind, title=form.title.data,
                                            file_storage=form.file.data, by=current_user,
                                            max_bytes=current_app.config["UPLOAD_MAX_BYTES"]),
-        success=f"{ops.DOCUMENT_KINDS[kind]} is gepubliceerd op de openbare pagina.",
+        success=_("%(kind)s is gepubliceerd op de openbare pagina.",
+                  kind=ops.DOCUMENT_KINDS[kind]),
         done=url_for("admin_procedure.documents"),
         page=lambda: _render_documents(_procedure(), (kind, form)))
 
@@ -223,7 +226,8 @@ def withdraw_document(kind):
         abort(404)
     return button(
         ActionForm(), lambda: ops.withdraw_document(_procedure(), kind, by=current_user),
-        success=f"{ops.DOCUMENT_KINDS[kind]} staat niet meer op de openbare pagina.",
+        success=_("%(kind)s staat niet meer op de openbare pagina.",
+                  kind=ops.DOCUMENT_KINDS[kind]),
         back=url_for("admin_procedure.documents"))
 
 
@@ -288,11 +292,11 @@ def add_category():
         return submit(
             form, lambda: ops.add_category(procedure, name=form.name.data,
                                            description=form.description.data, by=current_user),
-            success=lambda category: f"De categorie {category.name} is toegevoegd, onderaan "
-                                     "de lijst.",
+            success=lambda category: _("De categorie %(name)s is toegevoegd, onderaan "
+                                       "de lijst.", name=category.name),
             done=url_for("admin_procedure.categories"), page=page)
     except IntegrityError:  # two administrators added the same name at once (rolled back)
-        form.name.errors = ["Deze categorie is intussen al toegevoegd."]
+        form.name.errors = [_("Deze categorie is intussen al toegevoegd.")]
         return page(), 422
 
 
@@ -310,8 +314,8 @@ def edit_category(category_id):
         form, lambda: ops.update_category(category, name=form.name.data,
                                           description=form.description.data, by=current_user,
                                           fingerprint=form.version.data),
-        success=lambda changed: ("De categorie is gewijzigd." if changed else
-                                 "Er was niets gewijzigd."),
+        success=lambda changed: (_("De categorie is gewijzigd.") if changed else
+                                 _("Er was niets gewijzigd.")),
         done=url_for("admin_procedure.categories"),
         page=lambda: render_template("admin/procedure/category_form.html", form=form,
                                      category=_category(category_id)),
@@ -350,10 +354,11 @@ def _set_active(category_id: int, active: bool):
     name = category.name
     return button(
         ActionForm(), lambda: ops.set_category_active(category, active, by=current_user),
-        success=(f"De categorie {name} is weer actief: aanbieders kunnen zich ervoor aanmelden."
+        success=(_("De categorie %(name)s is weer actief: aanbieders kunnen zich ervoor "
+                   "aanmelden.", name=name)
                  if active else
-                 f"De categorie {name} is gedeactiveerd: nieuwe aanmeldingen ervoor zijn niet "
-                 "meer mogelijk. Bestaande toelatingen blijven."),
+                 _("De categorie %(name)s is gedeactiveerd: nieuwe aanmeldingen ervoor zijn niet "
+                   "meer mogelijk. Bestaande toelatingen blijven.", name=name)),
         back=url_for("admin_procedure.categories") + f"#categorie-{category_id}")
 
 
@@ -369,8 +374,9 @@ def _product(product_id: int) -> Product:
 def _category_choices(form: ProductForm, procedure: Procedure) -> None:
     rows = db.session.scalars(select(Category).where(Category.procedure_id == procedure.id)
                               .order_by(Category.position, Category.id))
-    form.category_id.choices = [("", "Kies een categorie")] + [
-        (c.id, c.name if c.is_active else f"{c.name} (gedeactiveerd)") for c in rows]
+    form.category_id.choices = [("", _("Kies een categorie"))] + [
+        (c.id, c.name if c.is_active else _("%(name)s (gedeactiveerd)", name=c.name))
+        for c in rows]
 
 
 def _spec(form: ProductForm) -> ops.ProductSpec:
@@ -409,8 +415,8 @@ def add_product():
     try:
         return submit(
             form, lambda: ops.add_product(procedure, _spec(form), by=current_user),
-            success=lambda product: f"Product {product.code} is toegevoegd. Vul daarna de "
-                                    "tarieven in.",
+            success=lambda product: _("Product %(code)s is toegevoegd. Vul daarna de "
+                                      "tarieven in.", code=product.code),
             done=url_for("admin_procedure.products"), page=page)
     except IntegrityError:  # the same code added at the same moment (rolled back)
         form.code.errors = [CODE_TAKEN]
@@ -439,8 +445,8 @@ def edit_product(product_id):
         return _submit(
             form, lambda: ops.update_product(product, _spec(form), by=current_user,
                                              fingerprint=form.version.data),
-            success=lambda changed: ("Het product is gewijzigd." if changed else
-                                     "Er was niets gewijzigd."),
+            success=lambda changed: (_("Het product is gewijzigd.") if changed else
+                                     _("Er was niets gewijzigd.")),
             done=url_for("admin_procedure.products"), page=page,
             fingerprint=lambda: ops.product_fingerprint(_product(product_id)))
     except IntegrityError:  # the same code saved at the same moment (rolled back)
@@ -525,9 +531,9 @@ def tariff_year(year):
         form, lambda: ops.set_prices(procedure, year, {p.id: form[f"p{p.id}"].data
                                                        for p in products},
                                      by=current_user, fingerprint=form.version.data),
-        success=lambda changed: (f"De tarieven {year} zijn opgeslagen als concept. Ze zijn "
-                                 "pas openbaar als u ze publiceert." if changed else
-                                 "Er was niets gewijzigd."),
+        success=lambda changed: (_("De tarieven %(year)s zijn opgeslagen als concept. Ze zijn "
+                                   "pas openbaar als u ze publiceert.", year=year) if changed else
+                                 _("Er was niets gewijzigd.")),
         done=url_for("admin_procedure.tariff_year", year=year),
         page=lambda: _render_year(_procedure(), year, form=form),
         fingerprint=lambda: ops.tariffs_fingerprint(_procedure(), year))
@@ -545,9 +551,12 @@ def index_year(year):
             procedure, year, by=current_user, percentage=form.percentage.data,
             per_product={p.id: form[f"i{p.id}"].data for p in products},
             fingerprint=form.version.data),
-        success=lambda n: (f"{n} {'tarief' if n == 1 else 'tarieven'} voor {year} berekend "
-                           "en opgeslagen als concept. Controleer ze naast de tarieven van "
-                           f"{year - 1} en publiceer ze daarna."),
+        success=lambda n: ngettext(
+            "%(num)d tarief voor %(year)s berekend en opgeslagen als concept. Controleer ze "
+            "naast de tarieven van %(previous)s en publiceer ze daarna.",
+            "%(num)d tarieven voor %(year)s berekend en opgeslagen als concept. Controleer ze "
+            "naast de tarieven van %(previous)s en publiceer ze daarna.",
+            n, year=year, previous=year - 1),
         done=url_for("admin_procedure.tariff_year", year=year),
         page=lambda: _render_year(_procedure(), year, idx_form=form),
         fingerprint=lambda: ops.tariffs_fingerprint(_procedure(), year))
@@ -562,6 +571,8 @@ def publish_year(year):
     return button(
         form, lambda: ops.publish_tariffs(procedure, year, by=current_user,
                                           fingerprint=form.version.data),
-        success=lambda n: (f"{n} {'tarief' if n == 1 else 'tarieven'} voor {year} "
-                           "gepubliceerd; ze staan nu op de openbare pagina."),
+        success=lambda n: ngettext(
+            "%(num)d tarief voor %(year)s gepubliceerd; ze staan nu op de openbare pagina.",
+            "%(num)d tarieven voor %(year)s gepubliceerd; ze staan nu op de openbare pagina.",
+            n, year=year),
         back=url_for("admin_procedure.tariff_year", year=year))

@@ -21,6 +21,7 @@ from flask_login import current_user
 from .. import audit
 from ..auth import admin_required
 from ..errors import ValidationFailed
+from ..i18n import gettext as _
 from ..reports import figures as reports
 from ..timeutil import today_local
 
@@ -49,7 +50,7 @@ def dashboard():
     decisions_chart = reports.column_chart("grafiek-besluiten", report.decisions)
     partners_chart = reports.bar_chart(
         "grafiek-aanbieders", [(r.category.name, r.total) for r in report.partners.rows],
-        legend="Toegelaten aanbieders")
+        legend=_("Toegelaten aanbieders"))
     return render_template(
         "admin/reports/index.html", report=report, errors=errors,
         values={"van": request.args.get("van", ""), "tot": request.args.get("tot", "")},
@@ -78,7 +79,7 @@ def export(figure: str, fmt: str):
         abort(404)
     period, errors = _period_or_errors()
     if errors:
-        abort(400, description=" ".join(message for _, message in errors))
+        abort(400, description=" ".join(message for _field, message in errors))
     today = today_local()
     if figure == ALL:
         report = reports.build(today, period)

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..accounts.forms import new_password_field
 from ..forms import ActionForm, SelectOnce  # noqa: F401 (ActionForm: used by the views)
+from ..i18n import gettext as _
 from ..notifications.mail_texts import BODY_MAX, SUBJECT_MAX
 
 REQUIRED = "Dit veld is verplicht."
@@ -70,8 +71,8 @@ class StaffForm(FlaskForm):
 
     def validate_affiliation(self, field):
         if self.role.data == "referrer" and not field.data:
-            raise ValidationError("Vul bij een verwijzer het sociaal wijkteam of de gemeente "
-                                  "in waarvoor die werkt.")
+            raise ValidationError(_("Vul bij een verwijzer het sociaal wijkteam of de gemeente "
+                                    "in waarvoor die werkt."))
 
 
 class SetPasswordForm(FlaskForm):
@@ -142,16 +143,16 @@ class AuditFilterForm(FlaskForm):
 
     def validate_object_type(self, field):
         if field.data and field.data not in {value for value, _label in field.choices}:
-            raise ValidationError("Kies een soort object uit de lijst.")
+            raise ValidationError(_("Kies een soort object uit de lijst."))
 
     def validate_action(self, field):
         if field.data and field.data not in {value for value, _label in field.choices}:
-            raise ValidationError("Kies een handeling uit de lijst.")
+            raise ValidationError(_("Kies een handeling uit de lijst."))
 
     def validate_object_id(self, field):
         if field.data is not None and not (0 < field.data < 2**63):
-            raise ValidationError("Vul een nummer groter dan 0 in.")
+            raise ValidationError(_("Vul een nummer groter dan 0 in."))
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("De einddatum ligt vóór de begindatum.")
+            raise ValidationError(_("De einddatum ligt vóór de begindatum."))

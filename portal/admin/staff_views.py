@@ -19,6 +19,8 @@ from ..actions import Conflict, attempt, button, show_errors, submit
 from ..auth import admin_required
 from ..errors import DomainError
 from ..extensions import db, limiter
+from ..i18n import gettext as _
+from ..i18n import ngettext
 from ..notifications import mail_texts
 from ..notifications.models import MailTemplate
 from ..pagination import paginate
@@ -75,10 +77,11 @@ def create_staff():
         form, lambda: ops.create_staff(full_name=form.full_name.data, email=form.email.data,
                                        role=form.role.data, affiliation=form.affiliation.data,
                                        by=current_user),
-        success=lambda user: (f"Het account van {user.full_name} ({user.role.label}) is "
-                              "aangemaakt. De uitnodiging om een wachtwoord te kiezen is gestuurd "
-                              f"naar {user.email}; de link is {ops.INVITE_MAX_AGE // 86400} "
-                              "dagen geldig."),
+        success=lambda user: _("Het account van %(name)s (%(role)s) is aangemaakt. De "
+                               "uitnodiging om een wachtwoord te kiezen is gestuurd naar "
+                               "%(email)s; de link is %(days)s dagen geldig.",
+                               name=user.full_name, role=user.role.label, email=user.email,
+                               days=ops.INVITE_MAX_AGE // 86400),
         done=lambda user: url_for("admin_staff.staff_member", user_id=user.id), page=page)
 
 
@@ -97,7 +100,7 @@ def staff_member(user_id):
 def deactivate_staff(user_id):
     member = _staff(user_id)
     if not member.is_active_account:
-        flash(f"Het account van {member.full_name} is al gedeactiveerd.", "info")
+        flash(_("Het account van %(name)s is al gedeactiveerd.", name=member.full_name), "info")
         return redirect(url_for("admin_staff.staff_member", user_id=member.id))
     form = ActionForm()
 
@@ -107,13 +110,15 @@ def deactivate_staff(user_id):
                                is_self=member.id == current_user.id)
 
     def deactivated(assignments) -> str:
-        message = f"Het account van {member.full_name} is gedeactiveerd en kan niet meer inloggen."
-        if assignments:
-            message += (f" Er {'staat' if len(assignments) == 1 else 'staan'} nog "
-                        f"{len(assignments)} open "
-                        f"{'aanmelding' if len(assignments) == 1 else 'aanmeldingen'} op "
-                        "naam van dit account: wijs die hieronder opnieuw toe.")
-        return message
+        if not assignments:
+            return _("Het account van %(name)s is gedeactiveerd en kan niet meer inloggen.",
+                     name=member.full_name)
+        return ngettext(
+            "Het account van %(name)s is gedeactiveerd en kan niet meer inloggen. Er staat nog "
+            "%(num)d open aanmelding op naam van dit account: wijs die hieronder opnieuw toe.",
+            "Het account van %(name)s is gedeactiveerd en kan niet meer inloggen. Er staan nog "
+            "%(num)d open aanmeldingen op naam van dit account: wijs die hieronder opnieuw toe.",
+            len(assignments), name=member.full_name)
 
     if request.method == "GET":
         return page()
@@ -127,8 +132,8 @@ def deactivate_staff(user_id):
 def reactivate_staff(user_id):
     member = _staff(user_id)
     return button(ActionForm(), lambda: ops.reactivate_staff(member, by=current_user),
-                  success=f"Het account van {member.full_name} is weer actief; "
-                          f"{member.full_name} kan weer inloggen.",
+                  success=_("Het account van %(name)s is weer actief; %(name)s kan weer "
+                            "inloggen.", name=member.full_name),
                   back=url_for("admin_staff.staff_member", user_id=member.id))
 
 
@@ -138,8 +143,9 @@ def anonymise_staff(user_id):
     """A deactivated member's personal data are removed; what they did stays on record."""
     member = _staff(user_id)
     return button(ActionForm(), lambda: privacy.anonymise(member, by=current_user),
-                  success="De persoonsgegevens van dit account zijn verwijderd. Besluiten en het "
-                          "auditlog blijven geldig; ze tonen nu een geanonimiseerde gebruiker.",
+                  success=_("De persoonsgegevens van dit account zijn verwijderd. Besluiten en "
+                            "het auditlog blijven geldig; ze tonen nu een geanonimiseerde "
+                            "gebruiker."),
                   back=url_for("admin_staff.staff_member", user_id=member.id))
 
 
@@ -150,9 +156,9 @@ def reset_second_factor(user_id):
     session of the member ends, and the next login asks to set it up again."""
     member = _staff(user_id)
     return button(ActionForm(), lambda: mfa.reset(member, by=current_user),
-                  success=f"De tweestapsverificatie van {member.full_name} is gereset. "
-                          f"{member.full_name} is overal uitgelogd en stelt bij de volgende keer "
-                          "inloggen tweestapsverificatie opnieuw in.",
+                  success=_("De tweestapsverificatie van %(name)s is gereset. %(name)s is "
+                            "overal uitgelogd en stelt bij de volgende keer inloggen "
+                            "tweestapsverificatie opnieuw in.", name=member.full_name),
                   back=url_for("admin_staff.staff_member", user_id=member.id))
 
 
@@ -162,8 +168,8 @@ def reset_second_factor(user_id):
 def resend_invitation(user_id):
     member = _staff(user_id)
     return button(ActionForm(), lambda: ops.resend_invitation(member, by=current_user),
-                  success=f"Er is een nieuwe uitnodiging gestuurd naar {member.email}. Eerder "
-                          "gestuurde links werken niet meer.",
+                  success=_("Er is een nieuwe uitnodiging gestuurd naar %(email)s. Eerder "
+                            "gestuurde links werken niet meer.", email=member.email),
                   back=url_for("admin_staff.staff_member", user_id=member.id))
 
 
@@ -171,7 +177,7 @@ def resend_invitation(user_id):
 @limiter.limit("10 per hour", methods=["POST"])
 def set_password(token):
     """The invited staff user chooses a password (no login needed: the link proves it)."""
-    title = "Wachtwoord kiezen"
+    title = _("Wachtwoord kiezen")
 
     def problem(message, next_url=None, next_text=None):
         return render_template("accounts/link_problem.html", title=title, message=message,
@@ -180,10 +186,10 @@ def set_password(token):
     try:
         member = ops.check_set_password_token(token)
     except DomainError as exc:
-        return problem(exc.message, url_for("accounts.login"), "Naar de inlogpagina")
+        return problem(exc.message, url_for("accounts.login"), _("Naar de inlogpagina"))
     if current_user.is_authenticated and current_user.id != member.id:
-        return problem(f"U bent ingelogd als {current_user.email}. Log eerst uit en open daarna "
-                       "de link uit de e-mail opnieuw.")
+        return problem(_("U bent ingelogd als %(email)s. Log eerst uit en open daarna de link "
+                         "uit de e-mail opnieuw.", email=current_user.email))
     form = SetPasswordForm()
     status = 200
     if form.validate_on_submit():
@@ -191,14 +197,15 @@ def set_password(token):
             member = attempt(lambda: ops.set_password(token, password=form.password.data))
         except DomainError as exc:  # only a refused password stays on the form
             if not getattr(exc, "field", None):
-                return problem(exc.message, url_for("accounts.login"), "Naar de inlogpagina")
+                return problem(exc.message, url_for("accounts.login"),
+                               _("Naar de inlogpagina"))
             show_errors(form, exc)
         except Conflict as exc:
             form.form_errors.append(exc.message)
             status = 409
         else:
-            flash("Uw wachtwoord is opgeslagen. Log nu in met uw e-mailadres en dit wachtwoord.",
-                  "success")
+            flash(_("Uw wachtwoord is opgeslagen. Log nu in met uw e-mailadres en dit "
+                    "wachtwoord."), "success")
             return redirect(url_for("accounts.login", email=member.email))
     if status == 200 and (form.errors or form.form_errors):
         status = 422
@@ -267,8 +274,8 @@ def mail_text(kind):
     except (DomainError, Conflict) as exc:  # someone else changed the text meanwhile
         form.form_errors.append(exc.message)
         return _edit_page(spec, form, mail_texts.custom_template(kind), status=409)
-    flash(f"De tekst van de e-mail ‘{spec.title}’ is opgeslagen. Nieuwe e-mails van deze soort "
-          "krijgen deze tekst.", "success")
+    flash(_("De tekst van de e-mail ‘%(title)s’ is opgeslagen. Nieuwe e-mails van deze soort "
+            "krijgen deze tekst.", title=spec.title), "success")
     return redirect(url_for("admin_staff.mail_text", kind=kind))
 
 
@@ -278,7 +285,7 @@ def reset_mail_text(kind):
     spec = _kind(kind)
     row = mail_texts.custom_template(kind)
     if row is None:
-        flash(f"De e-mail ‘{spec.title}’ gebruikt al de standaardtekst.", "info")
+        flash(_("De e-mail ‘%(title)s’ gebruikt al de standaardtekst.", title=spec.title), "info")
         return redirect(url_for("admin_staff.mail_text", kind=kind))
     form = VersionOnlyForm()
     if request.method == "GET":
@@ -292,7 +299,8 @@ def reset_mail_text(kind):
         except Conflict as exc:
             form.form_errors.append(exc.message)
         else:
-            flash(f"De e-mail ‘{spec.title}’ gebruikt weer de standaardtekst.", "success")
+            flash(_("De e-mail ‘%(title)s’ gebruikt weer de standaardtekst.", title=spec.title),
+                  "success")
             return redirect(url_for("admin_staff.mail_text", kind=kind))
     return render_template("admin/mail/reset.html", spec=spec, form=form, row=row), (
         409 if form.form_errors else 200)

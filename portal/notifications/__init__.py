@@ -5,6 +5,7 @@ from .. import audit
 from ..auth import require_role
 from ..errors import DomainError
 from ..extensions import db
+from ..i18n import gettext as _
 from ..timeutil import utcnow
 from . import kinds
 from .delivery import remember
@@ -82,9 +83,9 @@ def queue(kind, to, *, subject, organisation=None, user=None, sensitive=False, *
 def resend(mail: OutboxMail, *, by) -> OutboxMail:
     """An administrator sends a failed mail again: it is queued as if new (due now, a new
     retry window) and sent after the request; audited. The caller commits."""
-    require_role(by, "admin", "Alleen beheerders kunnen een e-mail opnieuw versturen.")
+    require_role(by, "admin", _("Alleen beheerders kunnen een e-mail opnieuw versturen."))
     if mail.status != MailStatus.FAILED:
-        raise DomainError("Alleen een mislukte e-mail kan opnieuw worden verstuurd.")
+        raise DomainError(_("Alleen een mislukte e-mail kan opnieuw worden verstuurd."))
     now = utcnow()
     mail.status = MailStatus.QUEUED
     mail.queued_at = now

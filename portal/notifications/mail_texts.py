@@ -28,6 +28,7 @@ from .. import audit
 from ..auth import require_role
 from ..errors import DomainError
 from ..extensions import db
+from ..i18n import gettext as _
 from ..timeutil import utcnow
 from ..urls import portal_url
 from .kinds import MailKind, declared
@@ -171,29 +172,33 @@ def _explain(exc: Exception, part: str) -> str:
         message = exc.message or ""
         unknown_filter = re.search(r"No filter named '([^']+)'", message)
         if unknown_filter:
-            return (f"{part}: het filter ‘{unknown_filter.group(1)}’ bestaat niet. Gebruik "
-                    f"bijvoorbeeld |datum, |datumtijd of |euro.")
+            return _("%(part)s: het filter ‘%(name)s’ bestaat niet. Gebruik bijvoorbeeld "
+                     "|datum, |datumtijd of |euro.", part=part, name=unknown_filter.group(1))
         unknown_test = re.search(r"No test named '([^']+)'", message)
         if unknown_test:
-            return f"{part}: de test ‘{unknown_test.group(1)}’ bestaat niet."
-        return (f"{part}, regel {exc.lineno}: de opmaak van een plaatshouder klopt niet. "
-                "Controleer of elke {{ wordt afgesloten met }} en elke {% met %}, en of elke "
-                "{% if %} en {% for %} een {% endif %} of {% endfor %} heeft. "
-                f"(Technische melding: {message})")
+            return _("%(part)s: de test ‘%(name)s’ bestaat niet.", part=part,
+                     name=unknown_test.group(1))
+        return _("%(part)s, regel %(line)s: de opmaak van een plaatshouder klopt niet. "
+                 "Controleer of elke {{ wordt afgesloten met }} en elke {%% met %%}, en of elke "
+                 "{%% if %%} en {%% for %%} een {%% endif %%} of {%% endfor %%} heeft. "
+                 "(Technische melding: %(message)s)", part=part, line=exc.lineno,
+                 message=message)
     if isinstance(exc, UndefinedError):
         message = str(exc)
         attribute = re.search(r"has no attribute '([^']+)'", message)
         name = re.search(r"'([^']+)' is undefined", message)
         what = attribute.group(1) if attribute else name.group(1) if name else message
-        return (f"{part}: onbekende plaatshouder ‘{what}’. Gebruik alleen de plaatshouders "
-                "die bij deze e-mail staan.")
+        return _("%(part)s: onbekende plaatshouder ‘%(what)s’. Gebruik alleen de "
+                 "plaatshouders die bij deze e-mail staan.", part=part, what=what)
     if isinstance(exc, SecurityError):
-        return (f"{part}: dit is niet toegestaan in een e-mailtekst. Gebruik alleen de "
-                "plaatshouders die bij deze e-mail staan.")
+        return _("%(part)s: dit is niet toegestaan in een e-mailtekst. Gebruik alleen de "
+                 "plaatshouders die bij deze e-mail staan.", part=part)
     if isinstance(exc, BuildError):
-        return (f"{part}: portal_url kent de pagina ‘{exc.endpoint}’ niet (of mist een "
-                "gegeven). Neem de link over uit de lijst met plaatshouders.")
-    return f"{part}: de tekst kan niet worden opgemaakt ({type(exc).__name__}: {exc})."
+        return _("%(part)s: portal_url kent de pagina ‘%(endpoint)s’ niet (of mist een "
+                 "gegeven). Neem de link over uit de lijst met plaatshouders.", part=part,
+                 endpoint=exc.endpoint)
+    return _("%(part)s: de tekst kan niet worden opgemaakt (%(error_type)s: %(error)s).",
+             part=part, error_type=type(exc).__name__, error=exc)
 
 
 def render_texts(texts: dict[str, str], context: dict, *, check_names: bool = True) -> Rendered:
@@ -209,8 +214,9 @@ def render_texts(texts: dict[str, str], context: dict, *, check_names: bool = Tr
                 unknown = _unknown_names(env, env.parse(source), context)
                 if unknown:
                     listed = ", ".join(f"‘{_placeholder(u)}’" for u in unknown)
-                    errors.append((field, f"{part}: onbekende plaatshouder {listed}. Gebruik "
-                                          "alleen de plaatshouders die bij deze e-mail staan."))
+                    errors.append((field, _("%(part)s: onbekende plaatshouder %(listed)s. "
+                                            "Gebruik alleen de plaatshouders die bij deze "
+                                            "e-mail staan.", part=part, listed=listed)))
                     continue
             out[field] = _compile(env, source).render(**context)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
@@ -218,8 +224,8 @@ def render_texts(texts: dict[str, str], context: dict, *, check_names: bool = Tr
     if "subject" in out:
         out["subject"] = " ".join(out["subject"].split())[:SUBJECT_MAX]
         if not out["subject"]:
-            errors.append(("subject", "Onderwerp: het onderwerp is leeg na het invullen van de "
-                                      "plaatshouders."))
+            errors.append(("subject", _("Onderwerp: het onderwerp is leeg na het invullen van de "
+                                        "plaatshouders.")))
     if errors:
         raise MailTextError(errors)
     # out["body_html"] was rendered by the autoescaping sandbox above (every value escaped);
@@ -276,14 +282,14 @@ def _lines(text: str) -> str:
 
 
 def _require_admin(by) -> None:
-    require_role(by, "admin", "Alleen een contractbeheerder kan e-mailteksten wijzigen.")
+    require_role(by, "admin", _("Alleen een contractbeheerder kan e-mailteksten wijzigen."))
 
 
 def _check_version(row: MailTemplate | None, expected_version: int | None) -> None:
     if expected_version is not None and version_of(row) != expected_version:
-        raise DomainError("Iemand anders heeft deze e-mailtekst intussen gewijzigd. Uw tekst "
-                          "staat nog in het formulier; vergelijk die met de huidige tekst en "
-                          "sla opnieuw op.")
+        raise DomainError(_("Iemand anders heeft deze e-mailtekst intussen gewijzigd. Uw tekst "
+                            "staat nog in het formulier; vergelijk die met de huidige tekst en "
+                            "sla opnieuw op."))
 
 
 def save_text(kind: str, *, subject: str, body_text: str, body_html: str, by,
@@ -292,7 +298,7 @@ def save_text(kind: str, *, subject: str, body_text: str, body_html: str, by,
     a message per field, or DomainError when someone else changed the text meanwhile."""
     _require_admin(by)
     if spec(kind) is None:
-        raise DomainError("Deze e-mail bestaat niet.")
+        raise DomainError(_("Deze e-mail bestaat niet."))
     texts = {"subject": subject.strip(), "body_text": _lines(body_text),
              "body_html": _lines(body_html)}
     render_sample(kind, texts)

@@ -8,6 +8,7 @@ from ..audit.labels import state_label
 from ..auth import admin_required
 from ..extensions import db
 from ..forms import ActionForm
+from ..i18n import gettext as _
 from ..pagination import paginate
 from . import body_visible, resend
 from .models import MailStatus, OutboxMail
@@ -76,7 +77,7 @@ def send_again(mail_id):
         abort(404)
     back = request.form.get("next") == "list"
     return button(ActionForm(), lambda: resend(mail, by=current_user),
-                  success=f"E-mail {mail_id} staat weer in de wachtrij en wordt verstuurd.",
+                  success=_("E-mail %(id)s staat weer in de wachtrij en wordt verstuurd.", id=mail_id),
                   back=url_for("notifications.index", status="failed") if back
                   else url_for("notifications.show", mail_id=mail_id))
 

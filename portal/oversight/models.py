@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import Organisation, User
 from ..audit.labels import state_label
 from ..extensions import db
+from ..i18n import gettext as _
 from ..monitoring.models import Indicator, ReportingRound
 from ..partners.models import Admission, Suspension
 from ..procedure.models import Requirement
@@ -91,10 +92,10 @@ class Dialogue(db.Model):
     @property
     def stage(self) -> str:
         if self.confirmed_at is not None:
-            return "verslag bevestigd"
+            return _("verslag bevestigd")
         if self.minutes:
-            return "verslag ter bevestiging"
-        return "gepland"
+            return _("verslag ter bevestiging")
+        return _("gepland")
 
     @property
     def time_label(self) -> str:

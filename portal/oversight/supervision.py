@@ -18,6 +18,7 @@ from ..accounts.models import Organisation, User
 from ..auth import require_role
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..i18n import gettext as _
 from ..monitoring.models import Indicator
 from ..partners import workflow as partners
 from ..partners.models import LIVE_ADMISSION, Admission
@@ -52,7 +53,7 @@ def _enum(enum_class, value):
 
 def _too_long(errors, name, value, limit=MAX_TEXT):
     if len(value or "") > limit:
-        errors.append((name, f"Deze tekst is te lang (maximaal {limit} tekens)."))
+        errors.append((name, _("Deze tekst is te lang (maximaal %(max)s tekens).", max=limit)))
 
 
 def live_admissions(organisation_id: int) -> list[Admission]:
@@ -82,21 +83,21 @@ def open_investigation(data: InvestigationInput, *, by: User,
     organisation = (db.session.get(Organisation, data.organisation_id)
                     if data.organisation_id else None)
     if organisation is None:
-        errors.append(("organisation_id", "Kies de partner bij wie het onderzoek plaatsvindt."))
+        errors.append(("organisation_id", _("Kies de partner bij wie het onderzoek plaatsvindt.")))
     elif not live_admissions(organisation.id):
-        errors.append(("organisation_id", "Deze organisatie is geen partner (zij heeft geen "
-                                          "lopende toelating); toezicht kan alleen bij een "
-                                          "partner worden vastgelegd."))
+        errors.append(("organisation_id", _("Deze organisatie is geen partner (zij heeft geen "
+                                            "lopende toelating); toezicht kan alleen bij een "
+                                            "partner worden vastgelegd.")))
     reason = _enum(InvestigationReason, data.reason)
     if reason is None:
-        errors.append(("reason", "Kies de aanleiding: signaal, klacht, calamiteit of "
-                                 "periodiek."))
+        errors.append(("reason", _("Kies de aanleiding: signaal, klacht, calamiteit of "
+                                   "periodiek.")))
     if data.started_on is None:
-        errors.append(("started_on", "Vul de startdatum van het onderzoek in."))
+        errors.append(("started_on", _("Vul de startdatum van het onderzoek in.")))
     elif data.started_on > today:
-        errors.append(("started_on", "De startdatum kan niet in de toekomst liggen."))
+        errors.append(("started_on", _("De startdatum kan niet in de toekomst liggen.")))
     if not _text(data.description):
-        errors.append(("description", "Beschrijf de aanleiding voor de partner."))
+        errors.append(("description", _("Beschrijf de aanleiding voor de partner.")))
     _too_long(errors, "description", data.description)
     _too_long(errors, "internal_notes", data.internal_notes)
     if errors:
@@ -146,31 +147,31 @@ def add_finding(investigation: Investigation, data: FindingInput, *, by: User) -
     chosen = [x for x in (data.requirement_id, data.indicator_id, _text(data.subject)) if x]
     requirement = indicator = None
     if len(chosen) != 1:
-        errors.append(("requirement_id", "Kies één eis, of één indicator, of vul een onderwerp "
-                                         "in (precies één van de drie)."))
+        errors.append(("requirement_id", _("Kies één eis, of één indicator, of vul een onderwerp "
+                                           "in (precies één van de drie).")))
     elif data.requirement_id:
         requirement = db.session.get(Requirement, data.requirement_id)
         if requirement is None:
-            errors.append(("requirement_id", "Kies een eis uit de lijst."))
+            errors.append(("requirement_id", _("Kies een eis uit de lijst.")))
     elif data.indicator_id:
         indicator = db.session.get(Indicator, data.indicator_id)
         if indicator is None:
-            errors.append(("indicator_id", "Kies een indicator uit de lijst."))
+            errors.append(("indicator_id", _("Kies een indicator uit de lijst.")))
     if len(_text(data.subject)) > 300:
-        errors.append(("subject", "Het onderwerp is te lang (maximaal 300 tekens)."))
+        errors.append(("subject", _("Het onderwerp is te lang (maximaal 300 tekens).")))
     judgement = _enum(Judgement, data.judgement)
     if judgement is None:
-        errors.append(("judgement", "Kies het oordeel: voldoet, verbetering nodig of voldoet "
-                                    "niet."))
+        errors.append(("judgement", _("Kies het oordeel: voldoet, verbetering nodig of voldoet "
+                                      "niet.")))
     if not _text(data.text):
-        errors.append(("text", "Beschrijf de bevinding."))
+        errors.append(("text", _("Beschrijf de bevinding.")))
     _too_long(errors, "text", data.text)
     if errors:
         raise ValidationFailed(errors)
     _refuse_when_closed(investigation)
     if investigation.measure is not None:
-        raise DomainError("Er is al een maatregel vastgelegd; bevindingen kunnen daarna niet "
-                          "meer worden toegevoegd.")
+        raise DomainError(_("Er is al een maatregel vastgelegd; bevindingen kunnen daarna niet "
+                            "meer worden toegevoegd."))
     finding = Finding(investigation=investigation, requirement=requirement, indicator=indicator,
                       subject=_text(data.subject) or None, judgement=judgement,
                       text=_text(data.text), created_by_id=by.id)
@@ -204,10 +205,11 @@ def take_measure(investigation: Investigation, data: MeasureInput, *, by: User,
     measure, admission = _checked_measure(investigation, data, today)
     _refuse_when_closed(investigation)
     if investigation.measure is not None:
-        raise DomainError(f"Er is al een maatregel vastgelegd ({investigation.measure.label}).")
+        raise DomainError(_("Er is al een maatregel vastgelegd (%(measure)s).",
+                            measure=investigation.measure.label))
     if not investigation.findings:
-        raise DomainError("Leg eerst de bevindingen vast; een maatregel volgt uit de "
-                          "bevindingen.")
+        raise DomainError(_("Leg eerst de bevindingen vast; een maatregel volgt uit de "
+                            "bevindingen."))
     note = _text(data.note)
     reason = f"Toezicht ({investigation.reason.label}, gestart {investigation.started_on:%d-%m-%Y}): {note}"
     if measure == Measure.SCHORSING:
@@ -236,31 +238,31 @@ def _checked_measure(investigation: Investigation, data: MeasureInput, today: da
     errors = []
     measure = _enum(Measure, data.measure)
     if measure is None:
-        errors.append(("measure", "Kies de maatregel: geen, verbeterplan, schorsing of "
-                                  "beëindiging."))
+        errors.append(("measure", _("Kies de maatregel: geen, verbeterplan, schorsing of "
+                                    "beëindiging.")))
     if not _text(data.note):
-        errors.append(("note", "Licht de maatregel toe; de partner leest deze toelichting."))
+        errors.append(("note", _("Licht de maatregel toe; de partner leest deze toelichting.")))
     _too_long(errors, "note", data.note)
     if measure == Measure.VERBETERPLAN:
         if data.plan_deadline is None:
-            errors.append(("plan_deadline", "Vul de uiterste datum van het verbeterplan in."))
+            errors.append(("plan_deadline", _("Vul de uiterste datum van het verbeterplan in.")))
         elif data.plan_deadline < today:
-            errors.append(("plan_deadline", "De uiterste datum van het verbeterplan kan niet in "
-                                            "het verleden liggen."))
+            errors.append(("plan_deadline", _("De uiterste datum van het verbeterplan kan niet in "
+                                              "het verleden liggen.")))
     admission = None
     if measure in (Measure.SCHORSING, Measure.BEEINDIGING):
         admission = next((a for a in live_admissions(investigation.organisation_id)
                           if a.id == data.admission_id), None)
         if admission is None:
-            errors.append(("admission_id", "Kies de toelating (categorie) waarvoor de maatregel "
-                                           "geldt."))
+            errors.append(("admission_id", _("Kies de toelating (categorie) waarvoor de maatregel "
+                                             "geldt.")))
     if measure == Measure.SCHORSING and data.starts_on is None:
-        errors.append(("starts_on", "Vul de ingangsdatum van de schorsing in."))
+        errors.append(("starts_on", _("Vul de ingangsdatum van de schorsing in.")))
     if measure == Measure.BEEINDIGING and data.ends_on is None:
-        errors.append(("ends_on", "Vul de datum van de beëindiging in."))
+        errors.append(("ends_on", _("Vul de datum van de beëindiging in.")))
     if data.follow_up_on is not None and data.follow_up_on < today:
-        errors.append(("follow_up_on", "De datum van de follow-up kan niet in het verleden "
-                                       "liggen."))
+        errors.append(("follow_up_on", _("De datum van de follow-up kan niet in het verleden "
+                                         "liggen.")))
     if errors:
         raise ValidationFailed(errors)
     return measure, admission
@@ -285,10 +287,10 @@ def set_follow_up(investigation: Investigation, follow_up_on: date | None, *, by
     _require_staff(by)
     today = today or today_local()
     if follow_up_on is None:
-        raise ValidationFailed([("follow_up_on", "Vul de datum van de follow-up in.")])
+        raise ValidationFailed([("follow_up_on", _("Vul de datum van de follow-up in."))])
     if follow_up_on < today:
-        raise ValidationFailed([("follow_up_on", "De datum van de follow-up kan niet in het "
-                                                 "verleden liggen.")])
+        raise ValidationFailed([("follow_up_on", _("De datum van de follow-up kan niet in het "
+                                                   "verleden liggen."))])
     _refuse_when_closed(investigation)
     old = investigation.follow_up_on
     investigation.follow_up_on = follow_up_on
@@ -303,14 +305,14 @@ def close_investigation(investigation: Investigation, conclusion: str, *, by: Us
     today = today or today_local()
     errors = []
     if not _text(conclusion):
-        errors.append(("conclusion", "Vul de conclusie van het onderzoek in."))
+        errors.append(("conclusion", _("Vul de conclusie van het onderzoek in.")))
     _too_long(errors, "conclusion", conclusion)
     if errors:
         raise ValidationFailed(errors)
     _refuse_when_closed(investigation)
     if investigation.measure is None:
-        raise DomainError("Leg eerst de maatregel vast (ook als dat 'geen maatregel' is); "
-                          "daarna kan het onderzoek worden afgesloten.")
+        raise DomainError(_("Leg eerst de maatregel vast (ook als dat 'geen maatregel' is); "
+                            "daarna kan het onderzoek worden afgesloten."))
     investigation.status = InvestigationStatus.GESLOTEN
     investigation.closed_on = today
     investigation.conclusion = _text(conclusion)

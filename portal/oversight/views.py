@@ -20,6 +20,7 @@ from ..accounts.search import kvk_number, name_matches, name_order, search_term
 from ..actions import button, submit
 from ..auth import assessor_required, provider_required
 from ..extensions import db
+from ..i18n import gettext as _
 from ..monitoring.models import Indicator, IndicatorSet, ReportingRound
 from ..pagination import paginate
 from ..partners.models import LIVE_ADMISSION, Admission, AdmissionStatus
@@ -139,7 +140,7 @@ def plan():
     else:
         form = PlanDialogueForm(data={"organisation_id": request.args.get("partner"),
                                       "meeting_date": today_local()})
-    form.reporting_round_id.choices = [("", "Geen")] + [(str(r.id), r.label) for r in rounds]
+    form.reporting_round_id.choices = [("", _("Geen"))] + [(str(r.id), r.label) for r in rounds]
 
     def page():
         picker = _partner_picker(DIALOGUE_PARTNER, workflow.NOT_ACTIVE, form)
@@ -155,7 +156,7 @@ def plan():
             online=form.online.data, participants=form.participants.data or "",
             agenda=form.agenda.data or "", reporting_round_id=form.reporting_round_id.data),
             by=current_user),
-        success="De dialoog is gepland; de partner heeft bericht gekregen.",
+        success=_("De dialoog is gepland; de partner heeft bericht gekregen."),
         done=lambda d: url_for("oversight.dialogue", dialogue_id=d.id), page=page)
 
 
@@ -201,7 +202,7 @@ def minutes(dialogue_id):
     form = MinutesForm()
     return button(form, lambda: workflow.record_minutes(item, form.minutes.data or "",
                                                         by=current_user),
-                  success="Het verslag is vastgelegd; de partner is gevraagd het te bevestigen.",
+                  success=_("Het verslag is vastgelegd; de partner is gevraagd het te bevestigen."),
                   back=url_for("oversight.dialogue", dialogue_id=item.id),
                   invalid=lambda: _dialogue_page(_dialogue(dialogue_id), minutes_form=form))
 
@@ -214,7 +215,7 @@ def add_point(dialogue_id):
     return button(form, lambda: workflow.add_action_point(item, workflow.ActionInput(
         description=form.description.data or "", owner_side=form.owner_side.data,
         owner_name=form.owner_name.data or "", due_on=form.due_on.data), by=current_user),
-        success="Het actiepunt is toegevoegd.",
+        success=_("Het actiepunt is toegevoegd."),
         back=url_for("oversight.dialogue", dialogue_id=item.id),
         invalid=lambda: _dialogue_page(_dialogue(dialogue_id), point_form=form))
 
@@ -229,7 +230,7 @@ def point_status(point_id):
     dialogue_id = point.dialogue_id
     return button(form, lambda: workflow.set_action_status(point, form.status.data,
                                                            form.note.data or "", by=current_user),
-                  success="De status van het actiepunt is gewijzigd.",
+                  success=_("De status van het actiepunt is gewijzigd."),
                   back=url_for("oversight.dialogue", dialogue_id=dialogue_id),
                   invalid=lambda: _dialogue_page(_dialogue(dialogue_id), status_form=form,
                                                  status_point=point_id))
@@ -274,7 +275,7 @@ def open_investigation():
             organisation_id=form.organisation_id.data, reason=form.reason.data,
             started_on=form.started_on.data, description=form.description.data or "",
             internal_notes=form.internal_notes.data or ""), by=current_user),
-        success="Het onderzoek is vastgelegd; de partner heeft bericht gekregen.",
+        success=_("Het onderzoek is vastgelegd; de partner heeft bericht gekregen."),
         done=lambda i: url_for("oversight.investigation", investigation_id=i.id), page=page)
 
 
@@ -311,7 +312,7 @@ def _finding_choices(form):
         .where(CatalogueVersion.published_at.is_not(None))
         .order_by(CatalogueVersion.number.desc(), Requirement.position, Requirement.id)
         .limit(500)).all()
-    seen, req_choices = set(), [("", "Geen eis")]
+    seen, req_choices = set(), [("", _("Geen eis"))]
     for r in requirements:  # the latest published version of each code
         if r.code not in seen:
             seen.add(r.code)
@@ -321,7 +322,7 @@ def _finding_choices(form):
         .join(IndicatorSet, IndicatorSet.id == Indicator.set_id)
         .where(IndicatorSet.published_at.is_not(None))
         .order_by(IndicatorSet.number.desc(), Indicator.position, Indicator.id).limit(500)).all()
-    seen, ind_choices = set(), [("", "Geen indicator")]
+    seen, ind_choices = set(), [("", _("Geen indicator"))]
     for i in indicators:
         if i.code not in seen:
             seen.add(i.code)
@@ -334,7 +335,7 @@ def _finding_choices(form):
 def _investigation_page(item, **forms):
     admissions = supervision.live_admissions(item.organisation_id)
     measure_form = forms.pop("measure_form", None) or MeasureForm(formdata=None)
-    measure_form.admission_id.choices = [("", "Kies een toelating…")] + [
+    measure_form.admission_id.choices = [("", _("Kies een toelating…"))] + [
         (str(a.id), a.category.name) for a in admissions]
     context = dict(finding_form=_finding_choices(forms.pop("finding_form", None)
                                                  or FindingForm(formdata=None)),
@@ -366,7 +367,7 @@ def add_finding(investigation_id):
         requirement_id=form.requirement_id.data, indicator_id=form.indicator_id.data,
         subject=form.subject.data or "", judgement=form.judgement.data,
         text=form.text.data or ""), by=current_user),
-        success="De bevinding is vastgelegd.", back=_back(item),
+        success=_("De bevinding is vastgelegd."), back=_back(item),
         invalid=lambda: _investigation_page(_investigation(investigation_id), finding_form=form))
 
 
@@ -380,7 +381,7 @@ def take_measure(investigation_id):
         plan_deadline=form.plan_deadline.data, admission_id=form.admission_id.data,
         starts_on=form.starts_on.data, ends_on=form.ends_on.data,
         follow_up_on=form.follow_up_on.data), by=current_user),
-        success="De maatregel is vastgelegd en aan de partner gemeld.", back=_back(item),
+        success=_("De maatregel is vastgelegd en aan de partner gemeld."), back=_back(item),
         invalid=lambda: _investigation_page(_investigation(investigation_id), measure_form=form))
 
 
@@ -391,7 +392,7 @@ def follow_up(investigation_id):
     form = FollowUpForm()
     return button(form, lambda: supervision.set_follow_up(item, form.follow_up_on.data,
                                                           by=current_user),
-                  success="De follow-up is gepland.", back=_back(item),
+                  success=_("De follow-up is gepland."), back=_back(item),
                   invalid=lambda: _investigation_page(_investigation(investigation_id),
                                                       follow_up_form=form))
 
@@ -403,7 +404,7 @@ def close(investigation_id):
     form = CloseInvestigationForm()
     return button(form, lambda: supervision.close_investigation(item, form.conclusion.data or "",
                                                                 by=current_user),
-                  success="Het onderzoek is afgesloten; de partner heeft bericht gekregen.",
+                  success=_("Het onderzoek is afgesloten; de partner heeft bericht gekregen."),
                   back=_back(item),
                   invalid=lambda: _investigation_page(_investigation(investigation_id),
                                                       close_form=form))
@@ -452,11 +453,11 @@ def confirm(dialogue_id):
     if respond:
         def operation():
             return workflow.respond_to_minutes(item, form.remark.data or "", by=current_user)
-        success = "Uw opmerking is naar de regio gestuurd."
+        success = _("Uw opmerking is naar de regio gestuurd.")
     else:
         def operation():
             return workflow.confirm_minutes(item, by=current_user, remark=form.remark.data or "")
-        success = "U heeft het verslag bevestigd."
+        success = _("U heeft het verslag bevestigd.")
     return button(form, operation, success=success,
                   back=url_for("oversight.my_dialogue", dialogue_id=item.id),
                   invalid=lambda: _my_dialogue_page(
@@ -474,7 +475,7 @@ def complete_point(point_id):
     form = CompleteActionForm(prefix=f"p{point.id}")
     return button(form, lambda: workflow.complete_action_point(point, form.note.data or "",
                                                                by=current_user),
-                  success="Het actiepunt staat op gereed; de regio ziet uw toelichting.",
+                  success=_("Het actiepunt staat op gereed; de regio ziet uw toelichting."),
                   back=url_for("oversight.my_dialogue", dialogue_id=dialogue_id),
                   invalid=lambda: _my_dialogue_page(
                       _dialogue(dialogue_id, current_user.organisation_id), done_form=form,

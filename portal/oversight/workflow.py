@@ -20,6 +20,7 @@ from ..accounts.models import Organisation, User
 from ..auth import require_role
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
+from ..i18n import gettext as _
 from ..monitoring.models import ReportingRound
 from ..partners.models import Admission, AdmissionStatus
 from ..partners.workflow import partner_recipients
@@ -47,7 +48,7 @@ def _require_staff(user: User) -> None:
 def _require_partner_user(user: User, organisation_id: int) -> None:
     if not (user is not None and user.is_active and user.is_provider
             and user.organisation_id == organisation_id):
-        raise NotPermitted("Alleen gebruikers van de eigen organisatie kunnen dit doen.")
+        raise NotPermitted(_("Alleen gebruikers van de eigen organisatie kunnen dit doen."))
 
 
 def is_active_partner(organisation_id: int) -> bool:
@@ -85,33 +86,34 @@ def plan_dialogue(plan: DialoguePlan, *, by: User) -> Dialogue:
     organisation = (db.session.get(Organisation, plan.organisation_id)
                     if plan.organisation_id else None)
     if organisation is None:
-        errors.append(("organisation_id", "Kies de partner met wie de dialoog is."))
+        errors.append(("organisation_id", _("Kies de partner met wie de dialoog is.")))
     elif not is_active_partner(organisation.id):
         errors.append(("organisation_id", NOT_ACTIVE))
     if plan.meeting_date is None:
-        errors.append(("meeting_date", "Vul de datum van de dialoog in."))
+        errors.append(("meeting_date", _("Vul de datum van de dialoog in.")))
     if plan.meeting_time is None:
-        errors.append(("meeting_time", "Vul het tijdstip van de dialoog in."))
+        errors.append(("meeting_time", _("Vul het tijdstip van de dialoog in.")))
     if not _text(plan.place):
-        errors.append(("place", "Vul de plaats in, of de link van het online overleg."))
+        errors.append(("place", _("Vul de plaats in, of de link van het online overleg.")))
     elif len(_text(plan.place)) > 300:
-        errors.append(("place", "De plaats is te lang (maximaal 300 tekens)."))
+        errors.append(("place", _("De plaats is te lang (maximaal 300 tekens).")))
     participants = _lines(plan.participants)
     if not participants:
-        errors.append(("participants", "Vul de deelnemers in: één per regel, met naam en rol."))
+        errors.append(("participants", _("Vul de deelnemers in: één per regel, met naam en rol.")))
     for number, line in enumerate(participants, start=1):
         if not PARTICIPANT.match(line):
-            errors.append(("participants", f"Deelnemer {number} ('{line[:60]}'): geef naam en "
-                                           "rol, bijvoorbeeld 'Jan Jansen (contractmanager)'."))
+            errors.append(("participants", _("Deelnemer %(number)s ('%(line)s'): geef naam en "
+                                             "rol, bijvoorbeeld 'Jan Jansen (contractmanager)'.",
+                                             number=number, line=line[:60])))
             break
     if not _lines(plan.agenda):
-        errors.append(("agenda", "Vul de agenda in: de rapportages en bevindingen die op tafel "
-                                 "liggen, één onderwerp per regel."))
+        errors.append(("agenda", _("Vul de agenda in: de rapportages en bevindingen die op tafel "
+                                   "liggen, één onderwerp per regel.")))
     if plan.reporting_round_id and db.session.get(ReportingRound, plan.reporting_round_id) is None:
-        errors.append(("reporting_round_id", "Kies een bestaande verantwoordingsronde, of geen."))
+        errors.append(("reporting_round_id", _("Kies een bestaande verantwoordingsronde, of geen.")))
     for name in ("participants", "agenda"):
         if len(getattr(plan, name) or "") > MAX_TEXT:
-            errors.append((name, f"Deze tekst is te lang (maximaal {MAX_TEXT} tekens)."))
+            errors.append((name, _("Deze tekst is te lang (maximaal %(max)s tekens).", max=MAX_TEXT)))
     if errors:
         raise ValidationFailed(errors)
     dialogue = Dialogue(organisation_id=organisation.id, meeting_date=plan.meeting_date,
@@ -140,8 +142,8 @@ def _mail_partner(dialogue: Dialogue, kind: str, subject: str, **context) -> Non
 
 def _refuse_when_confirmed(dialogue: Dialogue) -> None:
     if dialogue.confirmed_at is not None:
-        raise DomainError("Het verslag van deze dialoog is al bevestigd door de partner; het "
-                          "kan niet meer worden gewijzigd.")
+        raise DomainError(_("Het verslag van deze dialoog is al bevestigd door de partner; het "
+                            "kan niet meer worden gewijzigd."))
 
 
 def record_minutes(dialogue: Dialogue, minutes: str, *, by: User,
@@ -151,13 +153,15 @@ def record_minutes(dialogue: Dialogue, minutes: str, *, by: User,
     _require_staff(by)
     today = today or today_local()
     if not _text(minutes):
-        raise ValidationFailed([("minutes", "Vul het verslag van de dialoog in.")])
+        raise ValidationFailed([("minutes", _("Vul het verslag van de dialoog in."))])
     if len(minutes) > MAX_TEXT * 5:
-        raise ValidationFailed([("minutes", "Het verslag is te lang (maximaal 50000 tekens).")])
+        raise ValidationFailed([("minutes", _("Het verslag is te lang (maximaal 50000 tekens)."))])
     _refuse_when_confirmed(dialogue)
     if dialogue.meeting_date > today:
-        raise ValidationFailed([("minutes", "Het verslag kan pas worden vastgelegd op of na de "
-                                            f"datum van de dialoog ({dialogue.meeting_date:%d-%m-%Y}).")])
+        meeting = f"{dialogue.meeting_date:%d-%m-%Y}"
+        raise ValidationFailed([("minutes", _(
+            "Het verslag kan pas worden vastgelegd op of na de datum van de dialoog (%(date)s).",
+            date=meeting))])
     first = dialogue.minutes is None
     dialogue.minutes = _text(minutes)
     dialogue.minutes_recorded_at = utcnow()
@@ -187,21 +191,22 @@ def add_action_point(dialogue: Dialogue, data: ActionInput, *, by: User,
     today = today or today_local()
     errors = []
     if not _text(data.description):
-        errors.append(("description", "Beschrijf het actiepunt."))
+        errors.append(("description", _("Beschrijf het actiepunt.")))
     elif len(data.description) > MAX_TEXT:
-        errors.append(("description", f"De omschrijving is te lang (maximaal {MAX_TEXT} tekens)."))
+        errors.append(("description", _("De omschrijving is te lang (maximaal %(max)s tekens).",
+                                          max=MAX_TEXT)))
     side = next((s for s in OwnerSide if s.value == data.owner_side), None)
     if side is None:
-        errors.append(("owner_side", "Kies wie het actiepunt uitvoert: de regio of de partner."))
+        errors.append(("owner_side", _("Kies wie het actiepunt uitvoert: de regio of de partner.")))
     if not _text(data.owner_name):
-        errors.append(("owner_name", "Vul de naam in van wie het actiepunt uitvoert."))
+        errors.append(("owner_name", _("Vul de naam in van wie het actiepunt uitvoert.")))
     elif len(_text(data.owner_name)) > 200:
-        errors.append(("owner_name", "De naam is te lang (maximaal 200 tekens)."))
+        errors.append(("owner_name", _("De naam is te lang (maximaal 200 tekens).")))
     if data.due_on is None:
-        errors.append(("due_on", "Vul de uiterste datum van het actiepunt in."))
+        errors.append(("due_on", _("Vul de uiterste datum van het actiepunt in.")))
     elif data.due_on < today:
-        errors.append(("due_on", "De uiterste datum van het actiepunt kan niet in het verleden "
-                                 "liggen."))
+        errors.append(("due_on", _("De uiterste datum van het actiepunt kan niet in het verleden "
+                                   "liggen.")))
     if errors:
         raise ValidationFailed(errors)
     _refuse_when_confirmed(dialogue)
@@ -222,12 +227,13 @@ def confirm_minutes(dialogue: Dialogue, *, by: User, remark: str = "") -> None:
     """The partner confirms the minutes (with an optional remark); once."""
     _require_partner_user(by, dialogue.organisation_id)
     if not dialogue.minutes:
-        raise DomainError("Er is nog geen verslag om te bevestigen.")
+        raise DomainError(_("Er is nog geen verslag om te bevestigen."))
     if dialogue.confirmed_at is not None:
-        raise DomainError(f"Het verslag is al bevestigd op {dialogue.confirmed_at:%d-%m-%Y}.")
+        confirmed = f"{dialogue.confirmed_at:%d-%m-%Y}"
+        raise DomainError(_("Het verslag is al bevestigd op %(date)s.", date=confirmed))
     if len(remark or "") > MAX_TEXT:
-        raise ValidationFailed([("remark", f"De opmerking is te lang (maximaal {MAX_TEXT} "
-                                           "tekens).")])
+        raise ValidationFailed([("remark", _("De opmerking is te lang (maximaal %(max)s "
+                                             "tekens).", max=MAX_TEXT))])
     dialogue.confirmed_at = utcnow()
     dialogue.confirmed_by_id = by.id
     if _text(remark):
@@ -244,14 +250,15 @@ def respond_to_minutes(dialogue: Dialogue, remark: str, *, by: User) -> None:
     """The partner does not confirm yet: it answers the minutes with a remark."""
     _require_partner_user(by, dialogue.organisation_id)
     if not _text(remark):
-        raise ValidationFailed([("remark", "Vul uw opmerking bij het verslag in.")])
+        raise ValidationFailed([("remark", _("Vul uw opmerking bij het verslag in."))])
     if len(remark) > MAX_TEXT:
-        raise ValidationFailed([("remark", f"De opmerking is te lang (maximaal {MAX_TEXT} "
-                                           "tekens).")])
+        raise ValidationFailed([("remark", _("De opmerking is te lang (maximaal %(max)s "
+                                             "tekens).", max=MAX_TEXT))])
     if not dialogue.minutes:
-        raise DomainError("Er is nog geen verslag om op te reageren.")
+        raise DomainError(_("Er is nog geen verslag om op te reageren."))
     if dialogue.confirmed_at is not None:
-        raise DomainError(f"Het verslag is al bevestigd op {dialogue.confirmed_at:%d-%m-%Y}.")
+        confirmed = f"{dialogue.confirmed_at:%d-%m-%Y}"
+        raise DomainError(_("Het verslag is al bevestigd op %(date)s.", date=confirmed))
     dialogue.partner_remark = _text(remark)
     dialogue.partner_remark_at = utcnow()
     audit.record("dialogue_minutes_remark", dialogue, actor=by, detail=_text(remark))
@@ -271,12 +278,12 @@ def complete_action_point(point: ActionPoint, note: str, *, by: User) -> None:
     """The partner marks an action point addressed to it done, with a note."""
     _require_partner_user(by, point.organisation_id)
     if point.owner_side != OwnerSide.PARTNER:
-        raise NotPermitted("Dit actiepunt is voor de regio; alleen de regio kan het afronden.")
+        raise NotPermitted(_("Dit actiepunt is voor de regio; alleen de regio kan het afronden."))
     if not _text(note):
-        raise ValidationFailed([("note", "Vul een toelichting in: wat is er gedaan?")])
+        raise ValidationFailed([("note", _("Vul een toelichting in: wat is er gedaan?"))])
     if len(note) > MAX_TEXT:
-        raise ValidationFailed([("note", f"De toelichting is te lang (maximaal {MAX_TEXT} "
-                                         "tekens).")])
+        raise ValidationFailed([("note", _("De toelichting is te lang (maximaal %(max)s "
+                                           "tekens).", max=MAX_TEXT))])
     _change_action_status(point, ActionStatus.GEREED, by=by, note=note)
 
 
@@ -285,18 +292,18 @@ def set_action_status(point: ActionPoint, status: str | None, note: str, *, by: 
     _require_staff(by)
     new = next((s for s in ActionStatus if s.value == status), None)
     if new is None:
-        raise ValidationFailed([("status", "Kies de nieuwe status van het actiepunt.")])
+        raise ValidationFailed([("status", _("Kies de nieuwe status van het actiepunt."))])
     if len(note or "") > MAX_TEXT:
-        raise ValidationFailed([("note", f"De toelichting is te lang (maximaal {MAX_TEXT} "
-                                         "tekens).")])
+        raise ValidationFailed([("note", _("De toelichting is te lang (maximaal %(max)s "
+                                           "tekens).", max=MAX_TEXT))])
     _change_action_status(point, new, by=by, note=note)
 
 
 def _change_action_status(point: ActionPoint, new: ActionStatus, *, by: User, note: str) -> None:
     old = point.status
     if new not in ACTION_TRANSITIONS[old]:
-        raise TransitionNotAllowed(f"Dit actiepunt is '{old.label}' en kan niet naar "
-                                   f"'{new.label}' gaan.")
+        raise TransitionNotAllowed(_("Dit actiepunt is '%(old)s' en kan niet naar "
+                                     "'%(new)s' gaan.", old=old.label, new=new.label))
     point.status = new
     if new == ActionStatus.OPEN:
         point.closed_at = point.closed_by_id = point.closing_note = None
@@ -337,8 +344,8 @@ def partner_tasks(organisation_id: int, today: date, limit: int = 20) -> dict:
     rows = db.session.execute(_partner_tasks_statement(), {
         "tasks_organisation_id": organisation_id, "tasks_today": today,
         "tasks_limit": limit}).all()
-    minutes = {d.id: d for d, _ in rows if d.minutes and d.confirmed_at is None}
-    return {"minutes": list(minutes.values()), "overdue": [p for _, p in rows if p is not None]}
+    minutes = {d.id: d for d, _point in rows if d.minutes and d.confirmed_at is None}
+    return {"minutes": list(minutes.values()), "overdue": [p for _dialogue, p in rows if p is not None]}
 
 
 def remind_overdue(today: date | None = None) -> int:

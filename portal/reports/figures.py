@@ -37,6 +37,7 @@ from ..applications.models import OPEN_STATES, Application, Status
 from ..assessment.models import Outcome
 from ..errors import ValidationFailed
 from ..extensions import cache, db
+from ..i18n import gettext as _
 from ..partners.models import LIVE_ADMISSION, AdmissionStatus
 from ..procedure.models import Category
 from ..spreadsheet import Spreadsheet
@@ -161,13 +162,13 @@ class Period:
                 continue
             parsed[name] = parse_month(value)
             if parsed[name] is None:
-                errors.append((name, "Vul een maand in als jjjj-mm, bijvoorbeeld 2027-03."))
+                errors.append((name, _("Vul een maand in als jjjj-mm, bijvoorbeeld 2027-03.")))
         period = cls(parsed.get("van"), parsed.get("tot"))
         if not errors and period.first and period.last:
             if period.last < period.first:
-                errors.append(("tot", "Deze maand ligt vóór de maand bij ‘Van (maand)’."))
+                errors.append(("tot", _("Deze maand ligt vóór de maand bij ‘Van (maand)’.")))
             elif len(months_between(period.first, period.last)) > MAX_PERIOD_MONTHS:
-                errors.append(("tot", "Kies een periode van hoogstens 10 jaar."))
+                errors.append(("tot", _("Kies een periode van hoogstens 10 jaar.")))
         if errors:
             raise ValidationFailed(errors)
         return period
@@ -228,7 +229,7 @@ def categories() -> list[Category]:
 def applications_per_state() -> dict[Status, int]:
     rows = _rows("states", counts.statement(counts.STATUS))
     per_state = {status: 0 for status in Status}
-    per_state.update({Status[name]: n for name, _, n in rows})
+    per_state.update({Status[name]: n for name, _key2, n in rows})
     return per_state
 
 
@@ -314,7 +315,7 @@ def _rank(histogram: list[tuple[int, int]], k: int) -> int:
 def percentile(histogram: list[tuple[int, int]], p: Fraction) -> Fraction | None:
     """The p-th quantile (0 <= p <= 1) of a sorted histogram [(value, count)], interpolated
     linearly between ranks (Hyndman & Fan type 7: Excel PERCENTIEL.INC, numpy's default)."""
-    n = sum(count for _, count in histogram)
+    n = sum(count for _days, count in histogram)
     if n == 0:
         return None
     position = (n - 1) * p
@@ -347,7 +348,7 @@ def lead_time(period: Period = Period()) -> LeadTime:
 
 def lead_from_histogram(histogram: list[tuple[int, int]]) -> LeadTime:
     """The lead-time figures of a histogram of (days, number of applications), by days."""
-    count = sum(n for _, n in histogram)
+    count = sum(n for _days, n in histogram)
     return LeadTime(
         count=count,
         median=_one_decimal(percentile(histogram, Fraction(1, 2))),
@@ -599,15 +600,16 @@ CHART_WIDTH = 960  # drawn at the width of the page (viewBox), scaled on small s
 
 def column_chart(chart_id: str, months: list[MonthDecisions]) -> Chart:
     """Grouped vertical bars per month: toegelaten and afgewezen."""
-    series = [("Toegelaten", [m.admitted for m in months]),
-              ("Afgewezen", [m.rejected for m in months])]
+    admitted, rejected = _("Toegelaten"), _("Afgewezen")
+    series = [(admitted, [m.admitted for m in months]),
+              (rejected, [m.rejected for m in months])]
     left, top, right, bottom = 48, 16, 16, 48
     plot_w = CHART_WIDTH - left - right
     plot_h = 220
     group = plot_w / max(1, len(months))
     gap = min(12.0, group * 0.25)
     bar_w = min(40.0, (group - gap) / len(series))
-    step, axis_top = _scale(max((v for _, vs in series for v in vs), default=0))
+    step, axis_top = _scale(max((v for _name, vs in series for v in vs), default=0))
     unit = plot_h / axis_top
     base = top + plot_h
     show_values = bar_w >= 14
@@ -634,17 +636,17 @@ def column_chart(chart_id: str, months: list[MonthDecisions]) -> Chart:
     ticks = [Text(left - 6, round(base - v * unit, 1), str(v)) for v in range(0, axis_top + 1, step)]
     return Chart(chart_id, CHART_WIDTH, top + plot_h + bottom,
                  (left, top, left + plot_w, base), bars, labels, ticks,
-                 [t.y for t in ticks], values, [(0, "Toegelaten"), (1, "Afgewezen")])
+                 [t.y for t in ticks], values, [(0, admitted), (1, rejected)])
 
 
 def bar_chart(chart_id: str, items: list[tuple[str, int]], *, legend: str) -> Chart:
     """Horizontal bars, one per category."""
-    longest = max((len(name) for name, _ in items), default=10)
+    longest = max((len(name) for name, _value in items), default=10)
     left = min(320, longest * 8 + 16)
     top, right, bottom, row = 8, 56, 32, 36
     plot_w = CHART_WIDTH - left - right
     plot_h = max(1, len(items)) * row
-    step, axis_top = _scale(max((v for _, v in items), default=0))
+    step, axis_top = _scale(max((v for _name, v in items), default=0))
     unit = plot_w / axis_top
     bars, values, labels = [], [], []
     for i, (name, value) in enumerate(items):
