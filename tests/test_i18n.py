@@ -16,8 +16,12 @@ from tests.conftest import make_app
 
 
 def _english(directory) -> None:
+    """The English catalogue of every test that uses one: Flask-Babel keeps the translations
+    it loaded per locale for the process (on its one Babel object), not per application, so
+    two catalogues for "en" in one test run would meet."""
     catalog = Catalog(locale="en")
     catalog.add("Inloggen", "Log in")
+    catalog.add("Het e-mailadres of het wachtwoord klopt niet.", "Wrong e-mail address or password.")
     catalog.add(("%(num)s aanmelding", "%(num)s aanmeldingen"),
                 ("%(num)s application", "%(num)s applications"))
     catalog.add("Welkom, %(name)s.", "Welcome, <b>%(name)s</b>.")
