@@ -143,3 +143,19 @@ def wizard_step(application, code: str) -> int:
     steps = _steps(application, application.applicable_requirements())
     return next(n for n, (_title, reqs) in enumerate(steps, start=1)
                 if any(r.code == code for r in reqs))
+
+
+def scenario_pages(app):
+    """(client, who, url) for every page of the benchmark's scenario, built on ``app``
+    first: one logged-in test client per user (anonymous: who is None)."""
+    from bench import scenario
+    from tests.conftest import login
+
+    ids = scenario.build(app)
+    clients = {}
+    for who, _endpoint, url in scenario.pages(app, ids):
+        if who not in clients:
+            clients[who] = app.test_client()
+            if who:
+                login(clients[who], who)
+        yield clients[who], who, url

@@ -2,22 +2,16 @@
 element that exists on that page (issue 14: "aria-describedby=None" on two checkboxes)."""
 import re
 
-from bench import scenario
-from tests.conftest import login
+from tests.helpers import scenario_pages
 
 REFERENCE = re.compile(r'aria-(?:describedby|labelledby)="([^"]*)"')
 ID = re.compile(r'\sid="([^"]+)"')
 
 
 def test_every_aria_reference_names_an_element_on_the_page(app):
-    ids = scenario.build(app)
-    clients, broken, checked = {}, [], 0
-    for who, _endpoint, url in scenario.pages(app, ids):
-        if who not in clients:
-            clients[who] = app.test_client()
-            if who:
-                login(clients[who], who)
-        response = clients[who].get(url)
+    broken, checked = [], 0
+    for client, _who, url in scenario_pages(app):
+        response = client.get(url)
         if not response.content_type.startswith("text/html"):
             continue
         html = response.get_data(as_text=True)
