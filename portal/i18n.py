@@ -165,6 +165,13 @@ def _npgettext(eval_ctx, context: str, singular: str, plural: str, num: int, **v
                       variables)
 
 
+def N_(string: str) -> str:  # noqa: N802 - the name pybabel extracts by default
+    """Marks a message kept in a module-level constant for pybabel (which extracts ``N_``
+    as it does ``_``) without translating it when the module is imported; ``_(CONSTANT)``
+    translates it where it is shown."""
+    return string
+
+
 def gettext(string: str, **variables) -> str:
     """Flask-Babel's ``gettext`` for Python code (flash messages, refusals, labels of forms
     built per request), with the translations looked up once per application context as
