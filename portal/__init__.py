@@ -298,11 +298,12 @@ def _register_database_errors(app: Flask, page) -> None:
             rollback()
             app.logger.warning("database conflict answered with 409: %s", type(exc).__name__)
             return safe_page(409, _("Tegelijk gewijzigd"),
-                             actions.STALE if isinstance(exc, StaleDataError) else actions.BUSY)
+                             _(actions.STALE) if isinstance(exc, StaleDataError)
+                             else _(actions.BUSY))
         if actions.is_unavailable(exc):
             requestlog.remember_error((type(exc), exc, exc.__traceback__))
             rollback()
-            body, status = safe_page(503, _("Even niet bereikbaar"), actions.UNAVAILABLE)
+            body, status = safe_page(503, _("Even niet bereikbaar"), _(actions.UNAVAILABLE))
             return body, status, {"Retry-After": "30"}
         return None
 

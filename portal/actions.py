@@ -31,13 +31,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .errors import DomainError, ValidationFailed
 from .extensions import db
+from .i18n import N_
+from .i18n import gettext as _
 
-EXPIRED = "Het formulier is verlopen; u ziet nu de actuele stand. Probeer het opnieuw."
-STALE = "Iemand anders heeft dit intussen gewijzigd. U ziet nu de actuele stand."
-BUSY = ("Iemand anders wijzigde dit op hetzelfde moment; er is niets opgeslagen. "
-        "U ziet nu de actuele stand. Probeer het opnieuw.")
-UNAVAILABLE = ("De database is even niet bereikbaar. Probeer het over een paar minuten opnieuw; "
-               "kijk dan eerst of uw laatste wijziging is opgeslagen.")
+EXPIRED = N_("Het formulier is verlopen; u ziet nu de actuele stand. Probeer het opnieuw.")
+STALE = N_("Iemand anders heeft dit intussen gewijzigd. U ziet nu de actuele stand.")
+BUSY = N_("Iemand anders wijzigde dit op hetzelfde moment; er is niets opgeslagen. "
+           "U ziet nu de actuele stand. Probeer het opnieuw.")
+UNAVAILABLE = N_("De database is even niet bereikbaar. Probeer het over een paar minuten opnieuw; "
+                  "kijk dan eerst of uw laatste wijziging is opgeslagen.")
 
 # SQLSTATE of a deadlock and of a serialization failure (PostgreSQL); SQLite says "locked".
 CONFLICT_STATES = {"40P01", "40001"}
@@ -88,7 +90,7 @@ def attempt(operation: Callable[[], Any]) -> Any:
     except (StaleDataError, DBAPIError) as exc:
         db.session.rollback()
         if is_conflict(exc):
-            raise Conflict(STALE if isinstance(exc, StaleDataError) else BUSY) from exc
+            raise Conflict(_(STALE) if isinstance(exc, StaleDataError) else _(BUSY)) from exc
         raise
     return result
 
@@ -131,7 +133,7 @@ def submit(form, operation: Callable[[], Any], *, success: Message, done: Target
     valid = form.validate() if validated is None else validated
     if not valid:
         if expired(form):
-            form.form_errors.append(EXPIRED)
+            form.form_errors.append(_(EXPIRED))
         return page(), invalid_status
     try:
         result = attempt(operation)
@@ -155,7 +157,7 @@ def button(form, operation: Callable[[], Any], *, success: Message, back: Target
     if not form.validate():
         if invalid is not None and not expired(form):
             return invalid(), 422
-        flash(EXPIRED, "error")
+        flash(_(EXPIRED), "error")
         return redirect(_text(back, None))
     try:
         result = attempt(operation)

@@ -1,5 +1,6 @@
 """Domain errors raised by workflow functions; views turn them into messages."""
-from .i18n import ngettext
+from .i18n import N_, ngettext
+from .i18n import gettext as _
 
 
 class DomainError(Exception):
@@ -27,12 +28,12 @@ class ValidationFailed(DomainError):
         self.errors = errors
 
 
-STALE_MESSAGE = ("Iemand anders heeft dit intussen gewijzigd. U ziet nu de actuele stand; "
-                 "voer uw wijziging zo nodig opnieuw in.")
+STALE_MESSAGE = N_("Iemand anders heeft dit intussen gewijzigd. U ziet nu de actuele stand; "
+                    "voer uw wijziging zo nodig opnieuw in.")
 
 
 class StaleForm(DomainError):
     """The form was built on a version of the record that someone else has since changed."""
 
-    def __init__(self, message: str = STALE_MESSAGE):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(_(STALE_MESSAGE) if message is None else message)

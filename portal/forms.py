@@ -14,8 +14,11 @@ from wtforms.fields.choices import Choice
 from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, Select, html_params
 
-NUMBER = "Vul een heel getal in, zonder punten of letters."
-VERSION_MISSING = "Het formulier mist de versie waarop het is gebouwd; laad de pagina opnieuw."
+from .i18n import N_
+from .i18n import gettext as _
+
+NUMBER = N_("Vul een heel getal in, zonder punten of letters.")
+VERSION_MISSING = N_("Het formulier mist de versie waarop het is gebouwd; laad de pagina opnieuw.")
 
 
 class ActionForm(FlaskForm):
@@ -34,7 +37,7 @@ class WholeNumberField(IntegerField):
             self.data = int(text)
         except ValueError:
             self.data = None
-            raise ValueError(NUMBER) from None
+            raise ValueError(_(NUMBER)) from None
 
 
 def choice_inputs(field):
@@ -152,7 +155,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 def _version_present(form, field) -> None:
     if field.data is None and getattr(form, "version_required", True):
-        raise StopValidation(VERSION_MISSING)
+        raise StopValidation(_(VERSION_MISSING))
 
 
 class VersionedForm(FlaskForm):

@@ -3,12 +3,13 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringF
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..forms import ActionForm, VersionedForm  # noqa: F401 (ActionForm: used by the views)
+from ..i18n import N_
 from ..validators import AgbCode, KvkNumber, Postcode
 from .passwords import MAX_LENGTH, MIN_LENGTH, length_problem
 
-REQUIRED = "Dit veld is verplicht."
-EMAIL = "Vul een geldig e-mailadres in, bijvoorbeeld naam@organisatie.nl."
-PASSWORDS_DIFFER = "De wachtwoorden zijn niet gelijk."
+REQUIRED = N_("Dit veld is verplicht.")
+EMAIL = N_("Vul een geldig e-mailadres in, bijvoorbeeld naam@organisatie.nl.")
+PASSWORDS_DIFFER = N_("De wachtwoorden zijn niet gelijk.")
 
 ORG_ROLE_CHOICES = [
     ("medewerker", "Medewerker: werkt aan de aanmeldingen van de organisatie"),

@@ -27,6 +27,7 @@ from .. import audit, notifications
 from ..auth import require_role
 from ..errors import DomainError, NotPermitted
 from ..extensions import db
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..timeutil import utcnow
 from ..urls import portal_url
@@ -41,17 +42,17 @@ _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 _CODE_RE = re.compile(r"^\d{6}$")
 _RECOVERY_RE = re.compile(rf"^[{_ALPHABET}]{{10}}$")
 
-MALFORMED = "Vul de 6 cijfers in die uw authenticator-app nu toont, zonder letters."
-WRONG = ("Deze code klopt niet. Controleer of u de code van het portaal Wonen met begeleiding "
-         "gebruikt en of de tijd op uw telefoon goed staat.")
-REUSED = ("Deze code is al gebruikt. Wacht tot uw app een nieuwe code toont (elke 30 seconden) "
-          "en vul die in.")
-EXPIRED = "Deze code is verlopen. Vul de code in die uw app nu toont."
-RECOVERY_MALFORMED = ("Een herstelcode bestaat uit 10 letters en cijfers, bijvoorbeeld "
-                      "abcde-23456.")
-RECOVERY_WRONG = "Deze herstelcode klopt niet. Controleer de code op uw lijst met herstelcodes."
-RECOVERY_USED = ("Deze herstelcode is al gebruikt: elke herstelcode werkt één keer. Gebruik een "
-                 "andere code van uw lijst.")
+MALFORMED = N_("Vul de 6 cijfers in die uw authenticator-app nu toont, zonder letters.")
+WRONG = N_("Deze code klopt niet. Controleer of u de code van het portaal Wonen met begeleiding "
+            "gebruikt en of de tijd op uw telefoon goed staat.")
+REUSED = N_("Deze code is al gebruikt. Wacht tot uw app een nieuwe code toont (elke 30 seconden) "
+             "en vul die in.")
+EXPIRED = N_("Deze code is verlopen. Vul de code in die uw app nu toont.")
+RECOVERY_MALFORMED = N_("Een herstelcode bestaat uit 10 letters en cijfers, bijvoorbeeld "
+                         "abcde-23456.")
+RECOVERY_WRONG = N_("Deze herstelcode klopt niet. Controleer de code op uw lijst met herstelcodes.")
+RECOVERY_USED = N_("Deze herstelcode is al gebruikt: elke herstelcode werkt één keer. Gebruik een "
+                    "andere code van uw lijst.")
 
 
 class CodeError(DomainError):
@@ -85,17 +86,17 @@ def _matching_step(secret: str, code: str, last_step: int | None) -> int:
     """The time step ``code`` belongs to (previous, current or next); else a CodeError."""
     code = normalise_code(code)
     if not _CODE_RE.match(code):
-        raise CodeError(MALFORMED)
+        raise CodeError(_(MALFORMED))
     now = _now_step()
     for step in (now, now - 1, now + 1):
         if hmac.compare_digest(_code_at(secret, step), code):
             if last_step is not None and step <= last_step:
-                raise CodeError(REUSED)
+                raise CodeError(_(REUSED))
             return step
     # A code of the last ten minutes: say it is old, not wrong.
     if any(hmac.compare_digest(_code_at(secret, step), code) for step in range(now - 20, now - 1)):
-        raise CodeError(EXPIRED)
-    raise CodeError(WRONG)
+        raise CodeError(_(EXPIRED))
+    raise CodeError(_(WRONG))
 
 
 # --------------------------------------------------------------------------- enrolment
@@ -189,7 +190,7 @@ def verify(user: User, code: str) -> None:
     try:
         step = _matching_step(user.totp_secret, code, user.totp_last_step)
     except CodeError as exc:
-        if exc.message == MALFORMED:
+        if exc.message == _(MALFORMED):
             raise
         _refuse(user, exc, "app")
     user.totp_last_step = step
@@ -202,13 +203,13 @@ def use_recovery_code(user: User, code: str) -> int:
     security.check(security.SECOND_FACTOR, user.id)
     plain = normalise_code(code).lower()
     if not _RECOVERY_RE.match(plain):
-        raise CodeError(RECOVERY_MALFORMED)
+        raise CodeError(_(RECOVERY_MALFORMED))
     row = db.session.scalar(select(RecoveryCode).where(
         RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_recovery(plain)))
     if row is None:
-        _refuse(user, CodeError(RECOVERY_WRONG), "recovery")
+        _refuse(user, CodeError(_(RECOVERY_WRONG)), "recovery")
     if row.used_at is not None:
-        _refuse(user, CodeError(RECOVERY_USED), "recovery")
+        _refuse(user, CodeError(_(RECOVERY_USED)), "recovery")
     row.used_at = utcnow()
     security.clear(security.SECOND_FACTOR, user.id)
     left = remaining_recovery_codes(user)

@@ -7,6 +7,9 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ..i18n import N_
+from ..i18n import gettext as _
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 ZXCVBN_MAX = 72
@@ -41,9 +44,9 @@ def needs_rehash(password_hash: str) -> bool:
 
 TOO_SHORT = f"Kies een wachtwoord van minstens {MIN_LENGTH} tekens."
 TOO_LONG = f"Een wachtwoord mag hoogstens {MAX_LENGTH} tekens hebben."
-ONLY_SPACES = "Een wachtwoord mag niet alleen uit spaties bestaan."
-ADVICE = (" Kies bijvoorbeeld een zin van een paar woorden die niet bij elkaar horen, "
-          "zoals ‘fiets-wolk-koffie-lantaarn’.")
+ONLY_SPACES = N_("Een wachtwoord mag niet alleen uit spaties bestaan.")
+ADVICE = N_(" Kies bijvoorbeeld een zin van een paar woorden die niet bij elkaar horen, "
+            "zoals ‘fiets-wolk-koffie-lantaarn’.")
 
 # The Dutch reason per kind of weakness zxcvbn found (its match patterns and dictionaries).
 REASONS = {
@@ -65,7 +68,7 @@ def length_problem(password: str | None) -> str | None:
     """The length rules alone (forms check them before anything else)."""
     password = password or ""
     if password and not password.strip():
-        return ONLY_SPACES
+        return _(ONLY_SPACES)
     if len(password) < MIN_LENGTH:
         return TOO_SHORT
     if len(password) > MAX_LENGTH:
@@ -113,4 +116,4 @@ def weakness(password: str, user_inputs: list[str | None] = ()) -> str | None:
     result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=inputs)
     if result["score"] >= MIN_SCORE:
         return None
-    return REASONS[_cause(result["sequence"])] + ADVICE
+    return REASONS[_cause(result["sequence"])] + _(ADVICE)

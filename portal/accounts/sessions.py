@@ -20,6 +20,7 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
+from ..i18n import N_
 from ..i18n import gettext as _
 from . import mfa
 from .models import User
@@ -37,8 +38,8 @@ TOUCH_SECONDS = 30  # how often the last activity is written into the cookie
 # Pages a user who must still set up the second factor may open.
 ENROLMENT_ENDPOINTS = {"accounts.mfa_setup", "accounts.logout", "static"}
 
-EXPIRED = "Uw sessie is verlopen. Log opnieuw in."
-IDLE = "U was een tijd niet actief en bent daarom uitgelogd. Log opnieuw in."
+EXPIRED = N_("Uw sessie is verlopen. Log opnieuw in.")
+IDLE = N_("U was een tijd niet actief en bent daarom uitgelogd. Log opnieuw in.")
 
 
 def start(user: User) -> None:
@@ -101,14 +102,14 @@ def idle_limit(user: User) -> int:
 def _ended(user: User, now: int) -> str | None:
     """Why the current session has ended, or None."""
     if not user.is_active_account or session.get(VERSION) != user.session_version:
-        return EXPIRED
+        return _(EXPIRED)
     started, seen = session.get(STARTED), session.get(SEEN)
     if not isinstance(started, int) or not isinstance(seen, int):
-        return EXPIRED
+        return _(EXPIRED)
     if now - started > current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600:
-        return EXPIRED
+        return _(EXPIRED)
     if now - seen > idle_limit(user):
-        return IDLE
+        return _(IDLE)
     return None
 
 

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import HiddenInput
 
 from ..forms import MultiCheckboxField, SelectOnce
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..procedure.models import Identifier, Requirement
 from ..timeutil import today_local
@@ -24,8 +25,8 @@ from ..validators import AgbCode, KvkNumber, normalise_digits
 from .models import Application
 from .workflow import field_id
 
-NUMBER = "Vul een heel getal in, zonder punten of letters."
-DATE = "Vul een geldige datum in (dag-maand-jaar)."
+NUMBER = N_("Vul een heel getal in, zonder punten of letters.")
+DATE = N_("Vul een geldige datum in (dag-maand-jaar).")
 
 
 class NewApplicationForm(FlaskForm):
@@ -192,7 +193,7 @@ def build_answer_form(application: Application, only: set[int] | None = None,
     for req in requirements:
         name = field_id(req, "number")
         if name in form._fields and form._fields[name].process_errors:
-            form._fields[name].process_errors = [NUMBER]
+            form._fields[name].process_errors = [_(NUMBER)]
     return form
 
 

@@ -474,7 +474,7 @@ def submit(application_id):
         return redirect(url_for("applications.edit", application_id=application.id))
     form = SubmitForm()
     if not form.validate():
-        flash(EXPIRED, "error")
+        flash(_(EXPIRED), "error")
         return redirect(url_for("applications.edit", application_id=application.id))
     if application.status != Status.CONCEPT:
         flash(_("Deze aanmelding is al ingediend.") if application.status != Status.INGETROKKEN

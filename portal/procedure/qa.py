@@ -22,6 +22,7 @@ from ..accounts.models import Organisation, User
 from ..auth import require_role
 from ..errors import DomainError, NotPermitted
 from ..extensions import db
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..timeutil import utcnow
 from .models import Procedure, Question
@@ -32,8 +33,8 @@ ANSWER_MAX = 10000
 PUBLIC_MAX = 10000
 TITLE_LENGTH = 120
 
-STALE_MESSAGE = ("Iemand anders heeft deze vraag intussen gewijzigd. U ziet nu de actuele "
-                 "stand; controleer die en probeer het zo nodig opnieuw.")
+STALE_MESSAGE = N_("Iemand anders heeft deze vraag intussen gewijzigd. U ziet nu de actuele "
+                    "stand; controleer die en probeer het zo nodig opnieuw.")
 
 
 class StaleQuestion(DomainError):
@@ -43,15 +44,15 @@ class StaleQuestion(DomainError):
 # The same question by the same user within this time is a double click (or a form sent
 # again): it is stored, and its receipt sent, once.
 DUPLICATE_WINDOW = timedelta(minutes=10)
-DUPLICATE_MESSAGE = ("U heeft deze vraag net al gesteld. Hij is één keer verstuurd; u hoeft "
-                     "hem niet opnieuw te versturen.")
+DUPLICATE_MESSAGE = N_("U heeft deze vraag net al gesteld. Hij is één keer verstuurd; u hoeft "
+                        "hem niet opnieuw te versturen.")
 
 
 class DuplicateQuestion(DomainError):
     """The user asked exactly this question a moment ago; ``question`` is that one."""
 
     def __init__(self, question: Question):
-        super().__init__(DUPLICATE_MESSAGE)
+        super().__init__(_(DUPLICATE_MESSAGE))
         self.question = question
 
 
@@ -68,7 +69,7 @@ def version(question: Question) -> int:
 
 def check_version(question: Question, expected: int | None) -> None:
     if expected is not None and expected != version(question):
-        raise StaleQuestion(STALE_MESSAGE)
+        raise StaleQuestion(_(STALE_MESSAGE))
 
 
 def is_answered(question: Question) -> bool:

@@ -25,8 +25,8 @@ from ..auth import require_role
 from ..errors import DomainError, StaleForm, ValidationFailed
 from ..extensions import db
 from ..files import Document, UploadError, store_upload
+from ..i18n import N_, ngettext
 from ..i18n import gettext as _
-from ..i18n import ngettext
 from ..partners.models import Admission
 from ..procedure.models import Category, Procedure, ProcedureDocument, Product, Tariff, add_months
 from ..timeutil import today_local, utcnow
@@ -53,8 +53,8 @@ DOCUMENT_KINDS = {
     "modelovereenkomst": "Modelovereenkomst (deelnemersovereenkomst)",
 }
 
-STALE_MESSAGE = ("Iemand anders heeft dit intussen gewijzigd. Uw invoer staat hieronder nog; "
-                 "controleer die tegen de actuele stand en sla opnieuw op.")
+STALE_MESSAGE = N_("Iemand anders heeft dit intussen gewijzigd. Uw invoer staat hieronder nog; "
+                    "controleer die tegen de actuele stand en sla opnieuw op.")
 
 
 # --- who may act -----------------------------------------------------------------------------------
@@ -82,11 +82,11 @@ def _record_change(obj, action: str, field: str, old, new, by: User) -> None:
 
 # --- money and percentages ------------------------------------------------------------------
 
-MONEY_FORMAT = "Vul een bedrag in euro's in, bijvoorbeeld 1.234,56 of 1234.56."
-MONEY_DECIMALS = ("Een tarief heeft hoogstens twee cijfers achter de komma (hele centen). "
-                  "Bedoelt u duizendtallen, schrijf dan bijvoorbeeld 1.234,00.")
-MONEY_NEGATIVE = "Een tarief kan niet negatief zijn."
-MONEY_TOO_BIG = "Een tarief kan hoogstens € 99.999.999,99 zijn."
+MONEY_FORMAT = N_("Vul een bedrag in euro's in, bijvoorbeeld 1.234,56 of 1234.56.")
+MONEY_DECIMALS = N_("Een tarief heeft hoogstens twee cijfers achter de komma (hele centen). "
+                     "Bedoelt u duizendtallen, schrijf dan bijvoorbeeld 1.234,00.")
+MONEY_NEGATIVE = N_("Een tarief kan niet negatief zijn.")
+MONEY_TOO_BIG = N_("Een tarief kan hoogstens € 99.999.999,99 zijn.")
 
 
 def _split_number(text: str) -> tuple[str, str, str]:
@@ -98,13 +98,13 @@ def _split_number(text: str) -> tuple[str, str, str]:
     if s[:1] in "+-":
         sign, s = s[0].replace("+", ""), s[1:]
     if not s or not re.fullmatch(r"[\d.,]+", s) or not s[0].isdigit():
-        raise ValueError(MONEY_FORMAT)
+        raise ValueError(_(MONEY_FORMAT))
     commas, dots = s.count(","), s.count(".")
     if commas and dots:
         decimal_sep = "," if s.rfind(",") > s.rfind(".") else "."
         thousands = "." if decimal_sep == "," else ","
         if s.count(decimal_sep) != 1:
-            raise ValueError(MONEY_FORMAT)
+            raise ValueError(_(MONEY_FORMAT))
     elif commas:
         decimal_sep, thousands = (",", None) if commas == 1 else (None, ",")
     elif dots:
@@ -113,13 +113,13 @@ def _split_number(text: str) -> tuple[str, str, str]:
         decimal_sep = thousands = None
     whole, fraction = (s.split(decimal_sep) if decimal_sep else (s, ""))
     if decimal_sep and not fraction:
-        raise ValueError(MONEY_FORMAT)
+        raise ValueError(_(MONEY_FORMAT))
     if thousands and thousands in whole:
         if not re.fullmatch(r"\d{1,3}(" + re.escape(thousands) + r"\d{3})+", whole):
-            raise ValueError(MONEY_FORMAT)
+            raise ValueError(_(MONEY_FORMAT))
         whole = whole.replace(thousands, "")
     if not whole.isdigit() or (fraction and not fraction.isdigit()):
-        raise ValueError(MONEY_FORMAT)
+        raise ValueError(_(MONEY_FORMAT))
     return sign, whole, fraction
 
 
@@ -132,33 +132,33 @@ def parse_price(value) -> Decimal:
     if isinstance(value, float):
         raise TypeError("A price is never a float; pass a Decimal or text.")
     if isinstance(value, bool):
-        raise ValueError(MONEY_FORMAT)
+        raise ValueError(_(MONEY_FORMAT))
     if isinstance(value, (Decimal, int)):
         amount = Decimal(value)
         if not amount.is_finite():
-            raise ValueError(MONEY_FORMAT)
+            raise ValueError(_(MONEY_FORMAT))
     else:
         text = (value or "").strip()
         if not text:
             raise ValueError(_("Vul een tarief in, bijvoorbeeld 1.234,56."))
         sign, whole, fraction = _split_number(text)
         if sign == "-" and (int(whole) or fraction.strip("0")):
-            raise ValueError(MONEY_NEGATIVE)
+            raise ValueError(_(MONEY_NEGATIVE))
         if len(fraction) > 2:
-            raise ValueError(MONEY_DECIMALS)
+            raise ValueError(_(MONEY_DECIMALS))
         amount = Decimal(f"{whole}.{fraction or '0'}")
     if amount < 0:
-        raise ValueError(MONEY_NEGATIVE)
+        raise ValueError(_(MONEY_NEGATIVE))
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise ValueError(MONEY_DECIMALS)
+        raise ValueError(_(MONEY_DECIMALS))
     if amount > PRICE_MAX:
-        raise ValueError(MONEY_TOO_BIG)
+        raise ValueError(_(MONEY_TOO_BIG))
     return amount.quantize(CENT)
 
 
-PERCENT_FORMAT = "Vul een percentage in, bijvoorbeeld 3,7 of -1,25."
-PERCENT_RANGE = "Een indexatiepercentage ligt tussen -50 en 100."
-PERCENT_DECIMALS = "Een indexatiepercentage heeft hoogstens twee cijfers achter de komma."
+PERCENT_FORMAT = N_("Vul een percentage in, bijvoorbeeld 3,7 of -1,25.")
+PERCENT_RANGE = N_("Een indexatiepercentage ligt tussen -50 en 100.")
+PERCENT_DECIMALS = N_("Een indexatiepercentage heeft hoogstens twee cijfers achter de komma.")
 
 
 def parse_percentage(value) -> Decimal:
@@ -170,20 +170,20 @@ def parse_percentage(value) -> Decimal:
     else:
         text = (value or "").strip()
         if not text:
-            raise ValueError(PERCENT_FORMAT)
+            raise ValueError(_(PERCENT_FORMAT))
         try:
             sign, whole, fraction = _split_number(text)
         except ValueError:
-            raise ValueError(PERCENT_FORMAT) from None
+            raise ValueError(_(PERCENT_FORMAT)) from None
         if len(fraction) > 2:
-            raise ValueError(PERCENT_DECIMALS)
+            raise ValueError(_(PERCENT_DECIMALS))
         pct = Decimal(f"{sign}{whole}.{fraction or '0'}")
     if not pct.is_finite():
-        raise ValueError(PERCENT_FORMAT)
+        raise ValueError(_(PERCENT_FORMAT))
     if pct != pct.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise ValueError(PERCENT_DECIMALS)
+        raise ValueError(_(PERCENT_DECIMALS))
     if not PERCENT_MIN <= pct <= PERCENT_MAX:
-        raise ValueError(PERCENT_RANGE)
+        raise ValueError(_(PERCENT_RANGE))
     return pct
 
 
@@ -395,7 +395,7 @@ def update_settings(procedure: Procedure, new: Settings, *, by: User,
     that the end moves only by exercising an extension option."""
     _require_admin(by)
     if fingerprint is not None and fingerprint != settings_fingerprint(procedure):
-        raise StaleForm(STALE_MESSAGE)
+        raise StaleForm(_(STALE_MESSAGE))
     old = Settings.of(procedure)
     errors = check_settings(procedure, new)
     if errors:
@@ -419,7 +419,7 @@ def set_applications_open(procedure: Procedure, is_open: bool, *, by: User,
     future. Returns whether anything changed."""
     _require_admin(by)
     if fingerprint is not None and fingerprint != settings_fingerprint(procedure):
-        raise StaleForm(STALE_MESSAGE)
+        raise StaleForm(_(STALE_MESSAGE))
     today = today or today_local()
     notice = (notice or "").strip() or None
     errors = []
@@ -592,7 +592,7 @@ def update_category(category: Category, *, name: str, description: str, by: User
     """Rename or describe a category; its code stays, so links and history keep working."""
     _require_admin(by)
     if fingerprint is not None and fingerprint != category_fingerprint(category):
-        raise StaleForm(STALE_MESSAGE)
+        raise StaleForm(_(STALE_MESSAGE))
     name, description = (name or "").strip(), (description or "").strip()
     errors = _check_category(category.procedure, name, description, current=category)
     if errors:
@@ -715,7 +715,7 @@ def update_product(product: Product, spec: ProductSpec, *, by: User,
                    fingerprint: int | None = None) -> list[str]:
     _require_admin(by)
     if fingerprint is not None and fingerprint != product_fingerprint(product):
-        raise StaleForm(STALE_MESSAGE)
+        raise StaleForm(_(STALE_MESSAGE))
     spec = _normalised(spec)
     procedure = db.session.get(Procedure, product.procedure_id)
     errors = _check_product(procedure, spec, current=product)
@@ -811,7 +811,7 @@ def set_prices(procedure: Procedure, year: int, prices: dict[int, object], *, by
     _require_admin(by)
     _check_year(procedure, year)
     if fingerprint is not None and fingerprint != tariffs_fingerprint(procedure, year):
-        raise StaleForm(STALE_MESSAGE)
+        raise StaleForm(_(STALE_MESSAGE))
     products = {p.id: p for p in products_of(procedure)}
     existing = tariffs_by_product(procedure, [year])
     errors, parsed = [], {}
@@ -874,7 +874,7 @@ def index_prices(procedure: Procedure, year: int, *, by: User,
     _require_admin(by)
     _check_year(procedure, year)
     if fingerprint is not None and fingerprint != tariffs_fingerprint(procedure, year):
-        raise StaleForm(STALE_MESSAGE)
+        raise StaleForm(_(STALE_MESSAGE))
     errors = []
     general = None
     if percentage is not None and not (isinstance(percentage, str) and not percentage.strip()):
@@ -933,7 +933,7 @@ def publish_tariffs(procedure: Procedure, year: int, *, by: User,
     _require_admin(by)
     _check_year(procedure, year)
     if fingerprint is not None and fingerprint != tariffs_fingerprint(procedure, year):
-        raise StaleForm(STALE_MESSAGE)
+        raise StaleForm(_(STALE_MESSAGE))
     products = products_of(procedure)
     tariffs = tariffs_by_product(procedure, [year])
     missing = [p.code for p in products if (p.id, year) not in tariffs]

@@ -22,6 +22,7 @@ from ..accounts.models import User
 from ..auth import require_role
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..procedure.models import (
     CatalogueVersion,
@@ -43,8 +44,8 @@ NUMBER_LIMIT = 1_000_000_000
 AMOUNT_LIMIT = 2_000_000_000
 CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*")
 
-STALE_MESSAGE = ("Iemand anders heeft deze eis intussen gewijzigd. Uw invoer staat hieronder "
-                 "nog; controleer die en sla opnieuw op om de eis te overschrijven.")
+STALE_MESSAGE = N_("Iemand anders heeft deze eis intussen gewijzigd. Uw invoer staat hieronder "
+                    "nog; controleer die en sla opnieuw op om de eis te overschrijven.")
 
 
 class StaleRequirement(DomainError):
@@ -376,7 +377,7 @@ def change_requirement(requirement: Requirement, spec: RequirementSpec, *, by: U
     version = db.session.get(CatalogueVersion, requirement.version_id)
     require_draft(version)
     if expected is not None and expected != fingerprint(requirement):
-        raise StaleRequirement(STALE_MESSAGE)
+        raise StaleRequirement(_(STALE_MESSAGE))
     spec = spec.normalised()
     errors = validate(version, spec, current=requirement)
     if errors:
