@@ -17,11 +17,12 @@ from wtforms.widgets import HiddenInput
 
 from ..forms import NUMBER, ActionForm, WholeNumberField  # noqa: F401 (used by the views)
 from ..forms import MultiCheckboxField as CheckboxesField
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..procedure.models import Category, Evidence, Identifier, Requirement
 from ..procedure.versions import NOTE_MAX, RequirementSpec
 
-AMOUNT = "Vul een bedrag in hele euro's in, bijvoorbeeld 2.500.000."
+AMOUNT = N_("Vul een bedrag in hele euro's in, bijvoorbeeld 2.500.000.")
 
 
 class MultiCheckboxField(CheckboxesField):
@@ -50,7 +51,7 @@ class EuroField(StringField):
             return
         if not re.fullmatch(r"\d{1,12}", text):
             self.data = None
-            raise ValueError(AMOUNT)
+            raise ValueError(_(AMOUNT))
         self.data = int(text)
 
 

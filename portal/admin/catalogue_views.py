@@ -312,7 +312,7 @@ def move(number, requirement_id):
     version = _version(number, lock=True)
     form = MoveForm()
     if not form.validate():
-        flash(EXPIRED, "error")
+        flash(_(EXPIRED), "error")
         return _version_page(number)
     refused = _refused(version)
     if refused:

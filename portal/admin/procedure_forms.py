@@ -21,11 +21,12 @@ from wtforms.widgets import HiddenInput
 
 from ..forms import NUMBER, ActionForm, WholeNumberField  # noqa: F401 (used by the views)
 from ..forms import VersionedForm as SharedVersionedForm
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..procedure.settings import UNITS
 from ..urls import row_id_or_none
 
-DATE_MESSAGE = "Vul een datum in als dd-mm-jjjj, bijvoorbeeld 01-01-2027."
+DATE_MESSAGE = N_("Vul een datum in als dd-mm-jjjj, bijvoorbeeld 01-01-2027.")
 
 
 def _date(label: str, *, required: bool = True, description: str | None = None) -> DateField:

@@ -31,8 +31,8 @@ from ..audit.models import AuditEvent
 from ..auth import admin_required
 from ..errors import DomainError
 from ..extensions import db
+from ..i18n import N_, ngettext
 from ..i18n import gettext as _
-from ..i18n import ngettext
 from ..pagination import paginate
 from ..procedure import settings as ops
 from ..procedure.models import Category, Procedure, ProcedureDocument, Product, Tariff
@@ -54,7 +54,7 @@ from .procedure_forms import (
 bp = Blueprint("admin_procedure", __name__, url_prefix="/beheer")
 
 HISTORY_LIMIT = 20
-CODE_TAKEN = "Deze productcode is intussen al in gebruik."
+CODE_TAKEN = N_("Deze productcode is intussen al in gebruik.")
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ def _submit(form, operation, *, page, fingerprint, **kwargs):
     the current fingerprint, ``fingerprint()``, so that saving again overwrites, knowingly."""
 
     def again():
-        if ops.STALE_MESSAGE in form.form_errors:
+        if _(ops.STALE_MESSAGE) in form.form_errors:
             form.version.data = fingerprint()
             form.version.raw_data = [str(form.version.data)]
         return page()
@@ -328,7 +328,7 @@ def move_category(category_id):
     category = _category(category_id)
     form = MoveForm()
     if not form.validate():
-        flash(EXPIRED, "error")
+        flash(_(EXPIRED), "error")
     else:  # the list shows the new order: no message when it worked
         try:
             attempt(lambda: ops.move_category(category, form.direction.data, by=current_user))
@@ -419,7 +419,7 @@ def add_product():
                                       "tarieven in.", code=product.code),
             done=url_for("admin_procedure.products"), page=page)
     except IntegrityError:  # the same code added at the same moment (rolled back)
-        form.code.errors = [CODE_TAKEN]
+        form.code.errors = [_(CODE_TAKEN)]
         return page(), 422
 
 
@@ -450,7 +450,7 @@ def edit_product(product_id):
             done=url_for("admin_procedure.products"), page=page,
             fingerprint=lambda: ops.product_fingerprint(_product(product_id)))
     except IntegrityError:  # the same code saved at the same moment (rolled back)
-        form.code.errors = [CODE_TAKEN]
+        form.code.errors = [_(CODE_TAKEN)]
         return page(), 422
 
 

@@ -19,10 +19,11 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..accounts.forms import new_password_field
 from ..forms import ActionForm, SelectOnce  # noqa: F401 (ActionForm: used by the views)
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..notifications.mail_texts import BODY_MAX, SUBJECT_MAX
 
-REQUIRED = "Dit veld is verplicht."
+REQUIRED = N_("Dit veld is verplicht.")
 STAFF_ROLE_CHOICES = [
     ("assessor", "Beoordelaar: beoordeelt aanmeldingen en stelt besluiten voor of keurt ze goed"),
     ("admin", "Contractbeheerder: beheert daarnaast de procedure, de toegelaten aanbieders, "
@@ -116,7 +117,7 @@ class VersionOnlyForm(FlaskForm):
     version = VersionField()
 
 
-DATE_MESSAGE = "Vul een geldige datum in, bijvoorbeeld 31-01-2027."
+DATE_MESSAGE = N_("Vul een geldige datum in, bijvoorbeeld 31-01-2027.")
 
 
 def _date(label):

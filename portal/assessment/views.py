@@ -28,6 +28,7 @@ from ..auth import admin_required, assessor_required, has_role
 from ..clock import days_left
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..notifications.models import OutboxMail
 from ..pagination import FILTERED_COUNT_CAP, paginate
@@ -175,7 +176,7 @@ def _page(application, *, forms=None, errors=(), status=200):
         errors=errors, Status=Status, today=today_local(), clock=clock_state,
         action_label=history.action_label, state_label=history.state_label,
         mail_status_label=history.mail_status_label, is_pdf=_is_pdf,
-        conflict_statement=workflow.CONFLICT_STATEMENT, **context,
+        conflict_statement=_(workflow.CONFLICT_STATEMENT), **context,
     ), status
 
 
@@ -232,7 +233,7 @@ def _back(application, anchor=""):
 
 def _conflict_message(exc: Conflict) -> str:
     """Another change got in the way: for a stale application, the assessment's own words."""
-    return workflow.STALE_MESSAGE if exc.message == STALE else exc.message
+    return _(workflow.STALE_MESSAGE) if exc.message == _(STALE) else exc.message
 
 
 def _act(application, form, form_name, operation, success, anchor="", page=None):
@@ -242,7 +243,7 @@ def _act(application, form, form_name, operation, success, anchor="", page=None)
     page = page or _page
     if not form.validate():
         if form.csrf_token.errors or form.version.errors:
-            flash(EXPIRED, "error")
+            flash(_(EXPIRED), "error")
             return _back(application)
         errors = [(name, msg) for name, msgs in form.errors.items() for msg in msgs]
         return page(application, forms={form_name: form}, errors=errors, status=422)
@@ -296,9 +297,9 @@ def declare(application_id):
                 lambda: workflow.declare_no_conflict(application, by=current_user), success, anchor)
 
 
-FOREIGN_REQUIREMENT = ("Niet opgeslagen: een van de oordelen gaat over een eis die niet bij deze "
-                       "aanmelding hoort. Laad de pagina opnieuw en beoordeel alleen de eisen "
-                       "die hier staan.")
+FOREIGN_REQUIREMENT = N_("Niet opgeslagen: een van de oordelen gaat over een eis die niet bij deze "
+                         "aanmelding hoort. Laad de pagina opnieuw en beoordeel alleen de eisen "
+                         "die hier staan.")
 
 
 def _wants_json() -> bool:
@@ -337,7 +338,7 @@ def verdicts(application_id):
     application = _load(application_id)
     requirements = application.applicable_requirements()
     if foreign_requirement_ids(request.form, requirements):  # nothing is saved, not even part
-        message = FOREIGN_REQUIREMENT
+        message = _(FOREIGN_REQUIREMENT)
         if _wants_json():
             return jsonify(message=message), 422
         return _page(application, errors=[(None, message)], status=422)

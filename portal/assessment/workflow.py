@@ -25,6 +25,7 @@ from ..auth import require_beheerder, require_role
 from ..clock import add_working_days, resumed_due
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..partners import workflow as partners
 from ..partners.compliance import refresh_evidence_date
@@ -43,17 +44,17 @@ from .models import (
     VerdictOutcome,
 )
 
-CONFLICT_STATEMENT = (
+CONFLICT_STATEMENT = N_(
     "Ik verklaar dat ik geen belangen heb bij deze organisatie en er geen persoonlijke of "
     "zakelijke band mee heb die mijn oordeel kan beïnvloeden."
 )
 
-DECLARATION_MISSING = (
+DECLARATION_MISSING = N_(
     "Verklaar eerst dat u geen belangenconflict heeft met deze organisatie. Pas daarna kunt u "
     "de aanmelding beoordelen, om aanvulling vragen of een besluit voorstellen."
 )
 
-STALE_MESSAGE = (
+STALE_MESSAGE = N_(
     "Iemand anders heeft deze aanmelding intussen gewijzigd. U ziet nu de actuele stand; "
     "controleer die en probeer het zo nodig opnieuw."
 )
@@ -65,7 +66,7 @@ class StaleState(DomainError):
 
 def check_version(application: Application, expected: int | None) -> None:
     if expected is not None and expected != application.version:
-        raise StaleState(STALE_MESSAGE)
+        raise StaleState(_(STALE_MESSAGE))
 
 
 def _require_assessor(user: User) -> None:
@@ -121,10 +122,10 @@ def _require_declared(application: Application, user: User) -> None:
     """Every assessor action on an application needs the actor's own declaration of no
     conflict of interest, also after a reassignment (declarations are per assessor)."""
     if not has_declared(application, user):
-        raise NotPermitted(DECLARATION_MISSING)
+        raise NotPermitted(_(DECLARATION_MISSING))
 
 
-APPROVER_DECLARATION_MISSING = (
+APPROVER_DECLARATION_MISSING = N_(
     "Verklaar dat u geen belangenconflict heeft met deze organisatie voordat u het besluit "
     "goedkeurt: ook de tweede beoordelaar beslist mee.")
 
@@ -135,7 +136,7 @@ def _declare_as_approver(application: Application, by: User, no_conflict: bool) 
     if has_declared(application, by):
         return
     if not no_conflict:
-        raise ValidationFailed([("no_conflict", APPROVER_DECLARATION_MISSING)])
+        raise ValidationFailed([("no_conflict", _(APPROVER_DECLARATION_MISSING))])
     db.session.add(ConflictDeclaration(application_id=application.id, assessor_id=by.id,
                                        statement=CONFLICT_STATEMENT))
     audit.record("conflict_declared", application, actor=by, detail=CONFLICT_STATEMENT)

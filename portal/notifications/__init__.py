@@ -5,6 +5,7 @@ from .. import audit
 from ..auth import require_role
 from ..errors import DomainError
 from ..extensions import db
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..timeutil import utcnow
 from . import kinds
@@ -17,8 +18,8 @@ __all__ = ["queue", "resend", "MailStatus", "OutboxMail", "SENSITIVE_NOTE", "bod
 # ``kinds``): whoever reads the body can reset a password, take over an invitation or
 # confirm an address. They are stored like every mail (the outbox sends them), but marked
 # ``sensitive``: no page shows their body.
-SENSITIVE_NOTE = ("Deze e-mail bevat een persoonlijke link en is alleen in de mailbox van de "
-                  "ontvanger te lezen.")
+SENSITIVE_NOTE = N_("Deze e-mail bevat een persoonlijke link en is alleen in de mailbox van de "
+                    "ontvanger te lezen.")
 
 
 def console_mode() -> bool:

@@ -18,6 +18,7 @@ from ..accounts.models import Organisation, User
 from ..auth import require_role
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..monitoring.models import Indicator
 from ..partners import workflow as partners
@@ -35,12 +36,12 @@ from .models import (
 )
 from .workflow import MAX_TEXT
 
-STAFF_ONLY = "Alleen medewerkers van de regio kunnen toezicht vastleggen."
-CLOSED = "Dit onderzoek is afgesloten; het kan niet meer worden gewijzigd."
+STAFF_ONLY = N_("Alleen medewerkers van de regio kunnen toezicht vastleggen.")
+CLOSED = N_("Dit onderzoek is afgesloten; het kan niet meer worden gewijzigd.")
 
 
 def _require_staff(user: User) -> None:
-    require_role(user, "assessor", STAFF_ONLY)
+    require_role(user, "assessor", _(STAFF_ONLY))
 
 
 def _text(value) -> str:
@@ -126,7 +127,7 @@ def _mail_partner(investigation: Investigation, kind: str, subject: str, **conte
 
 def _refuse_when_closed(investigation: Investigation) -> None:
     if investigation.status == InvestigationStatus.GESLOTEN:
-        raise DomainError(CLOSED)
+        raise DomainError(_(CLOSED))
 
 
 # --- findings -----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from ..accounts.search import kvk_number, name_matches, name_order, search_term
 from ..actions import button, submit
 from ..auth import assessor_required, provider_required
 from ..extensions import db
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..monitoring.models import Indicator, IndicatorSet, ReportingRound
 from ..pagination import paginate
@@ -55,16 +56,16 @@ STAFF_LIST_LIMIT = 50
 # statements and time do not grow with the number of partners.
 
 PICKER_LIMIT = 20
-UNKNOWN_PARTNER = ("Er is geen organisatie met dit nummer. Zoek de partner op naam of "
-                   "KvK-nummer.")
+UNKNOWN_PARTNER = N_("Er is geen organisatie met dit nummer. Zoek de partner op naam of "
+                     "KvK-nummer.")
 # The partners each form may choose (the operation checks the same rule again).
 DIALOGUE_PARTNER = exists().where(Admission.organisation_id == Organisation.id,
                                   Admission.status == AdmissionStatus.ACTIEF)
 INVESTIGATION_PARTNER = exists().where(Admission.organisation_id == Organisation.id,
                                        Admission.status.in_(LIVE_ADMISSION))
-NO_INVESTIGATION_PARTNER = ("Deze organisatie is geen partner (zij heeft geen lopende "
-                            "toelating); toezicht kan alleen bij een partner worden "
-                            "vastgelegd.")
+NO_INVESTIGATION_PARTNER = N_("Deze organisatie is geen partner (zij heeft geen lopende "
+                              "toelating); toezicht kan alleen bij een partner worden "
+                              "vastgelegd.")
 
 
 @dataclass
@@ -92,9 +93,9 @@ def _partner_picker(eligible, refused: str, form) -> PartnerPicker:
             picker.chosen = row[0]
             return picker
         if asked:
-            picker.problem = UNKNOWN_PARTNER if row is None else refused
+            picker.problem = _(UNKNOWN_PARTNER) if row is None else refused
     elif asked:
-        picker.problem = UNKNOWN_PARTNER
+        picker.problem = _(UNKNOWN_PARTNER)
     term, picker.typed, picker.messages = search_term(request.args.get("zoek"))
     if term:
         kvk = kvk_number(term)
@@ -143,7 +144,7 @@ def plan():
     form.reporting_round_id.choices = [("", _("Geen"))] + [(str(r.id), r.label) for r in rounds]
 
     def page():
-        picker = _partner_picker(DIALOGUE_PARTNER, workflow.NOT_ACTIVE, form)
+        picker = _partner_picker(DIALOGUE_PARTNER, _(workflow.NOT_ACTIVE), form)
         return render_template("oversight/plan.html", form=form, picker=picker)
 
     if request.method != "POST":
@@ -264,7 +265,7 @@ def open_investigation():
                                        "started_on": today_local()})
 
     def page():
-        picker = _partner_picker(INVESTIGATION_PARTNER, NO_INVESTIGATION_PARTNER, form)
+        picker = _partner_picker(INVESTIGATION_PARTNER, _(NO_INVESTIGATION_PARTNER), form)
         return render_template("oversight/investigation_new.html", form=form, picker=picker)
 
     if request.method != "POST":

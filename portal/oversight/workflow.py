@@ -20,6 +20,7 @@ from ..accounts.models import Organisation, User
 from ..auth import require_role
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..monitoring.models import ReportingRound
 from ..partners.models import Admission, AdmissionStatus
@@ -27,9 +28,9 @@ from ..partners.workflow import partner_recipients
 from ..timeutil import today_local, utcnow
 from .models import ActionPoint, ActionStatus, Dialogue, OwnerSide
 
-STAFF_ONLY = "Alleen medewerkers van de regio kunnen dit doen."
-NOT_ACTIVE = ("Deze organisatie heeft geen actieve toelating. Een verantwoordingsdialoog "
-              "kan alleen met een actieve partner worden gepland.")
+STAFF_ONLY = N_("Alleen medewerkers van de regio kunnen dit doen.")
+NOT_ACTIVE = N_("Deze organisatie heeft geen actieve toelating. Een verantwoordingsdialoog "
+                "kan alleen met een actieve partner worden gepland.")
 # "Name (role)" or "Name – role" / "Name - role" / "Name, role".
 PARTICIPANT = re.compile(r"^(?P<name>[^(–,-]+?)\s*(?:\((?P<role1>[^)]+)\)|[–,-]\s*(?P<role2>.+))$")
 MAX_TEXT = 10000
@@ -42,7 +43,7 @@ ACTION_TRANSITIONS: dict[ActionStatus, frozenset[ActionStatus]] = {
 
 
 def _require_staff(user: User) -> None:
-    require_role(user, "assessor", STAFF_ONLY)
+    require_role(user, "assessor", _(STAFF_ONLY))
 
 
 def _require_partner_user(user: User, organisation_id: int) -> None:
@@ -88,7 +89,7 @@ def plan_dialogue(plan: DialoguePlan, *, by: User) -> Dialogue:
     if organisation is None:
         errors.append(("organisation_id", _("Kies de partner met wie de dialoog is.")))
     elif not is_active_partner(organisation.id):
-        errors.append(("organisation_id", NOT_ACTIVE))
+        errors.append(("organisation_id", _(NOT_ACTIVE)))
     if plan.meeting_date is None:
         errors.append(("meeting_date", _("Vul de datum van de dialoog in.")))
     if plan.meeting_time is None:

@@ -12,8 +12,8 @@ from ..accounts.models import Organisation
 from ..actions import button
 from ..auth import capacity_viewer_required, provider_required
 from ..extensions import db
+from ..i18n import N_, ngettext
 from ..i18n import gettext as _
-from ..i18n import ngettext
 from ..pagination import FILTERED_COUNT_CAP, paginate, requested_page
 from ..procedure.models import Category
 from ..timeutil import today_local
@@ -24,8 +24,8 @@ from .models import LIVE_ADMISSION, Admission, AdmissionStatus, CapacityReport
 
 bp = Blueprint("partners_capacity", __name__)
 
-NUMBER = "Vul een heel getal in, zonder punten of letters."
-DATE = "Vul een geldige datum in."
+NUMBER = N_("Vul een heel getal in, zonder punten of letters.")
+DATE = N_("Vul een geldige datum in.")
 
 
 class CapacityForm(FlaskForm):

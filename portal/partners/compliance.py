@@ -33,6 +33,7 @@ from ..applications.models import Answer, Application, Document, Status
 from ..auth import require_role
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..procedure.models import Requirement
 from ..timeutil import today_local, utcnow
@@ -46,11 +47,11 @@ REVIEW_TRANSITIONS: dict[ReviewStatus, frozenset[ReviewStatus]] = {
     ACCEPTED: frozenset(),
     REJECTED: frozenset(),
 }
-ALREADY_REVIEWED = "Deze nieuwe versie is al beoordeeld. U ziet nu de actuele stand."
+ALREADY_REVIEWED = N_("Deze nieuwe versie is al beoordeeld. U ziet nu de actuele stand.")
 MOMENTS = (60, 30, 7, 0)  # expiry mails: days before the validity date; 0 is the day itself
 REASON_MAX = 2000
-NOT_VALID_AFTER_TODAY = ("De nieuwe versie moet na vandaag nog geldig zijn. Vul de datum in tot "
-                         "wanneer zij geldig is.")
+NOT_VALID_AFTER_TODAY = N_("De nieuwe versie moet na vandaag nog geldig zijn. Vul de datum in tot "
+                           "wanneer zij geldig is.")
 
 
 # --- SQL building blocks --------------------------------------------------------------------
@@ -466,7 +467,7 @@ def submit_replacement(organisation: Organisation, document_id: int, file_storag
     if valid_until is None:
         errors.append(("valid_until", _("Vul in tot wanneer de nieuwe versie geldig is.")))
     elif valid_until <= today:
-        errors.append(("valid_until", NOT_VALID_AFTER_TODAY))
+        errors.append(("valid_until", _(NOT_VALID_AFTER_TODAY)))
     if errors:
         raise ValidationFailed(errors)
     old = db.session.get(Document, document_id)
@@ -496,7 +497,7 @@ def submit_replacement(organisation: Organisation, document_id: int, file_storag
 
 def _check_transition(review: EvidenceReview, new: ReviewStatus) -> None:
     if new not in REVIEW_TRANSITIONS[review.status]:
-        raise TransitionNotAllowed(ALREADY_REVIEWED)
+        raise TransitionNotAllowed(_(ALREADY_REVIEWED))
 
 
 def _decide(review: EvidenceReview, new: ReviewStatus, *, by: User, reason: str | None) -> None:
@@ -511,7 +512,7 @@ def _decide(review: EvidenceReview, new: ReviewStatus, *, by: User, reason: str 
         .values(status=new, reviewed_at=utcnow(), reviewed_by_id=by.id, reason=reason)
         .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
-        raise TransitionNotAllowed(ALREADY_REVIEWED)
+        raise TransitionNotAllowed(_(ALREADY_REVIEWED))
     db.session.refresh(review)
 
 

@@ -19,6 +19,7 @@ from ..applications.models import Document
 from ..auth import assessor_required, provider_required
 from ..extensions import db
 from ..files import human_size
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..pagination import capped_count, paginate
 from ..procedure.models import Category
@@ -29,7 +30,7 @@ from .models import LIVE_ADMISSION, Admission, AdmissionStatus, EvidenceReview
 
 bp = Blueprint("partners_compliance", __name__)
 
-DATE = "Vul een geldige datum in (dag-maand-jaar)."
+DATE = N_("Vul een geldige datum in (dag-maand-jaar).")
 SEARCH_MAX = 100
 STATUS_TABS = {"nieuw": PENDING, "geaccepteerd": ACCEPTED, "afgewezen": REJECTED}
 
@@ -50,7 +51,7 @@ class ReplacementForm(FlaskForm):
 
     def validate_valid_until(self, field):
         if field.data is not None and field.data <= today_local():
-            raise ValidationError(compliance.NOT_VALID_AFTER_TODAY)
+            raise ValidationError(_(compliance.NOT_VALID_AFTER_TODAY))
 
 
 class AcceptForm(FlaskForm):

@@ -2,8 +2,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..i18n import N_
+
 REASON = [DataRequired("Geef de reden."), Length(max=2000, message="Maximaal 2000 tekens.")]
-DATE = "Vul een geldige datum in."
+DATE = N_("Vul een geldige datum in.")
 
 
 class AcceptAgreementForm(FlaskForm):

@@ -19,6 +19,7 @@ from ..auth import require_beheerder, require_role
 from ..errors import DomainError, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
 from ..files import read_bytes, store_bytes
+from ..i18n import N_
 from ..i18n import gettext as _
 from ..pdf import render_pdf
 from ..procedure.models import ExtensionExercise, Identifier, Procedure, add_months
@@ -34,8 +35,8 @@ ALLOWED_TRANSITIONS: dict[AdmissionStatus, frozenset[AdmissionStatus]] = {
     A.BEEINDIGD: frozenset(),
 }
 AGREEMENT_REMINDER_DAYS = 14
-EXTENSION_RACE = ("Een andere contractbeheerder heeft intussen dezelfde verlengingsoptie benut. "
-                  "Bekijk de actuele looptijd en benut zo nodig de volgende optie.")
+EXTENSION_RACE = N_("Een andere contractbeheerder heeft intussen dezelfde verlengingsoptie benut. "
+                    "Bekijk de actuele looptijd en benut zo nodig de volgende optie.")
 
 
 def change_status(admission: Admission, new: AdmissionStatus, *, by: User | None, action: str,
@@ -312,7 +313,7 @@ def exercise_extension(procedure: Procedure, *, by: User, rationale: str,
     except IntegrityError as exc:
         # Two administrators at once: the unique (procedure, number) refuses the second.
         db.session.rollback()
-        raise DomainError(EXTENSION_RACE) from exc
+        raise DomainError(_(EXTENSION_RACE)) from exc
     db.session.refresh(procedure, ["extensions"])
     audit.record("extension_exercised", procedure, actor=by,
                  detail=f"{old_end} -> {procedure.current_end}: {rationale.strip()}")
