@@ -108,6 +108,17 @@ def format_currency(value, currency: str) -> str:
     return _currency_text(value, currency, _locale_and_zone()[0])
 
 
+@lru_cache(maxsize=1024)
+def _number_text(value, locale: Locale) -> str:
+    return babel_numbers.format_decimal(value, locale=locale)
+
+
+def format_number(value) -> str:
+    """A number as the locale writes it in a sentence (Dutch: 5.000), for messages such as
+    "maximaal 5.000 tekens"."""
+    return _number_text(value, _locale_and_zone()[0])
+
+
 @lru_cache(maxsize=8)
 def _wtforms_translations(locale: Locale) -> Translations:
     return Translations.load(messages_path(), [locale], domain="wtforms")

@@ -162,3 +162,14 @@ def test_amounts_read_as_flask_babel_writes_them(database_url, tmp_path):
                         amount, "EUR")
             page = render_template_string("{{ a|euro }} / {{ w|euro }}", a=amounts[0], w=2500)
             assert page == f"{flask_babel.format_currency(amounts[0], 'EUR')} / € 2.500"
+
+
+def test_numbers_in_messages_follow_the_locale(database_url, tmp_path):
+    """``format_number`` (the limits in messages such as "maximaal 5.000 tekens"): Dutch
+    thousands with a dot, English with a comma, as Flask-Babel's ``format_decimal``."""
+    expected = {"nl": ("5.000", "2.500.000", "12"), "en": ("5,000", "2,500,000", "12")}
+    for locale, texts in expected.items():
+        app = make_app(database_url, tmp_path / "uploads", BABEL_DEFAULT_LOCALE=locale)
+        with app.test_request_context():
+            assert tuple(i18n.format_number(n) for n in (5000, 2500000, 12)) == texts
+            assert i18n.format_number(5000) == flask_babel.format_decimal(5000)

@@ -18,8 +18,8 @@ from ..auth import require_beheerder
 from ..clock import decision_due
 from ..errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from ..extensions import db
+from ..i18n import format_number, ngettext
 from ..i18n import gettext as _
-from ..i18n import ngettext
 from ..procedure.models import CatalogueVersion, Category, Identifier, Procedure, Requirement
 from ..procedure.settings import categories_without_tariff, public_tariff_year
 from ..procedure.term import require_open, require_term_running
@@ -222,8 +222,8 @@ def _amount_problems(req, ans) -> list[tuple[str, str]]:
     if value is None:
         return [("amount", _("vul in: %(label)s.", label=req.amount_label.lower()))]
     if req.amount_min is not None and value < req.amount_min:
-        minimum = f"{req.amount_min:,}".replace(",", ".")
-        return [("amount", _("het bedrag moet minstens € %(amount)s zijn.", amount=minimum))]
+        return [("amount", _("het bedrag moet minstens € %(amount)s zijn.",
+                             amount=format_number(req.amount_min)))]
     return []
 
 

@@ -23,6 +23,7 @@ from ..accounts.models import OrgRole, User
 from ..applications.models import Answer, Application, Status
 from ..errors import DomainError, NotPermitted, ValidationFailed
 from ..extensions import db
+from ..i18n import format_number
 from ..i18n import gettext as _
 from ..procedure.models import CatalogueVersion, Category, Identifier, Procedure, Requirement
 from ..procedure.versions import after_publication, asks_the_provider_again, compare
@@ -194,9 +195,8 @@ def _check_round_input(deadline: date | None, note: str, today: date) -> None:
     elif deadline <= today:
         errors.append(("deadline", _("De uiterste datum moet in de toekomst liggen.")))
     if len(note) > NOTE_MAX:
-        most = f"{NOTE_MAX:,}".replace(",", ".")
         errors.append(("note", _("De toelichting mag maximaal %(max)s tekens lang zijn.",
-                                 max=most)))
+                                 max=format_number(NOTE_MAX))))
     if errors:
         raise ValidationFailed(errors)
 

@@ -22,7 +22,7 @@ from ..accounts.models import Organisation, User
 from ..auth import require_role
 from ..errors import DomainError, NotPermitted
 from ..extensions import db
-from ..i18n import N_
+from ..i18n import N_, format_number
 from ..i18n import gettext as _
 from ..timeutil import utcnow
 from .models import Procedure, Question
@@ -110,11 +110,6 @@ def may_see(question: Question, user: User) -> bool:
                 and user.organisation_id == question.organisation_id)
 
 
-def _number(value: int) -> str:
-    """A number as the messages write it: 5.000."""
-    return f"{value:,}".replace(",", ".")
-
-
 def _text(value: str | None, *, empty: str, maximum: int, too_long: str) -> str:
     text = (value or "").strip()
     if not text:
@@ -135,7 +130,7 @@ def ask(procedure: Procedure, subject: str, body: str, *, by: User) -> Question:
     subject = " ".join(subject.split())  # a one-line subject (it goes into a mail header)
     body = _text(body, empty=_("Vul uw vraag in."), maximum=BODY_MAX,
                  too_long=_("Uw vraag mag maximaal %(max)s tekens lang zijn.",
-                            max=_number(BODY_MAX)))
+                            max=format_number(BODY_MAX)))
     # One asker at a time (PostgreSQL: a row lock; SQLite has one writer anyway), so two
     # requests of one double click cannot both miss each other's question.
     db.session.execute(select(User.id).where(User.id == by.id).with_for_update())
@@ -170,7 +165,7 @@ def answer(question: Question, text: str, *, by: User, expected_version: int | N
     check_version(question, expected_version)
     text = _text(text, empty=_("Schrijf een antwoord."), maximum=ANSWER_MAX,
                  too_long=_("Het antwoord mag maximaal %(max)s tekens lang zijn.",
-                            max=_number(ANSWER_MAX)))
+                            max=format_number(ANSWER_MAX)))
     if is_answered(question) and question.answer == text:
         return False
     changed = is_answered(question)
@@ -207,11 +202,11 @@ def publish(question: Question, public_question: str, public_answer: str, *, by:
     public_question = _text(
         public_question, empty=_("Vul de geanonimiseerde vraag in."), maximum=PUBLIC_MAX,
         too_long=_("De geanonimiseerde vraag mag maximaal %(max)s tekens lang zijn.",
-                   max=_number(PUBLIC_MAX)))
+                   max=format_number(PUBLIC_MAX)))
     public_answer = _text(
         public_answer, empty=_("Vul het geanonimiseerde antwoord in."), maximum=PUBLIC_MAX,
         too_long=_("Het geanonimiseerde antwoord mag maximaal %(max)s tekens lang zijn.",
-                   max=_number(PUBLIC_MAX)))
+                   max=format_number(PUBLIC_MAX)))
     newly = not is_published(question)
     if (not newly and question.public_question == public_question
             and question.public_answer == public_answer):

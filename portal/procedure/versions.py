@@ -22,7 +22,7 @@ from ..accounts.models import User
 from ..auth import require_role
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
-from ..i18n import N_
+from ..i18n import N_, format_number
 from ..i18n import gettext as _
 from ..procedure.models import (
     CatalogueVersion,
@@ -50,11 +50,6 @@ STALE_MESSAGE = N_("Iemand anders heeft deze eis intussen gewijzigd. Uw invoer s
 
 class StaleRequirement(DomainError):
     """The requirement changed after the form was built."""
-
-
-def _number(value: int) -> str:
-    """A number as the messages write it: 5.000."""
-    return f"{value:,}".replace(",", ".")
 
 
 # --- who may act --------------------------------------------------------------------------
@@ -233,7 +228,7 @@ def _text_errors(spec: RequirementSpec) -> list[tuple[str, str]]:
                         ("declaration_text", _("De verklaring"))):
         if len(getattr(spec, name) or "") > TEXT_MAX:
             errors.append((name, _("%(text)s mag maximaal %(max)s tekens lang zijn.", text=label,
-                                   max=_number(TEXT_MAX))))
+                                   max=format_number(TEXT_MAX))))
     for name in ("number_label", "text_label", "evidence_label", "amount_label"):
         if len(getattr(spec, name) or "") > LABEL_MAX:
             errors.append((name, _("Deze tekst mag maximaal %(max)s tekens lang zijn.",
@@ -453,7 +448,7 @@ def publish(version: CatalogueVersion, note: str = "", *, by: User, reconfirm: b
     note = (note or "").replace("\r\n", "\n").strip()
     if len(note) > NOTE_MAX:
         raise ValidationFailed([("note", _("De toelichting mag maximaal %(max)s tekens lang zijn.",
-                                           max=_number(NOTE_MAX)))])
+                                           max=format_number(NOTE_MAX)))])
     count = db.session.scalar(select(func.count(Requirement.id))
                               .where(Requirement.version_id == version.id)) or 0
     if count == 0:
