@@ -18,6 +18,7 @@ from .i18n import N_
 from .i18n import gettext as _
 
 NUMBER = N_("Vul een heel getal in, zonder punten of letters.")
+DATE = N_("Vul een geldige datum in (dag-maand-jaar).")
 VERSION_MISSING = N_("Het formulier mist de versie waarop het is gebouwd; laad de pagina opnieuw.")
 
 

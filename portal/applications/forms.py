@@ -16,17 +16,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..forms import MultiCheckboxField, SelectOnce
-from ..i18n import N_
+from ..forms import NUMBER, MultiCheckboxField, SelectOnce
 from ..i18n import gettext as _
 from ..procedure.models import Identifier, Requirement
 from ..timeutil import today_local
 from ..validators import AgbCode, KvkNumber, normalise_digits
 from .models import Application
 from .workflow import field_id
-
-NUMBER = N_("Vul een heel getal in, zonder punten of letters.")
-DATE = N_("Vul een geldige datum in (dag-maand-jaar).")
 
 
 class NewApplicationForm(FlaskForm):

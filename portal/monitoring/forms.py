@@ -10,15 +10,13 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired
 
+from ..forms import DATE
 from ..forms import MultiCheckboxField as CheckboxesField
-from ..i18n import N_
 from ..i18n import gettext as _
 from ..urls import row_id_or_none
 from .indicators import IndicatorSpec
 from .models import Direction, Frequency, Unit
 from .workflow import Figure, RoundInput, explanation_field, value_field
-
-DATE = N_("Vul een geldige datum in (dag-maand-jaar).")
 
 
 class ButtonForm(FlaskForm):

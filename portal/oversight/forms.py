@@ -12,11 +12,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import SelectOnce
-from ..i18n import N_
+from ..forms import DATE, SelectOnce
 from ..urls import row_id_or_none
 
-DATE = N_("Vul een geldige datum in (dag-maand-jaar).")
 LONG = Length(max=10000, message="Maximaal 10000 tekens.")
 
 

@@ -19,7 +19,7 @@ from ..applications.models import Document
 from ..auth import assessor_required, provider_required
 from ..extensions import db
 from ..files import human_size
-from ..i18n import N_
+from ..forms import DATE
 from ..i18n import gettext as _
 from ..pagination import capped_count, paginate
 from ..procedure.models import Category
@@ -30,7 +30,6 @@ from .models import LIVE_ADMISSION, Admission, AdmissionStatus, EvidenceReview
 
 bp = Blueprint("partners_compliance", __name__)
 
-DATE = N_("Vul een geldige datum in (dag-maand-jaar).")
 SEARCH_MAX = 100
 STATUS_TABS = {"nieuw": PENDING, "geaccepteerd": ACCEPTED, "afgewezen": REJECTED}
 
